@@ -1,0 +1,53 @@
+import type { FastifyServerOptions } from 'fastify';
+
+/** Query parameters that carry secrets (the OAuth code, tokens) are masked before a URL is logged. */
+const SECRET_QUERY_KEYS = new Set(['code', 'state', 'access_token', 'refresh_token', 'token', 'password', 'client_secret', 'code_verifier', '_csrf']);
+
+export function redactUrl(url: string): string {
+  const q = url.indexOf('?');
+  if (q === -1) return url;
+  const params = new URLSearchParams(url.slice(q + 1));
+  for (const key of [...params.keys()]) if (SECRET_QUERY_KEYS.has(key.toLowerCase())) params.set(key, '[redacted]');
+  return `${url.slice(0, q)}?${params.toString()}`;
+}
+
+/** Paths pino masks wherever they appear in our own log lines as well as in request logs. */
+export const REDACT_PATHS = [
+  'req.headers.authorization',
+  'req.headers.cookie',
+  'req.headers["x-idempotency-key"]',
+  'res.headers["set-cookie"]',
+  'headers.authorization',
+  'headers.cookie',
+  '*.password',
+  '*.passwordHash',
+  '*.accessToken',
+  '*.refreshToken',
+  '*.access_token',
+  '*.refresh_token',
+  '*.clientSecret',
+  '*.client_secret',
+  '*.sessionSecret',
+  '*.tokenEncryptionKey',
+  'password',
+  'accessToken',
+  'refreshToken',
+  'clientSecret',
+];
+
+export function loggerOptions(level: string, stream?: NodeJS.WritableStream): FastifyServerOptions['logger'] {
+  return {
+    level,
+    redact: { paths: REDACT_PATHS, censor: '[redacted]' },
+    serializers: {
+      req(request) {
+        return {
+          method: request.method,
+          url: redactUrl(request.url),
+          remoteAddress: request.ip,
+        };
+      },
+    },
+    ...(stream ? { stream } : {}),
+  };
+}

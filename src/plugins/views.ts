@@ -1,0 +1,46 @@
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import fp from 'fastify-plugin';
+import { Eta } from 'eta';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+
+const VIEWS_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../views');
+
+declare module 'fastify' {
+  interface FastifyReply {
+    /** Renders views/<view>.eta inside the layout, with the locals every page needs. */
+    page(view: string, data?: Record<string, unknown>, statusCode?: number): FastifyReply;
+  }
+}
+
+export interface PageLocals {
+  sandbox: boolean;
+  userEmail: string | null;
+  csrfToken: string | null;
+  path: string;
+}
+
+/** Collects the locals of the layout; set by the console scope, absent in sandbox scopes. */
+export type LocalsFor = (request: FastifyRequest, reply: FastifyReply) => PageLocals;
+
+export const viewsPlugin = fp(async (app, opts: { sandbox: boolean; production: boolean }) => {
+  const eta = new Eta({ views: VIEWS_DIR, cache: opts.production, autoEscape: true, autoTrim: [false, 'nl'] });
+  app.decorate('eta', eta);
+  app.decorateRequest('pageLocals', null);
+  app.decorateReply('page', function (this: FastifyReply, view: string, data: Record<string, unknown> = {}, statusCode?: number) {
+    const request = this.request;
+    const locals = request.pageLocals?.(request, this) ?? { sandbox: opts.sandbox, userEmail: null, csrfToken: null, path: request.url };
+    const html = eta.render(view, { ...locals, title: '', ...data });
+    if (statusCode) this.code(statusCode);
+    return this.type('text/html; charset=utf-8').send(html);
+  });
+});
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    eta: Eta;
+  }
+  interface FastifyRequest {
+    pageLocals: LocalsFor | null;
+  }
+}

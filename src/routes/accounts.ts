@@ -1,0 +1,80 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { AccountError, PASSWORD_MAX } from '../accounts/accounts.js';
+
+const credentialsBody = {
+  type: 'object',
+  required: ['email', 'password'],
+  additionalProperties: false,
+  properties: {
+    email: { type: 'string', maxLength: 254 },
+    password: { type: 'string', maxLength: PASSWORD_MAX },
+    _csrf: { type: 'string', maxLength: 200 },
+    next: { type: 'string', maxLength: 500 },
+  },
+} as const;
+
+interface CredentialsBody {
+  email: string;
+  password: string;
+  next?: string;
+}
+
+/** Only same-site paths, so a crafted `next` cannot send the seller elsewhere after signing in. */
+export function safeNext(next: unknown): string {
+  return typeof next === 'string' && /^\/(?![/\\])/.test(next) ? next : '/';
+}
+
+export async function accountRoutes(app: FastifyInstance) {
+  const { accounts } = app.services;
+  const signInLimit = { max: app.config.rateLimit.signInPerMinute, timeWindow: '1 minute' };
+
+  app.get('/sign-up', showSignUp);
+  app.post<{ Body: CredentialsBody }>('/sign-up', { schema: { body: credentialsBody }, preHandler: app.csrfProtection, config: { formView: 'sign-up', rateLimit: signInLimit } }, signUp);
+  app.get<{ Querystring: { next?: string } }>('/sign-in', showSignIn);
+  app.post<{ Body: CredentialsBody }>('/sign-in', { schema: { body: credentialsBody }, preHandler: app.csrfProtection, config: { formView: 'sign-in', rateLimit: signInLimit } }, signIn);
+  app.post('/sign-out', { preHandler: app.csrfProtection }, signOut);
+
+  async function showSignUp(request: FastifyRequest, reply: FastifyReply) {
+    if (request.user) return reply.redirect('/');
+    return reply.page('sign-up', { title: 'Create your account', values: {} });
+  }
+
+  async function signUp(request: FastifyRequest<{ Body: CredentialsBody }>, reply: FastifyReply) {
+    try {
+      const user = await accounts.signUp(request.body.email, request.body.password);
+      await startSession(request, user.id);
+      return reply.redirect('/');
+    } catch (err) {
+      if (!(err instanceof AccountError)) throw err;
+      return reply.page('sign-up', { title: 'Create your account', error: err.message, field: err.field, values: { email: request.body.email } }, err.statusCode);
+    }
+  }
+
+  async function showSignIn(request: FastifyRequest<{ Querystring: { next?: string } }>, reply: FastifyReply) {
+    if (request.user) return reply.redirect(safeNext(request.query.next));
+    return reply.page('sign-in', { title: 'Sign in', values: { next: safeNext(request.query.next) } });
+  }
+
+  async function signIn(request: FastifyRequest<{ Body: CredentialsBody }>, reply: FastifyReply) {
+    try {
+      const user = await accounts.signIn(request.body.email, request.body.password);
+      await startSession(request, user.id);
+      return reply.redirect(safeNext(request.body.next));
+    } catch (err) {
+      if (!(err instanceof AccountError)) throw err;
+      return reply.page('sign-in', { title: 'Sign in', error: err.message, values: { email: request.body.email, next: safeNext(request.body.next) } }, err.statusCode);
+    }
+  }
+
+  async function signOut(request: FastifyRequest, reply: FastifyReply) {
+    await request.session.destroy();
+    return reply.redirect('/sign-in');
+  }
+}
+
+/** A fresh session id at sign-in, so an id planted before sign-in is worthless afterwards. */
+async function startSession(request: FastifyRequest, userId: string) {
+  await request.session.regenerate();
+  request.session.userId = userId;
+  request.user = null;
+}

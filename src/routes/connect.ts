@@ -1,0 +1,128 @@
+import { randomBytes, timingSafeEqual } from 'node:crypto';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import oauth2, { type OAuth2Namespace } from '@fastify/oauth2';
+import { tokenSetFrom } from '../sonlet/oauth.js';
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    sonletOAuth2: OAuth2Namespace;
+  }
+}
+
+/** The state did not come back, or not the one this session started with. */
+class StateMismatchError extends Error {}
+
+interface CallbackQuery {
+  code?: string;
+  state?: string;
+  error?: string;
+  error_description?: string;
+}
+
+export async function connectRoutes(app: FastifyInstance) {
+  const { config, services } = app;
+  const sonlet = new URL(config.sonlet.baseUrl);
+  const basePath = sonlet.pathname.replace(/\/$/, '');
+
+  await app.register(oauth2, {
+    name: 'sonletOAuth2',
+    credentials: {
+      client: { id: config.sonlet.clientId, secret: config.sonlet.clientSecret },
+      auth: {
+        authorizeHost: sonlet.origin,
+        authorizePath: `${basePath}/o/authorize/`,
+        tokenHost: sonlet.origin,
+        tokenPath: `${basePath}/o/token/`,
+      },
+      // Sonlet's docs send the client credentials in the form body, not as HTTP Basic.
+      options: { authorizationMethod: 'body' },
+    },
+    callbackUri: config.sonlet.redirectUri,
+    pkce: 'S256',
+    // The default cookie path would be the start route's; /cb must see it too.
+    cookie: { path: '/', secure: config.secureCookies, sameSite: 'lax', httpOnly: true },
+    // State is bound to the console session (not only a cookie) and consumed at the callback.
+    generateStateFunction: (request: FastifyRequest) => {
+      const state = randomBytes(24).toString('base64url');
+      request.session.oauthState = state;
+      return state;
+    },
+    checkStateFunction: async (request: FastifyRequest) => {
+      const expected = request.session.oauthState;
+      const got = (request.query as CallbackQuery).state;
+      request.session.oauthState = undefined;
+      if (expected && got && expected.length === got.length && timingSafeEqual(Buffer.from(expected), Buffer.from(got))) return true;
+      throw new StateMismatchError('state mismatch');
+    },
+  });
+
+  app.get('/connect/sonlet', { preHandler: app.requireUser }, startConnect);
+  app.get<{ Querystring: CallbackQuery }>(
+    '/cb',
+    {
+      preHandler: app.requireUser,
+      schema: {
+        querystring: {
+          type: 'object',
+          properties: {
+            code: { type: 'string', maxLength: 1000 },
+            state: { type: 'string', maxLength: 1000 },
+            error: { type: 'string', maxLength: 200 },
+            error_description: { type: 'string', maxLength: 1000 },
+          },
+        },
+      },
+    },
+    callback,
+  );
+  app.post('/connect/sonlet/disconnect', { preHandler: [app.requireUser, app.csrfProtection] }, disconnect);
+
+  async function startConnect(request: FastifyRequest, reply: FastifyReply) {
+    const url = await app.sonletOAuth2.generateAuthorizationUri(request, reply);
+    return reply.redirect(url);
+  }
+
+  async function callback(request: FastifyRequest<{ Querystring: CallbackQuery }>, reply: FastifyReply) {
+    const { error, code, state } = request.query;
+    if (error) {
+      request.session.oauthState = undefined;
+      const cancelled = error === 'access_denied';
+      return reply.page(
+        'connect-result',
+        {
+          title: cancelled ? 'Connection cancelled' : 'Sonlet did not connect',
+          message: cancelled
+            ? 'You cancelled at Sonlet, so nothing was connected. You can connect whenever you are ready.'
+            : `Sonlet answered “${error}”, so nothing was connected. Try again, and if it keeps happening, check the console’s Sonlet client settings.`,
+        },
+        cancelled ? 200 : 400,
+      );
+    }
+    if (!code || !state) {
+      return reply.page('connect-result', { title: 'Connection not completed', message: 'The answer from Sonlet was incomplete (no code or state). Start the connection again.' }, 400);
+    }
+    let token;
+    try {
+      token = await app.sonletOAuth2.getAccessTokenFromAuthorizationCodeFlow(request, reply);
+    } catch (err) {
+      if (err instanceof StateMismatchError || (err as Error).message === 'Invalid state') {
+        return reply.page('connect-result', { title: 'Connection not completed', message: 'This answer from Sonlet does not belong to the connection you started (the state did not match), so it was ignored. Start the connection again.' }, 400);
+      }
+      const status = (err as { output?: { statusCode?: number } }).output?.statusCode ?? (err as { statusCode?: number }).statusCode;
+      request.log.warn({ status }, 'Sonlet refused the authorization code');
+      if (status && status >= 400 && status < 500) {
+        return reply.page('connect-result', { title: 'Connection not completed', message: 'Sonlet did not accept this authorization (it may have been used already or expired). Start the connection again.' }, 400);
+      }
+      return reply.page('connect-result', { title: 'Sonlet is not answering', message: 'Sonlet could not be reached to finish connecting. Nothing was stored; try again in a moment.', retry: '/connect/sonlet' }, 502);
+    }
+    await services.vault.saveGrant(request.user!.id, tokenSetFrom(token.token));
+    await services.catalog.forget(request.user!.id);
+    return reply.redirect('/items');
+  }
+
+  async function disconnect(request: FastifyRequest, reply: FastifyReply) {
+    await services.vault.disconnect(request.user!.id);
+    await services.catalog.forget(request.user!.id);
+    return reply.redirect('/');
+  }
+}

@@ -1,0 +1,83 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import cookie from '@fastify/cookie';
+import session from '@fastify/session';
+import csrf from '@fastify/csrf-protection';
+import formbody from '@fastify/formbody';
+import rateLimit from '@fastify/rate-limit';
+import { accountRoutes } from './accounts.js';
+import { connectRoutes } from './connect.js';
+import { inventoryRoutes } from './inventory.js';
+import { homeRoutes } from './home.js';
+import type { User } from '../generated/prisma/client.js';
+
+declare module 'fastify' {
+  interface Session {
+    userId?: string;
+    oauthState?: string;
+  }
+  interface FastifyRequest {
+    user: User | null;
+  }
+  interface FastifyInstance {
+    /** preHandler for pages that need a signed-in seller. */
+    requireUser: (request: FastifyRequest, reply: FastifyReply) => Promise<void>;
+  }
+}
+
+export const SESSION_COOKIE = 'sid';
+
+/**
+ * Everything the seller's browser talks to: cookies, sessions, CSRF, forms. Encapsulated so the
+ * provider sandboxes mounted beside it keep their own parsers and cookies.
+ */
+export async function consoleScope(app: FastifyInstance) {
+  const { config, services } = app;
+
+  await app.register(cookie);
+  await app.register(session, {
+    secret: config.sessionSecret,
+    cookieName: SESSION_COOKIE,
+    store: services.sessionStore,
+    saveUninitialized: false,
+    cookie: {
+      path: '/',
+      httpOnly: true,
+      sameSite: 'lax',
+      secure: config.secureCookies,
+      maxAge: 7 * 24 * 3600 * 1000,
+    },
+  });
+  await app.register(csrf, { sessionPlugin: '@fastify/session' });
+  await app.register(formbody, { bodyLimit: 64 * 1024 });
+  await app.register(rateLimit, { global: false });
+
+  app.decorateRequest('user', null);
+  app.addHook('preHandler', async (request) => {
+    const userId = request.session.userId;
+    if (!userId) return;
+    request.user = await services.accounts.findById(userId);
+    if (!request.user) request.session.userId = undefined;
+  });
+  app.addHook('onRequest', async (request) => {
+    request.pageLocals = (req, reply) => ({
+      sandbox: config.sandbox,
+      userEmail: req.user?.email ?? null,
+      csrfToken: req.user || req.session ? reply.generateCsrf() : null,
+      path: req.url,
+    });
+  });
+
+  app.decorate('requireUser', async (request: FastifyRequest, reply: FastifyReply) => {
+    if (request.user) return;
+    if (request.method === 'GET') {
+      await reply.redirect(`/sign-in?next=${encodeURIComponent(request.url)}`);
+      return;
+    }
+    await reply.page('error', { title: 'Signed out', message: 'Your session has ended. Sign in again to continue.', statusCode: 401 }, 401);
+  });
+
+  await app.register(accountRoutes);
+  await app.register(connectRoutes);
+  await app.register(homeRoutes);
+  await app.register(inventoryRoutes);
+}

@@ -1,0 +1,65 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { browseItems, type ItemsQuery } from '../inventory/browse.js';
+
+const pkParam = {
+  type: 'object',
+  required: ['pk'],
+  properties: { pk: { type: 'integer', minimum: 1, maximum: 2147483647 } },
+} as const;
+
+const pageNumber = { type: 'integer', minimum: 1, maximum: 100000, default: 1 } as const;
+
+export async function inventoryRoutes(app: FastifyInstance) {
+  const { services } = app;
+
+  app.get<{ Querystring: ItemsQuery }>(
+    '/items',
+    {
+      preHandler: app.requireUser,
+      schema: {
+        querystring: {
+          type: 'object',
+          additionalProperties: false,
+          properties: {
+            page: pageNumber,
+            style: { type: 'integer', minimum: 1, maximum: 2147483647 },
+            size: { type: 'integer', minimum: 1, maximum: 2147483647 },
+          },
+        },
+      },
+    },
+    listItems,
+  );
+  app.get<{ Params: { pk: number } }>('/items/:pk', { preHandler: app.requireUser, schema: { params: pkParam } }, showItem);
+  app.get<{ Querystring: { page: number } }>(
+    '/images',
+    { preHandler: app.requireUser, schema: { querystring: { type: 'object', additionalProperties: false, properties: { page: pageNumber } } } },
+    listImages,
+  );
+
+  async function listItems(request: FastifyRequest<{ Querystring: ItemsQuery }>, reply: FastifyReply) {
+    const userId = request.user!.id;
+    const connection = await services.vault.state(userId);
+    if (connection.state !== 'active') return reply.page('not-connected', { title: 'Items', connection });
+    const api = services.sonletApiFor(userId);
+    const [catalog, view] = await Promise.all([services.catalog.get(userId, api), browseItems(api, request.query)]);
+    return reply.page('items', { title: 'Items', ...view, catalog });
+  }
+
+  async function showItem(request: FastifyRequest<{ Params: { pk: number } }>, reply: FastifyReply) {
+    const userId = request.user!.id;
+    const connection = await services.vault.state(userId);
+    if (connection.state !== 'active') return reply.page('not-connected', { title: 'Item', connection });
+    const item = await services.sonletApiFor(userId).getItem(request.params.pk);
+    return reply.page('item', { title: `${item.style} ${item.size}`, item });
+  }
+
+  async function listImages(request: FastifyRequest<{ Querystring: { page: number } }>, reply: FastifyReply) {
+    const userId = request.user!.id;
+    const connection = await services.vault.state(userId);
+    if (connection.state !== 'active') return reply.page('not-connected', { title: 'Images', connection });
+    const page = await services.sonletApiFor(userId).listImages(request.query.page);
+    const lastPage = page.next ? Math.ceil(page.count / Math.max(page.results.length, 1)) : request.query.page;
+    return reply.page('images', { title: 'Images', images: page.results, count: page.count, page: request.query.page, lastPage });
+  }
+}

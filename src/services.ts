@@ -1,0 +1,31 @@
+import type { Config } from './config.js';
+import type { PrismaClient } from './generated/prisma/client.js';
+import { createAccounts } from './accounts/accounts.js';
+import { PrismaSessionStore } from './accounts/session-store.js';
+import { TokenCipher } from './crypto/token-cipher.js';
+import { TokenVault } from './sonlet/token-vault.js';
+import { SonletApi } from './sonlet/api-client.js';
+import { CatalogCache } from './inventory/catalog-cache.js';
+
+/** The domain services, built once per app from config and the database; routes reach them through `app.services`. */
+export function createServices(config: Config, prisma: PrismaClient) {
+  const cipher = new TokenCipher(config.tokenEncryptionKey);
+  const vault = new TokenVault(prisma, cipher, {
+    baseUrl: config.sonlet.baseUrl,
+    clientId: config.sonlet.clientId,
+    clientSecret: config.sonlet.clientSecret,
+    timeoutMs: config.sonlet.timeoutMs,
+    refreshLeewaySeconds: config.sonlet.refreshLeewaySeconds,
+  });
+  return {
+    prisma,
+    cipher,
+    vault,
+    accounts: createAccounts(prisma),
+    sessionStore: new PrismaSessionStore(prisma),
+    catalog: new CatalogCache(prisma, config.catalogTtlSeconds),
+    sonletApiFor: (userId: string) => new SonletApi(vault, userId, { baseUrl: config.sonlet.baseUrl, timeoutMs: config.sonlet.timeoutMs }),
+  };
+}
+
+export type Services = ReturnType<typeof createServices>;

@@ -1,0 +1,128 @@
+import { afterAll, beforeAll, describe, expect, it, inject } from 'vitest';
+import pg from 'pg';
+import { startStack, uniqueEmail, type Stack } from './support/stack.js';
+import { HttpSession, csrfOf, location } from './support/http.js';
+
+let stack: Stack;
+const db = new pg.Pool({ connectionString: inject('databaseUrl'), max: 2 });
+
+beforeAll(async () => {
+  stack = await startStack({ env: { SIGN_IN_RATE_LIMIT: '1000' } });
+});
+afterAll(async () => {
+  await stack.close();
+  await db.end();
+});
+
+const PASSWORD = 'a long enough password';
+
+describe('console accounts', () => {
+  it('signs up, signs out, signs in again; the password is stored as a scrypt hash', async () => {
+    const email = uniqueEmail();
+    const browser = new HttpSession(stack.console.url);
+    const res = await browser.submit('/sign-up', '/sign-up', { email, password: PASSWORD });
+    expect(res.status).toBe(302);
+    const home = await browser.get('/');
+    expect(await home.text()).toContain('Welcome back');
+
+    const { rows } = await db.query('SELECT "passwordHash" FROM "User" WHERE email = $1', [email]);
+    expect(rows[0].passwordHash).toMatch(/^scrypt\$32768\$8\$1\$/);
+    expect(rows[0].passwordHash).not.toContain(PASSWORD);
+
+    expect((await browser.submit('/', '/sign-out', {})).status).toBe(302);
+    expect(await (await browser.get('/')).text()).toContain('Create an account');
+
+    const signIn = await browser.submit('/sign-in', '/sign-in', { email: email.toUpperCase(), password: PASSWORD });
+    expect(signIn.status).toBe(302);
+    expect(await (await browser.get('/')).text()).toContain('Welcome back');
+  });
+
+  it('explains a wrong password, a duplicate email and a malformed email on the form, with 4xx', async () => {
+    const email = uniqueEmail();
+    const browser = new HttpSession(stack.console.url);
+    await browser.submit('/sign-up', '/sign-up', { email, password: PASSWORD });
+    await browser.submit('/', '/sign-out', {});
+
+    const wrong = await browser.submit('/sign-in', '/sign-in', { email, password: 'not the password' });
+    expect(wrong.status).toBe(401);
+    const wrongHtml = await wrong.text();
+    expect(wrongHtml).toContain('do not match an account');
+    expect(wrongHtml).toContain(`value="${email}"`);
+
+    const dup = await browser.submit('/sign-up', '/sign-up', { email, password: PASSWORD });
+    expect(dup.status).toBe(409);
+    expect(await dup.text()).toContain('already exists');
+
+    const bad = await browser.submit('/sign-up', '/sign-up', { email: 'not-an-email', password: PASSWORD });
+    expect(bad.status).toBe(400);
+    expect(await bad.text()).toContain('valid email address');
+
+    const short = await browser.submit('/sign-up', '/sign-up', { email: uniqueEmail(), password: 'short' });
+    expect(short.status).toBe(400);
+    expect(await short.text()).toContain('at least 10 characters');
+  });
+
+  it('session cookie is HttpOnly and SameSite=Lax, changes at sign-in, and sign-out ends it on the server', async () => {
+    const email = uniqueEmail();
+    const browser = new HttpSession(stack.console.url);
+    await browser.submit('/sign-up', '/sign-up', { email, password: PASSWORD });
+    await browser.submit('/', '/sign-out', {});
+
+    const page = await browser.get('/sign-in');
+    const cookie = page.headers.getSetCookie().find((c) => c.startsWith('sid='))!;
+    expect(cookie).toMatch(/HttpOnly/i);
+    expect(cookie).toMatch(/SameSite=Lax/i);
+    expect(cookie).not.toMatch(/Secure/);
+    const before = browser.cookies.get('sid');
+    const html = await page.text();
+    const res = await browser.postForm('/sign-in', { email, password: PASSWORD, _csrf: csrfOf(html)! });
+    expect(res.status).toBe(302);
+    const after = browser.cookies.get('sid');
+    expect(after).toBeTruthy();
+    expect(after).not.toBe(before);
+
+    const stolen = new HttpSession(stack.console.url);
+    stolen.cookies.set('sid', after!);
+    expect(await (await stolen.get('/')).text()).toContain('Welcome back');
+
+    await browser.submit('/', '/sign-out', {});
+    const sessionId = decodeURIComponent(after!).split('.')[0];
+    const { rows } = await db.query('SELECT 1 FROM "Session" WHERE id = $1', [sessionId]);
+    expect(rows).toHaveLength(0);
+    expect(await (await stolen.get('/')).text()).toContain('Create an account');
+  });
+
+  it('refuses a form without its CSRF token', async () => {
+    const browser = new HttpSession(stack.console.url);
+    await browser.get('/sign-up');
+    const res = await browser.postForm('/sign-up', { email: uniqueEmail(), password: PASSWORD });
+    expect(res.status).toBe(403);
+    const res2 = await browser.postForm('/sign-up', { email: uniqueEmail(), password: PASSWORD, _csrf: 'forged' });
+    expect(res2.status).toBe(403);
+    expect(await res2.text()).toContain('expired');
+  });
+
+  it('pages that need an account redirect to sign-in, keeping where the seller was going', async () => {
+    const res = await new HttpSession(stack.console.url).get('/items?page=2');
+    expect(res.status).toBe(302);
+    expect(location(res)).toBe('/sign-in?next=%2Fitems%3Fpage%3D2');
+  });
+});
+
+describe('sign-in rate limit', () => {
+  let limited: Stack;
+  beforeAll(async () => {
+    limited = await startStack({ env: { SIGN_IN_RATE_LIMIT: '3' } });
+  });
+  afterAll(async () => limited.close());
+
+  it('answers 429 after too many attempts in a minute', async () => {
+    const browser = new HttpSession(limited.console.url);
+    const statuses: number[] = [];
+    for (let i = 0; i < 5; i++) {
+      statuses.push((await browser.submit('/sign-in', '/sign-in', { email: 'nobody@example.com', password: 'wrong password' })).status);
+    }
+    expect(statuses.slice(0, 3)).toEqual([401, 401, 401]);
+    expect(statuses[4]).toBe(429);
+  });
+});

@@ -1,0 +1,376 @@
+import net from 'node:net';
+import Fastify, { type FastifyInstance } from 'fastify';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import {
+  PlugboardClient,
+  PlugboardConfigError,
+  PlugboardError,
+  type PlugboardCredentials,
+} from '../src/plugboard/client.js';
+import { itemToProduct } from '../src/plugboard/product-mapping.js';
+import type { ProductInput } from '../src/plugboard/types.js';
+import { DEMO_PLUGBOARD_TENANTS, createPlugboardSandbox, startPlugboardSandbox } from '../src/sandbox/plugboard/index.js';
+import type { SonletItem } from '../src/sonlet/types.js';
+
+const UA = 'sonlet-seller-console/0.1.0 (dev@example.com)';
+const [DEMO, NORDIC, VIEWONLY] = DEMO_PLUGBOARD_TENANTS as [
+  (typeof DEMO_PLUGBOARD_TENANTS)[0],
+  (typeof DEMO_PLUGBOARD_TENANTS)[0],
+  (typeof DEMO_PLUGBOARD_TENANTS)[0],
+];
+
+let sb: Awaited<ReturnType<typeof startPlugboardSandbox>>;
+
+function creds(seed = DEMO, over: Partial<PlugboardCredentials> = {}): PlugboardCredentials {
+  return {
+    baseUrl: sb.url,
+    tenant: seed.tenant,
+    connectionId: seed.connectionId,
+    username: seed.username,
+    password: seed.password,
+    ...over,
+  };
+}
+const client = (seed = DEMO, over: Partial<PlugboardCredentials> = {}, timeoutMs?: number) =>
+  new PlugboardClient(creds(seed, over), { userAgent: UA, timeoutMs });
+
+async function rejection(p: Promise<unknown>): Promise<PlugboardError> {
+  try {
+    await p;
+  } catch (err) {
+    expect(err).toBeInstanceOf(PlugboardError);
+    return err as PlugboardError;
+  }
+  throw new Error('expected a rejection');
+}
+
+beforeAll(async () => {
+  sb = await startPlugboardSandbox();
+});
+afterAll(async () => {
+  await sb.close();
+});
+beforeEach(() => sb.sandbox.reset());
+
+describe('PlugboardClient against the sandbox', () => {
+  it('reads the API root', async () => {
+    const root = await client().apiRoot();
+    expect(root.connectionId).toBe(DEMO.connectionId);
+    expect(root.defaultLanguage).toBe('swe');
+    expect(root.defaultLanguage_iso).toEqual({ 'iso639-1': 'sv', 'iso639-3': 'swe' });
+    expect(root.connectionType).toBe('api');
+    expect(root.permissions).toContain('product.edit');
+  });
+
+  it('sends every required header', async () => {
+    await client().apiRoot();
+    const get = sb.sandbox.lastRequest()!;
+    expect(get.method).toBe('GET');
+    expect(get.url).toBe('/api/');
+    expect(get.headers['accept']).toBe('application/json');
+    expect(get.headers['x-tenant']).toBe('demo');
+    expect(get.headers['x-connectionid']).toBe(DEMO.connectionId);
+    expect(get.headers['user-agent']).toBe(UA);
+    expect(get.headers['authorization']).toBe(`Basic ${Buffer.from('demo:demo-password').toString('base64')}`);
+    expect(get.headers['content-type']).toBeUndefined();
+
+    await client().createProduct({ remoteId: 'hdr', vatRatePercent: '25' });
+    const post = sb.sandbox.lastRequest()!;
+    expect(post.method).toBe('POST');
+    expect(post.url).toBe('/api/product');
+    expect(post.headers['content-type']).toMatch(/^application\/json/);
+    expect(post.headers['accept']).toBe('application/json');
+  });
+
+  it.each([
+    ['wrong password', { password: 'nope' }, /Auth Failed: wrong username or password/],
+    ['wrong username', { username: 'someone' }, /Auth Failed: wrong username or password/],
+    ['wrong tenant', { tenant: 'no-such-tenant' }, /Auth Failed: unknown tenant/],
+    ['wrong connection id', { connectionId: 'ffffffffffffffffffffffffffffffff' }, /Auth Failed: X-ConnectionId/],
+  ])('%s → PlugboardError 401 with Plugboard’s message', async (_name, over, message) => {
+    const err = await rejection(client(DEMO, over).apiRoot());
+    expect(err.status).toBe(401);
+    expect(err.code).toBe(401);
+    expect(err.kind).toBe('http');
+    expect(err.time).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z$/);
+    expect(err.message).toMatch(message);
+    expect(err.message).not.toContain('demo-password');
+    expect(err.message).not.toContain('nope');
+  });
+
+  it('encodes a non-ASCII password as UTF-8 before base64', async () => {
+    expect(NORDIC.password).toBe('hemlös-lösen');
+    const root = await client(NORDIC).apiRoot();
+    expect(root.defaultLanguage).toBe('eng');
+    expect(root.defaultLanguage_iso).toEqual({ 'iso639-1': 'en', 'iso639-3': 'eng' });
+
+    const header = sb.sandbox.lastRequest()!.headers['authorization'] as string;
+    const bytes = Buffer.from(header.replace(/^Basic /, ''), 'base64');
+    const utf8 = Buffer.from('nordic:hemlös-lösen', 'utf8');
+    const latin1 = Buffer.from('nordic:hemlös-lösen', 'latin1');
+    expect(bytes.equals(utf8)).toBe(true);
+    expect(bytes.equals(latin1)).toBe(false);
+    expect([...bytes.subarray(11, 13)]).toEqual([0xc3, 0xb6]); // "ö" as UTF-8
+
+    // and the same credentials encoded as latin1 are refused
+    const res = await fetch(`${sb.url}/api/`, {
+      headers: {
+        Authorization: `Basic ${latin1.toString('base64')}`,
+        'X-Tenant': 'nordic',
+        'X-ConnectionId': NORDIC.connectionId,
+      },
+    });
+    expect(res.status).toBe(401);
+  });
+
+  it('refuses plain HTTP except to loopback hosts, before sending anything', () => {
+    const make = (baseUrl: string) => new PlugboardClient(creds(DEMO, { baseUrl }), { userAgent: UA });
+    const before = sb.sandbox.stats.requests;
+    expect(() => make('http://example.com')).toThrow(PlugboardConfigError);
+    expect(() => make('http://example.com')).toThrow(/HTTPS/);
+    expect(() => make('http://10.0.0.5:8080')).toThrow(PlugboardConfigError);
+    expect(() => make('ftp://example.com')).toThrow(PlugboardConfigError);
+    expect(() => make('https://user:pw@example.com')).toThrow(/credentials/);
+    expect(() => make('not a url')).toThrow(PlugboardConfigError);
+    try {
+      make('http://example.com');
+    } catch (err) {
+      expect((err as PlugboardError).status).toBe(0);
+      expect((err as PlugboardError).kind).toBe('config');
+      expect((err as Error).message).not.toContain('demo-password');
+    }
+    for (const ok of ['https://api.dev.plugboard.io', 'http://127.0.0.1:1', 'http://127.8.9.10', 'http://localhost:3000/sandbox/plugboard', 'http://[::1]:3000']) {
+      expect(() => make(ok), ok).not.toThrow();
+    }
+    expect(sb.sandbox.stats.requests).toBe(before);
+  });
+
+  it('allows http://127.0.0.1:<port>', async () => {
+    expect(sb.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+    await expect(client().apiRoot()).resolves.toMatchObject({ connectionName: 'API' });
+  });
+
+  it('validates the User-Agent and other config', () => {
+    const mk = (userAgent: string, over: Partial<PlugboardCredentials> = {}) => () =>
+      new PlugboardClient(creds(DEMO, over), { userAgent });
+    expect(mk('my-app/1.0 test@example.com')).toThrow(/User-Agent/);
+    expect(mk('my app (x')).toThrow(/User-Agent/);
+    expect(mk('')).toThrow(/User-Agent/);
+    expect(mk(UA, { username: 'a:b' })).toThrow(/username/);
+    expect(mk(UA, { tenant: '' })).toThrow(/tenant/);
+    expect(mk(UA, { connectionId: 'abc\r\nX-Evil: 1' })).toThrow(/connection id/);
+    expect(() => new PlugboardClient(creds(), { userAgent: UA, timeoutMs: 0 })).toThrow(/timeoutMs/);
+  });
+
+  it('creates, gets and lists products', async () => {
+    const c = client();
+    const created = await c.createProduct({
+      remoteId: 'aRemoteIdHere',
+      vatRatePercent: '25',
+      title_lang: { sv: 'Klänning', eng: 'Dress' },
+    });
+    expect(created.localId).toMatch(/^[0-9a-f]{32}$/);
+    expect(created.href).toBe(`/api/product/${created.localId}`);
+    expect(created.remoteId).toBe('aRemoteIdHere');
+    expect(created.remoteIdMap).toEqual({
+      [DEMO.connectionId]: { connectionId: DEMO.connectionId, remoteId: 'aRemoteIdHere' },
+    });
+    expect(created.title).toBe('Klänning');
+    expect(created.title_lang).toEqual({ swe: 'Klänning', eng: 'Dress' });
+    expect(created.vatRatePercent).toBe('25');
+    expect(created.state).toBe('hidden');
+    expect(created.purchasable).toBe(false);
+    expect(created.created).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
+
+    expect(await c.getProduct(created.localId)).toEqual(created);
+    const list = await c.listProducts();
+    expect(list).toEqual([created]);
+    expect(sb.sandbox.products('demo')).toEqual([created]);
+    expect(sb.sandbox.products('nordic')).toEqual([]);
+
+    const missing = await rejection(c.getProduct('ffffffffffffffffffffffffffffffff'));
+    expect(missing.status).toBe(404);
+    expect(missing.message).toMatch(/not found/);
+  });
+
+  it('publishes a mapped Sonlet item', async () => {
+    const item: SonletItem = {
+      pk: 99,
+      style: 'Carly',
+      size: 'XL',
+      itemchoice_id: 5,
+      size_id: 7,
+      quantity: 1,
+      price: '55.00',
+      wholesale_price: '22.00',
+      data: { attributes: { 'a|b': 'c' } },
+      image: null,
+      image_thumbnail: null,
+      created: '2024-01-01T00:00:00Z',
+    };
+    const input = itemToProduct(item, { connectionId: DEMO.connectionId, language3: 'sv', vatRatePercent: '25', currency: 'USD' });
+    const p = await client().createProduct(input);
+    expect(p.remoteId).toBe('sonlet-item-99');
+    expect(p.title).toBe('Carly – XL');
+    expect(p.customData[`${DEMO.connectionId}|x-sonlet-console|price`]!.value).toEqual({ currency: 'usd', amount: '55.00' });
+  });
+
+  it('recovers a product whose create answer was lost (duplicate remoteId → 409)', async () => {
+    const c = client();
+    const first = await c.createProduct({ remoteId: 'sonlet-item-1', vatRatePercent: '25' });
+    const dup = await rejection(c.createProduct({ remoteId: 'sonlet-item-1', vatRatePercent: '25' }));
+    expect(dup.status).toBe(409);
+    expect(dup.message).toContain(first.localId);
+    expect((await c.findProductByRemoteId('sonlet-item-1'))?.localId).toBe(first.localId);
+    expect(await c.findProductByRemoteId('sonlet-item-2')).toBeNull();
+
+    const again = await c.createOrRecoverProduct({ remoteId: 'sonlet-item-1', vatRatePercent: '25' });
+    expect(again).toMatchObject({ created: false, product: { localId: first.localId } });
+    const fresh = await c.createOrRecoverProduct({ remoteId: 'sonlet-item-2', vatRatePercent: '25' });
+    expect(fresh.created).toBe(true);
+    expect(sb.sandbox.products('demo')).toHaveLength(2);
+  });
+
+  it('refuses decimals given as numbers before sending', async () => {
+    const before = sb.sandbox.stats.requests;
+    const err = await rejection(client().createProduct({ remoteId: 'x', vatRatePercent: 25 } as unknown as ProductInput));
+    expect(err).toBeInstanceOf(PlugboardConfigError);
+    expect(err.message).toMatch(/JSON strings/);
+    expect(sb.sandbox.stats.requests).toBe(before);
+  });
+
+  it('surfaces 403 for a connection without product.edit', async () => {
+    const err = await rejection(client(VIEWONLY).createProduct({ remoteId: 'x', vatRatePercent: '25' }));
+    expect(err.status).toBe(403);
+    expect(err.message).toMatch(/product\.edit/);
+    await expect(client(VIEWONLY).listProducts()).resolves.toEqual([]);
+  });
+
+  it('removes a translation and a custom key with null (PUT)', async () => {
+    const c = client();
+    const key = `${DEMO.connectionId}|x-sonlet-console|note`;
+    const p = await c.createProduct({
+      remoteId: 'upd',
+      title_lang: { swe: 'Titeln', eng: 'The title' },
+      customData: { [key]: { connectionId: DEMO.connectionId, moduleId: 'x-sonlet-console', key: 'note', type: 'string', value: 'hi' } },
+    });
+    expect(Object.keys(p.customData)).toEqual([key]);
+    const u = await c.updateProduct(p.localId, { title_lang: { swe: null }, customData: { [key]: null } });
+    expect(u.title_lang).toEqual({ eng: 'The title' });
+    expect(u.title).toBeNull();
+    expect(u.customData).toEqual({});
+    expect(u.remoteId).toBe('upd');
+  });
+
+  it('round-trips the reference order example', async () => {
+    const o = await client().createOrder({
+      customerType: 'company',
+      currency: 'SEK',
+      totalSumExclVat: { currency: 'SEK', amount: '1.0' },
+      totalVat: { currency: 'SEK', amount: '1.0' },
+    });
+    expect(o.totalSumExclVat).toEqual({ currency: 'sek', amount: '1.00' });
+    expect(o.totalVat).toEqual({ currency: 'sek', amount: '1.00' });
+    expect(o.source).toEqual({ connectionType: 'api', connectionId: DEMO.connectionId, code: null, connectionName: 'API' });
+    expect(await client().getOrder(o.localId)).toEqual(o);
+  });
+
+  it('works with the sandbox mounted under a prefix in a parent app', async () => {
+    const parent = Fastify({ logger: false, routerOptions: { ignoreTrailingSlash: true } });
+    // a parent JSON parser that would break the sandbox if it leaked in
+    parent.removeContentTypeParser('application/json');
+    parent.addContentTypeParser('application/json', (_req, _payload, done) => done(new Error('parent parser'), undefined));
+    parent.get('/health', async () => ({ ok: true }));
+    const sandbox = createPlugboardSandbox();
+    await parent.register(sandbox.plugin, { prefix: '/sandbox/plugboard' });
+    await parent.listen({ host: '127.0.0.1', port: 0 });
+    try {
+      const port = (parent.server.address() as net.AddressInfo).port;
+      const c = new PlugboardClient(creds(DEMO, { baseUrl: `http://127.0.0.1:${port}/sandbox/plugboard/` }), { userAgent: UA });
+      expect((await c.apiRoot()).connectionId).toBe(DEMO.connectionId);
+      const p = await c.createProduct({ remoteId: 'prefixed', vatRatePercent: '6' });
+      expect(sandbox.products('demo')).toEqual([p]);
+      expect(sandbox.lastRequest()!.url).toBe('/sandbox/plugboard/api/product');
+      expect(await (await fetch(`http://127.0.0.1:${port}/health`)).json()).toEqual({ ok: true });
+      const err = await rejection(c.getProduct('nope'));
+      expect(err.status).toBe(404);
+    } finally {
+      await parent.close();
+    }
+  });
+});
+
+describe('PlugboardClient transport errors', () => {
+  let fake: FastifyInstance;
+  let fakeUrl: string;
+  let silent: net.Server;
+  let silentUrl: string;
+  const sockets = new Set<net.Socket>();
+
+  beforeAll(async () => {
+    fake = Fastify({ logger: false });
+    fake.get('/html/api/', async (_req, reply) => reply.code(502).type('text/html').send('<h1>Bad gateway</h1>'));
+    fake.get('/leaky/api/', async (_req, reply) =>
+      reply.code(500).send({ error: true, time: '2024-01-01T00:00:00.000Z', code: 500, message: 'boom for demo:demo-password' }),
+    );
+    fake.get('/redirect/api/', async (_req, reply) => reply.redirect('http://example.com/api/', 302));
+    fake.get('/nojson/api/', async (_req, reply) => reply.code(200).type('text/plain').send('hello'));
+    await fake.listen({ host: '127.0.0.1', port: 0 });
+    fakeUrl = `http://127.0.0.1:${(fake.server.address() as net.AddressInfo).port}`;
+    silent = net.createServer((s) => {
+      sockets.add(s);
+      s.on('close', () => sockets.delete(s));
+    });
+    await new Promise<void>((r) => silent.listen(0, '127.0.0.1', r));
+    silentUrl = `http://127.0.0.1:${(silent.address() as net.AddressInfo).port}`;
+  });
+  afterAll(async () => {
+    await fake.close();
+    for (const s of sockets) s.destroy();
+    await new Promise((r) => silent.close(r));
+  });
+
+  it('non-JSON error body → generic message with the status', async () => {
+    const err = await rejection(client(DEMO, { baseUrl: `${fakeUrl}/html` }).apiRoot());
+    expect(err.status).toBe(502);
+    expect(err.code).toBeNull();
+    expect(err.message).toMatch(/HTTP 502/);
+    expect(err.message).toMatch(/non-JSON/);
+  });
+
+  it('never puts credentials into the message', async () => {
+    const err = await rejection(client(DEMO, { baseUrl: `${fakeUrl}/leaky` }).apiRoot());
+    expect(err.status).toBe(500);
+    expect(err.message).toBe('boom for ***');
+  });
+
+  it('does not follow redirects', async () => {
+    const err = await rejection(client(DEMO, { baseUrl: `${fakeUrl}/redirect` }).apiRoot());
+    expect(err.status).toBe(302);
+    expect(err.kind).toBe('protocol');
+  });
+
+  it('a 2xx without JSON is a protocol error', async () => {
+    const err = await rejection(client(DEMO, { baseUrl: `${fakeUrl}/nojson` }).apiRoot());
+    expect(err.kind).toBe('protocol');
+  });
+
+  it('network error → status 0 and "could not reach" with the host only', async () => {
+    const tmp = net.createServer();
+    await new Promise<void>((r) => tmp.listen(0, '127.0.0.1', r));
+    const port = (tmp.address() as net.AddressInfo).port;
+    await new Promise((r) => tmp.close(r));
+    const err = await rejection(client(DEMO, { baseUrl: `http://127.0.0.1:${port}` }).apiRoot());
+    expect(err.status).toBe(0);
+    expect(err.kind).toBe('network');
+    expect(err.outcomeUnknown).toBe(true);
+    expect(err.message).toBe(`Could not reach Plugboard at 127.0.0.1:${port} (ECONNREFUSED)`);
+  });
+
+  it('times out', async () => {
+    const err = await rejection(client(DEMO, { baseUrl: silentUrl }, 200).apiRoot());
+    expect(err.status).toBe(0);
+    expect(err.kind).toBe('timeout');
+    expect(err.message).toMatch(/did not answer within 0.2 s/);
+  });
+});

@@ -1,0 +1,161 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { createServer } from 'node:net';
+import { Writable } from 'node:stream';
+import { randomBytes } from 'node:crypto';
+import { inject } from 'vitest';
+import type { FastifyInstance } from 'fastify';
+import { buildApp } from '../../src/app.js';
+import { loadConfig, type Config } from '../../src/config.js';
+import { createPrisma } from '../../src/db/client.js';
+import { startSonletSandbox, type SonletSandbox } from '../../src/sandbox/sonlet/index.js';
+import { HttpSession, location } from './http.js';
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address() as { port: number };
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+export const TEST_CLIENT = { clientId: 'console-test', clientSecret: 'console-test-secret-' + randomBytes(6).toString('hex') };
+
+export interface ConsoleInstance {
+  url: string;
+  app: FastifyInstance;
+  config: Config;
+  logs: string[];
+}
+
+export interface Stack {
+  console: ConsoleInstance;
+  sonlet: { url: string; sandbox: SonletSandbox };
+  /** Another console process against the same database and sandbox (as when scaling out). */
+  addInstance(): Promise<ConsoleInstance>;
+  close(): Promise<void>;
+}
+
+export interface StackOptions {
+  accessTokenTtlSeconds?: number;
+  env?: Record<string, string>;
+  databaseUrl?: string;
+}
+
+/** The real thing over real HTTP: a Sonlet sandbox on its own port and a console against the test database. */
+export async function startStack(opts: StackOptions = {}): Promise<Stack> {
+  const port = await freePort();
+  const publicUrl = `http://127.0.0.1:${port}`;
+  const sonlet = await startSonletSandbox({
+    clients: [{ ...TEST_CLIENT, name: 'Sonlet Seller Console (test)', redirectUris: [`${publicUrl}/cb`] }],
+    accessTokenTtlSeconds: opts.accessTokenTtlSeconds,
+    host: '127.0.0.1',
+  });
+  const dataDir = mkdtempSync(path.join(tmpdir(), 'console-test-'));
+  const env = {
+    PORT: String(port),
+    PUBLIC_URL: publicUrl,
+    DATA_DIR: dataDir,
+    SONLET_BASE_URL: sonlet.url,
+    SONLET_CLIENT_ID: TEST_CLIENT.clientId,
+    SONLET_CLIENT_SECRET: TEST_CLIENT.clientSecret,
+    SESSION_SECRET: randomBytes(32).toString('hex'),
+    TOKEN_ENCRYPTION_KEY: randomBytes(32).toString('hex'),
+    LOG_LEVEL: 'info',
+    SIGN_IN_RATE_LIMIT: '1000',
+    ...opts.env,
+  };
+  const databaseUrl = opts.databaseUrl ?? inject('databaseUrl');
+  const instances: ConsoleInstance[] = [];
+
+  async function launch(listenPort: number): Promise<ConsoleInstance> {
+    const config = loadConfig(env);
+    const logs: string[] = [];
+    const logStream = new Writable({
+      write(chunk, _enc, done) {
+        logs.push(String(chunk));
+        done();
+      },
+    });
+    const app = await buildApp({ config, prisma: createPrisma(databaseUrl), logStream });
+    await app.listen({ port: listenPort, host: '127.0.0.1' });
+    const instance = { url: `http://127.0.0.1:${listenPort}`, app, config, logs };
+    instances.push(instance);
+    return instance;
+  }
+
+  const first = await launch(port);
+  return {
+    console: first,
+    sonlet: { url: sonlet.url, sandbox: sonlet.sandbox },
+    addInstance: async () => launch(await freePort()),
+    async close() {
+      for (const instance of instances) await instance.app.close();
+      await sonlet.close();
+    },
+  };
+}
+
+export function uniqueEmail(tag = 'seller'): string {
+  return `${tag}-${randomBytes(5).toString('hex')}@example.com`;
+}
+
+/** Signs up a new seller on the console; returns their browser session. */
+export async function signUp(consoleUrl: string, email = uniqueEmail(), password = 'correct horse battery'): Promise<HttpSession> {
+  const browser = new HttpSession(consoleUrl);
+  const res = await browser.submit('/sign-up', '/sign-up', { email, password });
+  if (res.status !== 302) throw new Error(`sign-up failed: ${res.status} ${await res.text()}`);
+  return browser;
+}
+
+/**
+ * Walks the authorization-code flow as a seller would: console → sandbox sign-in → consent → /cb.
+ * Returns the /cb response (a redirect to /items when it worked).
+ */
+export async function connectSonlet(browser: HttpSession, seller = { username: 'demo', password: 'demo' }): Promise<Response> {
+  const start = await browser.get('/connect/sonlet');
+  const authorizeUrl = location(start);
+  const sandbox = new HttpSession(new URL(authorizeUrl).origin);
+  const cbUrl = await authorizeAtSandbox(sandbox, authorizeUrl, seller);
+  const cb = new URL(cbUrl);
+  return browser.get(cb.pathname + cb.search);
+}
+
+/** Signs in at the sandbox and approves; returns the redirect URL carrying the code. */
+export async function authorizeAtSandbox(sandbox: HttpSession, authorizeUrl: string, seller: { username: string; password: string }, decision: 'allow' | 'deny' = 'allow'): Promise<string> {
+  let res = await sandbox.get(authorizeUrl);
+  let html = await res.text();
+  if (/name="password"/.test(html)) {
+    const form = formOf(html, authorizeUrl);
+    res = await sandbox.postForm(form.action, { ...form.fields, username: seller.username, password: seller.password });
+    if (res.status === 302 || res.status === 303) res = await sandbox.get(location(res));
+    html = await res.text();
+  }
+  const form = formOf(html, authorizeUrl);
+  const fields = { ...form.fields };
+  if (decision === 'allow') fields.allow = 'Authorize';
+  else delete fields.allow;
+  res = await sandbox.postForm(form.action, fields);
+  return location(res);
+}
+
+/** Reads the first form's action and hidden fields from sandbox HTML. */
+export function formOf(html: string, pageUrl: string): { action: string; fields: Record<string, string> } {
+  const formTag = /<form[^>]*action="([^"]*)"/i.exec(html);
+  const action = new URL(decode(formTag?.[1] ?? ''), pageUrl).toString();
+  const fields: Record<string, string> = {};
+  for (const m of html.matchAll(/<input[^>]*type="hidden"[^>]*>/gi)) {
+    const name = /name="([^"]*)"/.exec(m[0])?.[1];
+    const value = /value="([^"]*)"/.exec(m[0])?.[1] ?? '';
+    if (name) fields[decode(name)] = decode(value);
+  }
+  return { action, fields };
+}
+
+function decode(s: string): string {
+  return s.replace(/&amp;/g, '&').replace(/&quot;/g, '"').replace(/&#39;/g, "'").replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&#x2F;/g, '/').replace(/&#x27;/g, "'");
+}
