@@ -60,7 +60,7 @@ export async function buildApp(opts: BuildOptions): Promise<FastifyInstance> {
         scriptSrc: ["'self'"],
         styleSrc: ["'self'"],
         // Thumbnails come from Sonlet's media host.
-        imgSrc: ["'self'", 'data:', 'https:', ...(config.sandbox ? [new URL(config.publicUrl).origin] : [])],
+        imgSrc: ["'self'", 'data:', 'https:', new URL(config.sonlet.baseUrl).origin],
         formAction: ["'self'", new URL(config.sonlet.baseUrl).origin],
         frameAncestors: ["'none'"],
         upgradeInsecureRequests: config.secureCookies ? [] : null,

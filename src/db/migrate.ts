@@ -19,8 +19,10 @@ import { fileURLToPath } from 'node:url';
 import { PrismaPg } from '@prisma/adapter-pg';
 import {
   bindMigrationAwareSqlAdapterFactory,
+  ColumnTypeEnum,
   type SqlDriverAdapter,
   type SqlMigrationAwareDriverAdapterFactory,
+  type SqlQueryable,
 } from '@prisma/driver-adapter-utils';
 import type { MigrationList, SchemaEngine, SchemaFilter } from '@prisma/schema-engine-wasm';
 import pg from 'pg';
@@ -77,18 +79,26 @@ declare global {
 }
 
 let bindingsPromise: Promise<EngineBindings> | undefined;
+/** Called with the message when the engine panics (see `withEngine`). */
+const panicListeners = new Set<(message: string) => void>();
 /** Set once the engine panicked: a wasm instance that trapped must not be used again. */
 let crashed: Error | undefined;
 
 function loadBindings(): Promise<EngineBindings> {
   bindingsPromise ??= (async () => {
     // wasm-bindgen reports Rust panics through this global (Prisma's runtimes install the same one).
-    globalThis.PRISMA_WASM_PANIC_REGISTRY ??= {
+    const registry: PanicRegistry = globalThis.PRISMA_WASM_PANIC_REGISTRY ?? {
       message: undefined,
       set_message(message: string) {
         this.message = message;
       },
     };
+    const setMessage = registry.set_message;
+    registry.set_message = function (message: string) {
+      setMessage.call(this, message);
+      for (const listener of panicListeners) listener(message);
+    };
+    globalThis.PRISMA_WASM_PANIC_REGISTRY = registry;
     const require = createRequire(import.meta.url);
     const entry = require.resolve('@prisma/schema-engine-wasm');
     const wasmPath = path.join(path.dirname(entry), 'schema_engine_bg.wasm');
@@ -134,34 +144,54 @@ function withDatabase(databaseUrl: string, database: string): string {
 const quoteIdent = (name: string) => `"${name.replaceAll('"', '""')}"`;
 
 /**
- * Postgres catalog types the schema engine reads while describing a database that
+ * Postgres catalog types the schema engine reads while describing a database, which
  * `@prisma/adapter-pg` (7.10) refuses to map ("Column type 'char' could not be deserialized"):
- * `"char"` (pg_class.relkind, pg_constraint.contype, ...), and the reg* / pg_node_tree types.
- * node-postgres hands their values over as strings, so presenting them as `text` is exact.
+ * - `"char"` (pg_class.relkind, pg_constraint.contype, ...): the engine reads these columns as
+ *   characters, so they must reach it as `ColumnTypeEnum.Character`;
+ * - reg* types and pg_node_tree: node-postgres returns their text form, so `text` is exact.
+ * We rewrite the OIDs node-postgres reports before the adapter maps them, and pass the indexes of
+ * `"char"` columns along on the rows array (which the adapter returns as is) to fix their type up
+ * afterwards.
  */
-const CATALOG_TEXT_TYPES = new Set([18, 24, 28, 194, 2205, 2206, 4089, 4096]);
+const CHAR_OID = 18;
+const CATALOG_TEXT_OIDS = new Set([24, 28, 194, 2205, 2206, 4089, 4096]);
 const TEXT_OID = 25;
+const CHAR_COLUMNS = Symbol('charColumns');
 
 interface Queryable {
   query: (...args: never[]) => unknown;
 }
 
-function presentCatalogTypesAsText<T extends Queryable>(target: T): T {
+function rewriteCatalogTypes<T extends Queryable>(target: T): T {
   const original = target.query;
   const patched = function (this: unknown, ...args: never[]) {
     const result = original.apply(this, args);
-    if (result instanceof Promise) {
-      return result.then((res: pg.QueryResult) => {
-        for (const field of res?.fields ?? []) {
-          if (CATALOG_TEXT_TYPES.has(field.dataTypeID)) field.dataTypeID = TEXT_OID;
+    if (!(result instanceof Promise)) return result;
+    return result.then((res: pg.QueryResult | undefined) => {
+      const charColumns: number[] = [];
+      (res?.fields ?? []).forEach((field, i) => {
+        if (field.dataTypeID === CHAR_OID) charColumns.push(i);
+        if (field.dataTypeID === CHAR_OID || CATALOG_TEXT_OIDS.has(field.dataTypeID)) {
+          field.dataTypeID = TEXT_OID;
         }
-        return res;
       });
-    }
-    return result;
+      if (charColumns.length && res) Object.defineProperty(res.rows, CHAR_COLUMNS, { value: charColumns });
+      return res;
+    });
   };
   target.query = patched as T['query'];
   return target;
+}
+
+function withCharColumns<Q extends SqlQueryable>(queryable: Q): Q {
+  const queryRaw = queryable.queryRaw.bind(queryable);
+  queryable.queryRaw = async (query) => {
+    const resultSet = await queryRaw(query);
+    const charColumns = (resultSet.rows as { [CHAR_COLUMNS]?: number[] })[CHAR_COLUMNS] ?? [];
+    for (const i of charColumns) resultSet.columnTypes[i] = ColumnTypeEnum.Character;
+    return resultSet;
+  };
+  return queryable;
 }
 
 /**
@@ -172,7 +202,11 @@ function presentCatalogTypesAsText<T extends Queryable>(target: T): T {
  * single implicit transaction, so a failing migration leaves no trace but its failed
  * `_prisma_migrations` row.
  */
-function executeScriptWhole(adapter: SqlDriverAdapter, pool: pg.Pool): SqlDriverAdapter {
+function adaptForEngine(adapter: SqlDriverAdapter, pool: pg.Pool): SqlDriverAdapter {
+  withCharColumns(adapter);
+  const startTransaction = adapter.startTransaction.bind(adapter);
+  adapter.startTransaction = async (isolationLevel) => withCharColumns(await startTransaction(isolationLevel));
+
   const onError = (adapter as unknown as { onError(e: unknown): never }).onError.bind(adapter);
   adapter.executeScript = async (script: string) => {
     try {
@@ -189,8 +223,8 @@ function enginePool(connectionString: string, max: number, log: (msg: string) =>
   // advisory lock lives on one of them).
   const pool = new pg.Pool({ connectionString, max, idleTimeoutMillis: 0 });
   pool.on('error', (err) => log(`migration pool error: ${err.message}`));
-  pool.on('connect', (client) => presentCatalogTypesAsText(client));
-  return presentCatalogTypesAsText(pool);
+  pool.on('connect', (client) => rewriteCatalogTypes(client));
+  return rewriteCatalogTypes(pool);
 }
 
 /**
@@ -216,13 +250,13 @@ function adapterFactory(
   const factory: SqlMigrationAwareDriverAdapterFactory = {
     provider: base.provider,
     adapterName: base.adapterName,
-    connect: async () => executeScriptWhole(await base.connect(), pool),
+    connect: async () => adaptForEngine(await base.connect(), pool),
     async connectToShadowDb(): Promise<SqlDriverAdapter> {
       const name = `prisma_shadow_${Date.now().toString(36)}_${randomBytes(4).toString('hex')}`;
       await pool.query(`CREATE DATABASE ${quoteIdent(name)}`);
       shadows.add(name);
       const shadowPool = enginePool(withDatabase(databaseUrl, name), 2, log);
-      const adapter = executeScriptWhole(
+      const adapter = adaptForEngine(
         await new PrismaPg(shadowPool, { disposeExternalPool: true }).connect(),
         shadowPool,
       );
@@ -296,6 +330,17 @@ async function withEngine<T>(
   if (crashed) throw crashed;
   const bindings = await loadBindings();
   const { factory, close } = adapterFactory(databaseUrl, log);
+  // A Rust panic traps the wasm instance inside some callback: the RuntimeError surfaces as an
+  // uncaught exception elsewhere and the pending engine promise never settles. The panic hook
+  // tells us first, so fail the operation instead of hanging.
+  let onPanic: ((message: string) => void) | undefined;
+  const panicked = new Promise<never>((_, reject) => {
+    onPanic = (message) => {
+      log(`schema engine panicked: ${message}`);
+      reject(new WebAssembly.RuntimeError(message));
+    };
+    panicListeners.add(onPanic);
+  });
   let engine: SchemaEngine | undefined;
   try {
     engine = await bindings.SchemaEngine.new(
@@ -303,10 +348,11 @@ async function withEngine<T>(
       engineLogger(log),
       bindMigrationAwareSqlAdapterFactory(factory),
     );
-    return await fn(engine);
+    return await Promise.race([fn(engine), panicked]);
   } catch (err) {
     throw engineError(err, operation);
   } finally {
+    if (onPanic) panicListeners.delete(onPanic);
     if (!crashed) engine?.free();
     await close();
   }

@@ -78,8 +78,10 @@ export async function connectRoutes(app: FastifyInstance) {
   app.post('/connect/sonlet/disconnect', { preHandler: [app.requireUser, app.csrfProtection] }, disconnect);
 
   async function startConnect(request: FastifyRequest, reply: FastifyReply) {
-    const url = await app.sonletOAuth2.generateAuthorizationUri(request, reply);
-    return reply.redirect(url);
+    const url = new URL(await app.sonletOAuth2.generateAuthorizationUri(request, reply));
+    // simple-oauth2 writes `scope=undefined` when no scope is configured; Sonlet's docs send none.
+    if (url.searchParams.get('scope') === 'undefined') url.searchParams.delete('scope');
+    return reply.redirect(url.toString());
   }
 
   async function callback(request: FastifyRequest<{ Querystring: CallbackQuery }>, reply: FastifyReply) {

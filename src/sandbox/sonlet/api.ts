@@ -3,10 +3,11 @@
  * OAuth2Authentication: bearer auth, page-number paging, DRF-style validation errors.
  */
 import { createReadStream } from 'node:fs';
+import { stat } from 'node:fs/promises';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { SonletImage, SonletItem, SonletItemChoice, SonletPage, SonletSize } from '../../sonlet/types.js';
 import { type SandboxContext, field, rawQuery, relativePath } from './context.js';
-import { MEDIA_CACHE_CONTROL } from './media.js';
+import { MEDIA_CACHE_CONTROL, MEDIA_CORP } from './media.js';
 import type { ImageRecord, ItemRecord, UploadImageSource } from './model.js';
 
 const NOT_PROVIDED = { detail: 'Authentication credentials were not provided.' };
@@ -366,7 +367,11 @@ export function registerApiRoutes(app: FastifyInstance, ctx: SandboxContext, pre
       return reply.code(404).send(NOT_FOUND);
     }
     const buf = await media.seedPicture(img.pk, img.source, file === 'full.jpg' ? 'full' : 'thumb');
-    return reply.header('content-type', 'image/jpeg').header('cache-control', MEDIA_CACHE_CONTROL).send(buf);
+    return reply
+      .header('content-type', 'image/jpeg')
+      .header('cache-control', MEDIA_CACHE_CONTROL)
+      .header('cross-origin-resource-policy', MEDIA_CORP)
+      .send(buf);
   });
 
   const uploadsBySlug = (slug: string): UploadImageSource | undefined => {
@@ -379,8 +384,16 @@ export function registerApiRoutes(app: FastifyInstance, ctx: SandboxContext, pre
     const src = /^[A-Za-z0-9]+$/.test(slug) ? uploadsBySlug(slug) : undefined;
     if (!src || (file !== 'thumb.jpg' && file !== src.fullName)) return reply.code(404).send(NOT_FOUND);
     const type = file === 'thumb.jpg' ? 'image/jpeg' : src.fullType;
-    const stream = createReadStream(media.uploadPath(slug, file));
-    return reply.header('content-type', type).header('cache-control', MEDIA_CACHE_CONTROL).send(stream);
+    const filePath = media.uploadPath(slug, file);
+    const info = await stat(filePath).catch(() => null);
+    if (!info?.isFile()) return reply.code(404).send(NOT_FOUND);
+    const stream = createReadStream(filePath);
+    return reply
+      .header('content-type', type)
+      .header('content-length', info.size)
+      .header('cache-control', MEDIA_CACHE_CONTROL)
+      .header('cross-origin-resource-policy', MEDIA_CORP)
+      .send(stream);
   });
 }
 

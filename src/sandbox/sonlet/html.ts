@@ -42,6 +42,7 @@ export function renderPage({ title, prefix, body }: PageOptions): string {
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="referrer" content="no-referrer">
+<link rel="icon" href="data:,">
 <title>${esc(title)} · Sonlet sandbox</title>
 <link rel="stylesheet" href="${esc(prefix)}/static/sandbox.css">
 </head>

@@ -12,6 +12,8 @@ import { randomToken } from './store.js';
 export const FULL_SIZE = { width: 800, height: 1000 };
 export const THUMB_SIZE = { width: 200, height: 250 };
 export const MEDIA_CACHE_CONTROL = 'public, max-age=31536000, immutable';
+/** Media is served like a CDN: embeddable from any origin. */
+export const MEDIA_CORP = 'cross-origin';
 
 const FORMAT_TYPES: Record<string, { ext: string; type: string }> = {
   jpeg: { ext: 'jpg', type: 'image/jpeg' },

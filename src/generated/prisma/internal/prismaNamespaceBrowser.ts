@@ -160,6 +160,7 @@ export const PlugboardConnectionScalarFieldEnum = {
   passwordEnc: 'passwordEnc',
   vatRatePercent: 'vatRatePercent',
   currency: 'currency',
+  language: 'language',
   createdAt: 'createdAt',
   updatedAt: 'updatedAt'
 } as const
@@ -175,6 +176,8 @@ export const PlugboardExportScalarFieldEnum = {
   localId: 'localId',
   status: 'status',
   lastError: 'lastError',
+  batchId: 'batchId',
+  title: 'title',
   createdAt: 'createdAt',
   updatedAt: 'updatedAt'
 } as const

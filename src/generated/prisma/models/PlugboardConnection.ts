@@ -33,6 +33,7 @@ export type PlugboardConnectionMinAggregateOutputType = {
   passwordEnc: string | null
   vatRatePercent: string | null
   currency: string | null
+  language: string | null
   createdAt: Date | null
   updatedAt: Date | null
 }
@@ -46,6 +47,7 @@ export type PlugboardConnectionMaxAggregateOutputType = {
   passwordEnc: string | null
   vatRatePercent: string | null
   currency: string | null
+  language: string | null
   createdAt: Date | null
   updatedAt: Date | null
 }
@@ -59,6 +61,7 @@ export type PlugboardConnectionCountAggregateOutputType = {
   passwordEnc: number
   vatRatePercent: number
   currency: number
+  language: number
   createdAt: number
   updatedAt: number
   _all: number
@@ -74,6 +77,7 @@ export type PlugboardConnectionMinAggregateInputType = {
   passwordEnc?: true
   vatRatePercent?: true
   currency?: true
+  language?: true
   createdAt?: true
   updatedAt?: true
 }
@@ -87,6 +91,7 @@ export type PlugboardConnectionMaxAggregateInputType = {
   passwordEnc?: true
   vatRatePercent?: true
   currency?: true
+  language?: true
   createdAt?: true
   updatedAt?: true
 }
@@ -100,6 +105,7 @@ export type PlugboardConnectionCountAggregateInputType = {
   passwordEnc?: true
   vatRatePercent?: true
   currency?: true
+  language?: true
   createdAt?: true
   updatedAt?: true
   _all?: true
@@ -186,6 +192,7 @@ export type PlugboardConnectionGroupByOutputType = {
   passwordEnc: string
   vatRatePercent: string
   currency: string
+  language: string | null
   createdAt: Date
   updatedAt: Date
   _count: PlugboardConnectionCountAggregateOutputType | null
@@ -220,6 +227,7 @@ export type PlugboardConnectionWhereInput = {
   passwordEnc?: Prisma.StringFilter<"PlugboardConnection"> | string
   vatRatePercent?: Prisma.StringFilter<"PlugboardConnection"> | string
   currency?: Prisma.StringFilter<"PlugboardConnection"> | string
+  language?: Prisma.StringNullableFilter<"PlugboardConnection"> | string | null
   createdAt?: Prisma.DateTimeFilter<"PlugboardConnection"> | Date | string
   updatedAt?: Prisma.DateTimeFilter<"PlugboardConnection"> | Date | string
   user?: Prisma.XOR<Prisma.UserScalarRelationFilter, Prisma.UserWhereInput>
@@ -234,6 +242,7 @@ export type PlugboardConnectionOrderByWithRelationInput = {
   passwordEnc?: Prisma.SortOrder
   vatRatePercent?: Prisma.SortOrder
   currency?: Prisma.SortOrder
+  language?: Prisma.SortOrderInput | Prisma.SortOrder
   createdAt?: Prisma.SortOrder
   updatedAt?: Prisma.SortOrder
   user?: Prisma.UserOrderByWithRelationInput
@@ -251,6 +260,7 @@ export type PlugboardConnectionWhereUniqueInput = Prisma.AtLeast<{
   passwordEnc?: Prisma.StringFilter<"PlugboardConnection"> | string
   vatRatePercent?: Prisma.StringFilter<"PlugboardConnection"> | string
   currency?: Prisma.StringFilter<"PlugboardConnection"> | string
+  language?: Prisma.StringNullableFilter<"PlugboardConnection"> | string | null
   createdAt?: Prisma.DateTimeFilter<"PlugboardConnection"> | Date | string
   updatedAt?: Prisma.DateTimeFilter<"PlugboardConnection"> | Date | string
   user?: Prisma.XOR<Prisma.UserScalarRelationFilter, Prisma.UserWhereInput>
@@ -265,6 +275,7 @@ export type PlugboardConnectionOrderByWithAggregationInput = {
   passwordEnc?: Prisma.SortOrder
   vatRatePercent?: Prisma.SortOrder
   currency?: Prisma.SortOrder
+  language?: Prisma.SortOrderInput | Prisma.SortOrder
   createdAt?: Prisma.SortOrder
   updatedAt?: Prisma.SortOrder
   _count?: Prisma.PlugboardConnectionCountOrderByAggregateInput
@@ -284,6 +295,7 @@ export type PlugboardConnectionScalarWhereWithAggregatesInput = {
   passwordEnc?: Prisma.StringWithAggregatesFilter<"PlugboardConnection"> | string
   vatRatePercent?: Prisma.StringWithAggregatesFilter<"PlugboardConnection"> | string
   currency?: Prisma.StringWithAggregatesFilter<"PlugboardConnection"> | string
+  language?: Prisma.StringNullableWithAggregatesFilter<"PlugboardConnection"> | string | null
   createdAt?: Prisma.DateTimeWithAggregatesFilter<"PlugboardConnection"> | Date | string
   updatedAt?: Prisma.DateTimeWithAggregatesFilter<"PlugboardConnection"> | Date | string
 }
@@ -296,6 +308,7 @@ export type PlugboardConnectionCreateInput = {
   passwordEnc: string
   vatRatePercent?: string
   currency?: string
+  language?: string | null
   createdAt?: Date | string
   updatedAt?: Date | string
   user: Prisma.UserCreateNestedOneWithoutPlugboardConnectionInput
@@ -310,6 +323,7 @@ export type PlugboardConnectionUncheckedCreateInput = {
   passwordEnc: string
   vatRatePercent?: string
   currency?: string
+  language?: string | null
   createdAt?: Date | string
   updatedAt?: Date | string
 }
@@ -322,6 +336,7 @@ export type PlugboardConnectionUpdateInput = {
   passwordEnc?: Prisma.StringFieldUpdateOperationsInput | string
   vatRatePercent?: Prisma.StringFieldUpdateOperationsInput | string
   currency?: Prisma.StringFieldUpdateOperationsInput | string
+  language?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   user?: Prisma.UserUpdateOneRequiredWithoutPlugboardConnectionNestedInput
@@ -336,6 +351,7 @@ export type PlugboardConnectionUncheckedUpdateInput = {
   passwordEnc?: Prisma.StringFieldUpdateOperationsInput | string
   vatRatePercent?: Prisma.StringFieldUpdateOperationsInput | string
   currency?: Prisma.StringFieldUpdateOperationsInput | string
+  language?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
 }
@@ -349,6 +365,7 @@ export type PlugboardConnectionCreateManyInput = {
   passwordEnc: string
   vatRatePercent?: string
   currency?: string
+  language?: string | null
   createdAt?: Date | string
   updatedAt?: Date | string
 }
@@ -361,6 +378,7 @@ export type PlugboardConnectionUpdateManyMutationInput = {
   passwordEnc?: Prisma.StringFieldUpdateOperationsInput | string
   vatRatePercent?: Prisma.StringFieldUpdateOperationsInput | string
   currency?: Prisma.StringFieldUpdateOperationsInput | string
+  language?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
 }
@@ -374,6 +392,7 @@ export type PlugboardConnectionUncheckedUpdateManyInput = {
   passwordEnc?: Prisma.StringFieldUpdateOperationsInput | string
   vatRatePercent?: Prisma.StringFieldUpdateOperationsInput | string
   currency?: Prisma.StringFieldUpdateOperationsInput | string
+  language?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
 }
@@ -392,6 +411,7 @@ export type PlugboardConnectionCountOrderByAggregateInput = {
   passwordEnc?: Prisma.SortOrder
   vatRatePercent?: Prisma.SortOrder
   currency?: Prisma.SortOrder
+  language?: Prisma.SortOrder
   createdAt?: Prisma.SortOrder
   updatedAt?: Prisma.SortOrder
 }
@@ -405,6 +425,7 @@ export type PlugboardConnectionMaxOrderByAggregateInput = {
   passwordEnc?: Prisma.SortOrder
   vatRatePercent?: Prisma.SortOrder
   currency?: Prisma.SortOrder
+  language?: Prisma.SortOrder
   createdAt?: Prisma.SortOrder
   updatedAt?: Prisma.SortOrder
 }
@@ -418,6 +439,7 @@ export type PlugboardConnectionMinOrderByAggregateInput = {
   passwordEnc?: Prisma.SortOrder
   vatRatePercent?: Prisma.SortOrder
   currency?: Prisma.SortOrder
+  language?: Prisma.SortOrder
   createdAt?: Prisma.SortOrder
   updatedAt?: Prisma.SortOrder
 }
@@ -462,6 +484,7 @@ export type PlugboardConnectionCreateWithoutUserInput = {
   passwordEnc: string
   vatRatePercent?: string
   currency?: string
+  language?: string | null
   createdAt?: Date | string
   updatedAt?: Date | string
 }
@@ -474,6 +497,7 @@ export type PlugboardConnectionUncheckedCreateWithoutUserInput = {
   passwordEnc: string
   vatRatePercent?: string
   currency?: string
+  language?: string | null
   createdAt?: Date | string
   updatedAt?: Date | string
 }
@@ -502,6 +526,7 @@ export type PlugboardConnectionUpdateWithoutUserInput = {
   passwordEnc?: Prisma.StringFieldUpdateOperationsInput | string
   vatRatePercent?: Prisma.StringFieldUpdateOperationsInput | string
   currency?: Prisma.StringFieldUpdateOperationsInput | string
+  language?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
 }
@@ -514,6 +539,7 @@ export type PlugboardConnectionUncheckedUpdateWithoutUserInput = {
   passwordEnc?: Prisma.StringFieldUpdateOperationsInput | string
   vatRatePercent?: Prisma.StringFieldUpdateOperationsInput | string
   currency?: Prisma.StringFieldUpdateOperationsInput | string
+  language?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
 }
@@ -529,6 +555,7 @@ export type PlugboardConnectionSelect<ExtArgs extends runtime.Types.Extensions.I
   passwordEnc?: boolean
   vatRatePercent?: boolean
   currency?: boolean
+  language?: boolean
   createdAt?: boolean
   updatedAt?: boolean
   user?: boolean | Prisma.UserDefaultArgs<ExtArgs>
@@ -543,6 +570,7 @@ export type PlugboardConnectionSelectCreateManyAndReturn<ExtArgs extends runtime
   passwordEnc?: boolean
   vatRatePercent?: boolean
   currency?: boolean
+  language?: boolean
   createdAt?: boolean
   updatedAt?: boolean
   user?: boolean | Prisma.UserDefaultArgs<ExtArgs>
@@ -557,6 +585,7 @@ export type PlugboardConnectionSelectUpdateManyAndReturn<ExtArgs extends runtime
   passwordEnc?: boolean
   vatRatePercent?: boolean
   currency?: boolean
+  language?: boolean
   createdAt?: boolean
   updatedAt?: boolean
   user?: boolean | Prisma.UserDefaultArgs<ExtArgs>
@@ -571,11 +600,12 @@ export type PlugboardConnectionSelectScalar = {
   passwordEnc?: boolean
   vatRatePercent?: boolean
   currency?: boolean
+  language?: boolean
   createdAt?: boolean
   updatedAt?: boolean
 }
 
-export type PlugboardConnectionOmit<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = runtime.Types.Extensions.GetOmit<"userId" | "baseUrl" | "tenant" | "connectionId" | "username" | "passwordEnc" | "vatRatePercent" | "currency" | "createdAt" | "updatedAt", ExtArgs["result"]["plugboardConnection"]>
+export type PlugboardConnectionOmit<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = runtime.Types.Extensions.GetOmit<"userId" | "baseUrl" | "tenant" | "connectionId" | "username" | "passwordEnc" | "vatRatePercent" | "currency" | "language" | "createdAt" | "updatedAt", ExtArgs["result"]["plugboardConnection"]>
 export type PlugboardConnectionInclude<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
   user?: boolean | Prisma.UserDefaultArgs<ExtArgs>
 }
@@ -600,6 +630,10 @@ export type $PlugboardConnectionPayload<ExtArgs extends runtime.Types.Extensions
     passwordEnc: string
     vatRatePercent: string
     currency: string
+    /**
+     * ISO 639-2 code for titles; null = the connection's default language from the API root.
+     */
+    language: string | null
     createdAt: Date
     updatedAt: Date
   }, ExtArgs["result"]["plugboardConnection"]>
@@ -1034,6 +1068,7 @@ export interface PlugboardConnectionFieldRefs {
   readonly passwordEnc: Prisma.FieldRef<"PlugboardConnection", 'String'>
   readonly vatRatePercent: Prisma.FieldRef<"PlugboardConnection", 'String'>
   readonly currency: Prisma.FieldRef<"PlugboardConnection", 'String'>
+  readonly language: Prisma.FieldRef<"PlugboardConnection", 'String'>
   readonly createdAt: Prisma.FieldRef<"PlugboardConnection", 'DateTime'>
   readonly updatedAt: Prisma.FieldRef<"PlugboardConnection", 'DateTime'>
 }

@@ -42,6 +42,8 @@ export type PlugboardExportMinAggregateOutputType = {
   localId: string | null
   status: $Enums.ExportStatus | null
   lastError: string | null
+  batchId: string | null
+  title: string | null
   createdAt: Date | null
   updatedAt: Date | null
 }
@@ -54,6 +56,8 @@ export type PlugboardExportMaxAggregateOutputType = {
   localId: string | null
   status: $Enums.ExportStatus | null
   lastError: string | null
+  batchId: string | null
+  title: string | null
   createdAt: Date | null
   updatedAt: Date | null
 }
@@ -66,6 +70,8 @@ export type PlugboardExportCountAggregateOutputType = {
   localId: number
   status: number
   lastError: number
+  batchId: number
+  title: number
   createdAt: number
   updatedAt: number
   _all: number
@@ -88,6 +94,8 @@ export type PlugboardExportMinAggregateInputType = {
   localId?: true
   status?: true
   lastError?: true
+  batchId?: true
+  title?: true
   createdAt?: true
   updatedAt?: true
 }
@@ -100,6 +108,8 @@ export type PlugboardExportMaxAggregateInputType = {
   localId?: true
   status?: true
   lastError?: true
+  batchId?: true
+  title?: true
   createdAt?: true
   updatedAt?: true
 }
@@ -112,6 +122,8 @@ export type PlugboardExportCountAggregateInputType = {
   localId?: true
   status?: true
   lastError?: true
+  batchId?: true
+  title?: true
   createdAt?: true
   updatedAt?: true
   _all?: true
@@ -211,6 +223,8 @@ export type PlugboardExportGroupByOutputType = {
   localId: string | null
   status: $Enums.ExportStatus
   lastError: string | null
+  batchId: string | null
+  title: string | null
   createdAt: Date
   updatedAt: Date
   _count: PlugboardExportCountAggregateOutputType | null
@@ -246,6 +260,8 @@ export type PlugboardExportWhereInput = {
   localId?: Prisma.StringNullableFilter<"PlugboardExport"> | string | null
   status?: Prisma.EnumExportStatusFilter<"PlugboardExport"> | $Enums.ExportStatus
   lastError?: Prisma.StringNullableFilter<"PlugboardExport"> | string | null
+  batchId?: Prisma.UuidNullableFilter<"PlugboardExport"> | string | null
+  title?: Prisma.StringNullableFilter<"PlugboardExport"> | string | null
   createdAt?: Prisma.DateTimeFilter<"PlugboardExport"> | Date | string
   updatedAt?: Prisma.DateTimeFilter<"PlugboardExport"> | Date | string
   user?: Prisma.XOR<Prisma.UserScalarRelationFilter, Prisma.UserWhereInput>
@@ -259,6 +275,8 @@ export type PlugboardExportOrderByWithRelationInput = {
   localId?: Prisma.SortOrderInput | Prisma.SortOrder
   status?: Prisma.SortOrder
   lastError?: Prisma.SortOrderInput | Prisma.SortOrder
+  batchId?: Prisma.SortOrderInput | Prisma.SortOrder
+  title?: Prisma.SortOrderInput | Prisma.SortOrder
   createdAt?: Prisma.SortOrder
   updatedAt?: Prisma.SortOrder
   user?: Prisma.UserOrderByWithRelationInput
@@ -276,6 +294,8 @@ export type PlugboardExportWhereUniqueInput = Prisma.AtLeast<{
   localId?: Prisma.StringNullableFilter<"PlugboardExport"> | string | null
   status?: Prisma.EnumExportStatusFilter<"PlugboardExport"> | $Enums.ExportStatus
   lastError?: Prisma.StringNullableFilter<"PlugboardExport"> | string | null
+  batchId?: Prisma.UuidNullableFilter<"PlugboardExport"> | string | null
+  title?: Prisma.StringNullableFilter<"PlugboardExport"> | string | null
   createdAt?: Prisma.DateTimeFilter<"PlugboardExport"> | Date | string
   updatedAt?: Prisma.DateTimeFilter<"PlugboardExport"> | Date | string
   user?: Prisma.XOR<Prisma.UserScalarRelationFilter, Prisma.UserWhereInput>
@@ -289,6 +309,8 @@ export type PlugboardExportOrderByWithAggregationInput = {
   localId?: Prisma.SortOrderInput | Prisma.SortOrder
   status?: Prisma.SortOrder
   lastError?: Prisma.SortOrderInput | Prisma.SortOrder
+  batchId?: Prisma.SortOrderInput | Prisma.SortOrder
+  title?: Prisma.SortOrderInput | Prisma.SortOrder
   createdAt?: Prisma.SortOrder
   updatedAt?: Prisma.SortOrder
   _count?: Prisma.PlugboardExportCountOrderByAggregateInput
@@ -309,6 +331,8 @@ export type PlugboardExportScalarWhereWithAggregatesInput = {
   localId?: Prisma.StringNullableWithAggregatesFilter<"PlugboardExport"> | string | null
   status?: Prisma.EnumExportStatusWithAggregatesFilter<"PlugboardExport"> | $Enums.ExportStatus
   lastError?: Prisma.StringNullableWithAggregatesFilter<"PlugboardExport"> | string | null
+  batchId?: Prisma.UuidNullableWithAggregatesFilter<"PlugboardExport"> | string | null
+  title?: Prisma.StringNullableWithAggregatesFilter<"PlugboardExport"> | string | null
   createdAt?: Prisma.DateTimeWithAggregatesFilter<"PlugboardExport"> | Date | string
   updatedAt?: Prisma.DateTimeWithAggregatesFilter<"PlugboardExport"> | Date | string
 }
@@ -320,6 +344,8 @@ export type PlugboardExportCreateInput = {
   localId?: string | null
   status?: $Enums.ExportStatus
   lastError?: string | null
+  batchId?: string | null
+  title?: string | null
   createdAt?: Date | string
   updatedAt?: Date | string
   user: Prisma.UserCreateNestedOneWithoutPlugboardExportsInput
@@ -333,6 +359,8 @@ export type PlugboardExportUncheckedCreateInput = {
   localId?: string | null
   status?: $Enums.ExportStatus
   lastError?: string | null
+  batchId?: string | null
+  title?: string | null
   createdAt?: Date | string
   updatedAt?: Date | string
 }
@@ -344,6 +372,8 @@ export type PlugboardExportUpdateInput = {
   localId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   status?: Prisma.EnumExportStatusFieldUpdateOperationsInput | $Enums.ExportStatus
   lastError?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  batchId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  title?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   user?: Prisma.UserUpdateOneRequiredWithoutPlugboardExportsNestedInput
@@ -357,6 +387,8 @@ export type PlugboardExportUncheckedUpdateInput = {
   localId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   status?: Prisma.EnumExportStatusFieldUpdateOperationsInput | $Enums.ExportStatus
   lastError?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  batchId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  title?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
 }
@@ -369,6 +401,8 @@ export type PlugboardExportCreateManyInput = {
   localId?: string | null
   status?: $Enums.ExportStatus
   lastError?: string | null
+  batchId?: string | null
+  title?: string | null
   createdAt?: Date | string
   updatedAt?: Date | string
 }
@@ -380,6 +414,8 @@ export type PlugboardExportUpdateManyMutationInput = {
   localId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   status?: Prisma.EnumExportStatusFieldUpdateOperationsInput | $Enums.ExportStatus
   lastError?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  batchId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  title?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
 }
@@ -392,6 +428,8 @@ export type PlugboardExportUncheckedUpdateManyInput = {
   localId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   status?: Prisma.EnumExportStatusFieldUpdateOperationsInput | $Enums.ExportStatus
   lastError?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  batchId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  title?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
 }
@@ -420,6 +458,8 @@ export type PlugboardExportCountOrderByAggregateInput = {
   localId?: Prisma.SortOrder
   status?: Prisma.SortOrder
   lastError?: Prisma.SortOrder
+  batchId?: Prisma.SortOrder
+  title?: Prisma.SortOrder
   createdAt?: Prisma.SortOrder
   updatedAt?: Prisma.SortOrder
 }
@@ -436,6 +476,8 @@ export type PlugboardExportMaxOrderByAggregateInput = {
   localId?: Prisma.SortOrder
   status?: Prisma.SortOrder
   lastError?: Prisma.SortOrder
+  batchId?: Prisma.SortOrder
+  title?: Prisma.SortOrder
   createdAt?: Prisma.SortOrder
   updatedAt?: Prisma.SortOrder
 }
@@ -448,6 +490,8 @@ export type PlugboardExportMinOrderByAggregateInput = {
   localId?: Prisma.SortOrder
   status?: Prisma.SortOrder
   lastError?: Prisma.SortOrder
+  batchId?: Prisma.SortOrder
+  title?: Prisma.SortOrder
   createdAt?: Prisma.SortOrder
   updatedAt?: Prisma.SortOrder
 }
@@ -509,6 +553,8 @@ export type PlugboardExportCreateWithoutUserInput = {
   localId?: string | null
   status?: $Enums.ExportStatus
   lastError?: string | null
+  batchId?: string | null
+  title?: string | null
   createdAt?: Date | string
   updatedAt?: Date | string
 }
@@ -520,6 +566,8 @@ export type PlugboardExportUncheckedCreateWithoutUserInput = {
   localId?: string | null
   status?: $Enums.ExportStatus
   lastError?: string | null
+  batchId?: string | null
+  title?: string | null
   createdAt?: Date | string
   updatedAt?: Date | string
 }
@@ -561,6 +609,8 @@ export type PlugboardExportScalarWhereInput = {
   localId?: Prisma.StringNullableFilter<"PlugboardExport"> | string | null
   status?: Prisma.EnumExportStatusFilter<"PlugboardExport"> | $Enums.ExportStatus
   lastError?: Prisma.StringNullableFilter<"PlugboardExport"> | string | null
+  batchId?: Prisma.UuidNullableFilter<"PlugboardExport"> | string | null
+  title?: Prisma.StringNullableFilter<"PlugboardExport"> | string | null
   createdAt?: Prisma.DateTimeFilter<"PlugboardExport"> | Date | string
   updatedAt?: Prisma.DateTimeFilter<"PlugboardExport"> | Date | string
 }
@@ -572,6 +622,8 @@ export type PlugboardExportCreateManyUserInput = {
   localId?: string | null
   status?: $Enums.ExportStatus
   lastError?: string | null
+  batchId?: string | null
+  title?: string | null
   createdAt?: Date | string
   updatedAt?: Date | string
 }
@@ -583,6 +635,8 @@ export type PlugboardExportUpdateWithoutUserInput = {
   localId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   status?: Prisma.EnumExportStatusFieldUpdateOperationsInput | $Enums.ExportStatus
   lastError?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  batchId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  title?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
 }
@@ -594,6 +648,8 @@ export type PlugboardExportUncheckedUpdateWithoutUserInput = {
   localId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   status?: Prisma.EnumExportStatusFieldUpdateOperationsInput | $Enums.ExportStatus
   lastError?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  batchId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  title?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
 }
@@ -605,6 +661,8 @@ export type PlugboardExportUncheckedUpdateManyWithoutUserInput = {
   localId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   status?: Prisma.EnumExportStatusFieldUpdateOperationsInput | $Enums.ExportStatus
   lastError?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  batchId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  title?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
 }
@@ -619,6 +677,8 @@ export type PlugboardExportSelect<ExtArgs extends runtime.Types.Extensions.Inter
   localId?: boolean
   status?: boolean
   lastError?: boolean
+  batchId?: boolean
+  title?: boolean
   createdAt?: boolean
   updatedAt?: boolean
   user?: boolean | Prisma.UserDefaultArgs<ExtArgs>
@@ -632,6 +692,8 @@ export type PlugboardExportSelectCreateManyAndReturn<ExtArgs extends runtime.Typ
   localId?: boolean
   status?: boolean
   lastError?: boolean
+  batchId?: boolean
+  title?: boolean
   createdAt?: boolean
   updatedAt?: boolean
   user?: boolean | Prisma.UserDefaultArgs<ExtArgs>
@@ -645,6 +707,8 @@ export type PlugboardExportSelectUpdateManyAndReturn<ExtArgs extends runtime.Typ
   localId?: boolean
   status?: boolean
   lastError?: boolean
+  batchId?: boolean
+  title?: boolean
   createdAt?: boolean
   updatedAt?: boolean
   user?: boolean | Prisma.UserDefaultArgs<ExtArgs>
@@ -658,11 +722,13 @@ export type PlugboardExportSelectScalar = {
   localId?: boolean
   status?: boolean
   lastError?: boolean
+  batchId?: boolean
+  title?: boolean
   createdAt?: boolean
   updatedAt?: boolean
 }
 
-export type PlugboardExportOmit<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = runtime.Types.Extensions.GetOmit<"id" | "userId" | "sonletItemId" | "connectionId" | "localId" | "status" | "lastError" | "createdAt" | "updatedAt", ExtArgs["result"]["plugboardExport"]>
+export type PlugboardExportOmit<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = runtime.Types.Extensions.GetOmit<"id" | "userId" | "sonletItemId" | "connectionId" | "localId" | "status" | "lastError" | "batchId" | "title" | "createdAt" | "updatedAt", ExtArgs["result"]["plugboardExport"]>
 export type PlugboardExportInclude<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
   user?: boolean | Prisma.UserDefaultArgs<ExtArgs>
 }
@@ -686,6 +752,14 @@ export type $PlugboardExportPayload<ExtArgs extends runtime.Types.Extensions.Int
     localId: string | null
     status: $Enums.ExportStatus
     lastError: string | null
+    /**
+     * The publish request that last asked for this item; the result page lists one batch.
+     */
+    batchId: string | null
+    /**
+     * The product title as sent, so result pages need no Sonlet call.
+     */
+    title: string | null
     createdAt: Date
     updatedAt: Date
   }, ExtArgs["result"]["plugboardExport"]>
@@ -1119,6 +1193,8 @@ export interface PlugboardExportFieldRefs {
   readonly localId: Prisma.FieldRef<"PlugboardExport", 'String'>
   readonly status: Prisma.FieldRef<"PlugboardExport", 'ExportStatus'>
   readonly lastError: Prisma.FieldRef<"PlugboardExport", 'String'>
+  readonly batchId: Prisma.FieldRef<"PlugboardExport", 'String'>
+  readonly title: Prisma.FieldRef<"PlugboardExport", 'String'>
   readonly createdAt: Prisma.FieldRef<"PlugboardExport", 'DateTime'>
   readonly updatedAt: Prisma.FieldRef<"PlugboardExport", 'DateTime'>
 }
