@@ -6,9 +6,13 @@ import { TokenCipher } from './crypto/token-cipher.js';
 import { TokenVault } from './sonlet/token-vault.js';
 import { SonletApi } from './sonlet/api-client.js';
 import { CatalogCache } from './inventory/catalog-cache.js';
+import { InventorySummaries } from './inventory/summary.js';
+import type { JobQueue } from './jobs/queue.js';
+import { PlugboardConnectionStore } from './plugboard/connection-store.js';
+import { Publisher } from './plugboard/publish.js';
 
 /** The domain services, built once per app from config and the database; routes reach them through `app.services`. */
-export function createServices(config: Config, prisma: PrismaClient) {
+export function createServices(config: Config, prisma: PrismaClient, jobs: JobQueue | null = null) {
   const cipher = new TokenCipher(config.tokenEncryptionKey);
   const vault = new TokenVault(prisma, cipher, {
     baseUrl: config.sonlet.baseUrl,
@@ -17,14 +21,20 @@ export function createServices(config: Config, prisma: PrismaClient) {
     timeoutMs: config.sonlet.timeoutMs,
     refreshLeewaySeconds: config.sonlet.refreshLeewaySeconds,
   });
+  const sonletApiFor = (userId: string) => new SonletApi(vault, userId, { baseUrl: config.sonlet.baseUrl, timeoutMs: config.sonlet.timeoutMs });
+  const plugboardConnections = new PlugboardConnectionStore(prisma, cipher, config.plugboard);
   return {
     prisma,
+    jobs,
     cipher,
     vault,
     accounts: createAccounts(prisma),
     sessionStore: new PrismaSessionStore(prisma),
     catalog: new CatalogCache(prisma, config.catalogTtlSeconds),
-    sonletApiFor: (userId: string) => new SonletApi(vault, userId, { baseUrl: config.sonlet.baseUrl, timeoutMs: config.sonlet.timeoutMs }),
+    summaries: new InventorySummaries(prisma, config.summaryTtlSeconds),
+    sonletApiFor,
+    plugboardConnections,
+    publisher: new Publisher({ prisma, connections: plugboardConnections, sonletApiFor, jobs }),
   };
 }
 

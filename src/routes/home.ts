@@ -1,13 +1,39 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { SellerError } from '../errors.js';
+import { minutesAgo, type InventorySummary } from '../inventory/summary.js';
 
 export async function homeRoutes(app: FastifyInstance) {
   const { services } = app;
 
   app.get('/', home);
+  app.post('/summary/refresh', { preHandler: [app.requireUser, app.csrfProtection] }, refreshSummary);
 
   async function home(request: FastifyRequest, reply: FastifyReply) {
     if (!request.user) return reply.page('welcome', { title: 'Sonlet Seller Console' });
     const connection = await services.vault.state(request.user.id);
-    return reply.page('home', { title: 'Home', connection });
+    let summary: InventorySummary | null = null;
+    let summaryError: string | null = null;
+    if (connection.state === 'active') {
+      try {
+        summary = await services.summaries.get(request.user.id, services.sonletApiFor(request.user.id));
+      } catch (err) {
+        if (!(err instanceof SellerError)) throw err;
+        // The rest of the home page still works; the summary says what went wrong.
+        summaryError = err.message;
+      }
+    }
+    const refreshed = await services.vault.state(request.user.id);
+    return reply.page('home', {
+      title: 'Home',
+      connection: refreshed,
+      summary,
+      summaryError,
+      updatedAgo: summary ? minutesAgo(new Date(summary.computedAt)) : null,
+    });
+  }
+
+  async function refreshSummary(request: FastifyRequest, reply: FastifyReply) {
+    await services.summaries.forget(request.user!.id);
+    return reply.redirect('/');
   }
 }

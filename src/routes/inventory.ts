@@ -43,7 +43,8 @@ export async function inventoryRoutes(app: FastifyInstance) {
     if (connection.state !== 'active') return reply.page('not-connected', { title: 'Items', connection });
     const api = services.sonletApiFor(userId);
     const [catalog, view] = await Promise.all([services.catalog.get(userId, api), browseItems(api, request.query)]);
-    return reply.page('items', { title: 'Items', ...view, catalog });
+    const published = await services.publisher.statusOf(userId, view.items.map((i) => i.pk));
+    return reply.page('items', { title: 'Items', ...view, catalog, ...published, scripts: ['/public/publish-select.js'] });
   }
 
   async function showItem(request: FastifyRequest<{ Params: { pk: number } }>, reply: FastifyReply) {
@@ -51,15 +52,18 @@ export async function inventoryRoutes(app: FastifyInstance) {
     const connection = await services.vault.state(userId);
     if (connection.state !== 'active') return reply.page('not-connected', { title: 'Item', connection });
     const item = await services.sonletApiFor(userId).getItem(request.params.pk);
-    return reply.page('item', { title: `${item.style} ${item.size}`, item });
+    const { plugboardReady, exports } = await services.publisher.statusOf(userId, [item.pk]);
+    return reply.page('item', { title: `${item.style} ${item.size}`, item, plugboardReady, export: exports[item.pk] ?? null });
   }
 
   async function listImages(request: FastifyRequest<{ Querystring: { page: number } }>, reply: FastifyReply) {
     const userId = request.user!.id;
     const connection = await services.vault.state(userId);
     if (connection.state !== 'active') return reply.page('not-connected', { title: 'Images', connection });
-    const page = await services.sonletApiFor(userId).listImages(request.query.page);
+    const api = services.sonletApiFor(userId);
+    // The gallery links each image to its items through the (cached) inventory walk.
+    const [page, summary] = await Promise.all([api.listImages(request.query.page), services.summaries.get(userId, api)]);
     const lastPage = page.next ? Math.ceil(page.count / Math.max(page.results.length, 1)) : request.query.page;
-    return reply.page('images', { title: 'Images', images: page.results, count: page.count, page: request.query.page, lastPage });
+    return reply.page('images', { title: 'Images', images: page.results, count: page.count, page: request.query.page, lastPage, itemsByImage: summary.itemsByImage });
   }
 }

@@ -11,6 +11,7 @@ import { loadConfig, type Config } from '../../src/config.js';
 import { createPrisma } from '../../src/db/client.js';
 import { startSonletSandbox, type SonletSandbox } from '../../src/sandbox/sonlet/index.js';
 import { HttpSession, location } from './http.js';
+import { createJobQueue, type JobQueue } from '../../src/jobs/queue.js';
 
 export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -34,7 +35,7 @@ export interface ConsoleInstance {
 
 export interface Stack {
   console: ConsoleInstance;
-  sonlet: { url: string; sandbox: SonletSandbox };
+  sonlet: { url: string; sandbox: SonletSandbox; close(): Promise<void> };
   /** Another console process against the same database and sandbox (as when scaling out). */
   addInstance(): Promise<ConsoleInstance>;
   close(): Promise<void>;
@@ -44,6 +45,11 @@ export interface StackOptions {
   accessTokenTtlSeconds?: number;
   env?: Record<string, string>;
   databaseUrl?: string;
+  /**
+   * Run background jobs (publishing): each console instance gets a started job queue. The stack
+   * has its own pg-boss schema, so workers of other test files never take its jobs.
+   */
+  jobs?: boolean;
 }
 
 /** The real thing over real HTTP: a Sonlet sandbox on its own port and a console against the test database. */
@@ -71,6 +77,8 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
   };
   const databaseUrl = opts.databaseUrl ?? inject('databaseUrl');
   const instances: ConsoleInstance[] = [];
+  const jobQueues: JobQueue[] = [];
+  const jobsSchema = `pgboss_test_${randomBytes(4).toString('hex')}`;
 
   async function launch(listenPort: number): Promise<ConsoleInstance> {
     const config = loadConfig(env);
@@ -81,21 +89,35 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
         done();
       },
     });
-    const app = await buildApp({ config, prisma: createPrisma(databaseUrl), logStream });
+    let jobs: JobQueue | undefined;
+    if (opts.jobs) {
+      jobs = createJobQueue(databaseUrl, { schema: jobsSchema, onError: (err) => logs.push(`[jobs] ${err.message}\n`) });
+      await jobs.start();
+      jobQueues.push(jobs);
+    }
+    const app = await buildApp({ config, prisma: createPrisma(databaseUrl), logStream, jobs });
     await app.listen({ port: listenPort, host: '127.0.0.1' });
     const instance = { url: `http://127.0.0.1:${listenPort}`, app, config, logs };
     instances.push(instance);
     return instance;
   }
 
+  let sonletClosed = false;
+  async function closeSonlet() {
+    if (sonletClosed) return;
+    sonletClosed = true;
+    await sonlet.close();
+  }
+
   const first = await launch(port);
   return {
     console: first,
-    sonlet: { url: sonlet.url, sandbox: sonlet.sandbox },
+    sonlet: { url: sonlet.url, sandbox: sonlet.sandbox, close: closeSonlet },
     addInstance: async () => launch(await freePort()),
     async close() {
+      for (const jobs of jobQueues) await jobs.stop({ graceful: false });
       for (const instance of instances) await instance.app.close();
-      await sonlet.close();
+      await closeSonlet();
     },
   };
 }
