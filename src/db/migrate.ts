@@ -70,7 +70,6 @@ export interface CreateMigrationOptions extends DiffOptions {
 type EngineBindings = typeof import('@prisma/schema-engine-wasm/schema_engine_bg');
 
 interface PanicRegistry {
-  message: string | undefined;
   set_message(message: string): void;
 }
 
@@ -81,24 +80,30 @@ declare global {
 let bindingsPromise: Promise<EngineBindings> | undefined;
 /** Called with the message when the engine panics (see `withEngine`). */
 const panicListeners = new Set<(message: string) => void>();
+const hookedRegistries = new WeakSet<PanicRegistry>();
+let lastPanic: string | undefined;
 /** Set once the engine panicked: a wasm instance that trapped must not be used again. */
 let crashed: Error | undefined;
 
+/**
+ * wasm-bindgen code reports Rust panics through the global `PRISMA_WASM_PANIC_REGISTRY`, which
+ * Prisma's client runtime also owns (it replaces the object when it loads and swaps `set_message`
+ * around its own calls). We chain onto whichever object is current, before every engine call.
+ */
+function hookPanicRegistry(): void {
+  const registry = (globalThis.PRISMA_WASM_PANIC_REGISTRY ??= { set_message() {} });
+  if (hookedRegistries.has(registry)) return;
+  const original = registry.set_message;
+  registry.set_message = function (message: string) {
+    lastPanic = message;
+    for (const listener of panicListeners) listener(message);
+    return original.call(this, message);
+  };
+  hookedRegistries.add(registry);
+}
+
 function loadBindings(): Promise<EngineBindings> {
   bindingsPromise ??= (async () => {
-    // wasm-bindgen reports Rust panics through this global (Prisma's runtimes install the same one).
-    const registry: PanicRegistry = globalThis.PRISMA_WASM_PANIC_REGISTRY ?? {
-      message: undefined,
-      set_message(message: string) {
-        this.message = message;
-      },
-    };
-    const setMessage = registry.set_message;
-    registry.set_message = function (message: string) {
-      setMessage.call(this, message);
-      for (const listener of panicListeners) listener(message);
-    };
-    globalThis.PRISMA_WASM_PANIC_REGISTRY = registry;
     const require = createRequire(import.meta.url);
     const entry = require.resolve('@prisma/schema-engine-wasm');
     const wasmPath = path.join(path.dirname(entry), 'schema_engine_bg.wasm');
@@ -287,9 +292,9 @@ function adapterFactory(
 // ---------------------------------------------------------------------------------------------
 // Running the engine
 
-function engineError(err: unknown, operation: string): Error {
-  const panic = globalThis.PRISMA_WASM_PANIC_REGISTRY?.message;
-  if (err instanceof WebAssembly.RuntimeError) {
+function engineError(err: unknown, operation: string, panic: string | undefined): Error {
+  if (panic !== undefined || err instanceof WebAssembly.RuntimeError) {
+    panic ??= lastPanic;
     crashed = new Error(
       `Prisma schema engine (wasm) crashed during ${operation}${panic ? `: ${panic}` : ''}. ` +
         'Restart the process before migrating again.',
@@ -333,9 +338,12 @@ async function withEngine<T>(
   // A Rust panic traps the wasm instance inside some callback: the RuntimeError surfaces as an
   // uncaught exception elsewhere and the pending engine promise never settles. The panic hook
   // tells us first, so fail the operation instead of hanging.
+  hookPanicRegistry();
   let onPanic: ((message: string) => void) | undefined;
+  let panic: string | undefined;
   const panicked = new Promise<never>((_, reject) => {
     onPanic = (message) => {
+      panic = message;
       log(`schema engine panicked: ${message}`);
       reject(new WebAssembly.RuntimeError(message));
     };
@@ -350,10 +358,14 @@ async function withEngine<T>(
     );
     return await Promise.race([fn(engine), panicked]);
   } catch (err) {
-    throw engineError(err, operation);
+    throw engineError(err, operation, panic);
   } finally {
     if (onPanic) panicListeners.delete(onPanic);
-    if (!crashed) engine?.free();
+    try {
+      if (!crashed) engine?.free();
+    } catch (err) {
+      log(`could not free the schema engine: ${err instanceof Error ? err.message : String(err)}`);
+    }
     await close();
   }
 }
