@@ -148,18 +148,25 @@ describe('catalog cache', () => {
     expect(stack.sonlet.sandbox.stats.apiRequests).toBe(3);
     expect(stack.sonlet.sandbox.stats.byPath.get('/api/v2/itemchoices/') ?? 0).toBe(0);
 
-    // Age the cache past its TTL: the next page fetches the catalog once more.
-    await db.query(`UPDATE "CatalogCache" SET "fetchedAt" = now() - interval '2 hours' WHERE kind = 'catalog' AND "userId" = (SELECT id FROM "User" WHERE email = $1)`, [demoEmail]);
-    stack.sonlet.sandbox.resetStats();
-    await demo.get('/items');
-    const stylePages = stack.sonlet.sandbox.stats.byPath.get('/api/v2/itemchoices/') ?? 0;
-    const sizePages = stack.sonlet.sandbox.stats.byPath.get('/api/v2/sizes/') ?? 0;
-    expect(stylePages).toBeGreaterThan(0);
-    expect(sizePages).toBeGreaterThan(0);
-    await demo.get('/items?page=2');
-    await demo.get('/items?page=3');
-    expect(stack.sonlet.sandbox.stats.byPath.get('/api/v2/itemchoices/')).toBe(stylePages);
-    expect(stack.sonlet.sandbox.stats.byPath.get('/api/v2/sizes/')).toBe(sizePages);
+  });
+
+  it('refetches styles and sizes once the TTL has passed, once', async () => {
+    const short = await startStack({ env: { CATALOG_TTL_SECONDS: '1' } });
+    try {
+      const seller = await signUp(short.console.url);
+      expect((await connectSonlet(seller)).status).toBe(302);
+      await seller.get('/items');
+      const stylePages = short.sonlet.sandbox.stats.byPath.get('/api/v2/itemchoices/') ?? 0;
+      expect(stylePages).toBeGreaterThan(0);
+      await seller.get('/items?page=2');
+      expect(short.sonlet.sandbox.stats.byPath.get('/api/v2/itemchoices/')).toBe(stylePages);
+      await new Promise((r) => setTimeout(r, 1100));
+      await seller.get('/items?page=3');
+      await seller.get('/items?page=4');
+      expect(short.sonlet.sandbox.stats.byPath.get('/api/v2/itemchoices/')).toBe(2 * stylePages);
+    } finally {
+      await short.close();
+    }
   });
 });
 

@@ -42,7 +42,7 @@ export async function accountRoutes(app: FastifyInstance) {
   async function signUp(request: FastifyRequest<{ Body: CredentialsBody }>, reply: FastifyReply) {
     try {
       const user = await accounts.signUp(request.body.email, request.body.password);
-      await startSession(request, user.id);
+      await startSession(request, user);
       return reply.redirect('/');
     } catch (err) {
       if (!(err instanceof AccountError)) throw err;
@@ -58,7 +58,7 @@ export async function accountRoutes(app: FastifyInstance) {
   async function signIn(request: FastifyRequest<{ Body: CredentialsBody }>, reply: FastifyReply) {
     try {
       const user = await accounts.signIn(request.body.email, request.body.password);
-      await startSession(request, user.id);
+      await startSession(request, user);
       return reply.redirect(safeNext(request.body.next));
     } catch (err) {
       if (!(err instanceof AccountError)) throw err;
@@ -73,8 +73,9 @@ export async function accountRoutes(app: FastifyInstance) {
 }
 
 /** A fresh session id at sign-in, so an id planted before sign-in is worthless afterwards. */
-async function startSession(request: FastifyRequest, userId: string) {
+async function startSession(request: FastifyRequest, user: { id: string; email: string }) {
   await request.session.regenerate();
-  request.session.userId = userId;
+  request.session.userId = user.id;
+  request.session.userEmail = user.email;
   request.user = null;
 }

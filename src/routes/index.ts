@@ -8,15 +8,22 @@ import { accountRoutes } from './accounts.js';
 import { connectRoutes } from './connect.js';
 import { inventoryRoutes } from './inventory.js';
 import { homeRoutes } from './home.js';
-import type { User } from '../generated/prisma/client.js';
+import { plugboardRoutes } from './plugboard.js';
+
+/** The signed-in seller, as the session knows them. */
+export interface SessionUser {
+  id: string;
+  email: string;
+}
 
 declare module 'fastify' {
   interface Session {
     userId?: string;
+    userEmail?: string;
     oauthState?: string;
   }
   interface FastifyRequest {
-    user: User | null;
+    user: SessionUser | null;
   }
   interface FastifyInstance {
     /** preHandler for pages that need a signed-in seller. */
@@ -39,6 +46,8 @@ export async function consoleScope(app: FastifyInstance) {
     cookieName: SESSION_COOKIE,
     store: services.sessionStore,
     saveUninitialized: false,
+    // Saving the session on every request would cost a database write per page; it lasts 7 days from sign-in.
+    rolling: false,
     cookie: {
       path: '/',
       httpOnly: true,
@@ -52,11 +61,10 @@ export async function consoleScope(app: FastifyInstance) {
   await app.register(rateLimit, { global: false });
 
   app.decorateRequest('user', null);
+  // Session rows cascade-delete with their user, so a live session is proof enough: no user query per request.
   app.addHook('preHandler', async (request) => {
-    const userId = request.session.userId;
-    if (!userId) return;
-    request.user = await services.accounts.findById(userId);
-    if (!request.user) request.session.userId = undefined;
+    const { userId, userEmail } = request.session;
+    if (userId && userEmail) request.user = { id: userId, email: userEmail };
   });
   app.addHook('onRequest', async (request) => {
     request.pageLocals = (req, reply) => ({
@@ -80,4 +88,5 @@ export async function consoleScope(app: FastifyInstance) {
   await app.register(connectRoutes);
   await app.register(homeRoutes);
   await app.register(inventoryRoutes);
+  await app.register(plugboardRoutes);
 }

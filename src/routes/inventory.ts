@@ -1,5 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { browseItems, type ItemsQuery } from '../inventory/browse.js';
+import { NeedsReconnectError, NotConnectedError } from '../errors.js';
 
 const pkParam = {
   type: 'object',
@@ -39,31 +40,42 @@ export async function inventoryRoutes(app: FastifyInstance) {
 
   async function listItems(request: FastifyRequest<{ Querystring: ItemsQuery }>, reply: FastifyReply) {
     const userId = request.user!.id;
-    const connection = await services.vault.state(userId);
-    if (connection.state !== 'active') return reply.page('not-connected', { title: 'Items', connection });
     const api = services.sonletApiFor(userId);
-    const [catalog, view] = await Promise.all([services.catalog.get(userId, api), browseItems(api, request.query)]);
-    const published = await services.publisher.statusOf(userId, view.items.map((i) => i.pk));
-    return reply.page('items', { title: 'Items', ...view, catalog, ...published, scripts: ['/public/publish-select.js'] });
+    return whenConnected(reply, 'Items', async () => {
+      const [catalog, view] = await Promise.all([services.catalog.get(userId, api), browseItems(api, request.query)]);
+      const published = await services.publisher.statusOf(userId, view.items.map((i) => i.pk));
+      return reply.page('items', { title: 'Items', ...view, catalog, ...published, scripts: ['/public/publish-select.js'] });
+    });
   }
 
   async function showItem(request: FastifyRequest<{ Params: { pk: number } }>, reply: FastifyReply) {
     const userId = request.user!.id;
-    const connection = await services.vault.state(userId);
-    if (connection.state !== 'active') return reply.page('not-connected', { title: 'Item', connection });
-    const item = await services.sonletApiFor(userId).getItem(request.params.pk);
-    const { plugboardReady, exports } = await services.publisher.statusOf(userId, [item.pk]);
-    return reply.page('item', { title: `${item.style} ${item.size}`, item, plugboardReady, export: exports[item.pk] ?? null });
+    return whenConnected(reply, 'Item', async () => {
+      const item = await services.sonletApiFor(userId).getItem(request.params.pk);
+      const { plugboardReady, exports } = await services.publisher.statusOf(userId, [item.pk]);
+      return reply.page('item', { title: `${item.style} ${item.size}`, item, plugboardReady, export: exports[item.pk] ?? null });
+    });
   }
 
   async function listImages(request: FastifyRequest<{ Querystring: { page: number } }>, reply: FastifyReply) {
     const userId = request.user!.id;
-    const connection = await services.vault.state(userId);
-    if (connection.state !== 'active') return reply.page('not-connected', { title: 'Images', connection });
     const api = services.sonletApiFor(userId);
-    // The gallery links each image to its items through the (cached) inventory walk.
-    const [page, summary] = await Promise.all([api.listImages(request.query.page), services.summaries.get(userId, api)]);
-    const lastPage = page.next ? Math.ceil(page.count / Math.max(page.results.length, 1)) : request.query.page;
-    return reply.page('images', { title: 'Images', images: page.results, count: page.count, page: request.query.page, lastPage, itemsByImage: summary.itemsByImage });
+    return whenConnected(reply, 'Images', async () => {
+      // The gallery links each image to its items through the (cached) inventory walk.
+      const [page, summary] = await Promise.all([api.listImages(request.query.page), services.summaries.get(userId, api)]);
+      const lastPage = page.next ? Math.ceil(page.count / Math.max(page.results.length, 1)) : request.query.page;
+      return reply.page('images', { title: 'Images', images: page.results, count: page.count, page: request.query.page, lastPage, itemsByImage: summary.itemsByImage });
+    });
+  }
+
+  /** Not connected, or needing a reconnect, is a normal state of these pages rather than an error. */
+  async function whenConnected(reply: FastifyReply, title: string, render: () => Promise<FastifyReply>) {
+    try {
+      return await render();
+    } catch (err) {
+      if (err instanceof NotConnectedError) return reply.page('not-connected', { title, connection: { state: 'none' } });
+      if (err instanceof NeedsReconnectError) return reply.page('not-connected', { title, connection: { state: 'needs_reconnect' } }, 409);
+      throw err;
+    }
   }
 }
