@@ -1,0 +1,18 @@
+/**
+ * `npm run bench`: every benchmark, one after the other, printing figures (no pass/fail).
+ * Each also runs alone: `npx tsx bench/<name>.ts`. BENCH_ONLY=items,load picks some.
+ */
+const benches: Array<[string, () => Promise<unknown>]> = [
+  ['items', async () => (await import('./items.js')).benchItems()],
+  ['load', async () => (await import('./load.js')).benchLoad()],
+  ['upload', async () => (await import('./upload.js')).benchUpload()],
+];
+
+const only = process.env.BENCH_ONLY?.split(',');
+for (const [name, run] of benches) {
+  if (only && !only.includes(name)) continue;
+  console.log(`\n# ${name}`);
+  const started = Date.now();
+  await run();
+  console.log(`(${name} took ${((Date.now() - started) / 1000).toFixed(0)} s)`);
+}
