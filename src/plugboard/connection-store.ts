@@ -145,7 +145,7 @@ export class PlugboardConnectionStore {
     }
     let vatRatePercent: string;
     try {
-      vatRatePercent = toDecimalString(input.vatRatePercent);
+      vatRatePercent = toDecimalString(input.vatRatePercent.trim().replace(',', '.'));
     } catch {
       throw new InvalidPlugboardSettingsError('vatRatePercent', 'The VAT rate must be a number of percent, such as 25 or 12.5.');
     }
@@ -155,6 +155,7 @@ export class PlugboardConnectionStore {
     let currency: string;
     try {
       currency = toCurrency(input.currency.trim());
+      if (!KNOWN_CURRENCIES.has(currency)) throw new Error('unknown currency');
     } catch {
       throw new InvalidPlugboardSettingsError('currency', `“${input.currency}” is not an ISO 4217 currency code; use one such as USD, EUR or SEK.`);
     }
@@ -169,6 +170,9 @@ export class PlugboardConnectionStore {
     return { ...creds, vatRatePercent, currency, language };
   }
 }
+
+/** ISO 4217 codes the runtime's ICU knows, lower case; any three letters would pass the format check. */
+const KNOWN_CURRENCIES = new Set(Intl.supportedValuesOf('currency').map((c) => c.toLowerCase()));
 
 function fieldOf(message: string): keyof PlugboardSettingsInput {
   if (/base URL|HTTP|protocol/i.test(message)) return 'baseUrl';
