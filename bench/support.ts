@@ -33,8 +33,8 @@ export interface Child {
 }
 
 /** Runs a TypeScript entry as its own process (so load, console and upstream do not share an event loop). */
-export async function spawnTs(entry: string, env: Record<string, string>, readyPattern: RegExp): Promise<Child> {
-  const proc = spawn(process.execPath, ['--import', 'tsx', entry], {
+export async function spawnTs(entry: string, env: Record<string, string>, readyPattern: RegExp, nodeArgs: string[] = []): Promise<Child> {
+  const proc = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', entry], {
     env: { ...process.env, ...env, LOG_LEVEL: env.LOG_LEVEL ?? 'warn' },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -82,7 +82,7 @@ export interface BenchStack {
 }
 
 /** Console and Sonlet sandbox as separate processes, a seller signed up and connected as `demo`. */
-export async function startBenchStack(extraEnv: Record<string, string> = {}): Promise<BenchStack> {
+export async function startBenchStack(extraEnv: Record<string, string> = {}, consoleNodeArgs: string[] = []): Promise<BenchStack> {
   const db = await benchDatabase();
   const consolePort = await freePortOnLoopback();
   const consoleUrl = `http://127.0.0.1:${consolePort}`;
@@ -107,6 +107,7 @@ export async function startBenchStack(extraEnv: Record<string, string> = {}): Pr
       ...extraEnv,
     },
     /open (http\S+)/,
+    consoleNodeArgs,
   );
   const seller = new HttpSession(consoleUrl);
   const signUp = await seller.submit('/sign-up', '/sign-up', { email: `bench-${Date.now()}@example.com`, password: 'benchmark password' });
