@@ -12,6 +12,7 @@ import { consoleScope } from './routes/index.js';
 import { healthRoutes } from './routes/health.js';
 import { SellerError } from './errors.js';
 import type { SonletSandbox } from './sandbox/sonlet/index.js';
+import type { JobQueue } from './jobs/queue.js';
 
 const PUBLIC_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../public');
 
@@ -24,8 +25,15 @@ export interface BuildOptions {
   sonletSandbox?: SonletSandbox;
   /** Extra plugin registered at the root in sandbox mode (the Plugboard stand-in). */
   extraSandboxes?: Array<{ prefix: string; plugin: FastifyPluginAsync }>;
+  /** Background jobs (publishing); started and stopped by the caller. Without it, publishing is unavailable. */
+  jobs?: JobQueue;
   /** Readiness check beyond "database answers", e.g. pending migrations. */
   readiness?: () => Promise<string | null>;
+  /**
+   * Runs at close once in-flight requests are answered, before the database client is closed:
+   * where the caller stops background jobs that still need the database.
+   */
+  beforeDatabaseClose?: () => Promise<void>;
 }
 
 declare module 'fastify' {
@@ -48,10 +56,16 @@ export async function buildApp(opts: BuildOptions): Promise<FastifyInstance> {
     requestIdHeader: 'x-request-id',
     genReqId: () => crypto.randomUUID(),
     routerOptions: { ignoreTrailingSlash: false, maxParamLength: 200 },
+    // Fastify's default silently drops fields a schema does not allow; a form with fields we never
+    // asked for is refused instead ("Unexpected field"), as `additionalProperties: false` says.
+    ajv: { customOptions: { removeAdditional: false } },
   });
 
   app.decorate('config', config);
-  app.decorate('services', createServices(config, opts.prisma));
+  app.decorate('services', createServices(config, opts.prisma, opts.jobs ?? null));
+  await app.services.publisher.work(app.log.child({ module: 'publish' }));
+  await app.services.uploads.work(app.log.child({ module: 'uploads' }));
+  app.addHook('onClose', async () => app.services.uploads.stop());
 
   await app.register(helmet, {
     contentSecurityPolicy: {
@@ -72,9 +86,17 @@ export async function buildApp(opts: BuildOptions): Promise<FastifyInstance> {
   await app.register(viewsPlugin, { sandbox: config.sandbox, production: process.env.NODE_ENV === 'production' });
 
   app.setErrorHandler(handleError);
-  app.setNotFoundHandler((request, reply) =>
-    reply.page('error', { title: 'Not found', message: `There is no page at ${request.url.split('?')[0]}.`, statusCode: 404 }, 404),
-  );
+  // Ajv coerces "1e309" or "Infinity" to Infinity and then skips minimum/maximum for non-finite
+  // numbers, so a numeric field could reach a handler as ±Infinity. Form parsers only produce
+  // strings, so any non-finite number here came from that coercion: refuse it as out of range.
+  app.addHook('preHandler', async (request) => {
+    const inputs = [['querystring', request.query], ['body', request.body], ['params', request.params]] as const;
+    for (const [context, data] of inputs) {
+      const at = nonFinitePath(data, '');
+      if (at !== null) throw outOfRange(context, at);
+    }
+  });
+  app.setNotFoundHandler(notFound);
 
   await app.register(healthRoutes, { readiness: opts.readiness });
   await app.register(consoleScope);
@@ -83,6 +105,7 @@ export async function buildApp(opts: BuildOptions): Promise<FastifyInstance> {
   for (const sandbox of opts.extraSandboxes ?? []) await app.register(sandbox.plugin, { prefix: sandbox.prefix });
 
   app.addHook('onClose', async () => {
+    await opts.beforeDatabaseClose?.();
     await opts.prisma.$disconnect();
   });
   return app;
@@ -95,7 +118,8 @@ function handleError(this: FastifyInstance, error: FastifyError, request: Parame
   }
   const formView = request.routeOptions.config?.formView;
   if (error.validation) {
-    const message = validationMessage(error);
+    // An id in the address that cannot exist (/items/abc, /publish/../x): say it is the address.
+    const message = error.validationContext === 'params' ? `This address is not valid: ${validationMessage(error)}` : validationMessage(error);
     if (formView) return reply.page(formView, { error: message, values: safeValues(request.body) }, 400);
     return reply.page('error', { title: 'Something is wrong with that request', message, statusCode: 400 }, 400);
   }
@@ -117,11 +141,37 @@ function handleError(this: FastifyInstance, error: FastifyError, request: Parame
   return reply.page('error', { title: 'Something went wrong', message: 'The console hit an unexpected problem. Nothing you entered was saved half-way; try again.', statusCode: 500, retry: request.method === 'GET' ? request.url : null }, 500);
 }
 
+function nonFinitePath(value: unknown, path: string, depth = 0): string | null {
+  if (typeof value === 'number') return Number.isFinite(value) ? null : path;
+  if (!value || typeof value !== 'object' || depth > 4) return null;
+  for (const [key, child] of Object.entries(value)) {
+    const found = nonFinitePath(child, `${path}/${key}`, depth + 1);
+    if (found !== null) return found;
+  }
+  return null;
+}
+
+function outOfRange(context: string, instancePath: string): FastifyError {
+  const error = new Error(`${instancePath} is out of range`) as FastifyError;
+  error.statusCode = 400;
+  error.validation = [{ keyword: 'maximum', instancePath, schemaPath: '', params: {}, message: 'must be finite' }];
+  error.validationContext = context as FastifyError['validationContext'];
+  return error;
+}
+
+function notFound(request: Parameters<FastifyInstance['errorHandler']>[1], reply: Parameters<FastifyInstance['errorHandler']>[2]) {
+  const path = request.url.split('?')[0]!;
+  // Long or odd paths are not worth echoing in full; the page is escaped either way.
+  const shown = path.length > 100 ? `${path.slice(0, 100)}…` : path;
+  return reply.page('error', { title: 'Not found', message: `There is no page at ${shown}.`, statusCode: 404 }, 404);
+}
+
 function validationMessage(error: FastifyError): string {
   const first = error.validation?.[0];
   if (!first) return 'Some fields are not valid.';
   const field = (first.instancePath || '').replace(/^\//, '') || (first.params as { missingProperty?: string })?.missingProperty || 'input';
-  const label = field.replace(/_/g, ' ');
+  // "pk/0" (the first of several pk fields) reads as "pk".
+  const label = field.replace(/\/\d+/g, '').replace(/_/g, ' ');
   switch (first.keyword) {
     case 'required':
       return `Please fill in ${label}.`;

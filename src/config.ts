@@ -29,7 +29,15 @@ export interface Config {
   };
   catalogTtlSeconds: number;
   summaryTtlSeconds: number;
-  uploads: { maxBytes: number; concurrency: number };
+  uploads: {
+    maxBytes: number;
+    /** Photos worked on at once per console process. */
+    concurrency: number;
+    /** Queue retries of an upload after a transient failure, before it is shown as failed (Retry button). */
+    retryLimit: number;
+    /** First delay between those retries; doubles each time. */
+    retryDelaySeconds: number;
+  };
   plugboard: { userAgent: string; timeoutMs: number };
   rateLimit: { signInPerMinute: number };
 }
@@ -126,6 +134,8 @@ export function loadConfig(env: Env = process.env): Config {
     uploads: {
       maxBytes: int(env, 'UPLOAD_MAX_BYTES', 20 * 1024 * 1024, 1),
       concurrency: int(env, 'UPLOAD_CONCURRENCY', 4, 1),
+      retryLimit: int(env, 'UPLOAD_RETRY_LIMIT', 5),
+      retryDelaySeconds: int(env, 'UPLOAD_RETRY_DELAY_SECONDS', 5, 1),
     },
     plugboard: {
       userAgent: `sonlet-seller-console/${APP_VERSION} (${env.CONTACT_EMAIL || 'admin@example.com'})`,

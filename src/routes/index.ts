@@ -9,6 +9,7 @@ import { connectRoutes } from './connect.js';
 import { inventoryRoutes } from './inventory.js';
 import { homeRoutes } from './home.js';
 import { plugboardRoutes } from './plugboard.js';
+import { uploadRoutes } from './uploads.js';
 
 /** The signed-in seller, as the session knows them. */
 export interface SessionUser {
@@ -58,6 +59,9 @@ export async function consoleScope(app: FastifyInstance) {
   });
   await app.register(csrf, { sessionPlugin: '@fastify/session' });
   await app.register(formbody, { bodyLimit: 64 * 1024 });
+  // Pages post HTML forms only; JSON or plain text at a form route is refused with 415 rather than
+  // parsed (Fastify's defaults). The sandboxes beside this scope keep their JSON parser.
+  app.removeContentTypeParser(['application/json', 'text/plain']);
   await app.register(rateLimit, { global: false });
 
   app.decorateRequest('user', null);
@@ -89,4 +93,6 @@ export async function consoleScope(app: FastifyInstance) {
   await app.register(homeRoutes);
   await app.register(inventoryRoutes);
   await app.register(plugboardRoutes);
+  // Registers @fastify/multipart in its own scope: only the upload routes parse multipart bodies.
+  await app.register(uploadRoutes);
 }

@@ -20,7 +20,7 @@ export async function inventoryRoutes(app: FastifyInstance) {
       schema: {
         querystring: {
           type: 'object',
-          additionalProperties: false,
+          // Unknown query parameters (tracking tags, old links) are ignored rather than refused.
           properties: {
             page: pageNumber,
             style: { type: 'integer', minimum: 1, maximum: 2147483647 },
@@ -34,7 +34,7 @@ export async function inventoryRoutes(app: FastifyInstance) {
   app.get<{ Params: { pk: number } }>('/items/:pk', { preHandler: app.requireUser, schema: { params: pkParam } }, showItem);
   app.get<{ Querystring: { page: number } }>(
     '/images',
-    { preHandler: app.requireUser, schema: { querystring: { type: 'object', additionalProperties: false, properties: { page: pageNumber } } } },
+    { preHandler: app.requireUser, schema: { querystring: { type: 'object', properties: { page: pageNumber } } } },
     listImages,
   );
 

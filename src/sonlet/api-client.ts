@@ -1,7 +1,10 @@
+import { createHash, randomUUID } from 'node:crypto';
+import { stat } from 'node:fs/promises';
 import { NotFoundError, ProviderUnavailableError, SellerError } from '../errors.js';
 import type { TokenVault } from './token-vault.js';
 import type { SonletImage, SonletItem, SonletItemChoice, SonletPage, SonletSize } from './types.js';
 import { parseImage, parseItem, parseItemChoice, parsePage, parseSize } from './parse.js';
+import { postFile } from './file-post.js';
 
 export interface SonletApiConfig {
   baseUrl: string;
@@ -23,6 +26,48 @@ export class InvalidPageError extends SellerError {
     });
   }
 }
+
+export interface NewItemFields {
+  itemchoiceId: number;
+  sizeId: number;
+  imageId: number;
+  quantity: number;
+  /** null: Sonlet uses the style's minimum advertised price. */
+  price: string | null;
+  attributes: Record<string, string>;
+}
+
+/**
+ * 403 "Duplicate request detected.": a request with this idempotency key reached Sonlet before.
+ * It says nothing about whether that one succeeded; the caller has to look.
+ */
+export class DuplicateRequestError extends Error {
+  constructor() {
+    super('Sonlet has already seen this request (duplicate idempotency key).');
+  }
+}
+
+/** Sonlet refused what was sent (4xx other than auth): sending it again will not help. */
+export class SonletRejectedError extends Error {
+  constructor(
+    readonly status: number,
+    readonly detail: string,
+  ) {
+    super(`Sonlet refused it: ${detail}`);
+  }
+}
+
+function describeRejection(body: unknown): string {
+  if (!body || typeof body !== 'object') return 'the request was not accepted.';
+  const parts: string[] = [];
+  for (const [field, value] of Object.entries(body as Record<string, unknown>)) {
+    const text = Array.isArray(value) ? value.map(String).join(' ') : String(value);
+    parts.push(field === 'detail' || field === 'non_field_errors' ? text : `${field}: ${text}`);
+  }
+  return parts.join('; ').slice(0, 500) || 'the request was not accepted.';
+}
+
+const headerSafe = (value: string) => value.replace(/["\\\r\n]/g, '_');
 
 /** Sonlet API v2 on behalf of one seller. Knows HTTP and Sonlet's rules, nothing about pages. */
 export class SonletApi {
@@ -55,6 +100,93 @@ export class SonletApi {
 
   async getImage(pk: number): Promise<SonletImage> {
     return parseImage(await this.getJson(`images/${pk}/`, 'That image'));
+  }
+
+  /**
+   * POST /images/ with the photo streamed from disk as multipart `image_full` (never held in
+   * memory). The idempotency key makes a repeat answer 403 Duplicate (DuplicateRequestError).
+   */
+  async createImage(filePath: string, filename: string, contentType: string, idempotencyKey: string): Promise<SonletImage> {
+    const { size } = await stat(filePath);
+    const boundary = `----sonlet-console-${randomUUID()}`;
+    const head = Buffer.from(
+      `--${boundary}\r\nContent-Disposition: form-data; name="image_full"; filename="${headerSafe(filename)}"\r\nContent-Type: ${headerSafe(contentType)}\r\n\r\n`,
+    );
+    const tail = Buffer.from(`\r\n--${boundary}--\r\n`);
+    const url = this.resolve('images/');
+    // Big photos on a slow uplink need longer than an API call: allow ~1 MB/s on top.
+    const timeoutMs = this.config.timeoutMs + Math.ceil(size / 1000);
+    const headers = {
+      'content-type': `multipart/form-data; boundary=${boundary}`,
+      'content-length': String(head.length + size + tail.length),
+      'x-idempotency-key': idempotencyKey,
+      accept: 'application/json',
+    };
+    // Each call (the vault calls again after refreshing on a 401) re-opens the file: a body is read once.
+    const res = await this.reaching(() =>
+      this.vault.withAccessToken(this.userId, (token) =>
+        postFile(url, { ...headers, authorization: `Bearer ${token}` }, { head, filePath, tail }, AbortSignal.timeout(timeoutMs)),
+      ),
+    );
+    return parseImage(await this.readCreated(res));
+  }
+
+  /** POST /items/ (form-encoded, `data` as JSON text, as Sonlet documents it). */
+  async createItem(fields: NewItemFields, idempotencyKey: string): Promise<SonletItem> {
+    const form = new URLSearchParams({
+      itemchoice_id: String(fields.itemchoiceId),
+      size_id: String(fields.sizeId),
+      image_id: String(fields.imageId),
+      quantity: String(fields.quantity),
+    });
+    if (fields.price !== null) form.set('price', fields.price);
+    if (Object.keys(fields.attributes).length) form.set('data', JSON.stringify({ attributes: fields.attributes }));
+    const res = await this.send(this.resolve('items/'), {
+      method: 'POST',
+      body: form.toString(),
+      headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-idempotency-key': idempotencyKey },
+    });
+    return parseItem(await this.readCreated(res));
+  }
+
+  /**
+   * SHA-256 of a media file (an image's image_full), streamed; null when its size is not
+   * `expectedBytes` (no need to read it) or it cannot be fetched. Media is public, like a CDN:
+   * no bearer token goes with it.
+   */
+  async mediaDigest(mediaUrl: string, expectedBytes?: number): Promise<string | null> {
+    let url: URL;
+    try {
+      url = new URL(mediaUrl, this.apiBase);
+    } catch {
+      return null;
+    }
+    if (url.protocol !== 'http:' && url.protocol !== 'https:') return null;
+    try {
+      const res = await fetch(url, { signal: AbortSignal.timeout(this.config.timeoutMs * 3) });
+      const length = Number(res.headers.get('content-length') ?? NaN);
+      if (!res.ok || !res.body || (expectedBytes !== undefined && Number.isFinite(length) && length !== expectedBytes)) {
+        await res.body?.cancel();
+        return null;
+      }
+      const hash = createHash('sha256');
+      for await (const chunk of res.body) hash.update(chunk);
+      return hash.digest('hex');
+    } catch {
+      return null;
+    }
+  }
+
+  /** A POST's answer: the created object, or the error that says what to do next. */
+  async readCreated(res: Response): Promise<unknown> {
+    const body = await res.json().catch(() => null);
+    if (res.ok && body !== null) return body;
+    const detail = (body as { detail?: unknown } | null)?.detail;
+    if (res.status === 403 && detail === 'Duplicate request detected.') throw new DuplicateRequestError();
+    if (res.ok || res.status === 401 || res.status === 408 || res.status === 429 || res.status >= 500) {
+      throw new ProviderUnavailableError('Sonlet', res.ok ? 'sent an answer the console could not read' : `answered ${res.status}`);
+    }
+    throw new SonletRejectedError(res.status, describeRejection(body));
   }
 
   listAllItemChoices(): Promise<SonletItemChoice[]> {
@@ -96,14 +228,21 @@ export class SonletApi {
   }
 
   async send(url: URL, init: RequestInit): Promise<Response> {
-    try {
-      return await this.vault.withAccessToken(this.userId, (token) =>
+    return this.reaching(() =>
+      this.vault.withAccessToken(this.userId, (token) =>
         fetch(url, {
           ...init,
           headers: { ...(init.headers as Record<string, string>), accept: 'application/json', authorization: `Bearer ${token}` },
           signal: AbortSignal.timeout(this.config.timeoutMs),
         }),
-      );
+      ),
+    );
+  }
+
+  /** Network failures and timeouts become the seller's "Sonlet is not answering". */
+  private async reaching(call: () => Promise<Response>): Promise<Response> {
+    try {
+      return await call();
     } catch (err) {
       if (err instanceof SellerError) throw err;
       const name = (err as Error).name;

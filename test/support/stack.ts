@@ -10,7 +10,10 @@ import { buildApp } from '../../src/app.js';
 import { loadConfig, type Config } from '../../src/config.js';
 import { createPrisma } from '../../src/db/client.js';
 import { startSonletSandbox, type SonletSandbox } from '../../src/sandbox/sonlet/index.js';
+import pg from 'pg';
 import { HttpSession } from './http.js';
+import { TokenCipher } from '../../src/crypto/token-cipher.js';
+import { knownSecrets, rememberSecret, secretLeaks } from './secrets.js';
 
 export { connectSonlet, authorizeAtSandbox, formOf } from './oauth-walk.js';
 import { createJobQueue, type JobQueue } from '../../src/jobs/queue.js';
@@ -40,6 +43,12 @@ export interface Stack {
   sonlet: { url: string; sandbox: SonletSandbox; close(): Promise<void> };
   /** Another console process against the same database and sandbox (as when scaling out). */
   addInstance(): Promise<ConsoleInstance>;
+  /**
+   * Secrets found in this stack's captured logs (known secrets plus the Sonlet tokens and Plugboard
+   * passwords decrypted from the database now); empty when clean.
+   */
+  leaks(): Promise<string[]>;
+  /** Stops everything, then throws if {@link Stack.leaks} finds any secret in the logs. */
   close(): Promise<void>;
 }
 
@@ -52,6 +61,8 @@ export interface StackOptions {
    * has its own pg-boss schema, so workers of other test files never take its jobs.
    */
   jobs?: boolean;
+  /** Skip the secrets-in-logs check at close (for a test that checks it itself). Default false. */
+  skipSecretCheck?: boolean;
 }
 
 /** The real thing over real HTTP: a Sonlet sandbox on its own port and a console against the test database. */
@@ -78,6 +89,10 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
     ...opts.env,
   };
   const databaseUrl = opts.databaseUrl ?? inject('databaseUrl');
+  rememberSecret(env.SONLET_CLIENT_SECRET, 'the Sonlet client secret');
+  rememberSecret(env.SESSION_SECRET, 'SESSION_SECRET');
+  rememberSecret(env.TOKEN_ENCRYPTION_KEY, 'TOKEN_ENCRYPTION_KEY');
+  if (env.TOKEN_ENCRYPTION_KEY) rememberSecret(loadConfig(env).tokenEncryptionKey.toString('base64'), 'TOKEN_ENCRYPTION_KEY (base64)');
   const instances: ConsoleInstance[] = [];
   const jobQueues: JobQueue[] = [];
   const jobsSchema = `pgboss_test_${randomBytes(4).toString('hex')}`;
@@ -111,15 +126,59 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
     await sonlet.close();
   }
 
+  /** Secrets sealed in the database with this stack's key (rows of other stacks do not decrypt). */
+  async function storedSecrets(): Promise<Map<string, string>> {
+    const found = new Map<string, string>();
+    const cipher = new TokenCipher(loadConfig(env).tokenEncryptionKey);
+    const open = (sealed: string | null) => {
+      if (!sealed) return null;
+      try {
+        return cipher.decrypt(sealed);
+      } catch {
+        return null;
+      }
+    };
+    const db = new pg.Client({ connectionString: databaseUrl });
+    await db.connect();
+    try {
+      const tokens = await db.query<{ accessTokenEnc: string; refreshTokenEnc: string }>('SELECT "accessTokenEnc", "refreshTokenEnc" FROM "SonletConnection"');
+      for (const row of tokens.rows) {
+        const access = open(row.accessTokenEnc);
+        const refresh = open(row.refreshTokenEnc);
+        if (access && access.length >= 8) found.set(access, 'a Sonlet access token');
+        if (refresh && refresh.length >= 8) found.set(refresh, 'a Sonlet refresh token');
+      }
+      const plugboard = await db.query<{ passwordEnc: string }>('SELECT "passwordEnc" FROM "PlugboardConnection"').catch(() => ({ rows: [] }));
+      for (const row of plugboard.rows) {
+        const password = open(row.passwordEnc);
+        if (password && password.length >= 8) found.set(password, 'a Plugboard password');
+      }
+    } finally {
+      await db.end();
+    }
+    return found;
+  }
+
+  async function leaks(): Promise<string[]> {
+    const secrets = new Map([...knownSecrets(), ...(await storedSecrets())]);
+    return secretLeaks(
+      instances.flatMap((i) => i.logs),
+      secrets,
+    );
+  }
+
   const first = await launch(port);
   return {
     console: first,
     sonlet: { url: sonlet.url, sandbox: sonlet.sandbox, close: closeSonlet },
     addInstance: async () => launch(await freePort()),
+    leaks,
     async close() {
+      const found = opts.skipSecretCheck ? [] : await leaks();
       for (const jobs of jobQueues) await jobs.stop({ graceful: false });
       for (const instance of instances) await instance.app.close();
       await closeSonlet();
+      if (found.length) throw new Error(`Secrets in the console's logs: ${found.join('; ')}`);
     },
   };
 }
@@ -130,6 +189,7 @@ export function uniqueEmail(tag = 'seller'): string {
 
 /** Signs up a new seller on the console; returns their browser session. */
 export async function signUp(consoleUrl: string, email = uniqueEmail(), password = 'correct horse battery'): Promise<HttpSession> {
+  rememberSecret(password, 'a seller password');
   const browser = new HttpSession(consoleUrl);
   const res = await browser.submit('/sign-up', '/sign-up', { email, password });
   if (res.status !== 302) throw new Error(`sign-up failed: ${res.status} ${await res.text()}`);

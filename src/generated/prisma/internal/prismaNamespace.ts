@@ -1048,6 +1048,9 @@ export const UploadScalarFieldEnum = {
   sonletItemId: 'sonletItemId',
   attempts: 'attempts',
   lastError: 'lastError',
+  sha256: 'sha256',
+  leaseUntil: 'leaseUntil',
+  leaseOwner: 'leaseOwner',
   createdAt: 'createdAt',
   updatedAt: 'updatedAt'
 } as const
@@ -1080,7 +1083,7 @@ export const PlugboardExportScalarFieldEnum = {
   localId: 'localId',
   status: 'status',
   lastError: 'lastError',
-  batchId: 'batchId',
+  batchIds: 'batchIds',
   title: 'title',
   createdAt: 'createdAt',
   updatedAt: 'updatedAt'

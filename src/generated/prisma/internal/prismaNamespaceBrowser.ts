@@ -144,6 +144,9 @@ export const UploadScalarFieldEnum = {
   sonletItemId: 'sonletItemId',
   attempts: 'attempts',
   lastError: 'lastError',
+  sha256: 'sha256',
+  leaseUntil: 'leaseUntil',
+  leaseOwner: 'leaseOwner',
   createdAt: 'createdAt',
   updatedAt: 'updatedAt'
 } as const
@@ -176,7 +179,7 @@ export const PlugboardExportScalarFieldEnum = {
   localId: 'localId',
   status: 'status',
   lastError: 'lastError',
-  batchId: 'batchId',
+  batchIds: 'batchIds',
   title: 'title',
   createdAt: 'createdAt',
   updatedAt: 'updatedAt'

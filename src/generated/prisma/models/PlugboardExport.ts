@@ -42,7 +42,6 @@ export type PlugboardExportMinAggregateOutputType = {
   localId: string | null
   status: $Enums.ExportStatus | null
   lastError: string | null
-  batchId: string | null
   title: string | null
   createdAt: Date | null
   updatedAt: Date | null
@@ -56,7 +55,6 @@ export type PlugboardExportMaxAggregateOutputType = {
   localId: string | null
   status: $Enums.ExportStatus | null
   lastError: string | null
-  batchId: string | null
   title: string | null
   createdAt: Date | null
   updatedAt: Date | null
@@ -70,7 +68,7 @@ export type PlugboardExportCountAggregateOutputType = {
   localId: number
   status: number
   lastError: number
-  batchId: number
+  batchIds: number
   title: number
   createdAt: number
   updatedAt: number
@@ -94,7 +92,6 @@ export type PlugboardExportMinAggregateInputType = {
   localId?: true
   status?: true
   lastError?: true
-  batchId?: true
   title?: true
   createdAt?: true
   updatedAt?: true
@@ -108,7 +105,6 @@ export type PlugboardExportMaxAggregateInputType = {
   localId?: true
   status?: true
   lastError?: true
-  batchId?: true
   title?: true
   createdAt?: true
   updatedAt?: true
@@ -122,7 +118,7 @@ export type PlugboardExportCountAggregateInputType = {
   localId?: true
   status?: true
   lastError?: true
-  batchId?: true
+  batchIds?: true
   title?: true
   createdAt?: true
   updatedAt?: true
@@ -223,7 +219,7 @@ export type PlugboardExportGroupByOutputType = {
   localId: string | null
   status: $Enums.ExportStatus
   lastError: string | null
-  batchId: string | null
+  batchIds: string[]
   title: string | null
   createdAt: Date
   updatedAt: Date
@@ -260,7 +256,7 @@ export type PlugboardExportWhereInput = {
   localId?: Prisma.StringNullableFilter<"PlugboardExport"> | string | null
   status?: Prisma.EnumExportStatusFilter<"PlugboardExport"> | $Enums.ExportStatus
   lastError?: Prisma.StringNullableFilter<"PlugboardExport"> | string | null
-  batchId?: Prisma.UuidNullableFilter<"PlugboardExport"> | string | null
+  batchIds?: Prisma.StringNullableListFilter<"PlugboardExport">
   title?: Prisma.StringNullableFilter<"PlugboardExport"> | string | null
   createdAt?: Prisma.DateTimeFilter<"PlugboardExport"> | Date | string
   updatedAt?: Prisma.DateTimeFilter<"PlugboardExport"> | Date | string
@@ -275,7 +271,7 @@ export type PlugboardExportOrderByWithRelationInput = {
   localId?: Prisma.SortOrderInput | Prisma.SortOrder
   status?: Prisma.SortOrder
   lastError?: Prisma.SortOrderInput | Prisma.SortOrder
-  batchId?: Prisma.SortOrderInput | Prisma.SortOrder
+  batchIds?: Prisma.SortOrder
   title?: Prisma.SortOrderInput | Prisma.SortOrder
   createdAt?: Prisma.SortOrder
   updatedAt?: Prisma.SortOrder
@@ -294,7 +290,7 @@ export type PlugboardExportWhereUniqueInput = Prisma.AtLeast<{
   localId?: Prisma.StringNullableFilter<"PlugboardExport"> | string | null
   status?: Prisma.EnumExportStatusFilter<"PlugboardExport"> | $Enums.ExportStatus
   lastError?: Prisma.StringNullableFilter<"PlugboardExport"> | string | null
-  batchId?: Prisma.UuidNullableFilter<"PlugboardExport"> | string | null
+  batchIds?: Prisma.StringNullableListFilter<"PlugboardExport">
   title?: Prisma.StringNullableFilter<"PlugboardExport"> | string | null
   createdAt?: Prisma.DateTimeFilter<"PlugboardExport"> | Date | string
   updatedAt?: Prisma.DateTimeFilter<"PlugboardExport"> | Date | string
@@ -309,7 +305,7 @@ export type PlugboardExportOrderByWithAggregationInput = {
   localId?: Prisma.SortOrderInput | Prisma.SortOrder
   status?: Prisma.SortOrder
   lastError?: Prisma.SortOrderInput | Prisma.SortOrder
-  batchId?: Prisma.SortOrderInput | Prisma.SortOrder
+  batchIds?: Prisma.SortOrder
   title?: Prisma.SortOrderInput | Prisma.SortOrder
   createdAt?: Prisma.SortOrder
   updatedAt?: Prisma.SortOrder
@@ -331,7 +327,7 @@ export type PlugboardExportScalarWhereWithAggregatesInput = {
   localId?: Prisma.StringNullableWithAggregatesFilter<"PlugboardExport"> | string | null
   status?: Prisma.EnumExportStatusWithAggregatesFilter<"PlugboardExport"> | $Enums.ExportStatus
   lastError?: Prisma.StringNullableWithAggregatesFilter<"PlugboardExport"> | string | null
-  batchId?: Prisma.UuidNullableWithAggregatesFilter<"PlugboardExport"> | string | null
+  batchIds?: Prisma.StringNullableListFilter<"PlugboardExport">
   title?: Prisma.StringNullableWithAggregatesFilter<"PlugboardExport"> | string | null
   createdAt?: Prisma.DateTimeWithAggregatesFilter<"PlugboardExport"> | Date | string
   updatedAt?: Prisma.DateTimeWithAggregatesFilter<"PlugboardExport"> | Date | string
@@ -344,7 +340,7 @@ export type PlugboardExportCreateInput = {
   localId?: string | null
   status?: $Enums.ExportStatus
   lastError?: string | null
-  batchId?: string | null
+  batchIds?: Prisma.PlugboardExportCreatebatchIdsInput | string[]
   title?: string | null
   createdAt?: Date | string
   updatedAt?: Date | string
@@ -359,7 +355,7 @@ export type PlugboardExportUncheckedCreateInput = {
   localId?: string | null
   status?: $Enums.ExportStatus
   lastError?: string | null
-  batchId?: string | null
+  batchIds?: Prisma.PlugboardExportCreatebatchIdsInput | string[]
   title?: string | null
   createdAt?: Date | string
   updatedAt?: Date | string
@@ -372,7 +368,7 @@ export type PlugboardExportUpdateInput = {
   localId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   status?: Prisma.EnumExportStatusFieldUpdateOperationsInput | $Enums.ExportStatus
   lastError?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
-  batchId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  batchIds?: Prisma.PlugboardExportUpdatebatchIdsInput | string[]
   title?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
@@ -387,7 +383,7 @@ export type PlugboardExportUncheckedUpdateInput = {
   localId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   status?: Prisma.EnumExportStatusFieldUpdateOperationsInput | $Enums.ExportStatus
   lastError?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
-  batchId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  batchIds?: Prisma.PlugboardExportUpdatebatchIdsInput | string[]
   title?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
@@ -401,7 +397,7 @@ export type PlugboardExportCreateManyInput = {
   localId?: string | null
   status?: $Enums.ExportStatus
   lastError?: string | null
-  batchId?: string | null
+  batchIds?: Prisma.PlugboardExportCreatebatchIdsInput | string[]
   title?: string | null
   createdAt?: Date | string
   updatedAt?: Date | string
@@ -414,7 +410,7 @@ export type PlugboardExportUpdateManyMutationInput = {
   localId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   status?: Prisma.EnumExportStatusFieldUpdateOperationsInput | $Enums.ExportStatus
   lastError?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
-  batchId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  batchIds?: Prisma.PlugboardExportUpdatebatchIdsInput | string[]
   title?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
@@ -428,7 +424,7 @@ export type PlugboardExportUncheckedUpdateManyInput = {
   localId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   status?: Prisma.EnumExportStatusFieldUpdateOperationsInput | $Enums.ExportStatus
   lastError?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
-  batchId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  batchIds?: Prisma.PlugboardExportUpdatebatchIdsInput | string[]
   title?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
@@ -442,6 +438,14 @@ export type PlugboardExportListRelationFilter = {
 
 export type PlugboardExportOrderByRelationAggregateInput = {
   _count?: Prisma.SortOrder
+}
+
+export type StringNullableListFilter<$PrismaModel = never> = {
+  equals?: string[] | Prisma.ListStringFieldRefInput<$PrismaModel> | null
+  has?: string | Prisma.StringFieldRefInput<$PrismaModel> | null
+  hasEvery?: string[] | Prisma.ListStringFieldRefInput<$PrismaModel>
+  hasSome?: string[] | Prisma.ListStringFieldRefInput<$PrismaModel>
+  isEmpty?: boolean
 }
 
 export type PlugboardExportUserIdConnectionIdSonletItemIdCompoundUniqueInput = {
@@ -458,7 +462,7 @@ export type PlugboardExportCountOrderByAggregateInput = {
   localId?: Prisma.SortOrder
   status?: Prisma.SortOrder
   lastError?: Prisma.SortOrder
-  batchId?: Prisma.SortOrder
+  batchIds?: Prisma.SortOrder
   title?: Prisma.SortOrder
   createdAt?: Prisma.SortOrder
   updatedAt?: Prisma.SortOrder
@@ -476,7 +480,6 @@ export type PlugboardExportMaxOrderByAggregateInput = {
   localId?: Prisma.SortOrder
   status?: Prisma.SortOrder
   lastError?: Prisma.SortOrder
-  batchId?: Prisma.SortOrder
   title?: Prisma.SortOrder
   createdAt?: Prisma.SortOrder
   updatedAt?: Prisma.SortOrder
@@ -490,7 +493,6 @@ export type PlugboardExportMinOrderByAggregateInput = {
   localId?: Prisma.SortOrder
   status?: Prisma.SortOrder
   lastError?: Prisma.SortOrder
-  batchId?: Prisma.SortOrder
   title?: Prisma.SortOrder
   createdAt?: Prisma.SortOrder
   updatedAt?: Prisma.SortOrder
@@ -542,8 +544,17 @@ export type PlugboardExportUncheckedUpdateManyWithoutUserNestedInput = {
   deleteMany?: Prisma.PlugboardExportScalarWhereInput | Prisma.PlugboardExportScalarWhereInput[]
 }
 
+export type PlugboardExportCreatebatchIdsInput = {
+  set: string[]
+}
+
 export type EnumExportStatusFieldUpdateOperationsInput = {
   set?: $Enums.ExportStatus
+}
+
+export type PlugboardExportUpdatebatchIdsInput = {
+  set?: string[]
+  push?: string | string[]
 }
 
 export type PlugboardExportCreateWithoutUserInput = {
@@ -553,7 +564,7 @@ export type PlugboardExportCreateWithoutUserInput = {
   localId?: string | null
   status?: $Enums.ExportStatus
   lastError?: string | null
-  batchId?: string | null
+  batchIds?: Prisma.PlugboardExportCreatebatchIdsInput | string[]
   title?: string | null
   createdAt?: Date | string
   updatedAt?: Date | string
@@ -566,7 +577,7 @@ export type PlugboardExportUncheckedCreateWithoutUserInput = {
   localId?: string | null
   status?: $Enums.ExportStatus
   lastError?: string | null
-  batchId?: string | null
+  batchIds?: Prisma.PlugboardExportCreatebatchIdsInput | string[]
   title?: string | null
   createdAt?: Date | string
   updatedAt?: Date | string
@@ -609,7 +620,7 @@ export type PlugboardExportScalarWhereInput = {
   localId?: Prisma.StringNullableFilter<"PlugboardExport"> | string | null
   status?: Prisma.EnumExportStatusFilter<"PlugboardExport"> | $Enums.ExportStatus
   lastError?: Prisma.StringNullableFilter<"PlugboardExport"> | string | null
-  batchId?: Prisma.UuidNullableFilter<"PlugboardExport"> | string | null
+  batchIds?: Prisma.StringNullableListFilter<"PlugboardExport">
   title?: Prisma.StringNullableFilter<"PlugboardExport"> | string | null
   createdAt?: Prisma.DateTimeFilter<"PlugboardExport"> | Date | string
   updatedAt?: Prisma.DateTimeFilter<"PlugboardExport"> | Date | string
@@ -622,7 +633,7 @@ export type PlugboardExportCreateManyUserInput = {
   localId?: string | null
   status?: $Enums.ExportStatus
   lastError?: string | null
-  batchId?: string | null
+  batchIds?: Prisma.PlugboardExportCreatebatchIdsInput | string[]
   title?: string | null
   createdAt?: Date | string
   updatedAt?: Date | string
@@ -635,7 +646,7 @@ export type PlugboardExportUpdateWithoutUserInput = {
   localId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   status?: Prisma.EnumExportStatusFieldUpdateOperationsInput | $Enums.ExportStatus
   lastError?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
-  batchId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  batchIds?: Prisma.PlugboardExportUpdatebatchIdsInput | string[]
   title?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
@@ -648,7 +659,7 @@ export type PlugboardExportUncheckedUpdateWithoutUserInput = {
   localId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   status?: Prisma.EnumExportStatusFieldUpdateOperationsInput | $Enums.ExportStatus
   lastError?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
-  batchId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  batchIds?: Prisma.PlugboardExportUpdatebatchIdsInput | string[]
   title?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
@@ -661,7 +672,7 @@ export type PlugboardExportUncheckedUpdateManyWithoutUserInput = {
   localId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   status?: Prisma.EnumExportStatusFieldUpdateOperationsInput | $Enums.ExportStatus
   lastError?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
-  batchId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  batchIds?: Prisma.PlugboardExportUpdatebatchIdsInput | string[]
   title?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
@@ -677,7 +688,7 @@ export type PlugboardExportSelect<ExtArgs extends runtime.Types.Extensions.Inter
   localId?: boolean
   status?: boolean
   lastError?: boolean
-  batchId?: boolean
+  batchIds?: boolean
   title?: boolean
   createdAt?: boolean
   updatedAt?: boolean
@@ -692,7 +703,7 @@ export type PlugboardExportSelectCreateManyAndReturn<ExtArgs extends runtime.Typ
   localId?: boolean
   status?: boolean
   lastError?: boolean
-  batchId?: boolean
+  batchIds?: boolean
   title?: boolean
   createdAt?: boolean
   updatedAt?: boolean
@@ -707,7 +718,7 @@ export type PlugboardExportSelectUpdateManyAndReturn<ExtArgs extends runtime.Typ
   localId?: boolean
   status?: boolean
   lastError?: boolean
-  batchId?: boolean
+  batchIds?: boolean
   title?: boolean
   createdAt?: boolean
   updatedAt?: boolean
@@ -722,13 +733,13 @@ export type PlugboardExportSelectScalar = {
   localId?: boolean
   status?: boolean
   lastError?: boolean
-  batchId?: boolean
+  batchIds?: boolean
   title?: boolean
   createdAt?: boolean
   updatedAt?: boolean
 }
 
-export type PlugboardExportOmit<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = runtime.Types.Extensions.GetOmit<"id" | "userId" | "sonletItemId" | "connectionId" | "localId" | "status" | "lastError" | "batchId" | "title" | "createdAt" | "updatedAt", ExtArgs["result"]["plugboardExport"]>
+export type PlugboardExportOmit<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = runtime.Types.Extensions.GetOmit<"id" | "userId" | "sonletItemId" | "connectionId" | "localId" | "status" | "lastError" | "batchIds" | "title" | "createdAt" | "updatedAt", ExtArgs["result"]["plugboardExport"]>
 export type PlugboardExportInclude<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
   user?: boolean | Prisma.UserDefaultArgs<ExtArgs>
 }
@@ -753,9 +764,9 @@ export type $PlugboardExportPayload<ExtArgs extends runtime.Types.Extensions.Int
     status: $Enums.ExportStatus
     lastError: string | null
     /**
-     * The publish request that last asked for this item; the result page lists one batch.
+     * Every publish request (result page) that asked for this item, oldest first.
      */
-    batchId: string | null
+    batchIds: string[]
     /**
      * The product title as sent, so result pages need no Sonlet call.
      */
@@ -1193,7 +1204,7 @@ export interface PlugboardExportFieldRefs {
   readonly localId: Prisma.FieldRef<"PlugboardExport", 'String'>
   readonly status: Prisma.FieldRef<"PlugboardExport", 'ExportStatus'>
   readonly lastError: Prisma.FieldRef<"PlugboardExport", 'String'>
-  readonly batchId: Prisma.FieldRef<"PlugboardExport", 'String'>
+  readonly batchIds: Prisma.FieldRef<"PlugboardExport", 'String[]'>
   readonly title: Prisma.FieldRef<"PlugboardExport", 'String'>
   readonly createdAt: Prisma.FieldRef<"PlugboardExport", 'DateTime'>
   readonly updatedAt: Prisma.FieldRef<"PlugboardExport", 'DateTime'>

@@ -65,6 +65,9 @@ export type UploadMinAggregateOutputType = {
   sonletItemId: number | null
   attempts: number | null
   lastError: string | null
+  sha256: string | null
+  leaseUntil: Date | null
+  leaseOwner: string | null
   createdAt: Date | null
   updatedAt: Date | null
 }
@@ -88,6 +91,9 @@ export type UploadMaxAggregateOutputType = {
   sonletItemId: number | null
   attempts: number | null
   lastError: string | null
+  sha256: string | null
+  leaseUntil: Date | null
+  leaseOwner: string | null
   createdAt: Date | null
   updatedAt: Date | null
 }
@@ -112,6 +118,9 @@ export type UploadCountAggregateOutputType = {
   sonletItemId: number
   attempts: number
   lastError: number
+  sha256: number
+  leaseUntil: number
+  leaseOwner: number
   createdAt: number
   updatedAt: number
   _all: number
@@ -157,6 +166,9 @@ export type UploadMinAggregateInputType = {
   sonletItemId?: true
   attempts?: true
   lastError?: true
+  sha256?: true
+  leaseUntil?: true
+  leaseOwner?: true
   createdAt?: true
   updatedAt?: true
 }
@@ -180,6 +192,9 @@ export type UploadMaxAggregateInputType = {
   sonletItemId?: true
   attempts?: true
   lastError?: true
+  sha256?: true
+  leaseUntil?: true
+  leaseOwner?: true
   createdAt?: true
   updatedAt?: true
 }
@@ -204,6 +219,9 @@ export type UploadCountAggregateInputType = {
   sonletItemId?: true
   attempts?: true
   lastError?: true
+  sha256?: true
+  leaseUntil?: true
+  leaseOwner?: true
   createdAt?: true
   updatedAt?: true
   _all?: true
@@ -315,6 +333,9 @@ export type UploadGroupByOutputType = {
   sonletItemId: number | null
   attempts: number
   lastError: string | null
+  sha256: string | null
+  leaseUntil: Date | null
+  leaseOwner: string | null
   createdAt: Date
   updatedAt: Date
   _count: UploadCountAggregateOutputType | null
@@ -362,6 +383,9 @@ export type UploadWhereInput = {
   sonletItemId?: Prisma.IntNullableFilter<"Upload"> | number | null
   attempts?: Prisma.IntFilter<"Upload"> | number
   lastError?: Prisma.StringNullableFilter<"Upload"> | string | null
+  sha256?: Prisma.StringNullableFilter<"Upload"> | string | null
+  leaseUntil?: Prisma.DateTimeNullableFilter<"Upload"> | Date | string | null
+  leaseOwner?: Prisma.StringNullableFilter<"Upload"> | string | null
   createdAt?: Prisma.DateTimeFilter<"Upload"> | Date | string
   updatedAt?: Prisma.DateTimeFilter<"Upload"> | Date | string
   user?: Prisma.XOR<Prisma.UserScalarRelationFilter, Prisma.UserWhereInput>
@@ -387,6 +411,9 @@ export type UploadOrderByWithRelationInput = {
   sonletItemId?: Prisma.SortOrderInput | Prisma.SortOrder
   attempts?: Prisma.SortOrder
   lastError?: Prisma.SortOrderInput | Prisma.SortOrder
+  sha256?: Prisma.SortOrderInput | Prisma.SortOrder
+  leaseUntil?: Prisma.SortOrderInput | Prisma.SortOrder
+  leaseOwner?: Prisma.SortOrderInput | Prisma.SortOrder
   createdAt?: Prisma.SortOrder
   updatedAt?: Prisma.SortOrder
   user?: Prisma.UserOrderByWithRelationInput
@@ -394,6 +421,8 @@ export type UploadOrderByWithRelationInput = {
 
 export type UploadWhereUniqueInput = Prisma.AtLeast<{
   id?: string
+  userId_sonletImageId?: Prisma.UploadUserIdSonletImageIdCompoundUniqueInput
+  userId_sonletItemId?: Prisma.UploadUserIdSonletItemIdCompoundUniqueInput
   AND?: Prisma.UploadWhereInput | Prisma.UploadWhereInput[]
   OR?: Prisma.UploadWhereInput[]
   NOT?: Prisma.UploadWhereInput | Prisma.UploadWhereInput[]
@@ -415,10 +444,13 @@ export type UploadWhereUniqueInput = Prisma.AtLeast<{
   sonletItemId?: Prisma.IntNullableFilter<"Upload"> | number | null
   attempts?: Prisma.IntFilter<"Upload"> | number
   lastError?: Prisma.StringNullableFilter<"Upload"> | string | null
+  sha256?: Prisma.StringNullableFilter<"Upload"> | string | null
+  leaseUntil?: Prisma.DateTimeNullableFilter<"Upload"> | Date | string | null
+  leaseOwner?: Prisma.StringNullableFilter<"Upload"> | string | null
   createdAt?: Prisma.DateTimeFilter<"Upload"> | Date | string
   updatedAt?: Prisma.DateTimeFilter<"Upload"> | Date | string
   user?: Prisma.XOR<Prisma.UserScalarRelationFilter, Prisma.UserWhereInput>
-}, "id">
+}, "id" | "userId_sonletImageId" | "userId_sonletItemId">
 
 export type UploadOrderByWithAggregationInput = {
   id?: Prisma.SortOrder
@@ -440,6 +472,9 @@ export type UploadOrderByWithAggregationInput = {
   sonletItemId?: Prisma.SortOrderInput | Prisma.SortOrder
   attempts?: Prisma.SortOrder
   lastError?: Prisma.SortOrderInput | Prisma.SortOrder
+  sha256?: Prisma.SortOrderInput | Prisma.SortOrder
+  leaseUntil?: Prisma.SortOrderInput | Prisma.SortOrder
+  leaseOwner?: Prisma.SortOrderInput | Prisma.SortOrder
   createdAt?: Prisma.SortOrder
   updatedAt?: Prisma.SortOrder
   _count?: Prisma.UploadCountOrderByAggregateInput
@@ -472,6 +507,9 @@ export type UploadScalarWhereWithAggregatesInput = {
   sonletItemId?: Prisma.IntNullableWithAggregatesFilter<"Upload"> | number | null
   attempts?: Prisma.IntWithAggregatesFilter<"Upload"> | number
   lastError?: Prisma.StringNullableWithAggregatesFilter<"Upload"> | string | null
+  sha256?: Prisma.StringNullableWithAggregatesFilter<"Upload"> | string | null
+  leaseUntil?: Prisma.DateTimeNullableWithAggregatesFilter<"Upload"> | Date | string | null
+  leaseOwner?: Prisma.StringNullableWithAggregatesFilter<"Upload"> | string | null
   createdAt?: Prisma.DateTimeWithAggregatesFilter<"Upload"> | Date | string
   updatedAt?: Prisma.DateTimeWithAggregatesFilter<"Upload"> | Date | string
 }
@@ -495,6 +533,9 @@ export type UploadCreateInput = {
   sonletItemId?: number | null
   attempts?: number
   lastError?: string | null
+  sha256?: string | null
+  leaseUntil?: Date | string | null
+  leaseOwner?: string | null
   createdAt?: Date | string
   updatedAt?: Date | string
   user: Prisma.UserCreateNestedOneWithoutUploadsInput
@@ -520,6 +561,9 @@ export type UploadUncheckedCreateInput = {
   sonletItemId?: number | null
   attempts?: number
   lastError?: string | null
+  sha256?: string | null
+  leaseUntil?: Date | string | null
+  leaseOwner?: string | null
   createdAt?: Date | string
   updatedAt?: Date | string
 }
@@ -543,6 +587,9 @@ export type UploadUpdateInput = {
   sonletItemId?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
   attempts?: Prisma.IntFieldUpdateOperationsInput | number
   lastError?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  sha256?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  leaseUntil?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  leaseOwner?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   user?: Prisma.UserUpdateOneRequiredWithoutUploadsNestedInput
@@ -568,6 +615,9 @@ export type UploadUncheckedUpdateInput = {
   sonletItemId?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
   attempts?: Prisma.IntFieldUpdateOperationsInput | number
   lastError?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  sha256?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  leaseUntil?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  leaseOwner?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
 }
@@ -592,6 +642,9 @@ export type UploadCreateManyInput = {
   sonletItemId?: number | null
   attempts?: number
   lastError?: string | null
+  sha256?: string | null
+  leaseUntil?: Date | string | null
+  leaseOwner?: string | null
   createdAt?: Date | string
   updatedAt?: Date | string
 }
@@ -615,6 +668,9 @@ export type UploadUpdateManyMutationInput = {
   sonletItemId?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
   attempts?: Prisma.IntFieldUpdateOperationsInput | number
   lastError?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  sha256?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  leaseUntil?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  leaseOwner?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
 }
@@ -639,6 +695,9 @@ export type UploadUncheckedUpdateManyInput = {
   sonletItemId?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
   attempts?: Prisma.IntFieldUpdateOperationsInput | number
   lastError?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  sha256?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  leaseUntil?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  leaseOwner?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
 }
@@ -651,6 +710,16 @@ export type UploadListRelationFilter = {
 
 export type UploadOrderByRelationAggregateInput = {
   _count?: Prisma.SortOrder
+}
+
+export type UploadUserIdSonletImageIdCompoundUniqueInput = {
+  userId: string
+  sonletImageId: number
+}
+
+export type UploadUserIdSonletItemIdCompoundUniqueInput = {
+  userId: string
+  sonletItemId: number
 }
 
 export type UploadCountOrderByAggregateInput = {
@@ -673,6 +742,9 @@ export type UploadCountOrderByAggregateInput = {
   sonletItemId?: Prisma.SortOrder
   attempts?: Prisma.SortOrder
   lastError?: Prisma.SortOrder
+  sha256?: Prisma.SortOrder
+  leaseUntil?: Prisma.SortOrder
+  leaseOwner?: Prisma.SortOrder
   createdAt?: Prisma.SortOrder
   updatedAt?: Prisma.SortOrder
 }
@@ -706,6 +778,9 @@ export type UploadMaxOrderByAggregateInput = {
   sonletItemId?: Prisma.SortOrder
   attempts?: Prisma.SortOrder
   lastError?: Prisma.SortOrder
+  sha256?: Prisma.SortOrder
+  leaseUntil?: Prisma.SortOrder
+  leaseOwner?: Prisma.SortOrder
   createdAt?: Prisma.SortOrder
   updatedAt?: Prisma.SortOrder
 }
@@ -729,6 +804,9 @@ export type UploadMinOrderByAggregateInput = {
   sonletItemId?: Prisma.SortOrder
   attempts?: Prisma.SortOrder
   lastError?: Prisma.SortOrder
+  sha256?: Prisma.SortOrder
+  leaseUntil?: Prisma.SortOrder
+  leaseOwner?: Prisma.SortOrder
   createdAt?: Prisma.SortOrder
   updatedAt?: Prisma.SortOrder
 }
@@ -797,6 +875,10 @@ export type NullableIntFieldUpdateOperationsInput = {
   divide?: number
 }
 
+export type NullableDateTimeFieldUpdateOperationsInput = {
+  set?: Date | string | null
+}
+
 export type UploadCreateWithoutUserInput = {
   id?: string
   batchId: string
@@ -816,6 +898,9 @@ export type UploadCreateWithoutUserInput = {
   sonletItemId?: number | null
   attempts?: number
   lastError?: string | null
+  sha256?: string | null
+  leaseUntil?: Date | string | null
+  leaseOwner?: string | null
   createdAt?: Date | string
   updatedAt?: Date | string
 }
@@ -839,6 +924,9 @@ export type UploadUncheckedCreateWithoutUserInput = {
   sonletItemId?: number | null
   attempts?: number
   lastError?: string | null
+  sha256?: string | null
+  leaseUntil?: Date | string | null
+  leaseOwner?: string | null
   createdAt?: Date | string
   updatedAt?: Date | string
 }
@@ -892,6 +980,9 @@ export type UploadScalarWhereInput = {
   sonletItemId?: Prisma.IntNullableFilter<"Upload"> | number | null
   attempts?: Prisma.IntFilter<"Upload"> | number
   lastError?: Prisma.StringNullableFilter<"Upload"> | string | null
+  sha256?: Prisma.StringNullableFilter<"Upload"> | string | null
+  leaseUntil?: Prisma.DateTimeNullableFilter<"Upload"> | Date | string | null
+  leaseOwner?: Prisma.StringNullableFilter<"Upload"> | string | null
   createdAt?: Prisma.DateTimeFilter<"Upload"> | Date | string
   updatedAt?: Prisma.DateTimeFilter<"Upload"> | Date | string
 }
@@ -915,6 +1006,9 @@ export type UploadCreateManyUserInput = {
   sonletItemId?: number | null
   attempts?: number
   lastError?: string | null
+  sha256?: string | null
+  leaseUntil?: Date | string | null
+  leaseOwner?: string | null
   createdAt?: Date | string
   updatedAt?: Date | string
 }
@@ -938,6 +1032,9 @@ export type UploadUpdateWithoutUserInput = {
   sonletItemId?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
   attempts?: Prisma.IntFieldUpdateOperationsInput | number
   lastError?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  sha256?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  leaseUntil?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  leaseOwner?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
 }
@@ -961,6 +1058,9 @@ export type UploadUncheckedUpdateWithoutUserInput = {
   sonletItemId?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
   attempts?: Prisma.IntFieldUpdateOperationsInput | number
   lastError?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  sha256?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  leaseUntil?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  leaseOwner?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
 }
@@ -984,6 +1084,9 @@ export type UploadUncheckedUpdateManyWithoutUserInput = {
   sonletItemId?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
   attempts?: Prisma.IntFieldUpdateOperationsInput | number
   lastError?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  sha256?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  leaseUntil?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  leaseOwner?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
 }
@@ -1010,6 +1113,9 @@ export type UploadSelect<ExtArgs extends runtime.Types.Extensions.InternalArgs =
   sonletItemId?: boolean
   attempts?: boolean
   lastError?: boolean
+  sha256?: boolean
+  leaseUntil?: boolean
+  leaseOwner?: boolean
   createdAt?: boolean
   updatedAt?: boolean
   user?: boolean | Prisma.UserDefaultArgs<ExtArgs>
@@ -1035,6 +1141,9 @@ export type UploadSelectCreateManyAndReturn<ExtArgs extends runtime.Types.Extens
   sonletItemId?: boolean
   attempts?: boolean
   lastError?: boolean
+  sha256?: boolean
+  leaseUntil?: boolean
+  leaseOwner?: boolean
   createdAt?: boolean
   updatedAt?: boolean
   user?: boolean | Prisma.UserDefaultArgs<ExtArgs>
@@ -1060,6 +1169,9 @@ export type UploadSelectUpdateManyAndReturn<ExtArgs extends runtime.Types.Extens
   sonletItemId?: boolean
   attempts?: boolean
   lastError?: boolean
+  sha256?: boolean
+  leaseUntil?: boolean
+  leaseOwner?: boolean
   createdAt?: boolean
   updatedAt?: boolean
   user?: boolean | Prisma.UserDefaultArgs<ExtArgs>
@@ -1085,11 +1197,14 @@ export type UploadSelectScalar = {
   sonletItemId?: boolean
   attempts?: boolean
   lastError?: boolean
+  sha256?: boolean
+  leaseUntil?: boolean
+  leaseOwner?: boolean
   createdAt?: boolean
   updatedAt?: boolean
 }
 
-export type UploadOmit<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = runtime.Types.Extensions.GetOmit<"id" | "userId" | "batchId" | "status" | "originalName" | "contentType" | "byteSize" | "filePath" | "itemchoiceId" | "sizeId" | "quantity" | "price" | "attributes" | "imageKey" | "itemKey" | "sonletImageId" | "sonletItemId" | "attempts" | "lastError" | "createdAt" | "updatedAt", ExtArgs["result"]["upload"]>
+export type UploadOmit<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = runtime.Types.Extensions.GetOmit<"id" | "userId" | "batchId" | "status" | "originalName" | "contentType" | "byteSize" | "filePath" | "itemchoiceId" | "sizeId" | "quantity" | "price" | "attributes" | "imageKey" | "itemKey" | "sonletImageId" | "sonletItemId" | "attempts" | "lastError" | "sha256" | "leaseUntil" | "leaseOwner" | "createdAt" | "updatedAt", ExtArgs["result"]["upload"]>
 export type UploadInclude<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
   user?: boolean | Prisma.UserDefaultArgs<ExtArgs>
 }
@@ -1125,6 +1240,15 @@ export type $UploadPayload<ExtArgs extends runtime.Types.Extensions.InternalArgs
     sonletItemId: number | null
     attempts: number
     lastError: string | null
+    /**
+     * SHA-256 of the photo as received: how reconciliation recognises the image an earlier attempt created.
+     */
+    sha256: string | null
+    /**
+     * A worker holds the row until then (renewed while it works), so a duplicate job does nothing.
+     */
+    leaseUntil: Date | null
+    leaseOwner: string | null
     createdAt: Date
     updatedAt: Date
   }, ExtArgs["result"]["upload"]>
@@ -1570,6 +1694,9 @@ export interface UploadFieldRefs {
   readonly sonletItemId: Prisma.FieldRef<"Upload", 'Int'>
   readonly attempts: Prisma.FieldRef<"Upload", 'Int'>
   readonly lastError: Prisma.FieldRef<"Upload", 'String'>
+  readonly sha256: Prisma.FieldRef<"Upload", 'String'>
+  readonly leaseUntil: Prisma.FieldRef<"Upload", 'DateTime'>
+  readonly leaseOwner: Prisma.FieldRef<"Upload", 'String'>
   readonly createdAt: Prisma.FieldRef<"Upload", 'DateTime'>
   readonly updatedAt: Prisma.FieldRef<"Upload", 'DateTime'>
 }

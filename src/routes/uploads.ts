@@ -1,0 +1,238 @@
+import { randomUUID } from 'node:crypto';
+import multipart from '@fastify/multipart';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { NotConnectedError, SellerError } from '../errors.js';
+import type { Catalog } from '../inventory/catalog-cache.js';
+import { InvalidUploadError, MAX_ATTRIBUTES, UploadForm, type UploadFormValues } from '../inventory/upload-form.js';
+import type { PhotoSettings, ReceivedPhoto } from '../inventory/upload-pipeline.js';
+import { formatBytes, PhotoTooLargeError, UnsupportedPhotoError } from '../inventory/upload-store.js';
+
+const VIEW = 'upload';
+/** Photos in one form post; the page's script sends one photo per request. */
+export const MAX_PHOTOS_PER_POST = 100;
+/** How often a result page with work in progress reloads itself (no-JS). */
+const REFRESH_SECONDS = 3;
+
+const uuid = { type: 'string', pattern: '^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$' } as const;
+const idParams = { type: 'object', required: ['id'], properties: { id: uuid } } as const;
+
+/** Create items from photos: the upload form, its multipart post, and the uploads' progress. */
+export async function uploadRoutes(app: FastifyInstance) {
+  const { config, services } = app;
+
+  // Only this scope parses multipart, and only as a stream (request.parts()) inside the handler.
+  await app.register(multipart, {
+    limits: { fileSize: config.uploads.maxBytes + 1, files: MAX_PHOTOS_PER_POST, fields: 200, fieldSize: 10_000, parts: MAX_PHOTOS_PER_POST + 200 },
+  });
+
+  app.get('/upload', { preHandler: app.requireUser }, showForm);
+  app.post('/upload', { preHandler: app.requireUser }, receivePhotos);
+  app.get<{ Querystring: { page: number } }>(
+    '/uploads',
+    {
+      preHandler: app.requireUser,
+      schema: { querystring: { type: 'object', additionalProperties: false, properties: { page: { type: 'integer', minimum: 1, maximum: 100000, default: 1 } } } },
+    },
+    listUploads,
+  );
+  app.get<{ Params: { id: string } }>('/uploads/batch/:id', { preHandler: app.requireUser, schema: { params: idParams } }, showBatch);
+  app.get<{ Params: { id: string } }>('/uploads/:id', { preHandler: app.requireUser, schema: { params: idParams } }, showUpload);
+  app.get<{ Params: { id: string } }>('/uploads/:id/photo', { preHandler: app.requireUser, schema: { params: idParams } }, showPhoto);
+  app.post<{ Params: { id: string }; Body: { back?: string } }>(
+    '/uploads/:id/retry',
+    {
+      preHandler: [app.requireUser, app.csrfProtection],
+      // No body schema: the page script posts nothing (token in a header); `back` is checked below.
+      schema: { params: idParams },
+    },
+    retryUpload,
+  );
+
+  async function showForm(request: FastifyRequest, reply: FastifyReply) {
+    const userId = request.user!.id;
+    const connection = await services.vault.state(userId);
+    if (connection.state !== 'active') return reply.page('not-connected', { title: 'Upload', connection });
+    const catalog = await services.catalog.get(userId, services.sonletApiFor(userId));
+    return reply.page(VIEW, formData(catalog, emptyValues(catalog)));
+  }
+
+  /**
+   * The photos arrive as one multipart stream: the CSRF token (header, or the first field), the
+   * settings, then the photos, each piped to disk as it comes. Only once every photo is safely on
+   * disk and the settings are checked are the uploads recorded and queued; any refusal on the way
+   * removes what was written, so nothing is left half-done.
+   */
+  async function receivePhotos(request: FastifyRequest, reply: FastifyReply) {
+    const userId = request.user!.id;
+    const json = wantsJson(request);
+    services.uploads.assertAvailable();
+    if (!request.isMultipart()) throw new InvalidUploadError('Choose at least one photo to upload.', 'photos');
+    if ((await services.vault.state(userId)).state !== 'active') throw new NotConnectedError();
+    const api = services.sonletApiFor(userId);
+
+    const form = new UploadForm();
+    const received: Array<{ saved: ReceivedPhoto['saved']; name: string }> = [];
+    let catalog: Catalog | null = null;
+    const catalogFor = async (values: UploadFormValues) => {
+      catalog ??= await services.catalog.get(userId, api);
+      // A style or size added at Sonlet since the catalog was cached: look once more before refusing.
+      const known = (c: Catalog) => c.styles.some((s) => String(s.pk) === values.style) && c.sizes.some((s) => String(s.pk) === values.size);
+      if (!known(catalog) && /^\d+$/.test(values.style) && /^\d+$/.test(values.size)) catalog = await services.catalog.get(userId, api, { refresh: true });
+      return catalog;
+    };
+
+    let csrfChecked = false;
+    const headerToken = request.headers['csrf-token'] ?? request.headers['x-csrf-token'];
+    if (headerToken !== undefined) {
+      if (!passesCsrf(request, reply, String(headerToken))) return reply;
+      csrfChecked = true;
+    }
+
+    let settings: PhotoSettings | null = null;
+    try {
+      for await (const part of request.parts()) {
+        if (!csrfChecked) {
+          // The token must come first: the form puts it before the photos, so nothing is stored for a forged post.
+          const token = part.type === 'field' && part.fieldname === '_csrf' ? String(part.value) : '';
+          if (!passesCsrf(request, reply, token)) return reply;
+          csrfChecked = true;
+          if (part.type === 'field') continue;
+        }
+        if (part.type === 'field') {
+          if (part.valueTruncated) throw new InvalidUploadError(`The field “${part.fieldname}” is too long.`, null);
+          form.add(part.fieldname, String(part.value));
+          continue;
+        }
+        if (!part.filename) {
+          // An empty file input still sends an empty part.
+          part.file.resume();
+          continue;
+        }
+        // Refuse bad settings before a possibly large photo is read.
+        if (!settings && form.hasSettings()) settings = form.settings(await catalogFor(form.values()));
+        received.push({ saved: await services.photos.save(userId, part.file, part.filename), name: part.filename });
+      }
+      if (!csrfChecked && !passesCsrf(request, reply, '')) return reply;
+      settings = form.settings(await catalogFor(form.values()));
+      if (received.length === 0) throw new InvalidUploadError('Choose at least one photo to upload.', 'photos');
+      const batchId = form.batchId() ?? randomUUID();
+      const photoSettings = settings;
+      const uploads = await services.uploads.submit(
+        userId,
+        batchId,
+        received.map((r) => ({ saved: r.saved, originalName: r.name, settings: photoSettings })),
+      );
+      if (json) return reply.code(201).send({ batchId, uploads });
+      return reply.code(303).redirect(`/uploads/batch/${batchId}`);
+    } catch (err) {
+      await Promise.all(received.map((r) => services.photos.remove(r.saved.path)));
+      const refusal = refusalOf(err, config.uploads.maxBytes);
+      if (!refusal) throw err;
+      request.log.info({ status: refusal.status, reason: refusal.message }, 'upload refused');
+      if (json) return reply.code(refusal.status).send({ error: refusal.message, field: refusal.field });
+      const values = form.values();
+      const shown = catalog ?? (await services.catalog.get(userId, api).catch(() => null));
+      if (!shown) throw err;
+      return reply.page(VIEW, { ...formData(shown, values), error: refusal.message, field: refusal.field }, refusal.status);
+    }
+  }
+
+  async function listUploads(request: FastifyRequest<{ Querystring: { page: number } }>, reply: FastifyReply) {
+    const list = await services.uploads.list(request.user!.id, request.query.page);
+    const inProgress = list.uploads.some((u) => !u.settled);
+    if (inProgress) reply.header('refresh', String(REFRESH_SECONDS * 2));
+    return reply.page('uploads', { title: 'Uploads', ...list, inProgress, refreshSeconds: REFRESH_SECONDS * 2 });
+  }
+
+  async function showBatch(request: FastifyRequest<{ Params: { id: string } }>, reply: FastifyReply) {
+    const batch = await services.uploads.batch(request.user!.id, request.params.id);
+    if (wantsJson(request)) return reply.send(batch);
+    if (batch.inProgress) reply.header('refresh', String(REFRESH_SECONDS));
+    return reply.page('upload-result', { title: 'Upload results', batch, refreshSeconds: REFRESH_SECONDS, back: `/uploads/batch/${batch.batchId}` });
+  }
+
+  async function showUpload(request: FastifyRequest<{ Params: { id: string } }>, reply: FastifyReply) {
+    const upload = await services.uploads.get(request.user!.id, request.params.id);
+    if (wantsJson(request)) return reply.header('cache-control', 'no-store').send(upload);
+    const batch = {
+      batchId: upload.batchId,
+      uploads: [upload],
+      counts: { done: upload.state === 'done' ? 1 : 0, failed: upload.settled && upload.state !== 'done' ? 1 : 0, working: upload.settled ? 0 : 1 },
+      inProgress: !upload.settled,
+    };
+    if (batch.inProgress) reply.header('refresh', String(REFRESH_SECONDS));
+    return reply.page('upload-result', { title: 'Upload', batch, refreshSeconds: REFRESH_SECONDS, back: `/uploads/${upload.id}` });
+  }
+
+  async function showPhoto(request: FastifyRequest<{ Params: { id: string } }>, reply: FastifyReply) {
+    const photo = await services.uploads.photoOf(request.user!.id, request.params.id);
+    if ('url' in photo) return reply.redirect(photo.url);
+    return reply
+      .header('content-type', photo.contentType)
+      .header('cache-control', 'private, max-age=300')
+      .header('x-content-type-options', 'nosniff')
+      .send(services.uploads.openPhoto(photo.file));
+  }
+
+  async function retryUpload(request: FastifyRequest<{ Params: { id: string }; Body: { back?: string } }>, reply: FastifyReply) {
+    const upload = await services.uploads.retry(request.user!.id, request.params.id);
+    if (wantsJson(request)) return reply.send(upload);
+    const back = typeof request.body?.back === 'string' ? request.body.back : undefined;
+    return reply.code(303).redirect(back && /^\/uploads(\/[\w/-]*)?(\?page=\d+)?$/.test(back) ? back : `/uploads/${upload.id}`);
+  }
+
+  /**
+   * Checks a token with the CSRF plugin's own verification. On failure the plugin has already
+   * answered (403 through the error handler) and false comes back.
+   */
+  function passesCsrf(request: FastifyRequest, reply: FastifyReply, token: string): boolean {
+    let passed = false;
+    const body = request.body;
+    request.body = { _csrf: token };
+    try {
+      app.csrfProtection(request, reply, () => {
+        passed = true;
+      });
+    } finally {
+      request.body = body;
+    }
+    return passed;
+  }
+
+  function formData(catalog: Catalog, values: UploadFormValues) {
+    const attributes = [...values.attributes];
+    while (attributes.length < 3) attributes.push({ name: '', value: '' });
+    return {
+      title: 'Upload photos',
+      styles: catalog.styles,
+      sizes: catalog.sizes,
+      values: { ...values, attributes },
+      maxBytesLabel: formatBytes(config.uploads.maxBytes),
+      maxBytes: config.uploads.maxBytes,
+      maxAttributes: MAX_ATTRIBUTES,
+      scripts: ['/public/upload.js'],
+    };
+  }
+}
+
+function emptyValues(catalog: Catalog): UploadFormValues {
+  void catalog;
+  return { style: '', size: '', quantity: '1', price: '', attributes: [] };
+}
+
+function wantsJson(request: FastifyRequest): boolean {
+  return /application\/json/.test(request.headers.accept ?? '');
+}
+
+function refusalOf(err: unknown, maxBytes: number): { status: number; message: string; field: string | null } | null {
+  if (err instanceof InvalidUploadError) return { status: err.statusCode, message: err.message, field: err.field };
+  if (err instanceof PhotoTooLargeError || err instanceof UnsupportedPhotoError) return { status: err.statusCode, message: err.message, field: 'photos' };
+  const code = (err as { code?: string }).code;
+  if (code === 'FST_REQ_FILE_TOO_LARGE') return { status: 413, message: new PhotoTooLargeError(maxBytes, 'you chose').message, field: 'photos' };
+  if (code === 'FST_FILES_LIMIT' || code === 'FST_PARTS_LIMIT' || code === 'FST_FIELDS_LIMIT') {
+    return { status: 413, message: `At most ${MAX_PHOTOS_PER_POST} photos at once. Nothing was uploaded; choose fewer photos and try again.`, field: 'photos' };
+  }
+  if (code === 'FST_PROTO_VIOLATION' || code === 'FST_MP_PREMATURE_CLOSE') return { status: 400, message: 'The upload was cut off or malformed. Nothing was uploaded; try again.', field: null };
+  if (err instanceof SellerError) return null;
+  return null;
+}

@@ -1,0 +1,57 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Browser } from 'playwright-core';
+import { startStack, signUp, connectSonlet, type Stack } from './support/stack.js';
+import { launchChromium, screenshot, watchPageErrors } from './support/browser.js';
+import { jpegs } from './fixtures/uploads.js';
+
+let stack: Stack;
+let browser: Browser;
+
+beforeAll(async () => {
+  [stack, browser] = await Promise.all([startStack({ jobs: true, env: { LOG_LEVEL: 'warn' } }), launchChromium()]);
+});
+afterAll(async () => {
+  await browser?.close();
+  await stack?.close();
+});
+
+describe('in a real browser', () => {
+  it('chooses three photos, watches each one upload and become an item, and finds them first in Items', async () => {
+    // Sign-up and the Sonlet connection are covered by e2e-connect; here the browser starts signed in.
+    const seller = await signUp(stack.console.url);
+    expect((await connectSonlet(seller)).status).toBe(302);
+    const context = await browser.newContext({ viewport: { width: 1100, height: 1000 } });
+    await context.addCookies([...seller.cookies].map(([name, value]) => ({ name, value, url: stack.console.url })));
+    const page = await context.newPage();
+    const errors = watchPageErrors(page);
+
+    await page.goto(`${stack.console.url}/upload`);
+    await page.getByLabel('Style', { exact: true }).selectOption({ index: 2 });
+    await page.getByLabel('Size', { exact: true }).selectOption({ index: 3 });
+    await page.getByLabel(/^Quantity/).fill('2');
+    const photos = await jpegs(3, 700);
+    await page.locator('#up-photos').setInputFiles(photos.map((p) => ({ name: p.name, mimeType: p.type, buffer: p.data })));
+    const rows = page.locator('#up-list li.photo');
+    await expect.poll(() => rows.count()).toBe(3);
+
+    // One photo gets its own quantity before sending.
+    await rows.nth(2).locator('summary').click();
+    await rows.nth(2).getByLabel('Quantity').fill('5');
+    await screenshot(page, 'upload-chosen');
+
+    await page.getByRole('button', { name: 'Upload' }).click();
+    await expect.poll(() => page.locator('#up-list li.photo[data-state="done"]').count(), { timeout: 30_000 }).toBe(3);
+    await screenshot(page, 'upload-done');
+    const hrefs = await page.locator('#up-list a.item-link').evaluateAll((links) => links.map((a) => a.getAttribute('href')));
+    expect(hrefs).toHaveLength(3);
+
+    await page.goto(`${stack.console.url}/items`);
+    const newest = await page.locator('.grid .card > a').evaluateAll((links) => links.slice(0, 3).map((a) => a.getAttribute('href')));
+    expect(new Set(newest)).toEqual(new Set(hrefs));
+    const quantities = await page.locator('.grid .card .qty').evaluateAll((els) => els.slice(0, 3).map((e) => e.textContent));
+    expect(quantities.sort()).toEqual(['Qty 2', 'Qty 2', 'Qty 5']);
+    await screenshot(page, 'upload-items');
+    expect(errors).toEqual([]);
+    await context.close();
+  });
+});
