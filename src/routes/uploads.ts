@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import multipart from '@fastify/multipart';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { NotConnectedError, SellerError } from '../errors.js';
+import { NotConnectedError } from '../errors.js';
 import type { Catalog } from '../inventory/catalog-cache.js';
 import { InvalidUploadError, MAX_ATTRIBUTES, UploadForm, type UploadFormValues } from '../inventory/upload-form.js';
 import type { PhotoSettings, ReceivedPhoto } from '../inventory/upload-pipeline.js';
@@ -31,7 +31,7 @@ export async function uploadRoutes(app: FastifyInstance) {
     '/uploads',
     {
       preHandler: app.requireUser,
-      schema: { querystring: { type: 'object', additionalProperties: false, properties: { page: { type: 'integer', minimum: 1, maximum: 100000, default: 1 } } } },
+      schema: { querystring: { type: 'object', properties: { page: { type: 'integer', minimum: 1, maximum: 100000, default: 1 } } } },
     },
     listUploads,
   );
@@ -232,7 +232,10 @@ function refusalOf(err: unknown, maxBytes: number): { status: number; message: s
   if (code === 'FST_FILES_LIMIT' || code === 'FST_PARTS_LIMIT' || code === 'FST_FIELDS_LIMIT') {
     return { status: 413, message: `At most ${MAX_PHOTOS_PER_POST} photos at once. Nothing was uploaded; choose fewer photos and try again.`, field: 'photos' };
   }
-  if (code === 'FST_PROTO_VIOLATION' || code === 'FST_MP_PREMATURE_CLOSE') return { status: 400, message: 'The upload was cut off or malformed. Nothing was uploaded; try again.', field: null };
-  if (err instanceof SellerError) return null;
+  // busboy reports a body that does not match its declared boundary as plain errors without a code.
+  const busboyMalformed = err instanceof Error && !code && /^(Unexpected end of (multipart data|form)|Malformed part header|Multipart: Boundary not found)/.test(err.message);
+  if (code === 'FST_PROTO_VIOLATION' || code === 'FST_MP_PREMATURE_CLOSE' || code === 'FST_INVALID_MULTIPART_CONTENT_TYPE' || busboyMalformed) {
+    return { status: 400, message: 'The upload was cut off or malformed. Nothing was uploaded; try again.', field: null };
+  }
   return null;
 }
