@@ -82,12 +82,12 @@ export interface BenchStack {
 }
 
 /** Console and Sonlet sandbox as separate processes, a seller signed up and connected as `demo`. */
-export async function startBenchStack(extraEnv: Record<string, string> = {}, consoleNodeArgs: string[] = []): Promise<BenchStack> {
+export async function startBenchStack(extraEnv: Record<string, string> = {}, consoleNodeArgs: string[] = [], sandboxEnv: Record<string, string> = {}): Promise<BenchStack> {
   const db = await benchDatabase();
   const consolePort = await freePortOnLoopback();
   const consoleUrl = `http://127.0.0.1:${consolePort}`;
   const clientSecret = randomBytes(12).toString('hex');
-  const sandbox = await spawnTs('bench/sandbox-server.ts', { CLIENT_SECRET: clientSecret, REDIRECT_URI: `${consoleUrl}/cb` }, /sandbox listening at (\S+)/);
+  const sandbox = await spawnTs('bench/sandbox-server.ts', { CLIENT_SECRET: clientSecret, REDIRECT_URI: `${consoleUrl}/cb`, ...sandboxEnv }, /sandbox listening at (\S+)/);
   const dataDir = mkdtempSync(path.join(tmpdir(), 'console-bench-data-'));
   const consoleProc = await spawnTs(
     'src/server.ts',
