@@ -78,7 +78,7 @@ describe('publishing to a web shop in a real browser', () => {
     await page.getByRole('button', { name: 'Publish selected' }).click();
     await page.waitForURL(/\/publish\/[0-9a-f-]{36}$/);
     // The page refreshes itself (Refresh header) until both are done.
-    await expect.poll(() => page.locator('tr.export[data-state="done"]').count(), { timeout: 20_000 }).toBe(2);
+    await expect.poll(() => page.locator('tr.export[data-state="done"]').count(), { timeout: 60_000 }).toBe(2);
     expect(await page.locator('.publish-summary').textContent()).toMatch(/2 published/);
     await screenshot(page, 'plugboard-publish-result');
 
@@ -98,5 +98,5 @@ describe('publishing to a web shop in a real browser', () => {
     await expect.poll(() => page.getByText('Published as').count()).toBe(1);
     expect(products.map((p) => p.localId)).toContain(await page.locator('.published .local-id').textContent());
     expect(errors).toEqual([]);
-  });
+  }, 120_000);
 });

@@ -5,6 +5,11 @@ import type { TokenVault } from './token-vault.js';
 import type { SonletImage, SonletItem, SonletItemChoice, SonletPage, SonletSize } from './types.js';
 import { parseImage, parseItem, parseItemChoice, parsePage, parseSize } from './parse.js';
 import { postFile } from './file-post.js';
+import { request, Agent } from 'undici';
+import { fromFetch, fromUndici, type SonletAnswer } from './answer.js';
+
+/** Keep-alive connections to Sonlet, shared by every seller's client. */
+const sonletAgent = new Agent({ keepAliveTimeout: 30_000, connections: 64 });
 
 export interface SonletApiConfig {
   baseUrl: string;
@@ -125,7 +130,7 @@ export class SonletApi {
     // Each call (the vault calls again after refreshing on a 401) re-opens the file: a body is read once.
     const res = await this.reaching(() =>
       this.vault.withAccessToken(this.userId, (token) =>
-        postFile(url, { ...headers, authorization: `Bearer ${token}` }, { head, filePath, tail }, AbortSignal.timeout(timeoutMs)),
+        postFile(url, { ...headers, authorization: `Bearer ${token}` }, { head, filePath, tail }, AbortSignal.timeout(timeoutMs)).then(fromFetch),
       ),
     );
     return parseImage(await this.readCreated(res));
@@ -178,7 +183,7 @@ export class SonletApi {
   }
 
   /** A POST's answer: the created object, or the error that says what to do next. */
-  async readCreated(res: Response): Promise<unknown> {
+  async readCreated(res: SonletAnswer): Promise<unknown> {
     const body = await res.json().catch(() => null);
     if (res.ok && body !== null) return body;
     const detail = (body as { detail?: unknown } | null)?.detail;
@@ -227,20 +232,24 @@ export class SonletApi {
     return this.readJson(res, notFoundWhat);
   }
 
-  async send(url: URL, init: RequestInit): Promise<Response> {
+  async send(url: URL, init: { method: 'GET' | 'POST'; body?: string; headers?: Record<string, string> }): Promise<SonletAnswer> {
     return this.reaching(() =>
-      this.vault.withAccessToken(this.userId, (token) =>
-        fetch(url, {
-          ...init,
-          headers: { ...(init.headers as Record<string, string>), accept: 'application/json', authorization: `Bearer ${token}` },
-          signal: AbortSignal.timeout(this.config.timeoutMs),
-        }),
+      this.vault.withAccessToken(this.userId, async (token) =>
+        fromUndici(
+          await request(url, {
+            method: init.method,
+            body: init.body,
+            headers: { ...init.headers, accept: 'application/json', authorization: `Bearer ${token}` },
+            dispatcher: sonletAgent,
+            signal: AbortSignal.timeout(this.config.timeoutMs),
+          }),
+        ),
       ),
     );
   }
 
   /** Network failures and timeouts become the seller's "Sonlet is not answering". */
-  private async reaching(call: () => Promise<Response>): Promise<Response> {
+  private async reaching(call: () => Promise<SonletAnswer>): Promise<SonletAnswer> {
     try {
       return await call();
     } catch (err) {
@@ -251,7 +260,7 @@ export class SonletApi {
     }
   }
 
-  async readJson(res: Response, notFoundWhat?: string): Promise<unknown> {
+  async readJson(res: SonletAnswer, notFoundWhat?: string): Promise<unknown> {
     const body = await res.json().catch(() => null);
     if (res.ok) {
       if (body === null) throw new ProviderUnavailableError('Sonlet', 'sent an answer the console could not read');

@@ -1,6 +1,7 @@
 import type { PrismaClient, SonletConnection } from '../generated/prisma/client.js';
 import type { TokenCipher } from '../crypto/token-cipher.js';
 import { NeedsReconnectError, NotConnectedError } from '../errors.js';
+import type { SonletAnswer } from './answer.js';
 import { refreshTokens, RefreshRefusedError, type OAuthClientConfig, type TokenSet } from './oauth.js';
 
 export type ConnectionState =
@@ -57,13 +58,13 @@ export class TokenVault {
 
   /**
    * Runs `call` with a valid access token. A 401 answer triggers one refresh and one retry;
-   * `call` must return the Response so the vault can see the status.
+   * `call` must return the answer so the vault can see the status.
    */
-  async withAccessToken(userId: string, call: (accessToken: string) => Promise<Response>): Promise<Response> {
+  async withAccessToken(userId: string, call: (accessToken: string) => Promise<SonletAnswer>): Promise<SonletAnswer> {
     let token = await this.current(userId);
     const res = await call(token.accessToken);
     if (res.status !== 401) return res;
-    await res.body?.cancel();
+    await res.discard();
     token = await this.refresh(userId, token.generation);
     return call(token.accessToken);
   }
