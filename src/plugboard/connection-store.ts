@@ -77,7 +77,12 @@ interface Normalised extends Omit<PlugboardCredentials, 'password'> {
   language: string | null;
 }
 
+/** Items pages only show whether items are published; a few seconds of staleness there costs nothing. */
+const DISPLAY_MEMO_MS = 10_000;
+
 export class PlugboardConnectionStore {
+  private readonly displayMemo = new Map<string, { view: PlugboardSettingsView | null; at: number }>();
+
   constructor(
     private readonly prisma: PrismaClient,
     private readonly cipher: TokenCipher,
@@ -89,8 +94,19 @@ export class PlugboardConnectionStore {
     return row ? toView(row) : null;
   }
 
+  /** The settings as the items pages show them: read at most every few seconds per seller. */
+  async forDisplay(userId: string): Promise<PlugboardSettingsView | null> {
+    const memo = this.displayMemo.get(userId);
+    if (memo && Date.now() - memo.at < DISPLAY_MEMO_MS) return memo.view;
+    const view = await this.get(userId);
+    if (this.displayMemo.size > 10_000) this.displayMemo.clear();
+    this.displayMemo.set(userId, { view, at: Date.now() });
+    return view;
+  }
+
   /** Validates and stores the settings; an empty password keeps the saved one. */
   async save(userId: string, input: PlugboardSettingsInput): Promise<PlugboardSettingsView> {
+    this.displayMemo.delete(userId);
     const existing = await this.prisma.plugboardConnection.findUnique({ where: { userId } });
     const password = this.passwordFor(input, existing);
     const settings = this.normalise(input, password);

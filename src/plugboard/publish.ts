@@ -149,7 +149,7 @@ export class Publisher {
   /** Export state of these items for the seller's current connection, for the items pages. */
   async statusOf(userId: string, pks: number[]): Promise<{ plugboardReady: boolean; exports: Record<number, ExportView> }> {
     const exports: Record<number, ExportView> = {};
-    const settings = await this.deps.connections.get(userId);
+    const settings = await this.deps.connections.forDisplay(userId);
     if (!settings) return { plugboardReady: false, exports };
     if (pks.length === 0) return { plugboardReady: true, exports };
     const rows = await this.deps.prisma.plugboardExport.findMany({
