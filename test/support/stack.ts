@@ -1,7 +1,6 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { createServer } from 'node:net';
 import { Writable } from 'node:stream';
 import { randomBytes } from 'node:crypto';
 import { inject } from 'vitest';
@@ -18,16 +17,9 @@ import { knownSecrets, rememberSecret, secretLeaks } from './secrets.js';
 export { connectSonlet, authorizeAtSandbox, formOf } from './oauth-walk.js';
 import { createJobQueue, type JobQueue } from '../../src/jobs/queue.js';
 
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as { port: number };
-      srv.close(() => resolve(port));
-    });
-  });
-}
+import { freePortOnLoopback } from '../../bench/ports.js';
+
+export { freePortOnLoopback as freePort };
 
 export const TEST_CLIENT = { clientId: 'console-test', clientSecret: 'console-test-secret-' + randomBytes(6).toString('hex') };
 
@@ -67,7 +59,7 @@ export interface StackOptions {
 
 /** The real thing over real HTTP: a Sonlet sandbox on its own port and a console against the test database. */
 export async function startStack(opts: StackOptions = {}): Promise<Stack> {
-  const port = await freePort();
+  const port = await freePortOnLoopback();
   const publicUrl = `http://127.0.0.1:${port}`;
   const sonlet = await startSonletSandbox({
     clients: [{ ...TEST_CLIENT, name: 'Sonlet Seller Console (test)', redirectUris: [`${publicUrl}/cb`] }],
@@ -171,7 +163,7 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
   return {
     console: first,
     sonlet: { url: sonlet.url, sandbox: sonlet.sandbox, close: closeSonlet },
-    addInstance: async () => launch(await freePort()),
+    addInstance: async () => launch(await freePortOnLoopback()),
     leaks,
     async close() {
       const found = opts.skipSecretCheck ? [] : await leaks();
