@@ -7,7 +7,7 @@ import autocannon from 'autocannon';
 import { createTestDatabase, dropTestDatabase } from '../src/db/test-database.js';
 import { startEmbeddedPostgres } from '../src/db/embedded.js';
 import { applyMigrations } from '../src/db/migrate.js';
-import { freePortOnLoopback } from './ports.js';
+import { freePortOnLoopback } from '../test/support/ports.js';
 import { HttpSession } from '../test/support/http.js';
 import { connectSonlet } from '../test/support/oauth-walk.js';
 import { getTokens } from '../test/support/sonlet-sandbox.js';

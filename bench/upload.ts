@@ -19,7 +19,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import sharp from 'sharp';
 import { benchDatabase, rssMb, spawnTs } from './support.js';
-import { freePortOnLoopback } from './ports.js';
+import { freePortOnLoopback } from '../test/support/ports.js';
 import { HttpSession } from '../test/support/http.js';
 import { connectSonlet } from '../test/support/oauth-walk.js';
 

@@ -17,7 +17,7 @@ import { knownSecrets, rememberSecret, secretLeaks } from './secrets.js';
 export { connectSonlet, authorizeAtSandbox, formOf } from './oauth-walk.js';
 import { createJobQueue, type JobQueue } from '../../src/jobs/queue.js';
 
-import { freePortOnLoopback } from '../../bench/ports.js';
+import { freePortOnLoopback } from './ports.js';
 
 export { freePortOnLoopback as freePort };
 
