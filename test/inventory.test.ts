@@ -84,6 +84,23 @@ describe('items pages', () => {
     expect(none).toContain('No items match these filters');
   });
 
+  it('still filters across all pages when Sonlet ignores the filter parameters', async () => {
+    const first = (await sonletApi(demoEmail, 'items/')) as { results: Array<{ itemchoice_id: number; style: string }> };
+    const style = first.results[0].itemchoice_id;
+    const expected = (await sonletApi(demoEmail, `items/?itemchoice_id=${style}`)) as { count: number; results: Array<{ pk: number }> };
+    stack.sonlet.sandbox.faults.ignoreItemFilters = true;
+    try {
+      const html = await (await demo.get(`/items?style=${style}`)).text();
+      expect(html).toContain(`${expected.count} in total`);
+      expect(cards(html)).toEqual(expected.results.map((r) => r.pk));
+      const styles = new Set([...html.matchAll(/<span class="style">([^<]+)<\/span>/g)].map((m) => m[1]));
+      expect(styles).toEqual(new Set([first.results[0].style]));
+      expect((await demo.get(`/items?style=${style}&page=99`)).status).toBe(404);
+    } finally {
+      stack.sonlet.sandbox.faults.ignoreItemFilters = false;
+    }
+  });
+
   it('shows an item with its full image, attributes, prices, quantity and date; unknown ids are 404', async () => {
     const page = (await sonletApi(demoEmail, 'items/')) as { results: Array<{ pk: number; price: string; data: { attributes: Record<string, string> } }> };
     const item = page.results[0];

@@ -1,5 +1,6 @@
 import type { PrismaClient } from '../generated/prisma/client.js';
 import type { SonletApi } from '../sonlet/api-client.js';
+import { walkAllItems } from './browse.js';
 import type { SonletItem } from '../sonlet/types.js';
 
 export interface Tally {
@@ -25,6 +26,8 @@ const KIND = 'summary';
  * big inventory, so the result is cached per seller (in Postgres, shared by all processes) for a TTL.
  */
 export class InventorySummaries {
+  private readonly walked = new Map<string, { items: SonletItem[]; at: number }>();
+
   constructor(
     private readonly prisma: PrismaClient,
     private readonly ttlSeconds: number,
@@ -36,7 +39,7 @@ export class InventorySummaries {
       const cached = await this.cached(userId);
       if (cached && Date.now() - cached.computedAt.getTime() < this.ttlSeconds * 1000) return cached;
     }
-    const summary = summarise(await this.allItems(api));
+    const summary = summarise(await walkAllItems(api, this.concurrency));
     const data = { ...summary, computedAt: summary.computedAt.toISOString() } as object;
     await this.prisma.catalogCache.upsert({
       where: { userId_kind: { userId, kind: KIND } },
@@ -56,21 +59,17 @@ export class InventorySummaries {
     await this.prisma.catalogCache.deleteMany({ where: { userId, kind: KIND } });
   }
 
-  private async allItems(api: SonletApi): Promise<SonletItem[]> {
-    const first = await api.listItems({ page: 1 });
-    if (!first.next) return first.results;
-    const pageSize = first.results.length;
-    const lastPage = Math.ceil(first.count / pageSize);
-    const pages: SonletItem[][] = [first.results];
-    let nextPage = 2;
-    const worker = async () => {
-      while (nextPage <= lastPage) {
-        const page = nextPage++;
-        pages[page - 1] = (await api.listItems({ page })).results;
-      }
-    };
-    await Promise.all(Array.from({ length: Math.min(this.concurrency, lastPage - 1) }, worker));
-    return pages.flat();
+  /**
+   * The seller's whole inventory, walked at most once a minute per seller and process; used when the
+   * console has to filter items itself.
+   */
+  async items(userId: string, api: SonletApi): Promise<SonletItem[]> {
+    const memo = this.walked.get(userId);
+    if (memo && Date.now() - memo.at < 60_000) return memo.items;
+    const items = await walkAllItems(api, this.concurrency);
+    if (this.walked.size > 1000) this.walked.clear();
+    this.walked.set(userId, { items, at: Date.now() });
+    return items;
   }
 }
 

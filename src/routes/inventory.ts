@@ -42,7 +42,10 @@ export async function inventoryRoutes(app: FastifyInstance) {
     const userId = request.user!.id;
     const api = services.sonletApiFor(userId);
     return whenConnected(reply, 'Items', async () => {
-      const [catalog, view] = await Promise.all([services.catalog.get(userId, api), browseItems(api, request.query)]);
+      const [catalog, view] = await Promise.all([
+        services.catalog.get(userId, api),
+        browseItems(api, request.query, () => services.summaries.items(userId, api)),
+      ]);
       const published = await services.publisher.statusOf(userId, view.items.map((i) => i.pk));
       return reply.page('items', { title: 'Items', ...view, catalog, ...published, scripts: ['/public/publish-select.js'] });
     });

@@ -216,7 +216,7 @@ export function registerApiRoutes(app: FastifyInstance, ctx: SandboxContext, pre
     }
     if (Object.keys(errors).length) return reply.code(400).send(errors);
     let list = store.sellerItems(username);
-    if (filters.length) list = list.filter((item) => filters.every((f) => item[f.key] === f.value));
+    if (filters.length && !ctx.faults().ignoreItemFilters) list = list.filter((item) => filters.every((f) => item[f.key] === f.value));
     const base = ctx.baseUrl(request, prefix);
     return paginate(request, reply, list, (item) => serializeItem(item, base));
   });

@@ -36,6 +36,8 @@ export interface SonletSandboxFaults {
   dropAfterCommitRate: number;
   /** Every request answered 503. */
   unavailable: boolean;
+  /** Behave like a Sonlet without the DRF filters on /items/: `itemchoice_id` and `size_id` are ignored. */
+  ignoreItemFilters: boolean;
 }
 
 export interface SandboxSettings {
@@ -65,6 +67,8 @@ export interface SandboxContext {
   redirectUris(client: SandboxClient, request: FastifyRequest, prefix: string): string[];
   /** Raw requests chosen to be dropped after their POST commits. */
   dropAfterCommit: WeakSet<object>;
+  /** The sandbox's current faults (tests change them while it runs). */
+  faults(): SonletSandboxFaults;
 }
 
 /** Last value of a query/body field that may repeat. */

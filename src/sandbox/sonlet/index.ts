@@ -41,7 +41,7 @@ function stripSlash(url: string): string {
 }
 
 export class SonletSandbox {
-  faults: SonletSandboxFaults = { latencyMs: 0, errorRate: 0, dropAfterCommitRate: 0, unavailable: false };
+  faults: SonletSandboxFaults = { latencyMs: 0, errorRate: 0, dropAfterCommitRate: 0, unavailable: false, ignoreItemFilters: false };
   readonly stats: { tokenRequests: number; apiRequests: number; byPath: Map<string, number> } = {
     tokenRequests: 0,
     apiRequests: 0,
@@ -76,6 +76,7 @@ export class SonletSandbox {
       clients,
       toolStates,
       dropAfterCommit: new WeakSet(),
+      faults: () => this.faults,
       baseUrl: (request, prefix) => this.publicUrl ?? `${request.protocol}://${request.host}${prefix}`,
       redirectUris: (client, request, prefix) => {
         const base = this.ctx.baseUrl(request, prefix);
