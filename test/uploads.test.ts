@@ -194,6 +194,40 @@ describe('creating items from photos', () => {
   });
 });
 
+describe('when Sonlet commits slowly', () => {
+  it('a create whose answer timed out is never sent again with a fresh key while it may still land: one item', async () => {
+    const slow = await startStack({
+      jobs: true,
+      env: { SONLET_TIMEOUT_MS: '1000', UPLOAD_RETRY_LIMIT: '6', UPLOAD_RETRY_DELAY_SECONDS: '1', LOG_LEVEL: 'warn' },
+    });
+    try {
+      const email = uniqueEmail('slow');
+      const browser = await signUp(slow.console.url, email);
+      expect((await connectSonlet(browser, { username: 'demo2', password: 'demo2' })).status).toBe(302);
+      const { services } = slow.console.app;
+      const user = await services.prisma.user.findUniqueOrThrow({ where: { email } });
+      const api = services.sonletApiFor(user.id);
+      const catalog = await services.catalog.get(user.id, api);
+      const itemsBefore = await itemCount(api);
+      const marker = randomUUID();
+      // The item appears 3 s after its key is spent; the console gives up on each answer after 1 s.
+      slow.sonlet.sandbox.faults.commitDelayMs = 3000;
+      const res = await postUpload(browser, { style: String(catalog.styles[0].pk), size: String(catalog.sizes[0].pk), attributes: { Batch: marker } }, await jpegs(1, 500));
+      expect(res.status).toBe(303);
+      const batch = await settle(browser, location(res).split('/').pop()!, undefined, 50_000);
+      expect(batch.uploads.map((u) => u.state)).toEqual(['done']);
+      slow.sonlet.sandbox.faults.commitDelayMs = 0;
+      // Let any stray late commit land before counting.
+      await new Promise((r) => setTimeout(r, 3500));
+      expect(await itemCount(api)).toBe(itemsBefore + 1);
+      const row = await services.prisma.upload.findFirstOrThrow({ where: { userId: user.id } });
+      expect(row.keyInFlightSince).toBeNull();
+    } finally {
+      await slow.close();
+    }
+  }, 90_000);
+});
+
 describe('after a restart', () => {
   it('a console process picks up an upload a stopped one left half-way (no job, stale lease)', async () => {
     const seller = await connectedSeller();

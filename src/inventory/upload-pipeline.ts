@@ -43,6 +43,12 @@ const RECONCILE_DELAYS_MS = [150, 1000];
 const RECONCILE_PAGES = 5;
 /** How many times one run may start a step over with a fresh key. */
 const MAX_FRESH_KEYS = 3;
+/**
+ * A create whose answer was lost may still be committing at Sonlet (its server goes on after our
+ * timeout). Until this long after such a send, "Duplicate, and nothing found" means "look again
+ * later", never "send again with a fresh key".
+ */
+const IN_FLIGHT_WINDOW_MS = 90_000;
 /** A row not done whose worker went quiet this long ago may be retried by the seller. */
 const STALLED_AFTER_MS = 10 * 60_000;
 export const UPLOADS_PAGE_SIZE = 25;
@@ -355,14 +361,16 @@ export class UploadPipeline {
     const filePath = row.filePath;
     let key = row.imageKey;
     const imageId = await this.createOnce(
+      row,
+      owner,
       () => api.createImage(filePath, uploadName(row), row.contentType, key).then((image) => image.pk),
       () => this.findImage(api, row),
       async () => {
         key = randomUUID();
-        await this.write(row.id, owner, { imageKey: key });
+        await this.write(row.id, owner, { imageKey: key, keyInFlightSince: null });
       },
     );
-    await this.record(row.id, owner, { sonletImageId: imageId }, 'image');
+    await this.record(row.id, owner, { sonletImageId: imageId, keyInFlightSince: null }, 'image');
     return imageId;
   }
 
@@ -377,14 +385,16 @@ export class UploadPipeline {
       attributes: (row.attributes ?? {}) as Record<string, string>,
     };
     const itemId = await this.createOnce(
+      row,
+      owner,
       () => api.createItem(fields, key).then((item) => item.pk),
       () => this.findItem(api, row, imageId),
       async () => {
         key = randomUUID();
-        await this.write(row.id, owner, { itemKey: key });
+        await this.write(row.id, owner, { itemKey: key, keyInFlightSince: null });
       },
     );
-    await this.record(row.id, owner, { sonletItemId: itemId }, 'item');
+    await this.record(row.id, owner, { sonletItemId: itemId, keyInFlightSince: null }, 'item');
     return itemId;
   }
 
@@ -393,9 +403,17 @@ export class UploadPipeline {
    * A 403 Duplicate means an earlier attempt got there: find its object, or (only when it is not
    * there) start over with a fresh key.
    */
-  private async createOnce(create: () => Promise<number>, find: () => Promise<number | null>, freshKey: () => Promise<void>): Promise<number> {
+  private async createOnce(
+    row: Upload,
+    owner: string,
+    create: () => Promise<number>,
+    find: () => Promise<number | null>,
+    freshKey: () => Promise<void>,
+  ): Promise<number> {
     let quick = 0;
     let fresh = 0;
+    // Carried across job runs in the row: when a send with this key last had an unknown outcome.
+    let inFlightSince = row.keyInFlightSince;
     for (;;) {
       try {
         return await create();
@@ -403,18 +421,28 @@ export class UploadPipeline {
         if (err instanceof DuplicateRequestError) {
           const found = await find();
           if (found !== null) return found;
+          if (inFlightSince && Date.now() - inFlightSince.getTime() < IN_FLIGHT_WINDOW_MS) {
+            throw new ProviderUnavailableError('Sonlet', 'has not finished an earlier attempt at this upload yet; the console will look again shortly');
+          }
           if (++fresh > MAX_FRESH_KEYS) throw new ProviderUnavailableError('Sonlet', 'keeps refusing this upload as a duplicate');
           await freshKey();
+          inFlightSince = null;
           continue;
         }
-        if (!(err instanceof ProviderUnavailableError) || quick >= QUICK_RETRY_DELAYS_MS.length) throw err;
+        if (!(err instanceof ProviderUnavailableError)) throw err;
+        // No answer, or a 5xx: Sonlet may have committed it anyway.
+        if (!inFlightSince) {
+          inFlightSince = new Date();
+          await this.write(row.id, owner, { keyInFlightSince: inFlightSince });
+        }
+        if (quick >= QUICK_RETRY_DELAYS_MS.length) throw err;
         await sleep(QUICK_RETRY_DELAYS_MS[quick++]);
       }
     }
   }
 
   /** Stores a found or created Sonlet pk; the unique index refuses a pk another upload already has. */
-  private async record(uploadId: string, owner: string, data: { sonletImageId: number } | { sonletItemId: number }, what: string): Promise<void> {
+  private async record(uploadId: string, owner: string, data: Prisma.UploadUpdateManyMutationInput, what: string): Promise<void> {
     try {
       await this.write(uploadId, owner, data);
     } catch (err) {
@@ -440,7 +468,8 @@ export class UploadPipeline {
         if (!images) break;
         const recent = images.results.filter((img) => Date.parse(img.created) >= since);
         candidates.push(...recent.map((img) => ({ pk: img.pk, url: img.image_full })));
-        if (!images.next || recent.length < images.results.length) break;
+        // Stop at older images only when the list is newest first (Sonlet's docs do not promise an order).
+        if (!images.next || (newestFirst(images.results) && recent.length < images.results.length)) break;
       }
       if (!candidates.length) continue;
       const claimed = await this.deps.prisma.upload.findMany({
@@ -485,7 +514,7 @@ export class UploadPipeline {
           if (!other) return match.pk;
         }
         const older = items.results.some((item) => Date.parse(item.created) < since);
-        if (!items.next || older) break;
+        if (!items.next || (newestFirst(items.results) && older)) break;
       }
     }
     return null;
@@ -580,4 +609,8 @@ function describeFailure(err: unknown): { message: string; transient: boolean } 
     return { message: 'The console could not save the progress of this photo.', transient: true };
   }
   return { message: 'The console hit an unexpected problem with this photo.', transient: true };
+}
+
+function newestFirst(results: Array<{ created: string }>): boolean {
+  return results.length < 2 || Date.parse(results[0].created) >= Date.parse(results[results.length - 1].created);
 }

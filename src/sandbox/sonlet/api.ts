@@ -307,6 +307,9 @@ export function registerApiRoutes(app: FastifyInstance, ctx: SandboxContext, pre
 
   app.post('/api/v2/items/', guarded, async (request, reply) => {
     const { username } = principalOf(request);
+    // A slow commit: the key is already spent, the item appears only later (even if the client gave up).
+    const commitDelay = ctx.faults().commitDelayMs;
+    if (commitDelay > 0) await new Promise((resolve) => setTimeout(resolve, commitDelay));
     let body: Record<string, unknown> = {};
     if (request.isMultipart()) {
       for await (const part of request.parts({ limits: { fileSize: settings.maxUploadBytes, fields: 100 } })) {

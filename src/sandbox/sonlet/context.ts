@@ -36,6 +36,8 @@ export interface SonletSandboxFaults {
   dropAfterCommitRate: number;
   /** Every request answered 503. */
   unavailable: boolean;
+  /** A POST /items/ spends its idempotency key at once but commits the item only this much later. */
+  commitDelayMs: number;
   /** Behave like a Sonlet without the DRF filters on /items/: `itemchoice_id` and `size_id` are ignored. */
   ignoreItemFilters: boolean;
 }

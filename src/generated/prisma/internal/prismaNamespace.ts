@@ -1046,6 +1046,7 @@ export const UploadScalarFieldEnum = {
   itemKey: 'itemKey',
   sonletImageId: 'sonletImageId',
   sonletItemId: 'sonletItemId',
+  keyInFlightSince: 'keyInFlightSince',
   attempts: 'attempts',
   lastError: 'lastError',
   sha256: 'sha256',

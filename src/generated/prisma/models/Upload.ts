@@ -63,6 +63,7 @@ export type UploadMinAggregateOutputType = {
   itemKey: string | null
   sonletImageId: number | null
   sonletItemId: number | null
+  keyInFlightSince: Date | null
   attempts: number | null
   lastError: string | null
   sha256: string | null
@@ -89,6 +90,7 @@ export type UploadMaxAggregateOutputType = {
   itemKey: string | null
   sonletImageId: number | null
   sonletItemId: number | null
+  keyInFlightSince: Date | null
   attempts: number | null
   lastError: string | null
   sha256: string | null
@@ -116,6 +118,7 @@ export type UploadCountAggregateOutputType = {
   itemKey: number
   sonletImageId: number
   sonletItemId: number
+  keyInFlightSince: number
   attempts: number
   lastError: number
   sha256: number
@@ -164,6 +167,7 @@ export type UploadMinAggregateInputType = {
   itemKey?: true
   sonletImageId?: true
   sonletItemId?: true
+  keyInFlightSince?: true
   attempts?: true
   lastError?: true
   sha256?: true
@@ -190,6 +194,7 @@ export type UploadMaxAggregateInputType = {
   itemKey?: true
   sonletImageId?: true
   sonletItemId?: true
+  keyInFlightSince?: true
   attempts?: true
   lastError?: true
   sha256?: true
@@ -217,6 +222,7 @@ export type UploadCountAggregateInputType = {
   itemKey?: true
   sonletImageId?: true
   sonletItemId?: true
+  keyInFlightSince?: true
   attempts?: true
   lastError?: true
   sha256?: true
@@ -331,6 +337,7 @@ export type UploadGroupByOutputType = {
   itemKey: string
   sonletImageId: number | null
   sonletItemId: number | null
+  keyInFlightSince: Date | null
   attempts: number
   lastError: string | null
   sha256: string | null
@@ -381,6 +388,7 @@ export type UploadWhereInput = {
   itemKey?: Prisma.StringFilter<"Upload"> | string
   sonletImageId?: Prisma.IntNullableFilter<"Upload"> | number | null
   sonletItemId?: Prisma.IntNullableFilter<"Upload"> | number | null
+  keyInFlightSince?: Prisma.DateTimeNullableFilter<"Upload"> | Date | string | null
   attempts?: Prisma.IntFilter<"Upload"> | number
   lastError?: Prisma.StringNullableFilter<"Upload"> | string | null
   sha256?: Prisma.StringNullableFilter<"Upload"> | string | null
@@ -409,6 +417,7 @@ export type UploadOrderByWithRelationInput = {
   itemKey?: Prisma.SortOrder
   sonletImageId?: Prisma.SortOrderInput | Prisma.SortOrder
   sonletItemId?: Prisma.SortOrderInput | Prisma.SortOrder
+  keyInFlightSince?: Prisma.SortOrderInput | Prisma.SortOrder
   attempts?: Prisma.SortOrder
   lastError?: Prisma.SortOrderInput | Prisma.SortOrder
   sha256?: Prisma.SortOrderInput | Prisma.SortOrder
@@ -442,6 +451,7 @@ export type UploadWhereUniqueInput = Prisma.AtLeast<{
   itemKey?: Prisma.StringFilter<"Upload"> | string
   sonletImageId?: Prisma.IntNullableFilter<"Upload"> | number | null
   sonletItemId?: Prisma.IntNullableFilter<"Upload"> | number | null
+  keyInFlightSince?: Prisma.DateTimeNullableFilter<"Upload"> | Date | string | null
   attempts?: Prisma.IntFilter<"Upload"> | number
   lastError?: Prisma.StringNullableFilter<"Upload"> | string | null
   sha256?: Prisma.StringNullableFilter<"Upload"> | string | null
@@ -470,6 +480,7 @@ export type UploadOrderByWithAggregationInput = {
   itemKey?: Prisma.SortOrder
   sonletImageId?: Prisma.SortOrderInput | Prisma.SortOrder
   sonletItemId?: Prisma.SortOrderInput | Prisma.SortOrder
+  keyInFlightSince?: Prisma.SortOrderInput | Prisma.SortOrder
   attempts?: Prisma.SortOrder
   lastError?: Prisma.SortOrderInput | Prisma.SortOrder
   sha256?: Prisma.SortOrderInput | Prisma.SortOrder
@@ -505,6 +516,7 @@ export type UploadScalarWhereWithAggregatesInput = {
   itemKey?: Prisma.StringWithAggregatesFilter<"Upload"> | string
   sonletImageId?: Prisma.IntNullableWithAggregatesFilter<"Upload"> | number | null
   sonletItemId?: Prisma.IntNullableWithAggregatesFilter<"Upload"> | number | null
+  keyInFlightSince?: Prisma.DateTimeNullableWithAggregatesFilter<"Upload"> | Date | string | null
   attempts?: Prisma.IntWithAggregatesFilter<"Upload"> | number
   lastError?: Prisma.StringNullableWithAggregatesFilter<"Upload"> | string | null
   sha256?: Prisma.StringNullableWithAggregatesFilter<"Upload"> | string | null
@@ -531,6 +543,7 @@ export type UploadCreateInput = {
   itemKey: string
   sonletImageId?: number | null
   sonletItemId?: number | null
+  keyInFlightSince?: Date | string | null
   attempts?: number
   lastError?: string | null
   sha256?: string | null
@@ -559,6 +572,7 @@ export type UploadUncheckedCreateInput = {
   itemKey: string
   sonletImageId?: number | null
   sonletItemId?: number | null
+  keyInFlightSince?: Date | string | null
   attempts?: number
   lastError?: string | null
   sha256?: string | null
@@ -585,6 +599,7 @@ export type UploadUpdateInput = {
   itemKey?: Prisma.StringFieldUpdateOperationsInput | string
   sonletImageId?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
   sonletItemId?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
+  keyInFlightSince?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   attempts?: Prisma.IntFieldUpdateOperationsInput | number
   lastError?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   sha256?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
@@ -613,6 +628,7 @@ export type UploadUncheckedUpdateInput = {
   itemKey?: Prisma.StringFieldUpdateOperationsInput | string
   sonletImageId?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
   sonletItemId?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
+  keyInFlightSince?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   attempts?: Prisma.IntFieldUpdateOperationsInput | number
   lastError?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   sha256?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
@@ -640,6 +656,7 @@ export type UploadCreateManyInput = {
   itemKey: string
   sonletImageId?: number | null
   sonletItemId?: number | null
+  keyInFlightSince?: Date | string | null
   attempts?: number
   lastError?: string | null
   sha256?: string | null
@@ -666,6 +683,7 @@ export type UploadUpdateManyMutationInput = {
   itemKey?: Prisma.StringFieldUpdateOperationsInput | string
   sonletImageId?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
   sonletItemId?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
+  keyInFlightSince?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   attempts?: Prisma.IntFieldUpdateOperationsInput | number
   lastError?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   sha256?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
@@ -693,6 +711,7 @@ export type UploadUncheckedUpdateManyInput = {
   itemKey?: Prisma.StringFieldUpdateOperationsInput | string
   sonletImageId?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
   sonletItemId?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
+  keyInFlightSince?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   attempts?: Prisma.IntFieldUpdateOperationsInput | number
   lastError?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   sha256?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
@@ -740,6 +759,7 @@ export type UploadCountOrderByAggregateInput = {
   itemKey?: Prisma.SortOrder
   sonletImageId?: Prisma.SortOrder
   sonletItemId?: Prisma.SortOrder
+  keyInFlightSince?: Prisma.SortOrder
   attempts?: Prisma.SortOrder
   lastError?: Prisma.SortOrder
   sha256?: Prisma.SortOrder
@@ -776,6 +796,7 @@ export type UploadMaxOrderByAggregateInput = {
   itemKey?: Prisma.SortOrder
   sonletImageId?: Prisma.SortOrder
   sonletItemId?: Prisma.SortOrder
+  keyInFlightSince?: Prisma.SortOrder
   attempts?: Prisma.SortOrder
   lastError?: Prisma.SortOrder
   sha256?: Prisma.SortOrder
@@ -802,6 +823,7 @@ export type UploadMinOrderByAggregateInput = {
   itemKey?: Prisma.SortOrder
   sonletImageId?: Prisma.SortOrder
   sonletItemId?: Prisma.SortOrder
+  keyInFlightSince?: Prisma.SortOrder
   attempts?: Prisma.SortOrder
   lastError?: Prisma.SortOrder
   sha256?: Prisma.SortOrder
@@ -896,6 +918,7 @@ export type UploadCreateWithoutUserInput = {
   itemKey: string
   sonletImageId?: number | null
   sonletItemId?: number | null
+  keyInFlightSince?: Date | string | null
   attempts?: number
   lastError?: string | null
   sha256?: string | null
@@ -922,6 +945,7 @@ export type UploadUncheckedCreateWithoutUserInput = {
   itemKey: string
   sonletImageId?: number | null
   sonletItemId?: number | null
+  keyInFlightSince?: Date | string | null
   attempts?: number
   lastError?: string | null
   sha256?: string | null
@@ -978,6 +1002,7 @@ export type UploadScalarWhereInput = {
   itemKey?: Prisma.StringFilter<"Upload"> | string
   sonletImageId?: Prisma.IntNullableFilter<"Upload"> | number | null
   sonletItemId?: Prisma.IntNullableFilter<"Upload"> | number | null
+  keyInFlightSince?: Prisma.DateTimeNullableFilter<"Upload"> | Date | string | null
   attempts?: Prisma.IntFilter<"Upload"> | number
   lastError?: Prisma.StringNullableFilter<"Upload"> | string | null
   sha256?: Prisma.StringNullableFilter<"Upload"> | string | null
@@ -1004,6 +1029,7 @@ export type UploadCreateManyUserInput = {
   itemKey: string
   sonletImageId?: number | null
   sonletItemId?: number | null
+  keyInFlightSince?: Date | string | null
   attempts?: number
   lastError?: string | null
   sha256?: string | null
@@ -1030,6 +1056,7 @@ export type UploadUpdateWithoutUserInput = {
   itemKey?: Prisma.StringFieldUpdateOperationsInput | string
   sonletImageId?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
   sonletItemId?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
+  keyInFlightSince?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   attempts?: Prisma.IntFieldUpdateOperationsInput | number
   lastError?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   sha256?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
@@ -1056,6 +1083,7 @@ export type UploadUncheckedUpdateWithoutUserInput = {
   itemKey?: Prisma.StringFieldUpdateOperationsInput | string
   sonletImageId?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
   sonletItemId?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
+  keyInFlightSince?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   attempts?: Prisma.IntFieldUpdateOperationsInput | number
   lastError?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   sha256?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
@@ -1082,6 +1110,7 @@ export type UploadUncheckedUpdateManyWithoutUserInput = {
   itemKey?: Prisma.StringFieldUpdateOperationsInput | string
   sonletImageId?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
   sonletItemId?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
+  keyInFlightSince?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   attempts?: Prisma.IntFieldUpdateOperationsInput | number
   lastError?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   sha256?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
@@ -1111,6 +1140,7 @@ export type UploadSelect<ExtArgs extends runtime.Types.Extensions.InternalArgs =
   itemKey?: boolean
   sonletImageId?: boolean
   sonletItemId?: boolean
+  keyInFlightSince?: boolean
   attempts?: boolean
   lastError?: boolean
   sha256?: boolean
@@ -1139,6 +1169,7 @@ export type UploadSelectCreateManyAndReturn<ExtArgs extends runtime.Types.Extens
   itemKey?: boolean
   sonletImageId?: boolean
   sonletItemId?: boolean
+  keyInFlightSince?: boolean
   attempts?: boolean
   lastError?: boolean
   sha256?: boolean
@@ -1167,6 +1198,7 @@ export type UploadSelectUpdateManyAndReturn<ExtArgs extends runtime.Types.Extens
   itemKey?: boolean
   sonletImageId?: boolean
   sonletItemId?: boolean
+  keyInFlightSince?: boolean
   attempts?: boolean
   lastError?: boolean
   sha256?: boolean
@@ -1195,6 +1227,7 @@ export type UploadSelectScalar = {
   itemKey?: boolean
   sonletImageId?: boolean
   sonletItemId?: boolean
+  keyInFlightSince?: boolean
   attempts?: boolean
   lastError?: boolean
   sha256?: boolean
@@ -1204,7 +1237,7 @@ export type UploadSelectScalar = {
   updatedAt?: boolean
 }
 
-export type UploadOmit<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = runtime.Types.Extensions.GetOmit<"id" | "userId" | "batchId" | "status" | "originalName" | "contentType" | "byteSize" | "filePath" | "itemchoiceId" | "sizeId" | "quantity" | "price" | "attributes" | "imageKey" | "itemKey" | "sonletImageId" | "sonletItemId" | "attempts" | "lastError" | "sha256" | "leaseUntil" | "leaseOwner" | "createdAt" | "updatedAt", ExtArgs["result"]["upload"]>
+export type UploadOmit<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = runtime.Types.Extensions.GetOmit<"id" | "userId" | "batchId" | "status" | "originalName" | "contentType" | "byteSize" | "filePath" | "itemchoiceId" | "sizeId" | "quantity" | "price" | "attributes" | "imageKey" | "itemKey" | "sonletImageId" | "sonletItemId" | "keyInFlightSince" | "attempts" | "lastError" | "sha256" | "leaseUntil" | "leaseOwner" | "createdAt" | "updatedAt", ExtArgs["result"]["upload"]>
 export type UploadInclude<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
   user?: boolean | Prisma.UserDefaultArgs<ExtArgs>
 }
@@ -1238,6 +1271,10 @@ export type $UploadPayload<ExtArgs extends runtime.Types.Extensions.InternalArgs
     itemKey: string
     sonletImageId: number | null
     sonletItemId: number | null
+    /**
+     * Set while a create sent with the current step's key has an unknown outcome (timeout, dropped, 5xx).
+     */
+    keyInFlightSince: Date | null
     attempts: number
     lastError: string | null
     /**
@@ -1692,6 +1729,7 @@ export interface UploadFieldRefs {
   readonly itemKey: Prisma.FieldRef<"Upload", 'String'>
   readonly sonletImageId: Prisma.FieldRef<"Upload", 'Int'>
   readonly sonletItemId: Prisma.FieldRef<"Upload", 'Int'>
+  readonly keyInFlightSince: Prisma.FieldRef<"Upload", 'DateTime'>
   readonly attempts: Prisma.FieldRef<"Upload", 'Int'>
   readonly lastError: Prisma.FieldRef<"Upload", 'String'>
   readonly sha256: Prisma.FieldRef<"Upload", 'String'>

@@ -1,0 +1,2 @@
+-- AlterTable
+ALTER TABLE "Upload" ADD COLUMN     "keyInFlightSince" TIMESTAMP(3);
