@@ -66,6 +66,10 @@ export async function buildApp(opts: BuildOptions): Promise<FastifyInstance> {
   await app.services.publisher.work(app.log.child({ module: 'publish' }));
   await app.services.uploads.work(app.log.child({ module: 'uploads' }));
   app.addHook('onClose', async () => app.services.uploads.stop());
+  // Expired sessions are never read, but left alone they would pile up.
+  const pruneSessions = setInterval(() => void app.services.sessionStore.prune().catch(() => undefined), 3600_000);
+  pruneSessions.unref();
+  app.addHook('onClose', async () => clearInterval(pruneSessions));
 
   await app.register(helmet, {
     contentSecurityPolicy: {

@@ -3,11 +3,15 @@ import type { FastifyServerOptions } from 'fastify';
 /** Query parameters that carry secrets (the OAuth code, tokens) are masked before a URL is logged. */
 const SECRET_QUERY_KEYS = new Set(['code', 'state', 'access_token', 'refresh_token', 'token', 'password', 'client_secret', 'code_verifier', '_csrf']);
 
-export function redactUrl(url: string): string {
+export function redactUrl(url: string, depth = 0): string {
   const q = url.indexOf('?');
   if (q === -1) return url;
   const params = new URLSearchParams(url.slice(q + 1));
-  for (const key of [...params.keys()]) if (SECRET_QUERY_KEYS.has(key.toLowerCase())) params.set(key, '[redacted]');
+  for (const [key, value] of [...params]) {
+    if (SECRET_QUERY_KEYS.has(key.toLowerCase())) params.set(key, '[redacted]');
+    // A URL carried in a parameter (such as `next`) is masked the same way.
+    else if (depth < 2 && value.includes('?')) params.set(key, redactUrl(value, depth + 1));
+  }
   return `${url.slice(0, q)}?${params.toString()}`;
 }
 

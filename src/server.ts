@@ -69,7 +69,7 @@ async function main() {
     extraSandboxes,
     readiness: migrationReadiness(dbUrl),
     // Running jobs finish after the last request is answered and before the database closes.
-    beforeDatabaseClose: () => jobs.stop({ graceful: true, timeoutMs: 15_000 }),
+    beforeDatabaseClose: () => jobs.stop({ graceful: true, timeoutMs: 12_000 }),
   });
 
   let stopping = false;
@@ -78,8 +78,10 @@ async function main() {
     stopping = true;
     say(`${signal} received: finishing in-flight requests`);
     const force = setTimeout(() => {
-      console.error('[console] shutdown took longer than 20 s, exiting');
-      process.exit(1);
+      console.error('[console] shutdown took longer than 20 s; stopping the database and exiting');
+      // Even when giving up on in-flight work, never leave the embedded Postgres running.
+      const stopDb = stopEmbedded ? stopPostgres(stopEmbedded, clusterDir!) : Promise.resolve();
+      void Promise.race([stopDb, new Promise((r) => setTimeout(r, 5_000))]).finally(() => process.exit(1));
     }, 20_000);
     force.unref();
     try {

@@ -92,6 +92,12 @@ describe('console accounts', () => {
     expect(await (await stolen.get('/')).text()).toContain('Create an account');
   });
 
+  it('a visitor who only looks at the welcome page gets no session (no row, no cookie)', async () => {
+    const res = await new HttpSession(stack.console.url).get('/');
+    expect(res.status).toBe(200);
+    expect(res.headers.getSetCookie().filter((c) => c.startsWith('sid='))).toEqual([]);
+  });
+
   it('refuses a form without its CSRF token', async () => {
     const browser = new HttpSession(stack.console.url);
     await browser.get('/sign-up');

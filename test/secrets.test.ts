@@ -120,6 +120,21 @@ describe('the log guard itself', () => {
   it('masks secrets in logged URLs', () => {
     expect(redactUrl('/cb?code=abc123&state=xyz')).toBe('/cb?code=%5Bredacted%5D&state=%5Bredacted%5D');
     expect(redactUrl('/cb?error=access_denied')).toBe('/cb?error=access_denied');
+    // A URL inside a parameter (the sign-in page's `next`) is masked too.
+    const nested = redactUrl(`/sign-in?next=${encodeURIComponent('/cb?code=abc123&state=xyz')}`);
+    expect(nested).not.toContain('abc123');
+    expect(nested).not.toContain('xyz');
+  });
+
+  it('a signed-out visit to the OAuth callback does not carry its code into the sign-in link', async () => {
+    const stack2 = await startStack();
+    try {
+      const res = await new HttpSession(stack2.console.url).get('/cb?code=secret-code-123&state=abc');
+      expect(res.status).toBe(302);
+      expect(location(res)).toBe('/sign-in?next=%2F');
+    } finally {
+      await stack2.close();
+    }
     expect(redactUrl('/items?page=2')).toBe('/items?page=2');
   });
 

@@ -16,7 +16,8 @@ declare module 'fastify' {
 export interface PageLocals {
   sandbox: boolean;
   userEmail: string | null;
-  csrfToken: string | null;
+  /** Called by the templates that hold a form; a page without one does not start a session. */
+  csrf: () => string | null;
   path: string;
 }
 
@@ -29,7 +30,7 @@ export const viewsPlugin = fp(async (app, opts: { sandbox: boolean; production: 
   app.decorateRequest('pageLocals', null);
   app.decorateReply('page', function (this: FastifyReply, view: string, data: Record<string, unknown> = {}, statusCode?: number) {
     const request = this.request;
-    const locals = request.pageLocals?.(request, this) ?? { sandbox: opts.sandbox, userEmail: null, csrfToken: null, path: request.url };
+    const locals = request.pageLocals?.(request, this) ?? { sandbox: opts.sandbox, userEmail: null, csrf: () => null, path: request.url };
     const html = eta.render(view, { ...locals, title: '', ...data });
     if (statusCode) this.code(statusCode);
     return this.type('text/html; charset=utf-8').send(html);

@@ -2,12 +2,23 @@ import type { FastifyInstance } from 'fastify';
 
 /** The readiness check `src/server.ts` wires in: every migration applied, none failed. */
 export function migrationReadiness(databaseUrl: string): () => Promise<string | null> {
-  return async () => {
+  // Migrations only change when a process starts; once all are applied, /readyz stops asking (and an
+  // unauthenticated flood of /readyz cannot open a connection per request).
+  let allApplied = false;
+  let inFlight: Promise<string | null> | null = null;
+  const check = async () => {
     // Loaded on first use: the migration module is large and only /readyz needs it here.
     const { migrationStatus } = await import('../db/migrate.js');
     const { pending, failed } = await migrationStatus(databaseUrl);
     if (failed.length) return `failed migrations: ${failed.join(', ')}`;
-    return pending.length ? `pending migrations: ${pending.join(', ')}` : null;
+    if (pending.length) return `pending migrations: ${pending.join(', ')}`;
+    allApplied = true;
+    return null;
+  };
+  return async () => {
+    if (allApplied) return null;
+    inFlight ??= check().finally(() => (inFlight = null));
+    return inFlight;
   };
 }
 

@@ -74,7 +74,7 @@ export async function consoleScope(app: FastifyInstance) {
     request.pageLocals = (req, reply) => ({
       sandbox: config.sandbox,
       userEmail: req.user?.email ?? null,
-      csrfToken: req.user || req.session ? reply.generateCsrf() : null,
+      csrf: () => reply.generateCsrf(),
       path: req.url,
     });
   });
@@ -82,7 +82,9 @@ export async function consoleScope(app: FastifyInstance) {
   app.decorate('requireUser', async (request: FastifyRequest, reply: FastifyReply) => {
     if (request.user) return;
     if (request.method === 'GET') {
-      await reply.redirect(`/sign-in?next=${encodeURIComponent(request.url)}`);
+      // The OAuth callback's query holds the code: it is never carried along (nor logged inside `next`).
+      const next = request.url.startsWith('/cb') ? '/' : request.url;
+      await reply.redirect(`/sign-in?next=${encodeURIComponent(next)}`);
       return;
     }
     await reply.page('error', { title: 'Signed out', message: 'Your session has ended. Sign in again to continue.', statusCode: 401 }, 401);

@@ -1,6 +1,6 @@
 import type { PrismaClient, SonletConnection } from '../generated/prisma/client.js';
 import type { TokenCipher } from '../crypto/token-cipher.js';
-import { NeedsReconnectError, NotConnectedError } from '../errors.js';
+import { NeedsReconnectError, NotConnectedError, ProviderUnavailableError } from '../errors.js';
 import type { SonletAnswer } from './answer.js';
 import { refreshTokens, RefreshRefusedError, type OAuthClientConfig, type TokenSet } from './oauth.js';
 
@@ -72,8 +72,15 @@ export class TokenVault {
   private async current(userId: string): Promise<LiveToken> {
     const row = await this.prisma.sonletConnection.findUnique({ where: { userId } });
     const live = this.usable(row);
-    if (row!.expiresAt.getTime() - Date.now() < this.oauth.refreshLeewaySeconds * 1000) {
-      return this.refresh(userId, live.generation);
+    const expiresAt = row!.expiresAt.getTime();
+    if (expiresAt - Date.now() < this.oauth.refreshLeewaySeconds * 1000) {
+      try {
+        return await this.refresh(userId, live.generation);
+      } catch (err) {
+        // An early refresh that Sonlet did not answer is retried on a later call; the current token still works.
+        if (err instanceof ProviderUnavailableError && expiresAt > Date.now()) return live;
+        throw err;
+      }
     }
     return live;
   }
