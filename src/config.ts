@@ -38,8 +38,9 @@ export interface Config {
     /** First delay between those retries; doubles each time. */
     retryDelaySeconds: number;
   };
-  plugboard: { userAgent: string; timeoutMs: number };
-  rateLimit: { signInPerMinute: number };
+  /** allowPrivateHosts: Plugboard base URLs may point at loopback/private hosts (the local sandbox). */
+  plugboard: { userAgent: string; timeoutMs: number; allowPrivateHosts: boolean };
+  rateLimit: { signInPerMinute: number; uploadsPerMinute: number };
 }
 
 export class ConfigError extends Error {}
@@ -140,7 +141,8 @@ export function loadConfig(env: Env = process.env): Config {
     plugboard: {
       userAgent: `sonlet-seller-console/${APP_VERSION} (${env.CONTACT_EMAIL || 'admin@example.com'})`,
       timeoutMs: int(env, 'PLUGBOARD_TIMEOUT_MS', 15_000, 1),
+      allowPrivateHosts: env.PLUGBOARD_ALLOW_PRIVATE_HOSTS ? env.PLUGBOARD_ALLOW_PRIVATE_HOSTS === 'true' : sandbox,
     },
-    rateLimit: { signInPerMinute: int(env, 'SIGN_IN_RATE_LIMIT', 10, 1) },
+    rateLimit: { signInPerMinute: int(env, 'SIGN_IN_RATE_LIMIT', 10, 1), uploadsPerMinute: int(env, 'UPLOAD_RATE_LIMIT', 240, 1) },
   };
 }

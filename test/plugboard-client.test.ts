@@ -5,6 +5,7 @@ import {
   PlugboardClient,
   PlugboardConfigError,
   PlugboardError,
+  isPrivateAddress,
   type PlugboardCredentials,
 } from '../src/plugboard/client.js';
 import { itemToProduct } from '../src/plugboard/product-mapping.js';
@@ -32,7 +33,7 @@ function creds(seed = DEMO, over: Partial<PlugboardCredentials> = {}): Plugboard
   };
 }
 const client = (seed = DEMO, over: Partial<PlugboardCredentials> = {}, timeoutMs?: number) =>
-  new PlugboardClient(creds(seed, over), { userAgent: UA, timeoutMs });
+  new PlugboardClient(creds(seed, over), { userAgent: UA, timeoutMs, allowPrivateHosts: true });
 
 async function rejection(p: Promise<unknown>): Promise<PlugboardError> {
   try {
@@ -72,7 +73,8 @@ describe('PlugboardClient against the sandbox', () => {
     expect(get.headers['x-connectionid']).toBe(DEMO.connectionId);
     expect(get.headers['user-agent']).toBe(UA);
     expect(get.headers['authorization']).toBe(`Basic ${Buffer.from('demo:demo-password').toString('base64')}`);
-    expect(get.headers['content-type']).toBeUndefined();
+    // Plugboard asks for the JSON content type on every request, bodiless GETs included.
+    expect(get.headers['content-type']).toBe('application/json');
 
     await client().createProduct({ remoteId: 'hdr', vatRatePercent: '25' });
     const post = sb.sandbox.lastRequest()!;
@@ -123,8 +125,21 @@ describe('PlugboardClient against the sandbox', () => {
     expect(res.status).toBe(401);
   });
 
+  it('without allowPrivateHosts, refuses loopback and private-network hosts before sending anything (no SSRF)', async () => {
+    const before = sb.sandbox.stats.requests;
+    const strict = (baseUrl: string) => new PlugboardClient(creds(DEMO, { baseUrl }), { userAgent: UA });
+    expect(() => strict(sb.url)).toThrow(/HTTPS/);
+    for (const host of ['https://127.0.0.1:9', 'https://localhost:9', 'https://10.1.2.3', 'https://192.168.0.10', 'https://169.254.169.254', 'https://[::1]:9']) {
+      await expect(strict(host).apiRoot()).rejects.toThrow(/private network/);
+    }
+    expect(sb.sandbox.stats.requests).toBe(before);
+    expect(isPrivateAddress('172.20.0.1')).toBe(true);
+    expect(isPrivateAddress('::ffff:10.0.0.1')).toBe(true);
+    expect(isPrivateAddress('93.184.216.34')).toBe(false);
+  });
+
   it('refuses plain HTTP except to loopback hosts, before sending anything', () => {
-    const make = (baseUrl: string) => new PlugboardClient(creds(DEMO, { baseUrl }), { userAgent: UA });
+    const make = (baseUrl: string) => new PlugboardClient(creds(DEMO, { baseUrl }), { userAgent: UA, allowPrivateHosts: true });
     const before = sb.sandbox.stats.requests;
     expect(() => make('http://example.com')).toThrow(PlugboardConfigError);
     expect(() => make('http://example.com')).toThrow(/HTTPS/);
@@ -152,14 +167,14 @@ describe('PlugboardClient against the sandbox', () => {
 
   it('validates the User-Agent and other config', () => {
     const mk = (userAgent: string, over: Partial<PlugboardCredentials> = {}) => () =>
-      new PlugboardClient(creds(DEMO, over), { userAgent });
+      new PlugboardClient(creds(DEMO, over), { userAgent, allowPrivateHosts: true });
     expect(mk('my-app/1.0 test@example.com')).toThrow(/User-Agent/);
     expect(mk('my app (x')).toThrow(/User-Agent/);
     expect(mk('')).toThrow(/User-Agent/);
     expect(mk(UA, { username: 'a:b' })).toThrow(/username/);
     expect(mk(UA, { tenant: '' })).toThrow(/tenant/);
     expect(mk(UA, { connectionId: 'abc\r\nX-Evil: 1' })).toThrow(/connection id/);
-    expect(() => new PlugboardClient(creds(), { userAgent: UA, timeoutMs: 0 })).toThrow(/timeoutMs/);
+    expect(() => new PlugboardClient(creds(), { userAgent: UA, timeoutMs: 0, allowPrivateHosts: true })).toThrow(/timeoutMs/);
   });
 
   it('creates, gets and lists products', async () => {
@@ -286,7 +301,7 @@ describe('PlugboardClient against the sandbox', () => {
     await parent.listen({ host: '127.0.0.1', port: 0 });
     try {
       const port = (parent.server.address() as net.AddressInfo).port;
-      const c = new PlugboardClient(creds(DEMO, { baseUrl: `http://127.0.0.1:${port}/sandbox/plugboard/` }), { userAgent: UA });
+      const c = new PlugboardClient(creds(DEMO, { baseUrl: `http://127.0.0.1:${port}/sandbox/plugboard/` }), { userAgent: UA, allowPrivateHosts: true });
       expect((await c.apiRoot()).connectionId).toBe(DEMO.connectionId);
       const p = await c.createProduct({ remoteId: 'prefixed', vatRatePercent: '6' });
       expect(sandbox.products('demo')).toEqual([p]);

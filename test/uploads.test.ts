@@ -228,6 +228,27 @@ describe('when Sonlet commits slowly', () => {
   }, 90_000);
 });
 
+describe('upload rate limit', () => {
+  it('answers 429 once a seller goes over the per-minute limit, and creates nothing for it', async () => {
+    const limited = await startStack({ jobs: true, env: { UPLOAD_RATE_LIMIT: '2', LOG_LEVEL: 'warn' } });
+    try {
+      const email = uniqueEmail('limited');
+      const browser = await signUp(limited.console.url, email);
+      expect((await connectSonlet(browser, { username: 'demo2', password: 'demo2' })).status).toBe(302);
+      const { services } = limited.console.app;
+      const user = await services.prisma.user.findUniqueOrThrow({ where: { email } });
+      const catalog = await services.catalog.get(user.id, services.sonletApiFor(user.id));
+      const fields = { style: String(catalog.styles[0].pk), size: String(catalog.sizes[0].pk) };
+      const statuses = [];
+      for (let i = 0; i < 3; i++) statuses.push((await postUpload(browser, fields, await jpegs(1, 700 + i))).status);
+      expect(statuses).toEqual([303, 303, 429]);
+      expect(await services.prisma.upload.count({ where: { userId: user.id } })).toBe(2);
+    } finally {
+      await limited.close();
+    }
+  });
+});
+
 describe('after a restart', () => {
   it('a console process picks up an upload a stopped one left half-way (no job, stale lease)', async () => {
     const seller = await connectedSeller();

@@ -1,3 +1,4 @@
+import { lookup } from 'node:dns/promises';
 /**
  * Plugboard REST API client. Knows HTTP and Plugboard's rules (HTTPS only, Basic auth with
  * UTF-8 credentials, X-Tenant / X-ConnectionId headers, JSON with decimals as strings, the
@@ -32,6 +33,11 @@ export interface PlugboardClientOptions {
   userAgent: string;
   /** Per request, including reading the body. Default 15 000 ms. */
   timeoutMs?: number;
+  /**
+   * Allow loopback and private-network hosts (and plain HTTP to loopback), as the local sandbox needs.
+   * Off by default: a seller-supplied base URL must not reach into the console's own network.
+   */
+  allowPrivateHosts?: boolean;
 }
 
 export const DEFAULT_TIMEOUT_MS = 15_000;
@@ -42,6 +48,31 @@ export function isLoopbackHost(hostname: string): boolean {
   if (h === 'localhost' || h.endsWith('.localhost')) return true;
   if (h === '::1' || h === '0:0:0:0:0:0:0:1') return true;
   return /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(h);
+}
+
+/** Loopback, private, link-local and unspecified addresses (IPv4, IPv6 and IPv4-mapped IPv6). */
+export function isPrivateAddress(address: string): boolean {
+  const a = address.toLowerCase().replace(/^::ffff:(?=\d+\.)/, '');
+  const v4 = /^(\d+)\.(\d+)\.(\d+)\.(\d+)$/.exec(a);
+  if (v4) {
+    const [b0, b1] = [Number(v4[1]), Number(v4[2])];
+    return b0 === 10 || b0 === 127 || b0 === 0 || (b0 === 172 && b1 >= 16 && b1 <= 31) || (b0 === 192 && b1 === 168) || (b0 === 169 && b1 === 254) || (b0 === 100 && b1 >= 64 && b1 <= 127);
+  }
+  return a === '::1' || a === '::' || /^f[cd]/.test(a) || /^fe[89ab]/.test(a);
+}
+
+/** A seller-supplied Plugboard host must resolve to public addresses only (no requests into our own network). */
+async function assertPublicHost(hostname: string): Promise<void> {
+  const host = hostname.replace(/^\[|\]$/g, '');
+  let addresses: string[];
+  try {
+    addresses = (await lookup(host, { all: true })).map((r) => r.address);
+  } catch {
+    throw new PlugboardError(`Could not reach Plugboard at ${hostname} (the name does not resolve)`, { kind: 'network' });
+  }
+  if (isLoopbackHost(host) || addresses.some(isPrivateAddress)) {
+    throw new PlugboardConfigError(`Refusing to contact ${hostname}: it is a local or private network address, not Plugboard's API`);
+  }
 }
 
 const HEADER_SAFE = /^[\x21-\x7e](?:[\x20-\x7e]*[\x21-\x7e])?$/;
@@ -59,7 +90,7 @@ export function basicAuthHeader(username: string, password: string): string {
   return `Basic ${Buffer.from(`${username}:${password}`, 'utf8').toString('base64')}`;
 }
 
-function parseBaseUrl(raw: string): URL {
+function parseBaseUrl(raw: string, allowPrivateHosts: boolean): URL {
   let url: URL;
   try {
     url = new URL(raw.trim());
@@ -74,7 +105,7 @@ function parseBaseUrl(raw: string): URL {
   }
   if (url.protocol === 'https:') return url;
   if (url.protocol === 'http:') {
-    if (isLoopbackHost(url.hostname)) return url;
+    if (isLoopbackHost(url.hostname) && allowPrivateHosts) return url;
     throw new PlugboardConfigError(
       `Refusing plain HTTP to ${url.host}: Plugboard requires HTTPS (Basic auth credentials would be sent unencrypted)`,
     );
@@ -87,6 +118,8 @@ function isRecord(x: unknown): x is Record<string, unknown> {
 }
 
 export class PlugboardClient {
+  private readonly allowPrivateHosts: boolean;
+  private hostChecked: Promise<void> | null = null;
   private readonly base: URL;
   private readonly host: string;
   private readonly headers: Readonly<Record<string, string>>;
@@ -95,7 +128,8 @@ export class PlugboardClient {
   readonly connectionId: string;
 
   constructor(creds: PlugboardCredentials, opts: PlugboardClientOptions) {
-    this.base = parseBaseUrl(creds.baseUrl);
+    this.allowPrivateHosts = opts.allowPrivateHosts ?? false;
+    this.base = parseBaseUrl(creds.baseUrl, this.allowPrivateHosts);
     this.host = this.base.host;
     const tenant = String(creds.tenant ?? '').trim();
     const connectionId = String(creds.connectionId ?? '').trim();
@@ -248,14 +282,15 @@ export class PlugboardClient {
   }
 
   private async request(method: 'GET' | 'POST' | 'PUT', path: string, body?: unknown): Promise<unknown> {
-    const headers: Record<string, string> = { ...this.headers };
+    // Plugboard asks for JSON content headers on every request, bodiless ones included.
+    const headers: Record<string, string> = { ...this.headers, 'Content-Type': 'application/json' };
     let payload: string | undefined;
     if (body !== undefined) {
       const problem = findDecimalProblem(body);
       if (problem) throw new PlugboardConfigError(problem.message);
-      headers['Content-Type'] = 'application/json';
       payload = JSON.stringify(body);
     }
+    if (!this.allowPrivateHosts) await (this.hostChecked ??= assertPublicHost(this.base.hostname));
     const url = this.endpoint(path);
     let res: Response;
     let text: string;

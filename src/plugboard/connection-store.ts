@@ -69,6 +69,7 @@ export class PlugboardNotSetUpError extends SellerError {
 export interface PlugboardConnectionStoreOptions {
   userAgent: string;
   timeoutMs: number;
+  allowPrivateHosts: boolean;
 }
 
 interface Normalised extends Omit<PlugboardCredentials, 'password'> {
@@ -136,7 +137,7 @@ export class PlugboardConnectionStore {
   }
 
   private client(creds: PlugboardCredentials): PlugboardClient {
-    return new PlugboardClient(creds, { userAgent: this.opts.userAgent, timeoutMs: this.opts.timeoutMs });
+    return new PlugboardClient(creds, { userAgent: this.opts.userAgent, timeoutMs: this.opts.timeoutMs, allowPrivateHosts: this.opts.allowPrivateHosts });
   }
 
   private passwordFor(input: PlugboardSettingsInput, existing: PlugboardConnection | null): string {

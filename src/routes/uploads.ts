@@ -26,7 +26,13 @@ export async function uploadRoutes(app: FastifyInstance) {
   });
 
   app.get('/upload', { preHandler: app.requireUser }, showForm);
-  app.post('/upload', { preHandler: app.requireUser }, receivePhotos);
+  // The page's script posts one request per photo, so the limit counts requests per seller, not per form.
+  const uploadLimit = {
+    max: config.rateLimit.uploadsPerMinute,
+    timeWindow: '1 minute',
+    keyGenerator: (request: FastifyRequest) => request.session?.userId ?? request.ip,
+  };
+  app.post('/upload', { preHandler: app.requireUser, config: { rateLimit: uploadLimit } }, receivePhotos);
   app.get<{ Querystring: { page: number } }>(
     '/uploads',
     {

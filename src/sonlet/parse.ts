@@ -19,7 +19,17 @@ function obj(raw: unknown, what: string): Raw {
 }
 const int = (v: unknown): number => (typeof v === 'number' ? v : Number(v));
 const str = (v: unknown, fallback = ''): string => (typeof v === 'string' ? v : v == null ? fallback : String(v));
-const urlOrNull = (v: unknown): string | null => (typeof v === 'string' && v ? v : null);
+/** Only http(s) URLs from Sonlet reach our pages (as img src, links or redirects); anything else is dropped. */
+const urlOrNull = (v: unknown): string | null => {
+  if (typeof v !== 'string' || !v) return null;
+  try {
+    const { protocol } = new URL(v);
+    return protocol === 'https:' || protocol === 'http:' ? v : null;
+  } catch {
+    return null;
+  }
+};
+const url = (v: unknown): string => urlOrNull(v) ?? '';
 
 function pk(raw: Raw, what: string): number {
   const value = int(raw.pk);
@@ -42,8 +52,8 @@ export function parseImage(raw: unknown): SonletImage {
   const image = obj(raw, 'image');
   return {
     pk: pk(image, 'image'),
-    image_full: str(image.image_full),
-    image_thumbnail: str(image.image_thumbnail),
+    image_full: url(image.image_full),
+    image_thumbnail: url(image.image_thumbnail),
     created: str(image.created),
   };
 }
@@ -68,7 +78,7 @@ export function parseItem(raw: unknown): SonletItem {
     wholesale_price: str(item.wholesale_price, '0.00'),
     data: { attributes: attributesOf(typeof item.data === 'string' ? safeJson(item.data) : item.data) },
     image: image
-      ? { pk: int(image.pk), image_full: str(image.image_full), image_thumbnail: str(image.image_thumbnail) }
+      ? { pk: int(image.pk), image_full: url(image.image_full), image_thumbnail: url(image.image_thumbnail) }
       : null,
     image_thumbnail: urlOrNull(item.image_thumbnail) ?? (image ? urlOrNull(image.image_thumbnail) : null),
     created: str(item.created),
