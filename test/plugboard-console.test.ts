@@ -301,4 +301,18 @@ describe('publishing items to Plugboard', () => {
     expect(plugboard.sandbox.products('viewonly')).toHaveLength(0);
     expect(await clientFor(DEMO).listProducts()).toHaveLength(12);
   });
+
+  it('Plugboard stores the product but the answer is a 5xx: the retry finds it instead of posting again', async () => {
+    const { cards } = await itemsOnPage(seller, 3);
+    const fresh = cards.slice(0, 3);
+    const before = (await clientFor(DEMO).listProducts()).length;
+    const postsBefore = plugboard.sandbox.requestLog.filter((r) => r.method === 'POST' && r.url.endsWith('/api/product')).length;
+    plugboard.sandbox.faults.failAfterCommit = 3;
+    const html = await settled(seller, await publish(seller, fresh.map((c) => c.pk)));
+    expect((html.match(/data-state="done"/g) ?? []).length).toBe(3);
+    expect(await clientFor(DEMO).listProducts()).toHaveLength(before + 3);
+    // One POST per item: the retries looked the products up by remoteId rather than sending them again.
+    const posts = plugboard.sandbox.requestLog.filter((r) => r.method === 'POST' && r.url.endsWith('/api/product')).length;
+    expect(posts - postsBefore).toBe(3);
+  });
 });

@@ -29,7 +29,6 @@ import { PlugboardFormatError } from './format.js';
 import { itemToProduct } from './product-mapping.js';
 import type { PlugboardConnectionStore } from './connection-store.js';
 import type { PlugboardClient } from './client.js';
-import type { ProductInput } from './types.js';
 
 export const PUBLISH_QUEUE = 'plugboard-publish';
 export const PUBLISH_CONCURRENCY = 4;
@@ -179,7 +178,11 @@ export class Publisher {
         currency: settings.currency,
       });
       await prisma.plugboardExport.update({ where: { id: row.id }, data: { title: input.title ?? null } });
-      const localId = await createOrUpdate(client, input);
+      // An earlier attempt may have created the product even though its answer never came (a timeout,
+      // a 5xx after the commit): look for it first, so a retry never makes a second one.
+      const earlierAttempt = job.attempt > 1 || row.lastError !== null;
+      const existing = earlierAttempt && input.remoteId ? await client.findProductByRemoteId(input.remoteId) : null;
+      const localId = existing ? existing.localId : (await client.createOrRecoverProduct(input)).product.localId;
       await prisma.plugboardExport.update({ where: { id: row.id }, data: { status: 'done', localId, lastError: null } });
     } catch (err) {
       const { message, transient } = describeFailure(err);
@@ -220,15 +223,6 @@ export class Publisher {
     this.languages.set(key, { language: root.defaultLanguage, until: Date.now() + LANGUAGE_CACHE_MS });
     return root.defaultLanguage;
   }
-}
-
-/** Creates the product, or finds the one an earlier attempt created and brings it up to date. */
-async function createOrUpdate(client: PlugboardClient, input: ProductInput): Promise<string> {
-  const { product, created } = await client.createOrRecoverProduct(input);
-  if (created) return product.localId;
-  const { remoteId: _sameRemoteId, ...patch } = input;
-  const updated = await client.updateProduct(product.localId, patch);
-  return updated.localId;
 }
 
 function describeFailure(err: unknown): { message: string; transient: boolean } {

@@ -64,6 +64,8 @@ export interface PlugboardSandbox {
   products(tenant: string): PlugboardProduct[];
   orders(tenant: string): PlugboardOrder[];
   readonly stats: { requests: number };
+  /** Fault injection for tests: the next `failAfterCommit` product creations are stored, then answered 503. */
+  readonly faults: { failAfterCommit: number };
   /** The last 200 requests, oldest first, with their headers (tests check what arrived). */
   readonly requestLog: RecordedRequest[];
   lastRequest(): RecordedRequest | undefined;
@@ -142,6 +144,7 @@ export function createPlugboardSandbox(opts: PlugboardSandboxOptions = {}): Plug
     tenants.set(seed.tenant, seedToTenant(seed));
   }
   const stats = { requests: 0 };
+  const faults = { failAfterCommit: 0 };
   const requestLog: RecordedRequest[] = [];
   const authed = new WeakMap<FastifyRequest, Authed>();
 
@@ -290,8 +293,13 @@ export function createPlugboardSandbox(opts: PlugboardSandboxOptions = {}): Plug
           need(t, 'product.view');
           return [...t.products.values()].map((p) => renderProduct(p, t.ctx));
         }
+        const created = createProduct(t, body);
+        if (faults.failAfterCommit > 0) {
+          faults.failAfterCommit--;
+          throw new SandboxHttpError(503, 'Service temporarily unavailable');
+        }
         reply.code(201);
-        return createProduct(t, body);
+        return created;
       }
       if (allow(['GET', 'PUT']) === 'PUT') return updateProduct(t, id, body);
       need(t, 'product.view');
@@ -377,6 +385,7 @@ export function createPlugboardSandbox(opts: PlugboardSandboxOptions = {}): Plug
   return {
     plugin,
     stats,
+    faults,
     requestLog,
     lastRequest: () => requestLog[requestLog.length - 1],
     products(tenant: string) {
@@ -395,6 +404,7 @@ export function createPlugboardSandbox(opts: PlugboardSandboxOptions = {}): Plug
         t.orders.clear();
       }
       stats.requests = 0;
+      faults.failAfterCommit = 0;
       requestLog.length = 0;
     },
   };
