@@ -27,6 +27,8 @@ const KIND = 'summary';
  */
 export class InventorySummaries {
   private readonly walked = new Map<string, { items: SonletItem[]; at: number }>();
+  /** Concurrent home pages of one seller share one walk of the inventory. */
+  private readonly computing = new Map<string, Promise<InventorySummary>>();
 
   constructor(
     private readonly prisma: PrismaClient,
@@ -39,6 +41,14 @@ export class InventorySummaries {
       const cached = await this.cached(userId);
       if (cached && Date.now() - cached.computedAt.getTime() < this.ttlSeconds * 1000) return cached;
     }
+    const pending = this.computing.get(userId);
+    if (pending) return pending;
+    const run = this.compute(userId, api).finally(() => this.computing.delete(userId));
+    this.computing.set(userId, run);
+    return run;
+  }
+
+  private async compute(userId: string, api: SonletApi): Promise<InventorySummary> {
     const summary = summarise(await walkAllItems(api, this.concurrency));
     const data = { ...summary, computedAt: summary.computedAt.toISOString() } as object;
     await this.prisma.catalogCache.upsert({

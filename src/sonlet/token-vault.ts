@@ -22,6 +22,11 @@ interface LiveToken {
 export class TokenVault {
   /** Same-process callers share one refresh; other processes are serialised by the row lock. */
   private readonly inFlight = new Map<string, Promise<LiveToken>>();
+  /**
+   * A refresh holds a database connection (the row lock) while it waits on Sonlet. Bounding how many
+   * run at once keeps most of the pool for pages even if Sonlet's token endpoint hangs.
+   */
+  private readonly refreshSlots = new Semaphore(4);
 
   constructor(
     private readonly prisma: PrismaClient,
@@ -94,7 +99,7 @@ export class TokenVault {
   private refresh(userId: string, seenGeneration: number): Promise<LiveToken> {
     const pending = this.inFlight.get(userId);
     if (pending) return pending;
-    const run = this.refreshUnderLock(userId, seenGeneration).finally(() => this.inFlight.delete(userId));
+    const run = this.refreshSlots.run(() => this.refreshUnderLock(userId, seenGeneration)).finally(() => this.inFlight.delete(userId));
     this.inFlight.set(userId, run);
     return run;
   }
@@ -136,5 +141,23 @@ export class TokenVault {
     );
     if ('refused' in outcome) throw new NeedsReconnectError();
     return outcome.live;
+  }
+}
+
+class Semaphore {
+  private active = 0;
+  private readonly waiting: Array<() => void> = [];
+
+  constructor(private readonly size: number) {}
+
+  async run<T>(task: () => Promise<T>): Promise<T> {
+    if (this.active >= this.size) await new Promise<void>((resolve) => this.waiting.push(resolve));
+    this.active++;
+    try {
+      return await task();
+    } finally {
+      this.active--;
+      this.waiting.shift()?.();
+    }
   }
 }
