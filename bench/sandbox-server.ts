@@ -8,6 +8,7 @@ const { url, sandbox, close } = await startSonletSandbox({
     CONSOLE_CLIENT,
     TOOLS_CLIENT,
   ],
+  maxUploadBytes: process.env.SANDBOX_MAX_UPLOAD_BYTES ? Number(process.env.SANDBOX_MAX_UPLOAD_BYTES) : undefined,
 });
 sandbox.faults.latencyMs = Number(process.env.SANDBOX_LATENCY_MS ?? 0);
 console.log(`sandbox listening at ${url}`);

@@ -6,31 +6,25 @@
  * 2. Throughput: 100 photos in one post with 200 ms of injected upstream latency; wall time until
  *    every item exists, against the ideal for the concurrency setting (each photo is two calls).
  *
- * Console and Sonlet sandbox run as separate processes. The stock bench sandbox refuses files over
- * 25 MB (Sonlet's own limit is unknown), so this file starts its own sandbox process with the limit
- * raised: `UPLOAD_BENCH_ROLE=sandbox` below.
+ * Console and Sonlet sandbox run as separate processes; the sandbox's upload limit (25 MB by default,
+ * Sonlet's own is unknown) is raised for the 50 MB photo.
  *
  *   npx tsx bench/upload.ts
  */
-import { randomBytes } from 'node:crypto';
 import { mkdtempSync, openAsBlob } from 'node:fs';
 import { open, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import sharp from 'sharp';
-import { benchDatabase, rssMb, spawnTs } from './support.js';
-import { freePortOnLoopback } from '../test/support/ports.js';
+import { rssMb, startBenchStack, type BenchStack } from './support.js';
 import { HttpSession } from '../test/support/http.js';
-import { connectSonlet } from '../test/support/oauth-walk.js';
 
 const PHOTO_MB = 50;
 const BULK_PHOTOS = 100;
 const LATENCY_MS = 200;
 const CONCURRENCY = 4;
 
-if (process.env.UPLOAD_BENCH_ROLE === 'sandbox') {
-  await runSandbox();
-} else if (import.meta.url === `file://${process.argv[1]}`) {
+if (import.meta.url === `file://${process.argv[1]}`) {
   await benchUpload();
 }
 
@@ -75,59 +69,16 @@ export async function benchUpload() {
   }
 }
 
-interface UploadStack {
-  consoleUrl: string;
-  consolePid: number;
-  seller: HttpSession;
-  close(): Promise<void>;
-}
-
-async function startUploadStack(opts: { latencyMs: number; maxBytes: number }): Promise<UploadStack> {
-  const db = await benchDatabase();
-  const consolePort = await freePortOnLoopback();
-  const consoleUrl = `http://127.0.0.1:${consolePort}`;
-  const clientSecret = randomBytes(12).toString('hex');
-  const sandbox = await spawnTs(
-    'bench/upload.ts',
-    { UPLOAD_BENCH_ROLE: 'sandbox', CLIENT_SECRET: clientSecret, REDIRECT_URI: `${consoleUrl}/cb`, SANDBOX_LATENCY_MS: String(opts.latencyMs), SANDBOX_MAX_UPLOAD_BYTES: String(opts.maxBytes) },
-    /sandbox listening at (\S+)/,
-  );
-  const consoleProc = await spawnTs(
-    'src/server.ts',
+function startUploadStack(opts: { latencyMs: number; maxBytes: number }): Promise<BenchStack> {
+  return startBenchStack(
     {
-      PORT: String(consolePort),
-      HOST: '127.0.0.1',
-      PUBLIC_URL: consoleUrl,
-      DATABASE_URL: db.url,
-      DATA_DIR: mkdtempSync(path.join(tmpdir(), 'upload-bench-data-')),
-      SONLET_BASE_URL: sandbox.url,
-      SONLET_CLIENT_ID: 'bench-console',
-      SONLET_CLIENT_SECRET: clientSecret,
-      SESSION_SECRET: randomBytes(32).toString('hex'),
-      TOKEN_ENCRYPTION_KEY: randomBytes(32).toString('hex'),
-      SIGN_IN_RATE_LIMIT: '100000',
       UPLOAD_MAX_BYTES: String(opts.maxBytes),
       UPLOAD_CONCURRENCY: String(CONCURRENCY),
-      NODE_ENV: 'production',
       ...(process.env.CONSOLE_NODE_OPTIONS ? { NODE_OPTIONS: process.env.CONSOLE_NODE_OPTIONS } : {}),
     },
-    /open (http\S+)/,
+    [],
+    { SANDBOX_LATENCY_MS: String(opts.latencyMs), SANDBOX_MAX_UPLOAD_BYTES: String(opts.maxBytes) },
   );
-  const seller = new HttpSession(consoleUrl);
-  const signUp = await seller.submit('/sign-up', '/sign-up', { email: `upload-bench-${Date.now()}@example.com`, password: 'benchmark password' });
-  if (signUp.status !== 302) throw new Error(`sign-up failed with ${signUp.status}`);
-  const cb = await connectSonlet(seller);
-  if (cb.status !== 302) throw new Error(`connect failed with ${cb.status}`);
-  return {
-    consoleUrl,
-    consolePid: consoleProc.pid,
-    seller,
-    async close() {
-      await consoleProc.stop();
-      await sandbox.stop();
-      await db.close();
-    },
-  };
 }
 
 /** The upload form's choices (first style and size) and its CSRF token. */
@@ -237,15 +188,3 @@ async function benchThroughput() {
 }
 
 /** The Sonlet sandbox as its own process, with the upload limit raised for the big photo. */
-async function runSandbox() {
-  const { startSonletSandbox } = await import('../src/sandbox/sonlet/index.js');
-  const { url, sandbox, close } = await startSonletSandbox({
-    clients: [{ clientId: 'bench-console', clientSecret: process.env.CLIENT_SECRET ?? 'bench', name: 'Console (bench)', redirectUris: [process.env.REDIRECT_URI ?? 'http://127.0.0.1/cb'] }],
-  });
-  sandbox.faults.latencyMs = Number(process.env.SANDBOX_LATENCY_MS ?? 0);
-  // The sandbox has no option for its upload limit; the bench reaches in (read per request).
-  const internals = sandbox as unknown as { ctx: { settings: { maxUploadBytes: number } } };
-  internals.ctx.settings.maxUploadBytes = Number(process.env.SANDBOX_MAX_UPLOAD_BYTES ?? internals.ctx.settings.maxUploadBytes);
-  console.log(`sandbox listening at ${url}`);
-  process.on('SIGTERM', () => void close().then(() => process.exit(0)));
-}

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
 import { startStack, uniqueEmail, type Stack } from './support/stack.js';
-import { launchChromium, screenshot, watchPageErrors } from './support/browser.js';
+import { launchChromium, screenshot, signUpAndConnectInBrowser, watchPageErrors } from './support/browser.js';
 import { startPlugboardSandbox, DEMO_PLUGBOARD_TENANTS, type StartedPlugboardSandbox } from '../src/sandbox/plugboard/index.js';
 
 const DEMO = DEMO_PLUGBOARD_TENANTS.find((t) => t.tenant === 'demo')!;
@@ -19,19 +19,8 @@ afterAll(async () => {
   await plugboard?.close();
 });
 
-async function signUpAndConnect(page: Page) {
-  await page.goto(stack.console.url);
-  await page.getByRole('link', { name: 'Create an account' }).first().click();
-  await page.getByLabel('Email').fill(uniqueEmail('e2e-pb'));
-  await page.getByLabel(/^Password/).fill('a long enough password');
-  await page.getByRole('button', { name: 'Create account' }).click();
-  await page.getByRole('link', { name: 'Connect Sonlet' }).click();
-  await page.waitForURL(/\/o\/authorize\//);
-  await page.locator('input[name="username"]').fill('demo');
-  await page.locator('input[name="password"]').fill('demo');
-  await page.getByRole('button', { name: 'Sign in' }).click();
-  await page.getByRole('button', { name: 'Authorize' }).click();
-  await page.waitForURL(`${stack.console.url}/items`);
+function signUpAndConnect(page: Page) {
+  return signUpAndConnectInBrowser(page, stack.console.url, uniqueEmail('e2e-pb'));
 }
 
 describe('publishing to a web shop in a real browser', () => {

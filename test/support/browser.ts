@@ -29,3 +29,20 @@ export function watchPageErrors(page: Page): string[] {
   page.on('pageerror', (err) => errors.push(err.message));
   return errors;
 }
+
+/** A new seller's first visit, as they would click it: sign up, Connect Sonlet, sign in at the sandbox, Authorize. */
+export async function signUpAndConnectInBrowser(page: Page, consoleUrl: string, email: string, seller = { username: 'demo', password: 'demo' }): Promise<void> {
+  await page.goto(consoleUrl);
+  await page.getByRole('link', { name: 'Create an account' }).first().click();
+  await page.getByLabel('Email').fill(email);
+  await page.getByLabel(/^Password/).fill('a long enough password');
+  await page.getByRole('button', { name: 'Create account' }).click();
+  await page.getByRole('link', { name: 'Connect Sonlet' }).click();
+  // Now at the Sonlet sandbox's authorize page.
+  await page.waitForURL(/\/o\/authorize\//);
+  await page.locator('input[name="username"]').fill(seller.username);
+  await page.locator('input[name="password"]').fill(seller.password);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByRole('button', { name: 'Authorize' }).click();
+  await page.waitForURL(`${consoleUrl}/items`);
+}

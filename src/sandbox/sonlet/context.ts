@@ -26,6 +26,8 @@ export interface SonletSandboxOptions {
   pageSize?: number;
   /** If set: persist mutable state and uploaded files here so a restart keeps them; else memory + os tmpdir. */
   dataDir?: string;
+  /** Largest accepted image upload in bytes; default 25 MB. */
+  maxUploadBytes?: number;
 }
 
 export interface SonletSandboxFaults {

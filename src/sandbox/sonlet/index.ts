@@ -65,7 +65,7 @@ export class SonletSandbox {
       accessTokenTtlSeconds: opts.accessTokenTtlSeconds ?? DEFAULT_TTL_S,
       requirePkce: opts.requirePkce ?? true,
       pageSize: opts.pageSize ?? 20,
-      maxUploadBytes: MAX_UPLOAD_BYTES,
+      maxUploadBytes: opts.maxUploadBytes ?? MAX_UPLOAD_BYTES,
     };
     const clients = new Map<string, SandboxClient>(opts.clients.map((c) => [c.clientId, { ...c, redirectUris: [...c.redirectUris] }]));
     const toolStates = new Map<string, ToolsState>();
