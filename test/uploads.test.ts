@@ -149,6 +149,24 @@ describe('creating items from photos', () => {
     expect(await photoFilesOf(seller.userId)).toEqual([]);
   });
 
+  it('the same, while Sonlet lists items and images oldest first: the answers lost are still found, no duplicates', async () => {
+    const seller = await connectedSeller();
+    const marker = randomUUID();
+    const [itemsBefore, imagesBefore] = await Promise.all([itemCount(seller.api), imageCount(seller.api)]);
+    Object.assign(stack.sonlet.sandbox.faults, { dropAfterCommitRate: 0.5, listOldestFirst: true });
+    try {
+      const res = await postUpload(seller.browser, { style: String(seller.style.pk), size: String(seller.size.pk), attributes: { Batch: marker } }, await jpegs(8, 300));
+      expect(res.status).toBe(303);
+      const batch = await settle(seller.browser, location(res).split('/').pop()!);
+      expect(batch.uploads.map((u) => u.state)).toEqual(Array(8).fill('done'));
+    } finally {
+      Object.assign(stack.sonlet.sandbox.faults, { dropAfterCommitRate: 0, listOldestFirst: false });
+    }
+    expect(await itemsMarked(seller.api, marker)).toHaveLength(8);
+    expect(await itemCount(seller.api)).toBe(itemsBefore + 8);
+    expect(await imageCount(seller.api)).toBe(imagesBefore + 8);
+  });
+
   it('while Sonlet is down, photos wait on disk as retryable failures; Retry after it is back completes them without duplicates', async () => {
     const seller = await connectedSeller();
     const marker = randomUUID();

@@ -460,16 +460,9 @@ export class UploadPipeline {
     for (const delay of RECONCILE_DELAYS_MS) {
       await sleep(delay);
       const candidates: Array<{ pk: number; url: string }> = [];
-      for (let page = 1; page <= RECONCILE_PAGES; page++) {
-        const images = await api.listImages(page).catch((err) => {
-          if (err instanceof SellerError && err.statusCode === 404) return null;
-          throw err;
-        });
-        if (!images) break;
-        const recent = images.results.filter((img) => Date.parse(img.created) >= since);
+      for await (const images of recentPages((page) => api.listImages(page), since)) {
+        const recent = images.filter((img) => Date.parse(img.created) >= since);
         candidates.push(...recent.map((img) => ({ pk: img.pk, url: img.image_full })));
-        // Stop at older images only when the list is newest first (Sonlet's docs do not promise an order).
-        if (!images.next || (newestFirst(images.results) && recent.length < images.results.length)) break;
       }
       if (!candidates.length) continue;
       const claimed = await this.deps.prisma.upload.findMany({
@@ -501,20 +494,13 @@ export class UploadPipeline {
     const since = row.createdAt.getTime() - CLOCK_SKEW_MS;
     for (const delay of RECONCILE_DELAYS_MS) {
       await sleep(delay);
-      for (let page = 1; page <= RECONCILE_PAGES; page++) {
-        const items = await api.listItems({ page, itemchoiceId: row.itemchoiceId, sizeId: row.sizeId }).catch((err) => {
-          if (err instanceof SellerError && err.statusCode === 404) return null;
-          throw err;
-        });
-        if (!items) break;
+      for await (const items of recentPages((page) => api.listItems({ page, itemchoiceId: row.itemchoiceId, sizeId: row.sizeId }), since)) {
         // Our image is ours alone, so an item on it (of our style and size) is the one we sent.
-        const match = items.results.find((item) => item.image?.pk === imageId);
+        const match = items.find((item) => item.image?.pk === imageId);
         if (match) {
           const other = await this.deps.prisma.upload.findFirst({ where: { userId: row.userId, sonletItemId: match.pk, id: { not: row.id } }, select: { id: true } });
           if (!other) return match.pk;
         }
-        const older = items.results.some((item) => Date.parse(item.created) < since);
-        if (!items.next || (newestFirst(items.results) && older)) break;
       }
     }
     return null;
@@ -613,4 +599,34 @@ function describeFailure(err: unknown): { message: string; transient: boolean } 
 
 function newestFirst(results: Array<{ created: string }>): boolean {
   return results.length < 2 || Date.parse(results[0].created) >= Date.parse(results[results.length - 1].created);
+}
+
+/**
+ * The pages of a seller's list most likely to hold what was created since `since`, most recent
+ * first, at most RECONCILE_PAGES of them. Sonlet's docs do not say how lists are ordered: newest
+ * first is walked from page 1 until pages get older than `since`; oldest first from the last page back.
+ */
+async function* recentPages<T extends { created: string }>(
+  fetchPage: (page: number) => Promise<{ count: number; next: string | null; results: T[] }>,
+  since: number,
+): AsyncGenerator<T[]> {
+  const read = (page: number) =>
+    fetchPage(page).catch((err) => {
+      if (err instanceof SellerError && err.statusCode === 404) return null;
+      throw err;
+    });
+  const first = await read(1);
+  if (!first) return;
+  const descending = newestFirst(first.results);
+  const pageSize = first.results.length || 1;
+  const lastPage = Math.max(1, Math.ceil(first.count / pageSize));
+  let page = descending ? 1 : lastPage;
+  let current: typeof first | null = page === 1 ? first : await read(page);
+  for (let seen = 0; current && seen < RECONCILE_PAGES; seen++) {
+    yield current.results;
+    const older = current.results.some((r) => Date.parse(r.created) < since);
+    page += descending ? 1 : -1;
+    if (older || page < 1 || page > lastPage || (descending && !current.next)) return;
+    current = await read(page);
+  }
 }

@@ -216,6 +216,7 @@ export function registerApiRoutes(app: FastifyInstance, ctx: SandboxContext, pre
     }
     if (Object.keys(errors).length) return reply.code(400).send(errors);
     let list = store.sellerItems(username);
+    if (ctx.faults().listOldestFirst) list = [...list].reverse();
     if (filters.length && !ctx.faults().ignoreItemFilters) list = list.filter((item) => filters.every((f) => item[f.key] === f.value));
     const base = ctx.baseUrl(request, prefix);
     return paginate(request, reply, list, (item) => serializeItem(item, base));
@@ -231,7 +232,8 @@ export function registerApiRoutes(app: FastifyInstance, ctx: SandboxContext, pre
   app.get('/api/v2/images/', guarded, async (request, reply) => {
     const { username } = principalOf(request);
     const base = ctx.baseUrl(request, prefix);
-    return paginate(request, reply, store.sellerImages(username), (img) => serializeImage(img, base));
+    const images = ctx.faults().listOldestFirst ? [...store.sellerImages(username)].reverse() : store.sellerImages(username);
+    return paginate(request, reply, images, (img) => serializeImage(img, base));
   });
 
   app.get('/api/v2/images/:pk/', guarded, async (request, reply) => {
