@@ -45,10 +45,6 @@ export function createAccounts(prisma: PrismaClient) {
       if (!user || !ok) throw new AccountError('That email and password do not match an account.', null, 401);
       return user;
     },
-
-    findById(id: string): Promise<User | null> {
-      return prisma.user.findUnique({ where: { id } });
-    },
   };
 }
 

@@ -87,14 +87,6 @@ export function toRfc3339Utc(d: Date): string {
   return d.toISOString().replace(/\.\d{3}Z$/, 'Z');
 }
 
-const RFC3339_RE =
-  /^(\d{4})-(\d{2})-(\d{2})[Tt ](\d{2}):(\d{2}):(\d{2})(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$/;
-
-/** True for any RFC 3339 date-time (what clients MAY send). */
-export function isRfc3339(x: unknown): x is string {
-  return typeof x === 'string' && RFC3339_RE.test(x) && !Number.isNaN(Date.parse(x.replace(' ', 'T')));
-}
-
 /** Custom module ids (ours, or any not built into Plugboard) MUST start with "x-". */
 export function isCustomModuleId(moduleId: string): boolean {
   return moduleId.startsWith('x-');
@@ -125,10 +117,4 @@ export function customDataEntry(
   value: unknown,
 ): [string, CustomDataEntry] {
   return [customDataKey(connectionId, moduleId, key), { connectionId, moduleId, key, type, value }];
-}
-
-/** Turns a key part into something without pipes (for keys derived from free text). */
-export function sanitiseCustomDataKeyPart(x: string): string {
-  const s = x.replace(/\|/g, '_').trim();
-  return s === '' ? '_' : s;
 }

@@ -22,10 +22,10 @@ export async function homeRoutes(app: FastifyInstance) {
         summaryError = err.message;
       }
     }
-    const refreshed = await services.vault.state(request.user.id);
+    // A failed walk may have found the connection refused; only then is the state worth reading again.
     return reply.page('home', {
       title: 'Home',
-      connection: refreshed,
+      connection: summaryError ? await services.vault.state(request.user.id) : connection,
       summary,
       summaryError,
       updatedAgo: summary ? minutesAgo(new Date(summary.computedAt)) : null,
