@@ -10,7 +10,8 @@ import { createServices, type Services } from './services.js';
 import { viewsPlugin } from './plugins/views.js';
 import { consoleScope } from './routes/index.js';
 import { healthRoutes } from './routes/health.js';
-import { SellerError } from './errors.js';
+import { DomainError } from './errors.js';
+import { sendErrorPage } from './web/error-pages.js';
 import type { SonletSandbox } from './sandbox/sonlet/index.js';
 import type { JobQueue } from './jobs/queue.js';
 
@@ -116,10 +117,7 @@ export async function buildApp(opts: BuildOptions): Promise<FastifyInstance> {
 }
 
 function handleError(this: FastifyInstance, error: FastifyError, request: Parameters<FastifyInstance['errorHandler']>[1], reply: Parameters<FastifyInstance['errorHandler']>[2]) {
-  if (error instanceof SellerError) {
-    if (error.statusCode >= 500) request.log.warn({ err: { message: error.message } }, 'provider problem shown to seller');
-    return reply.page('error', { title: error.title, message: error.message, action: error.action, statusCode: error.statusCode, retry: error.statusCode >= 500 ? request.url : null }, error.statusCode);
-  }
+  if (error instanceof DomainError) return sendErrorPage(request, reply, error);
   const formView = request.routeOptions.config?.formView;
   if (error.validation) {
     // An id in the address that cannot exist (/items/abc, /publish/../x): say it is the address.

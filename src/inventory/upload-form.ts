@@ -2,7 +2,7 @@
  * The settings a seller gives a batch of photos (style, size, quantity, price, attributes), as
  * typed in the upload form, checked against their Sonlet catalog.
  */
-import { SellerError } from '../errors.js';
+import { DomainError } from '../errors.js';
 import type { Catalog } from './catalog-cache.js';
 import type { PhotoSettings } from './upload-pipeline.js';
 
@@ -18,13 +18,9 @@ export interface UploadFormValues {
   attributes: Array<{ name: string; value: string }>;
 }
 
-export class InvalidUploadError extends SellerError {
-  constructor(
-    message: string,
-    readonly field: string | null,
-    statusCode = 400,
-  ) {
-    super(message, statusCode, 'Check the upload');
+export class InvalidUploadError extends DomainError {
+  constructor(message: string, field: string | null) {
+    super('invalid-input', message, { field });
   }
 }
 

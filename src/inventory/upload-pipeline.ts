@@ -26,7 +26,7 @@ import type { FastifyBaseLogger } from 'fastify';
 import { Prisma, type PrismaClient, type Upload } from '../generated/prisma/client.js';
 import type { JobQueue, QueuedJob } from '../jobs/queue.js';
 import { DuplicateRequestError, SonletRejectedError, type SonletApi } from '../sonlet/api-client.js';
-import { NeedsReconnectError, NotConnectedError, NotFoundError, ProviderUnavailableError, SellerError } from '../errors.js';
+import { DomainError, isTransient, NeedsReconnectError, NotConnectedError, NotFoundError, ProviderUnavailableError } from '../errors.js';
 import type { InventorySummaries } from './summary.js';
 import type { PhotoStore, SavedPhoto } from './upload-store.js';
 
@@ -105,9 +105,9 @@ export interface UploadBatchView {
   inProgress: boolean;
 }
 
-export class UploadsUnavailableError extends SellerError {
+export class UploadsUnavailableError extends DomainError {
   constructor() {
-    super('Photos are turned into items in the background, and the background workers are not running on this server. Nothing was uploaded.', 503, 'Uploading is unavailable');
+    super('unavailable', 'Photos are turned into items in the background, and the background workers are not running on this server. Nothing was uploaded.');
   }
 }
 
@@ -116,9 +116,9 @@ class RowBusyError extends Error {}
 /** Our lease was taken over (we were too slow); stop without touching the row. */
 class LeaseLostError extends Error {}
 /** The photo is gone from disk before its image was created: only a new upload helps. */
-class PhotoMissingError extends SellerError {
+class PhotoMissingError extends DomainError {
   constructor() {
-    super('The photo is no longer on the server. Upload it again.', 410, 'Photo missing');
+    super('gone', 'The photo is no longer on the server. Upload it again.');
   }
 }
 
@@ -429,7 +429,7 @@ export class UploadPipeline {
           inFlightSince = null;
           continue;
         }
-        if (!(err instanceof ProviderUnavailableError)) throw err;
+        if (!isTransient(err)) throw err;
         // No answer, or a 5xx: Sonlet may have committed it anyway.
         if (!inFlightSince) {
           inFlightSince = new Date();
@@ -589,8 +589,8 @@ function describeFailure(err: unknown): { message: string; transient: boolean } 
   if (err instanceof RowBusyError) return { message: err.message, transient: true };
   if (err instanceof SonletRejectedError) return { message: `Sonlet refused it: ${err.detail}`, transient: false };
   if (err instanceof NeedsReconnectError || err instanceof NotConnectedError) return { message: `${err.message} Then press Retry.`, transient: false };
-  if (err instanceof ProviderUnavailableError) return { message: err.message, transient: true };
-  if (err instanceof SellerError) return { message: err.message, transient: false };
+  if (isTransient(err)) return { message: (err as Error).message, transient: true };
+  if (err instanceof DomainError) return { message: err.message, transient: false };
   if (err instanceof Prisma.PrismaClientKnownRequestError || err instanceof Prisma.PrismaClientUnknownRequestError) {
     return { message: 'The console could not save the progress of this photo.', transient: true };
   }
@@ -612,7 +612,7 @@ async function* recentPages<T extends { created: string }>(
 ): AsyncGenerator<T[]> {
   const read = (page: number) =>
     fetchPage(page).catch((err) => {
-      if (err instanceof SellerError && err.statusCode === 404) return null;
+      if (err instanceof DomainError && (err.kind === 'not-found' || err.kind === 'invalid-page')) return null;
       throw err;
     });
   const first = await read(1);

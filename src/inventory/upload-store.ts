@@ -10,7 +10,7 @@ import { mkdir, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { Transform, type Readable, type TransformCallback } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { SellerError } from '../errors.js';
+import { DomainError } from '../errors.js';
 import { SNIFF_BYTES, sniffPhotoType, type PhotoType } from './file-type.js';
 
 export interface SavedPhoto extends PhotoType {
@@ -19,20 +19,20 @@ export interface SavedPhoto extends PhotoType {
   sha256: string;
 }
 
-export class PhotoTooLargeError extends SellerError {
+export class PhotoTooLargeError extends DomainError {
   constructor(maxBytes: number, name: string) {
-    super(`The photo “${name}” is larger than ${formatBytes(maxBytes)}, the most the console accepts. Nothing was uploaded; choose a smaller photo (or export it at a lower quality).`, 413, 'Photo too large');
+    super('too-large', `The photo “${name}” is larger than ${formatBytes(maxBytes)}, the most the console accepts. Nothing was uploaded; choose a smaller photo (or export it at a lower quality).`, { field: 'photos' });
   }
 }
 
-export class UnsupportedPhotoError extends SellerError {
+export class UnsupportedPhotoError extends DomainError {
   constructor(name: string, empty = false) {
     super(
+      'unsupported-media',
       empty
         ? `The file “${name}” is empty. Nothing was uploaded.`
         : `The file “${name}” is not a JPEG, PNG, WebP, GIF or HEIC photo. Nothing was uploaded.`,
-      415,
-      'Not a photo',
+      { field: 'photos' },
     );
   }
 }

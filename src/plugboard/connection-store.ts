@@ -5,7 +5,7 @@
  */
 import type { PrismaClient, PlugboardConnection } from '../generated/prisma/client.js';
 import type { TokenCipher } from '../crypto/token-cipher.js';
-import { SellerError } from '../errors.js';
+import { DomainError } from '../errors.js';
 import { PlugboardClient, PlugboardConfigError, type PlugboardCredentials } from './client.js';
 import { toCurrency, toDecimalString, toLanguage3 } from './format.js';
 import type { PlugboardApiRoot } from './types.js';
@@ -48,21 +48,16 @@ export interface ConnectionCheck {
 }
 
 /** The settings form has a value we cannot use; `field` names the input to point at. */
-export class InvalidPlugboardSettingsError extends SellerError {
-  constructor(
-    readonly field: keyof PlugboardSettingsInput,
-    message: string,
-  ) {
-    super(message, 400, 'Check the Plugboard settings');
+export class InvalidPlugboardSettingsError extends DomainError {
+  declare readonly field: keyof PlugboardSettingsInput;
+  constructor(field: keyof PlugboardSettingsInput, message: string) {
+    super('invalid-input', message, { field });
   }
 }
 
-export class PlugboardNotSetUpError extends SellerError {
+export class PlugboardNotSetUpError extends DomainError {
   constructor() {
-    super('Enter your Plugboard connection details before publishing items.', 409, 'Plugboard is not set up', {
-      href: '/settings/plugboard',
-      label: 'Set up Plugboard',
-    });
+    super('not-set-up', 'Enter your Plugboard connection details before publishing items.');
   }
 }
 

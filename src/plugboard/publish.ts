@@ -23,7 +23,7 @@ import type { FastifyBaseLogger } from 'fastify';
 import type { PrismaClient, PlugboardExport } from '../generated/prisma/client.js';
 import type { JobQueue, QueuedJob } from '../jobs/queue.js';
 import type { SonletApi } from '../sonlet/api-client.js';
-import { NotFoundError, ProviderUnavailableError, SellerError } from '../errors.js';
+import { DomainError, isTransient, NotFoundError } from '../errors.js';
 import { PlugboardError } from './errors.js';
 import { PlugboardFormatError } from './format.js';
 import { itemToProduct } from './product-mapping.js';
@@ -60,9 +60,9 @@ export interface BatchView {
   inProgress: boolean;
 }
 
-export class PublishUnavailableError extends SellerError {
+export class PublishUnavailableError extends DomainError {
   constructor() {
-    super('Publishing runs in the background, and the background workers are not running on this server. Nothing was sent.', 503, 'Publishing is unavailable');
+    super('unavailable', 'Publishing runs in the background, and the background workers are not running on this server. Nothing was sent.');
   }
 }
 
@@ -230,8 +230,8 @@ function describeFailure(err: unknown): { message: string; transient: boolean } 
     const transient = err.outcomeUnknown || err.status >= 500 || err.status === 408 || err.status === 429;
     return { message: err.kind === 'http' ? `Plugboard answered: ${err.message}` : `${err.message}.`, transient };
   }
-  if (err instanceof ProviderUnavailableError) return { message: err.message, transient: true };
-  if (err instanceof SellerError) return { message: err.message, transient: false };
+  if (isTransient(err)) return { message: (err as Error).message, transient: true };
+  if (err instanceof DomainError) return { message: err.message, transient: false };
   if (err instanceof PlugboardFormatError) return { message: `This item cannot be sent to Plugboard: ${err.message}.`, transient: false };
   return { message: 'The console hit an unexpected problem while publishing this item.', transient: true };
 }

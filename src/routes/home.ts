@@ -1,5 +1,5 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { SellerError } from '../errors.js';
+import { DomainError } from '../errors.js';
 import { minutesAgo, type InventorySummary } from '../inventory/summary.js';
 
 export async function homeRoutes(app: FastifyInstance) {
@@ -17,7 +17,7 @@ export async function homeRoutes(app: FastifyInstance) {
       try {
         summary = await services.summaries.get(request.user.id, services.sonletApiFor(request.user.id));
       } catch (err) {
-        if (!(err instanceof SellerError)) throw err;
+        if (!(err instanceof DomainError)) throw err;
         // The rest of the home page still works; the summary says what went wrong.
         summaryError = err.message;
       }

@@ -1,5 +1,5 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest, FastifySchemaValidationError } from 'fastify';
-import { BadRequestError } from '../errors.js';
+import { InvalidInputError } from '../errors.js';
 import { PlugboardError } from '../plugboard/errors.js';
 import { InvalidPlugboardSettingsError, type PlugboardSettingsInput, type PlugboardSettingsView } from '../plugboard/connection-store.js';
 import { MAX_ITEMS_PER_PUBLISH } from '../plugboard/publish.js';
@@ -140,11 +140,11 @@ export async function plugboardRoutes(app: FastifyInstance) {
 
   async function publishItems(request: FastifyRequest<{ Body: PublishBody }>, reply: FastifyReply) {
     if (request.validationError) {
-      throw new BadRequestError(`Publish at most ${MAX_ITEMS_PER_PUBLISH} items at a time, chosen from your items pages.`);
+      throw new InvalidInputError(`Publish at most ${MAX_ITEMS_PER_PUBLISH} items at a time, chosen from your items pages.`);
     }
     const body = request.body ?? {};
     const pks = body.scope === 'page' ? (body.page_pk ?? []) : (body.pk ?? []);
-    if (pks.length === 0) throw new BadRequestError('Select at least one item to publish.');
+    if (pks.length === 0) throw new InvalidInputError('Select at least one item to publish.');
     const batchId = await services.publisher.publish(request.user!.id, pks);
     return reply.code(303).redirect(`/publish/${batchId}`);
   }

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import multipart from '@fastify/multipart';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { NotConnectedError } from '../errors.js';
+import { statusOf } from '../web/error-pages.js';
 import type { Catalog } from '../inventory/catalog-cache.js';
 import { InvalidUploadError, MAX_ATTRIBUTES, UploadForm, type UploadFormValues } from '../inventory/upload-form.js';
 import type { PhotoSettings, ReceivedPhoto } from '../inventory/upload-pipeline.js';
@@ -231,8 +232,7 @@ function wantsJson(request: FastifyRequest): boolean {
 }
 
 function refusalOf(err: unknown, maxBytes: number): { status: number; message: string; field: string | null } | null {
-  if (err instanceof InvalidUploadError) return { status: err.statusCode, message: err.message, field: err.field };
-  if (err instanceof PhotoTooLargeError || err instanceof UnsupportedPhotoError) return { status: err.statusCode, message: err.message, field: 'photos' };
+  if (err instanceof InvalidUploadError || err instanceof PhotoTooLargeError || err instanceof UnsupportedPhotoError) return { status: statusOf(err), message: err.message, field: err.field };
   const code = (err as { code?: string }).code;
   if (code === 'FST_REQ_FILE_TOO_LARGE') return { status: 413, message: new PhotoTooLargeError(maxBytes, 'you chose').message, field: 'photos' };
   if (code === 'FST_FILES_LIMIT' || code === 'FST_PARTS_LIMIT' || code === 'FST_FIELDS_LIMIT') {

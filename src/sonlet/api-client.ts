@@ -1,6 +1,6 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { stat } from 'node:fs/promises';
-import { NotFoundError, ProviderUnavailableError, SellerError } from '../errors.js';
+import { DomainError, NotFoundError, ProviderUnavailableError } from '../errors.js';
 import type { TokenVault } from './token-vault.js';
 import type { SonletImage, SonletItem, SonletItemChoice, SonletPage, SonletSize } from './types.js';
 import { parseImage, parseItem, parseItemChoice, parsePage, parseSize } from './parse.js';
@@ -23,12 +23,9 @@ export interface ItemFilters {
 }
 
 /** Sonlet answered 404 {"detail":"Invalid page."}: the seller asked for a page past the end. */
-export class InvalidPageError extends SellerError {
+export class InvalidPageError extends DomainError {
   constructor() {
-    super('That page does not exist; your inventory may have changed since the link was made.', 404, 'No such page', {
-      href: '/items',
-      label: 'Back to the first page',
-    });
+    super('invalid-page', 'That page does not exist; your inventory may have changed since the link was made.');
   }
 }
 
@@ -253,9 +250,9 @@ export class SonletApi {
     try {
       return await call();
     } catch (err) {
-      if (err instanceof SellerError) throw err;
+      if (err instanceof DomainError) throw err;
       const name = (err as Error).name;
-      if (name === 'TimeoutError' || name === 'AbortError') throw new ProviderUnavailableError('Sonlet', 'did not answer in time', 504);
+      if (name === 'TimeoutError' || name === 'AbortError') throw new ProviderUnavailableError('Sonlet', 'did not answer in time', { timedOut: true });
       throw new ProviderUnavailableError('Sonlet', 'could not be reached');
     }
   }

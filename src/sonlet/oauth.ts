@@ -45,7 +45,7 @@ export async function refreshTokens(config: OAuthClientConfig, refreshToken: str
     });
   } catch (err) {
     const timedOut = (err as Error).name === 'TimeoutError';
-    throw new ProviderUnavailableError('Sonlet', timedOut ? 'did not answer in time' : 'could not be reached', timedOut ? 504 : 502);
+    throw new ProviderUnavailableError('Sonlet', timedOut ? 'did not answer in time' : 'could not be reached', { timedOut });
   }
   const body = await res.json().catch(() => null);
   if (res.ok) return tokenSetFrom(body);
