@@ -28,6 +28,11 @@ export interface BuildOptions {
   extraSandboxes?: Array<{ prefix: string; plugin: FastifyPluginAsync }>;
   /** Background jobs (publishing); started and stopped by the caller. Without it, publishing is unavailable. */
   jobs?: JobQueue;
+  /**
+   * The web shop's background schedule (keep in step, order polling): started with the job workers
+   * unless `start` is false; `clock` moves its time (tests).
+   */
+  shopSchedule?: { start?: boolean; clock?: { now(): number } };
   /** Readiness check beyond "database answers", e.g. pending migrations. */
   readiness?: () => Promise<string | null>;
   /**
@@ -63,8 +68,10 @@ export async function buildApp(opts: BuildOptions): Promise<FastifyInstance> {
   });
 
   app.decorate('config', config);
-  app.decorate('services', createServices(config, opts.prisma, opts.jobs ?? null));
+  app.decorate('services', createServices(config, opts.prisma, opts.jobs ?? null, opts.shopSchedule?.clock));
   await app.services.publisher.work(app.log.child({ module: 'publish' }));
+  if (opts.jobs && opts.shopSchedule?.start !== false) app.services.shopSchedule.start(app.log.child({ module: 'shop' }));
+  app.addHook('onClose', async () => app.services.shopSchedule.stop());
   await app.services.uploads.work(app.log.child({ module: 'uploads' }));
   app.addHook('onClose', async () => app.services.uploads.stop());
   // Expired sessions are never read, but left alone they would pile up.

@@ -39,7 +39,16 @@ export interface Config {
     retryDelaySeconds: number;
   };
   /** allowPrivateHosts: Plugboard base URLs may point at loopback/private hosts (the local sandbox). */
-  plugboard: { userAgent: string; timeoutMs: number; allowPrivateHosts: boolean };
+  plugboard: {
+    userAgent: string;
+    timeoutMs: number;
+    maxAnswerBytes: number;
+    allowPrivateHosts: boolean;
+    /** How often published items are compared with Sonlet and re-sent when they changed. */
+    syncPeriodMs: number;
+    /** How often the shop's orders are polled. */
+    ordersPeriodMs: number;
+  };
   rateLimit: { signInPerMinute: number; uploadsPerMinute: number };
 }
 
@@ -141,6 +150,9 @@ export function loadConfig(env: Env = process.env): Config {
     plugboard: {
       userAgent: `sonlet-seller-console/${APP_VERSION} (${env.CONTACT_EMAIL || 'admin@example.com'})`,
       timeoutMs: int(env, 'PLUGBOARD_TIMEOUT_MS', 15_000, 1),
+      maxAnswerBytes: int(env, 'PLUGBOARD_MAX_ANSWER_BYTES', 4 * 1024 * 1024, 1024),
+      syncPeriodMs: int(env, 'PLUGBOARD_SYNC_MINUTES', 15, 1) * 60_000,
+      ordersPeriodMs: int(env, 'PLUGBOARD_ORDERS_POLL_MINUTES', 5, 1) * 60_000,
       allowPrivateHosts: env.PLUGBOARD_ALLOW_PRIVATE_HOSTS ? env.PLUGBOARD_ALLOW_PRIVATE_HOSTS === 'true' : sandbox,
     },
     rateLimit: { signInPerMinute: int(env, 'SIGN_IN_RATE_LIMIT', 10, 1), uploadsPerMinute: int(env, 'UPLOAD_RATE_LIMIT', 240, 1) },

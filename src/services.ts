@@ -10,12 +10,17 @@ import { InventorySummaries } from './inventory/summary.js';
 import type { JobQueue } from './jobs/queue.js';
 import { PlugboardConnectionStore } from './plugboard/connection-store.js';
 import { Publisher } from './plugboard/publish.js';
+import { ShopExports } from './plugboard/shop-exports.js';
+import { KeepInStep } from './plugboard/keep-in-step.js';
+import { ShopOrders, type Clock } from './plugboard/shop-orders.js';
+import { ShopSchedule } from './plugboard/shop-schedule.js';
+import { walkAllItems } from './inventory/browse.js';
 import { PhotoStore } from './inventory/upload-store.js';
 import { UploadPipeline } from './inventory/upload-pipeline.js';
 import path from 'node:path';
 
 /** The domain services, built once per app from config and the database; routes reach them through `app.services`. */
-export function createServices(config: Config, prisma: PrismaClient, jobs: JobQueue | null = null) {
+export function createServices(config: Config, prisma: PrismaClient, jobs: JobQueue | null = null, clock: Clock = Date) {
   const cipher = new TokenCipher(config.tokenEncryptionKey);
   const vault = new TokenVault(prisma, cipher, {
     baseUrl: config.sonlet.baseUrl,
@@ -26,7 +31,16 @@ export function createServices(config: Config, prisma: PrismaClient, jobs: JobQu
   });
   const sonletApiFor = (userId: string) => new SonletApi(vault, userId, { baseUrl: config.sonlet.baseUrl, timeoutMs: config.sonlet.timeoutMs });
   const plugboardConnections = new PlugboardConnectionStore(prisma, cipher, config.plugboard);
+  const shopExports = new ShopExports({
+    prisma,
+    connections: plugboardConnections,
+    sonletApiFor,
+    readPictureFor: (userId) => (url) => sonletApiFor(userId).readMedia(url, config.uploads.maxBytes),
+  });
   const summaries = new InventorySummaries(prisma, config.summaryTtlSeconds);
+  const keepInStep = new KeepInStep({ prisma, connections: plugboardConnections, shopExports, sonletApiFor, walk: (_userId, api) => walkAllItems(api, 4) });
+  const shopOrders = new ShopOrders(prisma, plugboardConnections, clock);
+  const { syncPeriodMs, ordersPeriodMs } = config.plugboard;
   const photos = new PhotoStore(path.join(config.dataDir, 'uploads'), config.uploads.maxBytes);
   return {
     prisma,
@@ -39,7 +53,11 @@ export function createServices(config: Config, prisma: PrismaClient, jobs: JobQu
     summaries,
     sonletApiFor,
     plugboardConnections,
-    publisher: new Publisher({ prisma, connections: plugboardConnections, sonletApiFor, jobs }),
+    publisher: new Publisher({ prisma, connections: plugboardConnections, sonletApiFor, shopExports, jobs }),
+    shopExports,
+    keepInStep,
+    shopOrders,
+    shopSchedule: new ShopSchedule(prisma, keepInStep, shopOrders, { syncPeriodMs, ordersPeriodMs }, clock),
     photos,
     uploads: new UploadPipeline({ prisma, photos, sonletApiFor, summaries, jobs, settings: config.uploads }),
   };

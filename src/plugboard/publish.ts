@@ -1,22 +1,23 @@
 /**
- * publishToPlugboard: Sonlet items become Plugboard products, one background job per item.
+ * publishToPlugboard: Sonlet items become Plugboard products (or leave the shop), one background job
+ * per item.
  *
- * Each item has one PlugboardExport row per seller and Plugboard connection, written before
- * anything is sent. Its status moves
+ * Each item has one PlugboardExport row per seller and Plugboard connection, written before anything
+ * is sent, holding the seller's wish (`listed`) and what the shop last got. Its status moves
  *
- *   (none) ──publish──▶ pending ──job succeeds──▶ done (localId)
- *                          │  ▲                       │
- *        permanent error,  │  │ retry / publish again │ publish again: stays done, nothing sent
- *        or last attempt   ▼  │                       ▼
- *                         failed (lastError)
+ *   (none) ──publish / unpublish──▶ pending ──job succeeds──▶ done (localId, shopState)
+ *                                     │  ▲
+ *          permanent error,           │  │ retry / publish or unpublish again
+ *          or last attempt            ▼  │
+ *                                    failed (lastError)
  *
- * A transient failure (Plugboard or Sonlet unreachable, 5xx, 429) keeps the row pending and lets
- * the queue retry with backoff; lastError says so meanwhile. A pending row untouched for
- * STALLED_AFTER_MS (a worker died mid-job) is shown as stalled and may be retried.
+ * A transient failure (Plugboard or Sonlet unreachable, 5xx, 429) keeps the row pending and lets the
+ * queue retry with backoff; lastError says so meanwhile. A pending row untouched for STALLED_AFTER_MS
+ * (a worker died mid-job) is shown as stalled and may be retried.
  *
- * Publishing never creates a second product: a done row is skipped, and every create goes
- * through createOrRecoverProduct with the stable remoteId `sonlet-item-<pk>`, so a create whose
- * answer was lost, or two jobs for one item racing, end on the same product.
+ * Publishing never creates a second product: every send is an upsert by the stable remoteId
+ * `sonlet-item-<pk>` (see ShopExports), so a send whose answer was lost, or two jobs for one item
+ * racing, end on the same product, brought up to date.
  */
 import { randomUUID } from 'node:crypto';
 import type { FastifyBaseLogger } from 'fastify';
@@ -24,17 +25,16 @@ import type { PrismaClient, PlugboardExport } from '../generated/prisma/client.j
 import type { JobQueue, QueuedJob } from '../jobs/queue.js';
 import type { SonletApi } from '../sonlet/api-client.js';
 import { DomainError, isTransient, NotFoundError } from '../errors.js';
-import { PlugboardError } from './errors.js';
+import { isTransientPlugboardError, PlugboardError, sellerErrorOf } from './errors.js';
 import { PlugboardFormatError } from './format.js';
-import { itemToProduct } from './product-mapping.js';
 import type { PlugboardConnectionStore } from './connection-store.js';
-import type { PlugboardClient } from './client.js';
+import type { ShopState } from './product-mapping.js';
+import { ConnectionChangedError, type ShopExports } from './shop-exports.js';
 
 export const PUBLISH_QUEUE = 'plugboard-publish';
 export const PUBLISH_CONCURRENCY = 4;
 export const MAX_ITEMS_PER_PUBLISH = 100;
 const STALLED_AFTER_MS = 10 * 60 * 1000;
-const LANGUAGE_CACHE_MS = 5 * 60 * 1000;
 
 interface PublishJobData {
   exportId: string;
@@ -46,9 +46,19 @@ export interface ExportView {
   id: string;
   pk: number;
   title: string | null;
+  style: string | null;
+  size: string | null;
+  thumbnailUrl: string | null;
   state: ExportState;
+  /** What the shop shows since the last successful send (null: never reached the shop). */
+  shopState: ShopState | null;
+  /** The seller wants it in the shop (false once unpublished). */
+  listed: boolean;
   localId: string | null;
   message: string | null;
+  /** The last keep-in-step send failed with this. */
+  syncError: string | null;
+  contentHash: string | null;
   canRetry: boolean;
 }
 
@@ -70,11 +80,11 @@ export interface PublisherDeps {
   prisma: PrismaClient;
   connections: PlugboardConnectionStore;
   sonletApiFor: (userId: string) => SonletApi;
+  shopExports: ShopExports;
   jobs: JobQueue | null;
 }
 
 export class Publisher {
-  private readonly languages = new Map<string, { language: string; until: number }>();
   private log: FastifyBaseLogger | null = null;
 
   constructor(private readonly deps: PublisherDeps) {}
@@ -91,6 +101,19 @@ export class Publisher {
    * queues one job per item not yet published. Answers the batch id for the result page.
    */
   async publish(userId: string, pks: number[]): Promise<string> {
+    return this.request(userId, pks, true);
+  }
+
+  /** Takes the items out of the shop (hidden, not purchasable; never deleted) in the background. */
+  async unpublish(userId: string, pks: number[]): Promise<string> {
+    return this.request(userId, pks, false);
+  }
+
+  /**
+   * Records the seller's wish (listed or not) on each item's export of their current connection and
+   * queues a send for each. Every send is an upsert, so publishing again brings the product up to date.
+   */
+  private async request(userId: string, pks: number[], listed: boolean): Promise<string> {
     const jobs = this.requireJobs();
     const { settings } = await this.deps.connections.connectionFor(userId);
     const items = [...new Set(pks)].slice(0, MAX_ITEMS_PER_PUBLISH);
@@ -98,16 +121,18 @@ export class Publisher {
     const where = { userId, connectionId: settings.connectionId, sonletItemId: { in: items } };
     await this.deps.prisma.$transaction([
       this.deps.prisma.plugboardExport.createMany({
-        data: items.map((pk) => ({ userId, connectionId: settings.connectionId, sonletItemId: pk })),
+        // Unpublishing an item that was never published records nothing to send.
+        data: listed ? items.map((pk) => ({ userId, connectionId: settings.connectionId, sonletItemId: pk })) : [],
         skipDuplicates: true,
       }),
-      // Published ones only join the batch, so the result page lists them as published.
-      this.deps.prisma.plugboardExport.updateMany({ where: { ...where, status: 'done' }, data: { batchIds: { push: batchId } } }),
       this.deps.prisma.plugboardExport.updateMany({
-        where: { ...where, status: { not: 'done' } },
-        data: { batchIds: { push: batchId }, status: 'pending', lastError: null },
+        where,
+        data: { batchIds: { push: batchId }, status: 'pending', lastError: null, listed },
       }),
     ]);
+    if (!listed && (await this.deps.prisma.plugboardExport.count({ where: { ...where, batchIds: { has: batchId } } })) === 0) {
+      throw new NotFoundError('A published item among those');
+    }
     const toSend = await this.deps.prisma.plugboardExport.findMany({ where: { ...where, status: 'pending', batchIds: { has: batchId } } });
     for (const row of toSend) await this.enqueue(jobs, row);
     return batchId;
@@ -135,6 +160,18 @@ export class Publisher {
     return batchId;
   }
 
+  /** Sends every failed (or stalled) export of this batch again in one step. */
+  async retryFailed(userId: string, batchId: string): Promise<string> {
+    const rows = await this.deps.prisma.plugboardExport.findMany({ where: { userId, batchIds: { has: batchId } } });
+    if (rows.length === 0) throw new NotFoundError('That publish batch');
+    const jobs = this.requireJobs();
+    for (const row of rows) {
+      if (!toExportView(row).canRetry) continue;
+      await this.enqueue(jobs, await this.deps.prisma.plugboardExport.update({ where: { id: row.id }, data: { status: 'pending', lastError: null } }));
+    }
+    return batchId;
+  }
+
   /** One publish request's items, the seller's own only (404 otherwise). */
   async batch(userId: string, batchId: string): Promise<BatchView> {
     const rows = await this.deps.prisma.plugboardExport.findMany({ where: { userId, batchIds: { has: batchId } }, orderBy: { sonletItemId: 'asc' } });
@@ -158,32 +195,13 @@ export class Publisher {
     return { plugboardReady: true, exports };
   }
 
-  /** One item: fetch it from Sonlet with the seller's token, create or recover the product. */
+  /** One item: bring its product in line with the seller's wish (ShopExports does the sending). */
   async runJob(job: QueuedJob<PublishJobData>): Promise<void> {
     const { prisma } = this.deps;
     const row = await prisma.plugboardExport.findUnique({ where: { id: job.data.exportId } });
     if (!row || row.status === 'done') return;
     try {
-      const { client, settings } = await this.deps.connections.connectionFor(row.userId);
-      if (settings.connectionId !== row.connectionId) {
-        await this.fail(row.id, 'The Plugboard connection was changed after this item was queued. Publish it again to send it to the new connection.');
-        return;
-      }
-      const language3 = settings.language ?? (await this.defaultLanguage(row.userId, settings.updatedAt, client));
-      const item = await this.deps.sonletApiFor(row.userId).getItem(row.sonletItemId);
-      const input = itemToProduct(item, {
-        connectionId: settings.connectionId,
-        language3,
-        vatRatePercent: settings.vatRatePercent,
-        currency: settings.currency,
-      });
-      await prisma.plugboardExport.update({ where: { id: row.id }, data: { title: input.title ?? null } });
-      // An earlier attempt may have created the product even though its answer never came (a timeout,
-      // a 5xx after the commit): look for it first, so a retry never makes a second one.
-      const earlierAttempt = job.attempt > 1 || row.lastError !== null;
-      const existing = earlierAttempt && input.remoteId ? await client.findProductByRemoteId(input.remoteId) : null;
-      const localId = existing ? existing.localId : (await client.createOrRecoverProduct(input)).product.localId;
-      await prisma.plugboardExport.update({ where: { id: row.id }, data: { status: 'done', localId, lastError: null } });
+      await this.deps.shopExports.send(row);
     } catch (err) {
       const { message, transient } = describeFailure(err);
       if (!transient) this.log?.warn({ exportId: row.id, err: { message } }, 'publish failed');
@@ -215,21 +233,11 @@ export class Publisher {
     }
   }
 
-  private async defaultLanguage(userId: string, settingsUpdatedAt: Date, client: PlugboardClient): Promise<string> {
-    const key = `${userId}:${settingsUpdatedAt.getTime()}`;
-    const cached = this.languages.get(key);
-    if (cached && cached.until > Date.now()) return cached.language;
-    const root = await client.apiRoot();
-    this.languages.set(key, { language: root.defaultLanguage, until: Date.now() + LANGUAGE_CACHE_MS });
-    return root.defaultLanguage;
-  }
 }
 
 function describeFailure(err: unknown): { message: string; transient: boolean } {
-  if (err instanceof PlugboardError) {
-    const transient = err.outcomeUnknown || err.status >= 500 || err.status === 408 || err.status === 429;
-    return { message: err.kind === 'http' ? `Plugboard answered: ${err.message}` : `${err.message}.`, transient };
-  }
+  if (err instanceof PlugboardError) return { message: sellerErrorOf(err).message, transient: isTransientPlugboardError(err) };
+  if (err instanceof ConnectionChangedError) return { message: err.message, transient: false };
   if (isTransient(err)) return { message: (err as Error).message, transient: true };
   if (err instanceof DomainError) return { message: err.message, transient: false };
   if (err instanceof PlugboardFormatError) return { message: `This item cannot be sent to Plugboard: ${err.message}.`, transient: false };
@@ -246,9 +254,16 @@ function toExportView(row: PlugboardExport): ExportView {
     id: row.id,
     pk: row.sonletItemId,
     title: row.title,
+    style: row.style,
+    size: row.size,
+    thumbnailUrl: row.thumbnailUrl,
     state,
+    shopState: row.shopState as ShopState | null,
+    listed: row.listed,
     localId: row.localId,
     message: row.lastError,
+    syncError: row.syncError,
+    contentHash: row.contentHash,
     canRetry: state === 'failed' || state === 'stalled',
   };
 }

@@ -179,6 +179,32 @@ export class SonletApi {
     }
   }
 
+  /**
+   * A media file's bytes (an image's image_full), at most `maxBytes`, for publishing a picture. Media is
+   * public, like a CDN: no bearer token goes with it.
+   */
+  async readMedia(mediaUrl: string, maxBytes: number): Promise<{ bytes: Buffer; contentType: string }> {
+    const url = new URL(mediaUrl, this.apiBase);
+    if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new ProviderUnavailableError('Sonlet', 'sent a photo address the console does not follow');
+    const res = await this.reaching(async () => {
+      const answer = await request(url, { method: 'GET', dispatcher: sonletAgent, signal: AbortSignal.timeout(this.config.timeoutMs * 3) });
+      const chunks: Buffer[] = [];
+      let size = 0;
+      for await (const chunk of answer.body) {
+        size += (chunk as Buffer).length;
+        if (size > maxBytes) {
+          answer.body.destroy();
+          throw new ProviderUnavailableError('Sonlet', 'sent a photo larger than the console accepts');
+        }
+        chunks.push(chunk as Buffer);
+      }
+      const type = answer.headers['content-type'];
+      return { status: answer.statusCode, ok: answer.statusCode === 200, bytes: Buffer.concat(chunks), contentType: String(type ?? 'application/octet-stream'), json: async () => null, discard: async () => undefined };
+    });
+    if (!res.ok) throw new ProviderUnavailableError('Sonlet', `answered ${res.status} for a photo`);
+    return { bytes: res.bytes, contentType: res.contentType };
+  }
+
   /** A POST's answer: the created object, or the error that says what to do next. */
   async readCreated(res: SonletAnswer): Promise<unknown> {
     const body = await res.json().catch(() => null);
@@ -246,7 +272,7 @@ export class SonletApi {
   }
 
   /** Network failures and timeouts become the seller's "Sonlet is not answering". */
-  private async reaching(call: () => Promise<SonletAnswer>): Promise<SonletAnswer> {
+  private async reaching<T extends SonletAnswer>(call: () => Promise<T>): Promise<T> {
     try {
       return await call();
     } catch (err) {

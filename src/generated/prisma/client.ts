@@ -76,3 +76,13 @@ export type PlugboardConnection = Prisma.PlugboardConnectionModel
  * A Sonlet item published as a Plugboard product; the row makes publishing idempotent.
  */
 export type PlugboardExport = Prisma.PlugboardExportModel
+/**
+ * Model ShopOrder
+ * A web-shop order as Plugboard last answered it, polled in the background. Money is decimal strings.
+ */
+export type ShopOrder = Prisma.ShopOrderModel
+/**
+ * Model ShopOrderRow
+ * One row of a web-shop order; `sonletItemId` is set when the row is one of the seller's published items.
+ */
+export type ShopOrderRow = Prisma.ShopOrderRowModel

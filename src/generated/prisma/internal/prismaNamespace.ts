@@ -403,7 +403,9 @@ export const ModelName = {
   CatalogCache: 'CatalogCache',
   Upload: 'Upload',
   PlugboardConnection: 'PlugboardConnection',
-  PlugboardExport: 'PlugboardExport'
+  PlugboardExport: 'PlugboardExport',
+  ShopOrder: 'ShopOrder',
+  ShopOrderRow: 'ShopOrderRow'
 } as const
 
 export type ModelName = (typeof ModelName)[keyof typeof ModelName]
@@ -419,7 +421,7 @@ export type TypeMap<ExtArgs extends runtime.Types.Extensions.InternalArgs = runt
     omit: GlobalOmitOptions
   }
   meta: {
-    modelProps: "user" | "session" | "sonletConnection" | "catalogCache" | "upload" | "plugboardConnection" | "plugboardExport"
+    modelProps: "user" | "session" | "sonletConnection" | "catalogCache" | "upload" | "plugboardConnection" | "plugboardExport" | "shopOrder" | "shopOrderRow"
     txIsolationLevel: TransactionIsolationLevel
   }
   model: {
@@ -941,6 +943,154 @@ export type TypeMap<ExtArgs extends runtime.Types.Extensions.InternalArgs = runt
         }
       }
     }
+    ShopOrder: {
+      payload: Prisma.$ShopOrderPayload<ExtArgs>
+      fields: Prisma.ShopOrderFieldRefs
+      operations: {
+        findUnique: {
+          args: Prisma.ShopOrderFindUniqueArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$ShopOrderPayload> | null
+        }
+        findUniqueOrThrow: {
+          args: Prisma.ShopOrderFindUniqueOrThrowArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$ShopOrderPayload>
+        }
+        findFirst: {
+          args: Prisma.ShopOrderFindFirstArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$ShopOrderPayload> | null
+        }
+        findFirstOrThrow: {
+          args: Prisma.ShopOrderFindFirstOrThrowArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$ShopOrderPayload>
+        }
+        findMany: {
+          args: Prisma.ShopOrderFindManyArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$ShopOrderPayload>[]
+        }
+        create: {
+          args: Prisma.ShopOrderCreateArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$ShopOrderPayload>
+        }
+        createMany: {
+          args: Prisma.ShopOrderCreateManyArgs<ExtArgs>
+          result: BatchPayload
+        }
+        createManyAndReturn: {
+          args: Prisma.ShopOrderCreateManyAndReturnArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$ShopOrderPayload>[]
+        }
+        delete: {
+          args: Prisma.ShopOrderDeleteArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$ShopOrderPayload>
+        }
+        update: {
+          args: Prisma.ShopOrderUpdateArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$ShopOrderPayload>
+        }
+        deleteMany: {
+          args: Prisma.ShopOrderDeleteManyArgs<ExtArgs>
+          result: BatchPayload
+        }
+        updateMany: {
+          args: Prisma.ShopOrderUpdateManyArgs<ExtArgs>
+          result: BatchPayload
+        }
+        updateManyAndReturn: {
+          args: Prisma.ShopOrderUpdateManyAndReturnArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$ShopOrderPayload>[]
+        }
+        upsert: {
+          args: Prisma.ShopOrderUpsertArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$ShopOrderPayload>
+        }
+        aggregate: {
+          args: Prisma.ShopOrderAggregateArgs<ExtArgs>
+          result: runtime.Types.Utils.Optional<Prisma.AggregateShopOrder>
+        }
+        groupBy: {
+          args: Prisma.ShopOrderGroupByArgs<ExtArgs>
+          result: runtime.Types.Utils.Optional<Prisma.ShopOrderGroupByOutputType>[]
+        }
+        count: {
+          args: Prisma.ShopOrderCountArgs<ExtArgs>
+          result: runtime.Types.Utils.Optional<Prisma.ShopOrderCountAggregateOutputType> | number
+        }
+      }
+    }
+    ShopOrderRow: {
+      payload: Prisma.$ShopOrderRowPayload<ExtArgs>
+      fields: Prisma.ShopOrderRowFieldRefs
+      operations: {
+        findUnique: {
+          args: Prisma.ShopOrderRowFindUniqueArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$ShopOrderRowPayload> | null
+        }
+        findUniqueOrThrow: {
+          args: Prisma.ShopOrderRowFindUniqueOrThrowArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$ShopOrderRowPayload>
+        }
+        findFirst: {
+          args: Prisma.ShopOrderRowFindFirstArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$ShopOrderRowPayload> | null
+        }
+        findFirstOrThrow: {
+          args: Prisma.ShopOrderRowFindFirstOrThrowArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$ShopOrderRowPayload>
+        }
+        findMany: {
+          args: Prisma.ShopOrderRowFindManyArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$ShopOrderRowPayload>[]
+        }
+        create: {
+          args: Prisma.ShopOrderRowCreateArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$ShopOrderRowPayload>
+        }
+        createMany: {
+          args: Prisma.ShopOrderRowCreateManyArgs<ExtArgs>
+          result: BatchPayload
+        }
+        createManyAndReturn: {
+          args: Prisma.ShopOrderRowCreateManyAndReturnArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$ShopOrderRowPayload>[]
+        }
+        delete: {
+          args: Prisma.ShopOrderRowDeleteArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$ShopOrderRowPayload>
+        }
+        update: {
+          args: Prisma.ShopOrderRowUpdateArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$ShopOrderRowPayload>
+        }
+        deleteMany: {
+          args: Prisma.ShopOrderRowDeleteManyArgs<ExtArgs>
+          result: BatchPayload
+        }
+        updateMany: {
+          args: Prisma.ShopOrderRowUpdateManyArgs<ExtArgs>
+          result: BatchPayload
+        }
+        updateManyAndReturn: {
+          args: Prisma.ShopOrderRowUpdateManyAndReturnArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$ShopOrderRowPayload>[]
+        }
+        upsert: {
+          args: Prisma.ShopOrderRowUpsertArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$ShopOrderRowPayload>
+        }
+        aggregate: {
+          args: Prisma.ShopOrderRowAggregateArgs<ExtArgs>
+          result: runtime.Types.Utils.Optional<Prisma.AggregateShopOrderRow>
+        }
+        groupBy: {
+          args: Prisma.ShopOrderRowGroupByArgs<ExtArgs>
+          result: runtime.Types.Utils.Optional<Prisma.ShopOrderRowGroupByOutputType>[]
+        }
+        count: {
+          args: Prisma.ShopOrderRowCountArgs<ExtArgs>
+          result: runtime.Types.Utils.Optional<Prisma.ShopOrderRowCountAggregateOutputType> | number
+        }
+      }
+    }
   }
 } & {
   other: {
@@ -1068,7 +1218,17 @@ export const PlugboardConnectionScalarFieldEnum = {
   passwordEnc: 'passwordEnc',
   vatRatePercent: 'vatRatePercent',
   currency: 'currency',
-  language: 'language',
+  languages: 'languages',
+  defaultLanguage: 'defaultLanguage',
+  connectionName: 'connectionName',
+  canEditProducts: 'canEditProducts',
+  brand: 'brand',
+  autoPublish: 'autoPublish',
+  syncedAt: 'syncedAt',
+  lastSyncError: 'lastSyncError',
+  ordersPolledAt: 'ordersPolledAt',
+  ordersCursor: 'ordersCursor',
+  lastOrdersError: 'lastOrdersError',
   createdAt: 'createdAt',
   updatedAt: 'updatedAt'
 } as const
@@ -1086,11 +1246,58 @@ export const PlugboardExportScalarFieldEnum = {
   lastError: 'lastError',
   batchIds: 'batchIds',
   title: 'title',
+  style: 'style',
+  size: 'size',
+  thumbnailUrl: 'thumbnailUrl',
+  listed: 'listed',
+  shopState: 'shopState',
+  contentHash: 'contentHash',
+  sentAt: 'sentAt',
+  pictureSource: 'pictureSource',
+  pictureFileId: 'pictureFileId',
+  syncError: 'syncError',
   createdAt: 'createdAt',
   updatedAt: 'updatedAt'
 } as const
 
 export type PlugboardExportScalarFieldEnum = (typeof PlugboardExportScalarFieldEnum)[keyof typeof PlugboardExportScalarFieldEnum]
+
+
+export const ShopOrderScalarFieldEnum = {
+  id: 'id',
+  userId: 'userId',
+  connectionId: 'connectionId',
+  localId: 'localId',
+  placedAt: 'placedAt',
+  modifiedAt: 'modifiedAt',
+  customerType: 'customerType',
+  currency: 'currency',
+  totalSumExclVat: 'totalSumExclVat',
+  totalVat: 'totalVat',
+  orderStatus: 'orderStatus',
+  sourceName: 'sourceName',
+  createdAt: 'createdAt',
+  updatedAt: 'updatedAt'
+} as const
+
+export type ShopOrderScalarFieldEnum = (typeof ShopOrderScalarFieldEnum)[keyof typeof ShopOrderScalarFieldEnum]
+
+
+export const ShopOrderRowScalarFieldEnum = {
+  id: 'id',
+  orderId: 'orderId',
+  userId: 'userId',
+  rowNo: 'rowNo',
+  productLocalId: 'productLocalId',
+  sku: 'sku',
+  title: 'title',
+  quantity: 'quantity',
+  unitPrice: 'unitPrice',
+  currency: 'currency',
+  sonletItemId: 'sonletItemId'
+} as const
+
+export type ShopOrderRowScalarFieldEnum = (typeof ShopOrderRowScalarFieldEnum)[keyof typeof ShopOrderRowScalarFieldEnum]
 
 
 export const SortOrder = {
@@ -1220,6 +1427,13 @@ export type EnumUploadStatusFieldRefInput<$PrismaModel> = FieldRefInputType<$Pri
  * Reference to a field of type 'UploadStatus[]'
  */
 export type ListEnumUploadStatusFieldRefInput<$PrismaModel> = FieldRefInputType<$PrismaModel, 'UploadStatus[]'>
+    
+
+
+/**
+ * Reference to a field of type 'Boolean'
+ */
+export type BooleanFieldRefInput<$PrismaModel> = FieldRefInputType<$PrismaModel, 'Boolean'>
     
 
 
@@ -1408,6 +1622,8 @@ export type GlobalOmitConfig = {
   upload?: Prisma.UploadOmit
   plugboardConnection?: Prisma.PlugboardConnectionOmit
   plugboardExport?: Prisma.PlugboardExportOmit
+  shopOrder?: Prisma.ShopOrderOmit
+  shopOrderRow?: Prisma.ShopOrderRowOmit
 }
 
 /* Types for Logging */

@@ -57,7 +57,9 @@ export const ModelName = {
   CatalogCache: 'CatalogCache',
   Upload: 'Upload',
   PlugboardConnection: 'PlugboardConnection',
-  PlugboardExport: 'PlugboardExport'
+  PlugboardExport: 'PlugboardExport',
+  ShopOrder: 'ShopOrder',
+  ShopOrderRow: 'ShopOrderRow'
 } as const
 
 export type ModelName = (typeof ModelName)[keyof typeof ModelName]
@@ -164,7 +166,17 @@ export const PlugboardConnectionScalarFieldEnum = {
   passwordEnc: 'passwordEnc',
   vatRatePercent: 'vatRatePercent',
   currency: 'currency',
-  language: 'language',
+  languages: 'languages',
+  defaultLanguage: 'defaultLanguage',
+  connectionName: 'connectionName',
+  canEditProducts: 'canEditProducts',
+  brand: 'brand',
+  autoPublish: 'autoPublish',
+  syncedAt: 'syncedAt',
+  lastSyncError: 'lastSyncError',
+  ordersPolledAt: 'ordersPolledAt',
+  ordersCursor: 'ordersCursor',
+  lastOrdersError: 'lastOrdersError',
   createdAt: 'createdAt',
   updatedAt: 'updatedAt'
 } as const
@@ -182,11 +194,58 @@ export const PlugboardExportScalarFieldEnum = {
   lastError: 'lastError',
   batchIds: 'batchIds',
   title: 'title',
+  style: 'style',
+  size: 'size',
+  thumbnailUrl: 'thumbnailUrl',
+  listed: 'listed',
+  shopState: 'shopState',
+  contentHash: 'contentHash',
+  sentAt: 'sentAt',
+  pictureSource: 'pictureSource',
+  pictureFileId: 'pictureFileId',
+  syncError: 'syncError',
   createdAt: 'createdAt',
   updatedAt: 'updatedAt'
 } as const
 
 export type PlugboardExportScalarFieldEnum = (typeof PlugboardExportScalarFieldEnum)[keyof typeof PlugboardExportScalarFieldEnum]
+
+
+export const ShopOrderScalarFieldEnum = {
+  id: 'id',
+  userId: 'userId',
+  connectionId: 'connectionId',
+  localId: 'localId',
+  placedAt: 'placedAt',
+  modifiedAt: 'modifiedAt',
+  customerType: 'customerType',
+  currency: 'currency',
+  totalSumExclVat: 'totalSumExclVat',
+  totalVat: 'totalVat',
+  orderStatus: 'orderStatus',
+  sourceName: 'sourceName',
+  createdAt: 'createdAt',
+  updatedAt: 'updatedAt'
+} as const
+
+export type ShopOrderScalarFieldEnum = (typeof ShopOrderScalarFieldEnum)[keyof typeof ShopOrderScalarFieldEnum]
+
+
+export const ShopOrderRowScalarFieldEnum = {
+  id: 'id',
+  orderId: 'orderId',
+  userId: 'userId',
+  rowNo: 'rowNo',
+  productLocalId: 'productLocalId',
+  sku: 'sku',
+  title: 'title',
+  quantity: 'quantity',
+  unitPrice: 'unitPrice',
+  currency: 'currency',
+  sonletItemId: 'sonletItemId'
+} as const
+
+export type ShopOrderRowScalarFieldEnum = (typeof ShopOrderRowScalarFieldEnum)[keyof typeof ShopOrderRowScalarFieldEnum]
 
 
 export const SortOrder = {

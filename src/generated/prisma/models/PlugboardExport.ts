@@ -43,6 +43,16 @@ export type PlugboardExportMinAggregateOutputType = {
   status: $Enums.ExportStatus | null
   lastError: string | null
   title: string | null
+  style: string | null
+  size: string | null
+  thumbnailUrl: string | null
+  listed: boolean | null
+  shopState: string | null
+  contentHash: string | null
+  sentAt: Date | null
+  pictureSource: string | null
+  pictureFileId: string | null
+  syncError: string | null
   createdAt: Date | null
   updatedAt: Date | null
 }
@@ -56,6 +66,16 @@ export type PlugboardExportMaxAggregateOutputType = {
   status: $Enums.ExportStatus | null
   lastError: string | null
   title: string | null
+  style: string | null
+  size: string | null
+  thumbnailUrl: string | null
+  listed: boolean | null
+  shopState: string | null
+  contentHash: string | null
+  sentAt: Date | null
+  pictureSource: string | null
+  pictureFileId: string | null
+  syncError: string | null
   createdAt: Date | null
   updatedAt: Date | null
 }
@@ -70,6 +90,16 @@ export type PlugboardExportCountAggregateOutputType = {
   lastError: number
   batchIds: number
   title: number
+  style: number
+  size: number
+  thumbnailUrl: number
+  listed: number
+  shopState: number
+  contentHash: number
+  sentAt: number
+  pictureSource: number
+  pictureFileId: number
+  syncError: number
   createdAt: number
   updatedAt: number
   _all: number
@@ -93,6 +123,16 @@ export type PlugboardExportMinAggregateInputType = {
   status?: true
   lastError?: true
   title?: true
+  style?: true
+  size?: true
+  thumbnailUrl?: true
+  listed?: true
+  shopState?: true
+  contentHash?: true
+  sentAt?: true
+  pictureSource?: true
+  pictureFileId?: true
+  syncError?: true
   createdAt?: true
   updatedAt?: true
 }
@@ -106,6 +146,16 @@ export type PlugboardExportMaxAggregateInputType = {
   status?: true
   lastError?: true
   title?: true
+  style?: true
+  size?: true
+  thumbnailUrl?: true
+  listed?: true
+  shopState?: true
+  contentHash?: true
+  sentAt?: true
+  pictureSource?: true
+  pictureFileId?: true
+  syncError?: true
   createdAt?: true
   updatedAt?: true
 }
@@ -120,6 +170,16 @@ export type PlugboardExportCountAggregateInputType = {
   lastError?: true
   batchIds?: true
   title?: true
+  style?: true
+  size?: true
+  thumbnailUrl?: true
+  listed?: true
+  shopState?: true
+  contentHash?: true
+  sentAt?: true
+  pictureSource?: true
+  pictureFileId?: true
+  syncError?: true
   createdAt?: true
   updatedAt?: true
   _all?: true
@@ -221,6 +281,16 @@ export type PlugboardExportGroupByOutputType = {
   lastError: string | null
   batchIds: string[]
   title: string | null
+  style: string | null
+  size: string | null
+  thumbnailUrl: string | null
+  listed: boolean
+  shopState: string | null
+  contentHash: string | null
+  sentAt: Date | null
+  pictureSource: string | null
+  pictureFileId: string | null
+  syncError: string | null
   createdAt: Date
   updatedAt: Date
   _count: PlugboardExportCountAggregateOutputType | null
@@ -258,6 +328,16 @@ export type PlugboardExportWhereInput = {
   lastError?: Prisma.StringNullableFilter<"PlugboardExport"> | string | null
   batchIds?: Prisma.StringNullableListFilter<"PlugboardExport">
   title?: Prisma.StringNullableFilter<"PlugboardExport"> | string | null
+  style?: Prisma.StringNullableFilter<"PlugboardExport"> | string | null
+  size?: Prisma.StringNullableFilter<"PlugboardExport"> | string | null
+  thumbnailUrl?: Prisma.StringNullableFilter<"PlugboardExport"> | string | null
+  listed?: Prisma.BoolFilter<"PlugboardExport"> | boolean
+  shopState?: Prisma.StringNullableFilter<"PlugboardExport"> | string | null
+  contentHash?: Prisma.StringNullableFilter<"PlugboardExport"> | string | null
+  sentAt?: Prisma.DateTimeNullableFilter<"PlugboardExport"> | Date | string | null
+  pictureSource?: Prisma.StringNullableFilter<"PlugboardExport"> | string | null
+  pictureFileId?: Prisma.StringNullableFilter<"PlugboardExport"> | string | null
+  syncError?: Prisma.StringNullableFilter<"PlugboardExport"> | string | null
   createdAt?: Prisma.DateTimeFilter<"PlugboardExport"> | Date | string
   updatedAt?: Prisma.DateTimeFilter<"PlugboardExport"> | Date | string
   user?: Prisma.XOR<Prisma.UserScalarRelationFilter, Prisma.UserWhereInput>
@@ -273,6 +353,16 @@ export type PlugboardExportOrderByWithRelationInput = {
   lastError?: Prisma.SortOrderInput | Prisma.SortOrder
   batchIds?: Prisma.SortOrder
   title?: Prisma.SortOrderInput | Prisma.SortOrder
+  style?: Prisma.SortOrderInput | Prisma.SortOrder
+  size?: Prisma.SortOrderInput | Prisma.SortOrder
+  thumbnailUrl?: Prisma.SortOrderInput | Prisma.SortOrder
+  listed?: Prisma.SortOrder
+  shopState?: Prisma.SortOrderInput | Prisma.SortOrder
+  contentHash?: Prisma.SortOrderInput | Prisma.SortOrder
+  sentAt?: Prisma.SortOrderInput | Prisma.SortOrder
+  pictureSource?: Prisma.SortOrderInput | Prisma.SortOrder
+  pictureFileId?: Prisma.SortOrderInput | Prisma.SortOrder
+  syncError?: Prisma.SortOrderInput | Prisma.SortOrder
   createdAt?: Prisma.SortOrder
   updatedAt?: Prisma.SortOrder
   user?: Prisma.UserOrderByWithRelationInput
@@ -292,6 +382,16 @@ export type PlugboardExportWhereUniqueInput = Prisma.AtLeast<{
   lastError?: Prisma.StringNullableFilter<"PlugboardExport"> | string | null
   batchIds?: Prisma.StringNullableListFilter<"PlugboardExport">
   title?: Prisma.StringNullableFilter<"PlugboardExport"> | string | null
+  style?: Prisma.StringNullableFilter<"PlugboardExport"> | string | null
+  size?: Prisma.StringNullableFilter<"PlugboardExport"> | string | null
+  thumbnailUrl?: Prisma.StringNullableFilter<"PlugboardExport"> | string | null
+  listed?: Prisma.BoolFilter<"PlugboardExport"> | boolean
+  shopState?: Prisma.StringNullableFilter<"PlugboardExport"> | string | null
+  contentHash?: Prisma.StringNullableFilter<"PlugboardExport"> | string | null
+  sentAt?: Prisma.DateTimeNullableFilter<"PlugboardExport"> | Date | string | null
+  pictureSource?: Prisma.StringNullableFilter<"PlugboardExport"> | string | null
+  pictureFileId?: Prisma.StringNullableFilter<"PlugboardExport"> | string | null
+  syncError?: Prisma.StringNullableFilter<"PlugboardExport"> | string | null
   createdAt?: Prisma.DateTimeFilter<"PlugboardExport"> | Date | string
   updatedAt?: Prisma.DateTimeFilter<"PlugboardExport"> | Date | string
   user?: Prisma.XOR<Prisma.UserScalarRelationFilter, Prisma.UserWhereInput>
@@ -307,6 +407,16 @@ export type PlugboardExportOrderByWithAggregationInput = {
   lastError?: Prisma.SortOrderInput | Prisma.SortOrder
   batchIds?: Prisma.SortOrder
   title?: Prisma.SortOrderInput | Prisma.SortOrder
+  style?: Prisma.SortOrderInput | Prisma.SortOrder
+  size?: Prisma.SortOrderInput | Prisma.SortOrder
+  thumbnailUrl?: Prisma.SortOrderInput | Prisma.SortOrder
+  listed?: Prisma.SortOrder
+  shopState?: Prisma.SortOrderInput | Prisma.SortOrder
+  contentHash?: Prisma.SortOrderInput | Prisma.SortOrder
+  sentAt?: Prisma.SortOrderInput | Prisma.SortOrder
+  pictureSource?: Prisma.SortOrderInput | Prisma.SortOrder
+  pictureFileId?: Prisma.SortOrderInput | Prisma.SortOrder
+  syncError?: Prisma.SortOrderInput | Prisma.SortOrder
   createdAt?: Prisma.SortOrder
   updatedAt?: Prisma.SortOrder
   _count?: Prisma.PlugboardExportCountOrderByAggregateInput
@@ -329,6 +439,16 @@ export type PlugboardExportScalarWhereWithAggregatesInput = {
   lastError?: Prisma.StringNullableWithAggregatesFilter<"PlugboardExport"> | string | null
   batchIds?: Prisma.StringNullableListFilter<"PlugboardExport">
   title?: Prisma.StringNullableWithAggregatesFilter<"PlugboardExport"> | string | null
+  style?: Prisma.StringNullableWithAggregatesFilter<"PlugboardExport"> | string | null
+  size?: Prisma.StringNullableWithAggregatesFilter<"PlugboardExport"> | string | null
+  thumbnailUrl?: Prisma.StringNullableWithAggregatesFilter<"PlugboardExport"> | string | null
+  listed?: Prisma.BoolWithAggregatesFilter<"PlugboardExport"> | boolean
+  shopState?: Prisma.StringNullableWithAggregatesFilter<"PlugboardExport"> | string | null
+  contentHash?: Prisma.StringNullableWithAggregatesFilter<"PlugboardExport"> | string | null
+  sentAt?: Prisma.DateTimeNullableWithAggregatesFilter<"PlugboardExport"> | Date | string | null
+  pictureSource?: Prisma.StringNullableWithAggregatesFilter<"PlugboardExport"> | string | null
+  pictureFileId?: Prisma.StringNullableWithAggregatesFilter<"PlugboardExport"> | string | null
+  syncError?: Prisma.StringNullableWithAggregatesFilter<"PlugboardExport"> | string | null
   createdAt?: Prisma.DateTimeWithAggregatesFilter<"PlugboardExport"> | Date | string
   updatedAt?: Prisma.DateTimeWithAggregatesFilter<"PlugboardExport"> | Date | string
 }
@@ -342,6 +462,16 @@ export type PlugboardExportCreateInput = {
   lastError?: string | null
   batchIds?: Prisma.PlugboardExportCreatebatchIdsInput | string[]
   title?: string | null
+  style?: string | null
+  size?: string | null
+  thumbnailUrl?: string | null
+  listed?: boolean
+  shopState?: string | null
+  contentHash?: string | null
+  sentAt?: Date | string | null
+  pictureSource?: string | null
+  pictureFileId?: string | null
+  syncError?: string | null
   createdAt?: Date | string
   updatedAt?: Date | string
   user: Prisma.UserCreateNestedOneWithoutPlugboardExportsInput
@@ -357,6 +487,16 @@ export type PlugboardExportUncheckedCreateInput = {
   lastError?: string | null
   batchIds?: Prisma.PlugboardExportCreatebatchIdsInput | string[]
   title?: string | null
+  style?: string | null
+  size?: string | null
+  thumbnailUrl?: string | null
+  listed?: boolean
+  shopState?: string | null
+  contentHash?: string | null
+  sentAt?: Date | string | null
+  pictureSource?: string | null
+  pictureFileId?: string | null
+  syncError?: string | null
   createdAt?: Date | string
   updatedAt?: Date | string
 }
@@ -370,6 +510,16 @@ export type PlugboardExportUpdateInput = {
   lastError?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   batchIds?: Prisma.PlugboardExportUpdatebatchIdsInput | string[]
   title?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  style?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  size?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  thumbnailUrl?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  listed?: Prisma.BoolFieldUpdateOperationsInput | boolean
+  shopState?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  contentHash?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  sentAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  pictureSource?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  pictureFileId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  syncError?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   user?: Prisma.UserUpdateOneRequiredWithoutPlugboardExportsNestedInput
@@ -385,6 +535,16 @@ export type PlugboardExportUncheckedUpdateInput = {
   lastError?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   batchIds?: Prisma.PlugboardExportUpdatebatchIdsInput | string[]
   title?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  style?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  size?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  thumbnailUrl?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  listed?: Prisma.BoolFieldUpdateOperationsInput | boolean
+  shopState?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  contentHash?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  sentAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  pictureSource?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  pictureFileId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  syncError?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
 }
@@ -399,6 +559,16 @@ export type PlugboardExportCreateManyInput = {
   lastError?: string | null
   batchIds?: Prisma.PlugboardExportCreatebatchIdsInput | string[]
   title?: string | null
+  style?: string | null
+  size?: string | null
+  thumbnailUrl?: string | null
+  listed?: boolean
+  shopState?: string | null
+  contentHash?: string | null
+  sentAt?: Date | string | null
+  pictureSource?: string | null
+  pictureFileId?: string | null
+  syncError?: string | null
   createdAt?: Date | string
   updatedAt?: Date | string
 }
@@ -412,6 +582,16 @@ export type PlugboardExportUpdateManyMutationInput = {
   lastError?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   batchIds?: Prisma.PlugboardExportUpdatebatchIdsInput | string[]
   title?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  style?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  size?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  thumbnailUrl?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  listed?: Prisma.BoolFieldUpdateOperationsInput | boolean
+  shopState?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  contentHash?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  sentAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  pictureSource?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  pictureFileId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  syncError?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
 }
@@ -426,6 +606,16 @@ export type PlugboardExportUncheckedUpdateManyInput = {
   lastError?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   batchIds?: Prisma.PlugboardExportUpdatebatchIdsInput | string[]
   title?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  style?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  size?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  thumbnailUrl?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  listed?: Prisma.BoolFieldUpdateOperationsInput | boolean
+  shopState?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  contentHash?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  sentAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  pictureSource?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  pictureFileId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  syncError?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
 }
@@ -438,14 +628,6 @@ export type PlugboardExportListRelationFilter = {
 
 export type PlugboardExportOrderByRelationAggregateInput = {
   _count?: Prisma.SortOrder
-}
-
-export type StringNullableListFilter<$PrismaModel = never> = {
-  equals?: string[] | Prisma.ListStringFieldRefInput<$PrismaModel> | null
-  has?: string | Prisma.StringFieldRefInput<$PrismaModel> | null
-  hasEvery?: string[] | Prisma.ListStringFieldRefInput<$PrismaModel>
-  hasSome?: string[] | Prisma.ListStringFieldRefInput<$PrismaModel>
-  isEmpty?: boolean
 }
 
 export type PlugboardExportUserIdConnectionIdSonletItemIdCompoundUniqueInput = {
@@ -464,6 +646,16 @@ export type PlugboardExportCountOrderByAggregateInput = {
   lastError?: Prisma.SortOrder
   batchIds?: Prisma.SortOrder
   title?: Prisma.SortOrder
+  style?: Prisma.SortOrder
+  size?: Prisma.SortOrder
+  thumbnailUrl?: Prisma.SortOrder
+  listed?: Prisma.SortOrder
+  shopState?: Prisma.SortOrder
+  contentHash?: Prisma.SortOrder
+  sentAt?: Prisma.SortOrder
+  pictureSource?: Prisma.SortOrder
+  pictureFileId?: Prisma.SortOrder
+  syncError?: Prisma.SortOrder
   createdAt?: Prisma.SortOrder
   updatedAt?: Prisma.SortOrder
 }
@@ -481,6 +673,16 @@ export type PlugboardExportMaxOrderByAggregateInput = {
   status?: Prisma.SortOrder
   lastError?: Prisma.SortOrder
   title?: Prisma.SortOrder
+  style?: Prisma.SortOrder
+  size?: Prisma.SortOrder
+  thumbnailUrl?: Prisma.SortOrder
+  listed?: Prisma.SortOrder
+  shopState?: Prisma.SortOrder
+  contentHash?: Prisma.SortOrder
+  sentAt?: Prisma.SortOrder
+  pictureSource?: Prisma.SortOrder
+  pictureFileId?: Prisma.SortOrder
+  syncError?: Prisma.SortOrder
   createdAt?: Prisma.SortOrder
   updatedAt?: Prisma.SortOrder
 }
@@ -494,6 +696,16 @@ export type PlugboardExportMinOrderByAggregateInput = {
   status?: Prisma.SortOrder
   lastError?: Prisma.SortOrder
   title?: Prisma.SortOrder
+  style?: Prisma.SortOrder
+  size?: Prisma.SortOrder
+  thumbnailUrl?: Prisma.SortOrder
+  listed?: Prisma.SortOrder
+  shopState?: Prisma.SortOrder
+  contentHash?: Prisma.SortOrder
+  sentAt?: Prisma.SortOrder
+  pictureSource?: Prisma.SortOrder
+  pictureFileId?: Prisma.SortOrder
+  syncError?: Prisma.SortOrder
   createdAt?: Prisma.SortOrder
   updatedAt?: Prisma.SortOrder
 }
@@ -566,6 +778,16 @@ export type PlugboardExportCreateWithoutUserInput = {
   lastError?: string | null
   batchIds?: Prisma.PlugboardExportCreatebatchIdsInput | string[]
   title?: string | null
+  style?: string | null
+  size?: string | null
+  thumbnailUrl?: string | null
+  listed?: boolean
+  shopState?: string | null
+  contentHash?: string | null
+  sentAt?: Date | string | null
+  pictureSource?: string | null
+  pictureFileId?: string | null
+  syncError?: string | null
   createdAt?: Date | string
   updatedAt?: Date | string
 }
@@ -579,6 +801,16 @@ export type PlugboardExportUncheckedCreateWithoutUserInput = {
   lastError?: string | null
   batchIds?: Prisma.PlugboardExportCreatebatchIdsInput | string[]
   title?: string | null
+  style?: string | null
+  size?: string | null
+  thumbnailUrl?: string | null
+  listed?: boolean
+  shopState?: string | null
+  contentHash?: string | null
+  sentAt?: Date | string | null
+  pictureSource?: string | null
+  pictureFileId?: string | null
+  syncError?: string | null
   createdAt?: Date | string
   updatedAt?: Date | string
 }
@@ -622,6 +854,16 @@ export type PlugboardExportScalarWhereInput = {
   lastError?: Prisma.StringNullableFilter<"PlugboardExport"> | string | null
   batchIds?: Prisma.StringNullableListFilter<"PlugboardExport">
   title?: Prisma.StringNullableFilter<"PlugboardExport"> | string | null
+  style?: Prisma.StringNullableFilter<"PlugboardExport"> | string | null
+  size?: Prisma.StringNullableFilter<"PlugboardExport"> | string | null
+  thumbnailUrl?: Prisma.StringNullableFilter<"PlugboardExport"> | string | null
+  listed?: Prisma.BoolFilter<"PlugboardExport"> | boolean
+  shopState?: Prisma.StringNullableFilter<"PlugboardExport"> | string | null
+  contentHash?: Prisma.StringNullableFilter<"PlugboardExport"> | string | null
+  sentAt?: Prisma.DateTimeNullableFilter<"PlugboardExport"> | Date | string | null
+  pictureSource?: Prisma.StringNullableFilter<"PlugboardExport"> | string | null
+  pictureFileId?: Prisma.StringNullableFilter<"PlugboardExport"> | string | null
+  syncError?: Prisma.StringNullableFilter<"PlugboardExport"> | string | null
   createdAt?: Prisma.DateTimeFilter<"PlugboardExport"> | Date | string
   updatedAt?: Prisma.DateTimeFilter<"PlugboardExport"> | Date | string
 }
@@ -635,6 +877,16 @@ export type PlugboardExportCreateManyUserInput = {
   lastError?: string | null
   batchIds?: Prisma.PlugboardExportCreatebatchIdsInput | string[]
   title?: string | null
+  style?: string | null
+  size?: string | null
+  thumbnailUrl?: string | null
+  listed?: boolean
+  shopState?: string | null
+  contentHash?: string | null
+  sentAt?: Date | string | null
+  pictureSource?: string | null
+  pictureFileId?: string | null
+  syncError?: string | null
   createdAt?: Date | string
   updatedAt?: Date | string
 }
@@ -648,6 +900,16 @@ export type PlugboardExportUpdateWithoutUserInput = {
   lastError?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   batchIds?: Prisma.PlugboardExportUpdatebatchIdsInput | string[]
   title?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  style?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  size?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  thumbnailUrl?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  listed?: Prisma.BoolFieldUpdateOperationsInput | boolean
+  shopState?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  contentHash?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  sentAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  pictureSource?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  pictureFileId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  syncError?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
 }
@@ -661,6 +923,16 @@ export type PlugboardExportUncheckedUpdateWithoutUserInput = {
   lastError?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   batchIds?: Prisma.PlugboardExportUpdatebatchIdsInput | string[]
   title?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  style?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  size?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  thumbnailUrl?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  listed?: Prisma.BoolFieldUpdateOperationsInput | boolean
+  shopState?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  contentHash?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  sentAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  pictureSource?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  pictureFileId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  syncError?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
 }
@@ -674,6 +946,16 @@ export type PlugboardExportUncheckedUpdateManyWithoutUserInput = {
   lastError?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   batchIds?: Prisma.PlugboardExportUpdatebatchIdsInput | string[]
   title?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  style?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  size?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  thumbnailUrl?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  listed?: Prisma.BoolFieldUpdateOperationsInput | boolean
+  shopState?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  contentHash?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  sentAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  pictureSource?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  pictureFileId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  syncError?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
 }
@@ -690,6 +972,16 @@ export type PlugboardExportSelect<ExtArgs extends runtime.Types.Extensions.Inter
   lastError?: boolean
   batchIds?: boolean
   title?: boolean
+  style?: boolean
+  size?: boolean
+  thumbnailUrl?: boolean
+  listed?: boolean
+  shopState?: boolean
+  contentHash?: boolean
+  sentAt?: boolean
+  pictureSource?: boolean
+  pictureFileId?: boolean
+  syncError?: boolean
   createdAt?: boolean
   updatedAt?: boolean
   user?: boolean | Prisma.UserDefaultArgs<ExtArgs>
@@ -705,6 +997,16 @@ export type PlugboardExportSelectCreateManyAndReturn<ExtArgs extends runtime.Typ
   lastError?: boolean
   batchIds?: boolean
   title?: boolean
+  style?: boolean
+  size?: boolean
+  thumbnailUrl?: boolean
+  listed?: boolean
+  shopState?: boolean
+  contentHash?: boolean
+  sentAt?: boolean
+  pictureSource?: boolean
+  pictureFileId?: boolean
+  syncError?: boolean
   createdAt?: boolean
   updatedAt?: boolean
   user?: boolean | Prisma.UserDefaultArgs<ExtArgs>
@@ -720,6 +1022,16 @@ export type PlugboardExportSelectUpdateManyAndReturn<ExtArgs extends runtime.Typ
   lastError?: boolean
   batchIds?: boolean
   title?: boolean
+  style?: boolean
+  size?: boolean
+  thumbnailUrl?: boolean
+  listed?: boolean
+  shopState?: boolean
+  contentHash?: boolean
+  sentAt?: boolean
+  pictureSource?: boolean
+  pictureFileId?: boolean
+  syncError?: boolean
   createdAt?: boolean
   updatedAt?: boolean
   user?: boolean | Prisma.UserDefaultArgs<ExtArgs>
@@ -735,11 +1047,21 @@ export type PlugboardExportSelectScalar = {
   lastError?: boolean
   batchIds?: boolean
   title?: boolean
+  style?: boolean
+  size?: boolean
+  thumbnailUrl?: boolean
+  listed?: boolean
+  shopState?: boolean
+  contentHash?: boolean
+  sentAt?: boolean
+  pictureSource?: boolean
+  pictureFileId?: boolean
+  syncError?: boolean
   createdAt?: boolean
   updatedAt?: boolean
 }
 
-export type PlugboardExportOmit<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = runtime.Types.Extensions.GetOmit<"id" | "userId" | "sonletItemId" | "connectionId" | "localId" | "status" | "lastError" | "batchIds" | "title" | "createdAt" | "updatedAt", ExtArgs["result"]["plugboardExport"]>
+export type PlugboardExportOmit<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = runtime.Types.Extensions.GetOmit<"id" | "userId" | "sonletItemId" | "connectionId" | "localId" | "status" | "lastError" | "batchIds" | "title" | "style" | "size" | "thumbnailUrl" | "listed" | "shopState" | "contentHash" | "sentAt" | "pictureSource" | "pictureFileId" | "syncError" | "createdAt" | "updatedAt", ExtArgs["result"]["plugboardExport"]>
 export type PlugboardExportInclude<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
   user?: boolean | Prisma.UserDefaultArgs<ExtArgs>
 }
@@ -771,6 +1093,34 @@ export type $PlugboardExportPayload<ExtArgs extends runtime.Types.Extensions.Int
      * The product title as sent, so result pages need no Sonlet call.
      */
     title: string | null
+    /**
+     * The item as last seen, for result pages (style, size, thumbnail) without a Sonlet call.
+     */
+    style: string | null
+    size: string | null
+    thumbnailUrl: string | null
+    /**
+     * The seller wants the item in the shop (false once unpublished).
+     */
+    listed: boolean
+    /**
+     * What the shop shows since the last successful send: visible, sold-out, hidden or gone.
+     */
+    shopState: string | null
+    /**
+     * Hash of everything the last successful send carried; the sync re-sends when the item's differs.
+     */
+    contentHash: string | null
+    sentAt: Date | null
+    /**
+     * The Sonlet image the uploaded picture came from, and the Plugboard file holding it (reused while unchanged).
+     */
+    pictureSource: string | null
+    pictureFileId: string | null
+    /**
+     * The last keep-in-step send that failed, if the latest one did.
+     */
+    syncError: string | null
     createdAt: Date
     updatedAt: Date
   }, ExtArgs["result"]["plugboardExport"]>
@@ -1206,6 +1556,16 @@ export interface PlugboardExportFieldRefs {
   readonly lastError: Prisma.FieldRef<"PlugboardExport", 'String'>
   readonly batchIds: Prisma.FieldRef<"PlugboardExport", 'String[]'>
   readonly title: Prisma.FieldRef<"PlugboardExport", 'String'>
+  readonly style: Prisma.FieldRef<"PlugboardExport", 'String'>
+  readonly size: Prisma.FieldRef<"PlugboardExport", 'String'>
+  readonly thumbnailUrl: Prisma.FieldRef<"PlugboardExport", 'String'>
+  readonly listed: Prisma.FieldRef<"PlugboardExport", 'Boolean'>
+  readonly shopState: Prisma.FieldRef<"PlugboardExport", 'String'>
+  readonly contentHash: Prisma.FieldRef<"PlugboardExport", 'String'>
+  readonly sentAt: Prisma.FieldRef<"PlugboardExport", 'DateTime'>
+  readonly pictureSource: Prisma.FieldRef<"PlugboardExport", 'String'>
+  readonly pictureFileId: Prisma.FieldRef<"PlugboardExport", 'String'>
+  readonly syncError: Prisma.FieldRef<"PlugboardExport", 'String'>
   readonly createdAt: Prisma.FieldRef<"PlugboardExport", 'DateTime'>
   readonly updatedAt: Prisma.FieldRef<"PlugboardExport", 'DateTime'>
 }

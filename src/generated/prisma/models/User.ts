@@ -180,6 +180,7 @@ export type UserWhereInput = {
   plugboardConnection?: Prisma.XOR<Prisma.PlugboardConnectionNullableScalarRelationFilter, Prisma.PlugboardConnectionWhereInput> | null
   plugboardExports?: Prisma.PlugboardExportListRelationFilter
   catalogCache?: Prisma.CatalogCacheListRelationFilter
+  shopOrders?: Prisma.ShopOrderListRelationFilter
 }
 
 export type UserOrderByWithRelationInput = {
@@ -193,6 +194,7 @@ export type UserOrderByWithRelationInput = {
   plugboardConnection?: Prisma.PlugboardConnectionOrderByWithRelationInput
   plugboardExports?: Prisma.PlugboardExportOrderByRelationAggregateInput
   catalogCache?: Prisma.CatalogCacheOrderByRelationAggregateInput
+  shopOrders?: Prisma.ShopOrderOrderByRelationAggregateInput
 }
 
 export type UserWhereUniqueInput = Prisma.AtLeast<{
@@ -209,6 +211,7 @@ export type UserWhereUniqueInput = Prisma.AtLeast<{
   plugboardConnection?: Prisma.XOR<Prisma.PlugboardConnectionNullableScalarRelationFilter, Prisma.PlugboardConnectionWhereInput> | null
   plugboardExports?: Prisma.PlugboardExportListRelationFilter
   catalogCache?: Prisma.CatalogCacheListRelationFilter
+  shopOrders?: Prisma.ShopOrderListRelationFilter
 }, "id" | "email">
 
 export type UserOrderByWithAggregationInput = {
@@ -242,6 +245,7 @@ export type UserCreateInput = {
   plugboardConnection?: Prisma.PlugboardConnectionCreateNestedOneWithoutUserInput
   plugboardExports?: Prisma.PlugboardExportCreateNestedManyWithoutUserInput
   catalogCache?: Prisma.CatalogCacheCreateNestedManyWithoutUserInput
+  shopOrders?: Prisma.ShopOrderCreateNestedManyWithoutUserInput
 }
 
 export type UserUncheckedCreateInput = {
@@ -255,6 +259,7 @@ export type UserUncheckedCreateInput = {
   plugboardConnection?: Prisma.PlugboardConnectionUncheckedCreateNestedOneWithoutUserInput
   plugboardExports?: Prisma.PlugboardExportUncheckedCreateNestedManyWithoutUserInput
   catalogCache?: Prisma.CatalogCacheUncheckedCreateNestedManyWithoutUserInput
+  shopOrders?: Prisma.ShopOrderUncheckedCreateNestedManyWithoutUserInput
 }
 
 export type UserUpdateInput = {
@@ -268,6 +273,7 @@ export type UserUpdateInput = {
   plugboardConnection?: Prisma.PlugboardConnectionUpdateOneWithoutUserNestedInput
   plugboardExports?: Prisma.PlugboardExportUpdateManyWithoutUserNestedInput
   catalogCache?: Prisma.CatalogCacheUpdateManyWithoutUserNestedInput
+  shopOrders?: Prisma.ShopOrderUpdateManyWithoutUserNestedInput
 }
 
 export type UserUncheckedUpdateInput = {
@@ -281,6 +287,7 @@ export type UserUncheckedUpdateInput = {
   plugboardConnection?: Prisma.PlugboardConnectionUncheckedUpdateOneWithoutUserNestedInput
   plugboardExports?: Prisma.PlugboardExportUncheckedUpdateManyWithoutUserNestedInput
   catalogCache?: Prisma.CatalogCacheUncheckedUpdateManyWithoutUserNestedInput
+  shopOrders?: Prisma.ShopOrderUncheckedUpdateManyWithoutUserNestedInput
 }
 
 export type UserCreateManyInput = {
@@ -429,6 +436,20 @@ export type UserUpdateOneRequiredWithoutPlugboardExportsNestedInput = {
   update?: Prisma.XOR<Prisma.XOR<Prisma.UserUpdateToOneWithWhereWithoutPlugboardExportsInput, Prisma.UserUpdateWithoutPlugboardExportsInput>, Prisma.UserUncheckedUpdateWithoutPlugboardExportsInput>
 }
 
+export type UserCreateNestedOneWithoutShopOrdersInput = {
+  create?: Prisma.XOR<Prisma.UserCreateWithoutShopOrdersInput, Prisma.UserUncheckedCreateWithoutShopOrdersInput>
+  connectOrCreate?: Prisma.UserCreateOrConnectWithoutShopOrdersInput
+  connect?: Prisma.UserWhereUniqueInput
+}
+
+export type UserUpdateOneRequiredWithoutShopOrdersNestedInput = {
+  create?: Prisma.XOR<Prisma.UserCreateWithoutShopOrdersInput, Prisma.UserUncheckedCreateWithoutShopOrdersInput>
+  connectOrCreate?: Prisma.UserCreateOrConnectWithoutShopOrdersInput
+  upsert?: Prisma.UserUpsertWithoutShopOrdersInput
+  connect?: Prisma.UserWhereUniqueInput
+  update?: Prisma.XOR<Prisma.XOR<Prisma.UserUpdateToOneWithWhereWithoutShopOrdersInput, Prisma.UserUpdateWithoutShopOrdersInput>, Prisma.UserUncheckedUpdateWithoutShopOrdersInput>
+}
+
 export type UserCreateWithoutSessionsInput = {
   id?: string
   email: string
@@ -439,6 +460,7 @@ export type UserCreateWithoutSessionsInput = {
   plugboardConnection?: Prisma.PlugboardConnectionCreateNestedOneWithoutUserInput
   plugboardExports?: Prisma.PlugboardExportCreateNestedManyWithoutUserInput
   catalogCache?: Prisma.CatalogCacheCreateNestedManyWithoutUserInput
+  shopOrders?: Prisma.ShopOrderCreateNestedManyWithoutUserInput
 }
 
 export type UserUncheckedCreateWithoutSessionsInput = {
@@ -451,6 +473,7 @@ export type UserUncheckedCreateWithoutSessionsInput = {
   plugboardConnection?: Prisma.PlugboardConnectionUncheckedCreateNestedOneWithoutUserInput
   plugboardExports?: Prisma.PlugboardExportUncheckedCreateNestedManyWithoutUserInput
   catalogCache?: Prisma.CatalogCacheUncheckedCreateNestedManyWithoutUserInput
+  shopOrders?: Prisma.ShopOrderUncheckedCreateNestedManyWithoutUserInput
 }
 
 export type UserCreateOrConnectWithoutSessionsInput = {
@@ -479,6 +502,7 @@ export type UserUpdateWithoutSessionsInput = {
   plugboardConnection?: Prisma.PlugboardConnectionUpdateOneWithoutUserNestedInput
   plugboardExports?: Prisma.PlugboardExportUpdateManyWithoutUserNestedInput
   catalogCache?: Prisma.CatalogCacheUpdateManyWithoutUserNestedInput
+  shopOrders?: Prisma.ShopOrderUpdateManyWithoutUserNestedInput
 }
 
 export type UserUncheckedUpdateWithoutSessionsInput = {
@@ -491,6 +515,7 @@ export type UserUncheckedUpdateWithoutSessionsInput = {
   plugboardConnection?: Prisma.PlugboardConnectionUncheckedUpdateOneWithoutUserNestedInput
   plugboardExports?: Prisma.PlugboardExportUncheckedUpdateManyWithoutUserNestedInput
   catalogCache?: Prisma.CatalogCacheUncheckedUpdateManyWithoutUserNestedInput
+  shopOrders?: Prisma.ShopOrderUncheckedUpdateManyWithoutUserNestedInput
 }
 
 export type UserCreateWithoutSonletConnectionInput = {
@@ -503,6 +528,7 @@ export type UserCreateWithoutSonletConnectionInput = {
   plugboardConnection?: Prisma.PlugboardConnectionCreateNestedOneWithoutUserInput
   plugboardExports?: Prisma.PlugboardExportCreateNestedManyWithoutUserInput
   catalogCache?: Prisma.CatalogCacheCreateNestedManyWithoutUserInput
+  shopOrders?: Prisma.ShopOrderCreateNestedManyWithoutUserInput
 }
 
 export type UserUncheckedCreateWithoutSonletConnectionInput = {
@@ -515,6 +541,7 @@ export type UserUncheckedCreateWithoutSonletConnectionInput = {
   plugboardConnection?: Prisma.PlugboardConnectionUncheckedCreateNestedOneWithoutUserInput
   plugboardExports?: Prisma.PlugboardExportUncheckedCreateNestedManyWithoutUserInput
   catalogCache?: Prisma.CatalogCacheUncheckedCreateNestedManyWithoutUserInput
+  shopOrders?: Prisma.ShopOrderUncheckedCreateNestedManyWithoutUserInput
 }
 
 export type UserCreateOrConnectWithoutSonletConnectionInput = {
@@ -543,6 +570,7 @@ export type UserUpdateWithoutSonletConnectionInput = {
   plugboardConnection?: Prisma.PlugboardConnectionUpdateOneWithoutUserNestedInput
   plugboardExports?: Prisma.PlugboardExportUpdateManyWithoutUserNestedInput
   catalogCache?: Prisma.CatalogCacheUpdateManyWithoutUserNestedInput
+  shopOrders?: Prisma.ShopOrderUpdateManyWithoutUserNestedInput
 }
 
 export type UserUncheckedUpdateWithoutSonletConnectionInput = {
@@ -555,6 +583,7 @@ export type UserUncheckedUpdateWithoutSonletConnectionInput = {
   plugboardConnection?: Prisma.PlugboardConnectionUncheckedUpdateOneWithoutUserNestedInput
   plugboardExports?: Prisma.PlugboardExportUncheckedUpdateManyWithoutUserNestedInput
   catalogCache?: Prisma.CatalogCacheUncheckedUpdateManyWithoutUserNestedInput
+  shopOrders?: Prisma.ShopOrderUncheckedUpdateManyWithoutUserNestedInput
 }
 
 export type UserCreateWithoutCatalogCacheInput = {
@@ -567,6 +596,7 @@ export type UserCreateWithoutCatalogCacheInput = {
   uploads?: Prisma.UploadCreateNestedManyWithoutUserInput
   plugboardConnection?: Prisma.PlugboardConnectionCreateNestedOneWithoutUserInput
   plugboardExports?: Prisma.PlugboardExportCreateNestedManyWithoutUserInput
+  shopOrders?: Prisma.ShopOrderCreateNestedManyWithoutUserInput
 }
 
 export type UserUncheckedCreateWithoutCatalogCacheInput = {
@@ -579,6 +609,7 @@ export type UserUncheckedCreateWithoutCatalogCacheInput = {
   uploads?: Prisma.UploadUncheckedCreateNestedManyWithoutUserInput
   plugboardConnection?: Prisma.PlugboardConnectionUncheckedCreateNestedOneWithoutUserInput
   plugboardExports?: Prisma.PlugboardExportUncheckedCreateNestedManyWithoutUserInput
+  shopOrders?: Prisma.ShopOrderUncheckedCreateNestedManyWithoutUserInput
 }
 
 export type UserCreateOrConnectWithoutCatalogCacheInput = {
@@ -607,6 +638,7 @@ export type UserUpdateWithoutCatalogCacheInput = {
   uploads?: Prisma.UploadUpdateManyWithoutUserNestedInput
   plugboardConnection?: Prisma.PlugboardConnectionUpdateOneWithoutUserNestedInput
   plugboardExports?: Prisma.PlugboardExportUpdateManyWithoutUserNestedInput
+  shopOrders?: Prisma.ShopOrderUpdateManyWithoutUserNestedInput
 }
 
 export type UserUncheckedUpdateWithoutCatalogCacheInput = {
@@ -619,6 +651,7 @@ export type UserUncheckedUpdateWithoutCatalogCacheInput = {
   uploads?: Prisma.UploadUncheckedUpdateManyWithoutUserNestedInput
   plugboardConnection?: Prisma.PlugboardConnectionUncheckedUpdateOneWithoutUserNestedInput
   plugboardExports?: Prisma.PlugboardExportUncheckedUpdateManyWithoutUserNestedInput
+  shopOrders?: Prisma.ShopOrderUncheckedUpdateManyWithoutUserNestedInput
 }
 
 export type UserCreateWithoutUploadsInput = {
@@ -631,6 +664,7 @@ export type UserCreateWithoutUploadsInput = {
   plugboardConnection?: Prisma.PlugboardConnectionCreateNestedOneWithoutUserInput
   plugboardExports?: Prisma.PlugboardExportCreateNestedManyWithoutUserInput
   catalogCache?: Prisma.CatalogCacheCreateNestedManyWithoutUserInput
+  shopOrders?: Prisma.ShopOrderCreateNestedManyWithoutUserInput
 }
 
 export type UserUncheckedCreateWithoutUploadsInput = {
@@ -643,6 +677,7 @@ export type UserUncheckedCreateWithoutUploadsInput = {
   plugboardConnection?: Prisma.PlugboardConnectionUncheckedCreateNestedOneWithoutUserInput
   plugboardExports?: Prisma.PlugboardExportUncheckedCreateNestedManyWithoutUserInput
   catalogCache?: Prisma.CatalogCacheUncheckedCreateNestedManyWithoutUserInput
+  shopOrders?: Prisma.ShopOrderUncheckedCreateNestedManyWithoutUserInput
 }
 
 export type UserCreateOrConnectWithoutUploadsInput = {
@@ -671,6 +706,7 @@ export type UserUpdateWithoutUploadsInput = {
   plugboardConnection?: Prisma.PlugboardConnectionUpdateOneWithoutUserNestedInput
   plugboardExports?: Prisma.PlugboardExportUpdateManyWithoutUserNestedInput
   catalogCache?: Prisma.CatalogCacheUpdateManyWithoutUserNestedInput
+  shopOrders?: Prisma.ShopOrderUpdateManyWithoutUserNestedInput
 }
 
 export type UserUncheckedUpdateWithoutUploadsInput = {
@@ -683,6 +719,7 @@ export type UserUncheckedUpdateWithoutUploadsInput = {
   plugboardConnection?: Prisma.PlugboardConnectionUncheckedUpdateOneWithoutUserNestedInput
   plugboardExports?: Prisma.PlugboardExportUncheckedUpdateManyWithoutUserNestedInput
   catalogCache?: Prisma.CatalogCacheUncheckedUpdateManyWithoutUserNestedInput
+  shopOrders?: Prisma.ShopOrderUncheckedUpdateManyWithoutUserNestedInput
 }
 
 export type UserCreateWithoutPlugboardConnectionInput = {
@@ -695,6 +732,7 @@ export type UserCreateWithoutPlugboardConnectionInput = {
   uploads?: Prisma.UploadCreateNestedManyWithoutUserInput
   plugboardExports?: Prisma.PlugboardExportCreateNestedManyWithoutUserInput
   catalogCache?: Prisma.CatalogCacheCreateNestedManyWithoutUserInput
+  shopOrders?: Prisma.ShopOrderCreateNestedManyWithoutUserInput
 }
 
 export type UserUncheckedCreateWithoutPlugboardConnectionInput = {
@@ -707,6 +745,7 @@ export type UserUncheckedCreateWithoutPlugboardConnectionInput = {
   uploads?: Prisma.UploadUncheckedCreateNestedManyWithoutUserInput
   plugboardExports?: Prisma.PlugboardExportUncheckedCreateNestedManyWithoutUserInput
   catalogCache?: Prisma.CatalogCacheUncheckedCreateNestedManyWithoutUserInput
+  shopOrders?: Prisma.ShopOrderUncheckedCreateNestedManyWithoutUserInput
 }
 
 export type UserCreateOrConnectWithoutPlugboardConnectionInput = {
@@ -735,6 +774,7 @@ export type UserUpdateWithoutPlugboardConnectionInput = {
   uploads?: Prisma.UploadUpdateManyWithoutUserNestedInput
   plugboardExports?: Prisma.PlugboardExportUpdateManyWithoutUserNestedInput
   catalogCache?: Prisma.CatalogCacheUpdateManyWithoutUserNestedInput
+  shopOrders?: Prisma.ShopOrderUpdateManyWithoutUserNestedInput
 }
 
 export type UserUncheckedUpdateWithoutPlugboardConnectionInput = {
@@ -747,6 +787,7 @@ export type UserUncheckedUpdateWithoutPlugboardConnectionInput = {
   uploads?: Prisma.UploadUncheckedUpdateManyWithoutUserNestedInput
   plugboardExports?: Prisma.PlugboardExportUncheckedUpdateManyWithoutUserNestedInput
   catalogCache?: Prisma.CatalogCacheUncheckedUpdateManyWithoutUserNestedInput
+  shopOrders?: Prisma.ShopOrderUncheckedUpdateManyWithoutUserNestedInput
 }
 
 export type UserCreateWithoutPlugboardExportsInput = {
@@ -759,6 +800,7 @@ export type UserCreateWithoutPlugboardExportsInput = {
   uploads?: Prisma.UploadCreateNestedManyWithoutUserInput
   plugboardConnection?: Prisma.PlugboardConnectionCreateNestedOneWithoutUserInput
   catalogCache?: Prisma.CatalogCacheCreateNestedManyWithoutUserInput
+  shopOrders?: Prisma.ShopOrderCreateNestedManyWithoutUserInput
 }
 
 export type UserUncheckedCreateWithoutPlugboardExportsInput = {
@@ -771,6 +813,7 @@ export type UserUncheckedCreateWithoutPlugboardExportsInput = {
   uploads?: Prisma.UploadUncheckedCreateNestedManyWithoutUserInput
   plugboardConnection?: Prisma.PlugboardConnectionUncheckedCreateNestedOneWithoutUserInput
   catalogCache?: Prisma.CatalogCacheUncheckedCreateNestedManyWithoutUserInput
+  shopOrders?: Prisma.ShopOrderUncheckedCreateNestedManyWithoutUserInput
 }
 
 export type UserCreateOrConnectWithoutPlugboardExportsInput = {
@@ -799,6 +842,7 @@ export type UserUpdateWithoutPlugboardExportsInput = {
   uploads?: Prisma.UploadUpdateManyWithoutUserNestedInput
   plugboardConnection?: Prisma.PlugboardConnectionUpdateOneWithoutUserNestedInput
   catalogCache?: Prisma.CatalogCacheUpdateManyWithoutUserNestedInput
+  shopOrders?: Prisma.ShopOrderUpdateManyWithoutUserNestedInput
 }
 
 export type UserUncheckedUpdateWithoutPlugboardExportsInput = {
@@ -810,6 +854,75 @@ export type UserUncheckedUpdateWithoutPlugboardExportsInput = {
   sessions?: Prisma.SessionUncheckedUpdateManyWithoutUserNestedInput
   uploads?: Prisma.UploadUncheckedUpdateManyWithoutUserNestedInput
   plugboardConnection?: Prisma.PlugboardConnectionUncheckedUpdateOneWithoutUserNestedInput
+  catalogCache?: Prisma.CatalogCacheUncheckedUpdateManyWithoutUserNestedInput
+  shopOrders?: Prisma.ShopOrderUncheckedUpdateManyWithoutUserNestedInput
+}
+
+export type UserCreateWithoutShopOrdersInput = {
+  id?: string
+  email: string
+  passwordHash: string
+  createdAt?: Date | string
+  sonletConnection?: Prisma.SonletConnectionCreateNestedOneWithoutUserInput
+  sessions?: Prisma.SessionCreateNestedManyWithoutUserInput
+  uploads?: Prisma.UploadCreateNestedManyWithoutUserInput
+  plugboardConnection?: Prisma.PlugboardConnectionCreateNestedOneWithoutUserInput
+  plugboardExports?: Prisma.PlugboardExportCreateNestedManyWithoutUserInput
+  catalogCache?: Prisma.CatalogCacheCreateNestedManyWithoutUserInput
+}
+
+export type UserUncheckedCreateWithoutShopOrdersInput = {
+  id?: string
+  email: string
+  passwordHash: string
+  createdAt?: Date | string
+  sonletConnection?: Prisma.SonletConnectionUncheckedCreateNestedOneWithoutUserInput
+  sessions?: Prisma.SessionUncheckedCreateNestedManyWithoutUserInput
+  uploads?: Prisma.UploadUncheckedCreateNestedManyWithoutUserInput
+  plugboardConnection?: Prisma.PlugboardConnectionUncheckedCreateNestedOneWithoutUserInput
+  plugboardExports?: Prisma.PlugboardExportUncheckedCreateNestedManyWithoutUserInput
+  catalogCache?: Prisma.CatalogCacheUncheckedCreateNestedManyWithoutUserInput
+}
+
+export type UserCreateOrConnectWithoutShopOrdersInput = {
+  where: Prisma.UserWhereUniqueInput
+  create: Prisma.XOR<Prisma.UserCreateWithoutShopOrdersInput, Prisma.UserUncheckedCreateWithoutShopOrdersInput>
+}
+
+export type UserUpsertWithoutShopOrdersInput = {
+  update: Prisma.XOR<Prisma.UserUpdateWithoutShopOrdersInput, Prisma.UserUncheckedUpdateWithoutShopOrdersInput>
+  create: Prisma.XOR<Prisma.UserCreateWithoutShopOrdersInput, Prisma.UserUncheckedCreateWithoutShopOrdersInput>
+  where?: Prisma.UserWhereInput
+}
+
+export type UserUpdateToOneWithWhereWithoutShopOrdersInput = {
+  where?: Prisma.UserWhereInput
+  data: Prisma.XOR<Prisma.UserUpdateWithoutShopOrdersInput, Prisma.UserUncheckedUpdateWithoutShopOrdersInput>
+}
+
+export type UserUpdateWithoutShopOrdersInput = {
+  id?: Prisma.StringFieldUpdateOperationsInput | string
+  email?: Prisma.StringFieldUpdateOperationsInput | string
+  passwordHash?: Prisma.StringFieldUpdateOperationsInput | string
+  createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  sonletConnection?: Prisma.SonletConnectionUpdateOneWithoutUserNestedInput
+  sessions?: Prisma.SessionUpdateManyWithoutUserNestedInput
+  uploads?: Prisma.UploadUpdateManyWithoutUserNestedInput
+  plugboardConnection?: Prisma.PlugboardConnectionUpdateOneWithoutUserNestedInput
+  plugboardExports?: Prisma.PlugboardExportUpdateManyWithoutUserNestedInput
+  catalogCache?: Prisma.CatalogCacheUpdateManyWithoutUserNestedInput
+}
+
+export type UserUncheckedUpdateWithoutShopOrdersInput = {
+  id?: Prisma.StringFieldUpdateOperationsInput | string
+  email?: Prisma.StringFieldUpdateOperationsInput | string
+  passwordHash?: Prisma.StringFieldUpdateOperationsInput | string
+  createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  sonletConnection?: Prisma.SonletConnectionUncheckedUpdateOneWithoutUserNestedInput
+  sessions?: Prisma.SessionUncheckedUpdateManyWithoutUserNestedInput
+  uploads?: Prisma.UploadUncheckedUpdateManyWithoutUserNestedInput
+  plugboardConnection?: Prisma.PlugboardConnectionUncheckedUpdateOneWithoutUserNestedInput
+  plugboardExports?: Prisma.PlugboardExportUncheckedUpdateManyWithoutUserNestedInput
   catalogCache?: Prisma.CatalogCacheUncheckedUpdateManyWithoutUserNestedInput
 }
 
@@ -823,6 +936,7 @@ export type UserCountOutputType = {
   uploads: number
   plugboardExports: number
   catalogCache: number
+  shopOrders: number
 }
 
 export type UserCountOutputTypeSelect<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
@@ -830,6 +944,7 @@ export type UserCountOutputTypeSelect<ExtArgs extends runtime.Types.Extensions.I
   uploads?: boolean | UserCountOutputTypeCountUploadsArgs
   plugboardExports?: boolean | UserCountOutputTypeCountPlugboardExportsArgs
   catalogCache?: boolean | UserCountOutputTypeCountCatalogCacheArgs
+  shopOrders?: boolean | UserCountOutputTypeCountShopOrdersArgs
 }
 
 /**
@@ -870,6 +985,13 @@ export type UserCountOutputTypeCountCatalogCacheArgs<ExtArgs extends runtime.Typ
   where?: Prisma.CatalogCacheWhereInput
 }
 
+/**
+ * UserCountOutputType without action
+ */
+export type UserCountOutputTypeCountShopOrdersArgs<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
+  where?: Prisma.ShopOrderWhereInput
+}
+
 
 export type UserSelect<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = runtime.Types.Extensions.GetSelect<{
   id?: boolean
@@ -882,6 +1004,7 @@ export type UserSelect<ExtArgs extends runtime.Types.Extensions.InternalArgs = r
   plugboardConnection?: boolean | Prisma.User$plugboardConnectionArgs<ExtArgs>
   plugboardExports?: boolean | Prisma.User$plugboardExportsArgs<ExtArgs>
   catalogCache?: boolean | Prisma.User$catalogCacheArgs<ExtArgs>
+  shopOrders?: boolean | Prisma.User$shopOrdersArgs<ExtArgs>
   _count?: boolean | Prisma.UserCountOutputTypeDefaultArgs<ExtArgs>
 }, ExtArgs["result"]["user"]>
 
@@ -914,6 +1037,7 @@ export type UserInclude<ExtArgs extends runtime.Types.Extensions.InternalArgs = 
   plugboardConnection?: boolean | Prisma.User$plugboardConnectionArgs<ExtArgs>
   plugboardExports?: boolean | Prisma.User$plugboardExportsArgs<ExtArgs>
   catalogCache?: boolean | Prisma.User$catalogCacheArgs<ExtArgs>
+  shopOrders?: boolean | Prisma.User$shopOrdersArgs<ExtArgs>
   _count?: boolean | Prisma.UserCountOutputTypeDefaultArgs<ExtArgs>
 }
 export type UserIncludeCreateManyAndReturn<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {}
@@ -928,6 +1052,7 @@ export type $UserPayload<ExtArgs extends runtime.Types.Extensions.InternalArgs =
     plugboardConnection: Prisma.$PlugboardConnectionPayload<ExtArgs> | null
     plugboardExports: Prisma.$PlugboardExportPayload<ExtArgs>[]
     catalogCache: Prisma.$CatalogCachePayload<ExtArgs>[]
+    shopOrders: Prisma.$ShopOrderPayload<ExtArgs>[]
   }
   scalars: runtime.Types.Extensions.GetPayloadResult<{
     id: string
@@ -1334,6 +1459,7 @@ export interface Prisma__UserClient<T, Null = never, ExtArgs extends runtime.Typ
   plugboardConnection<T extends Prisma.User$plugboardConnectionArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.User$plugboardConnectionArgs<ExtArgs>>): Prisma.Prisma__PlugboardConnectionClient<runtime.Types.Result.GetResult<Prisma.$PlugboardConnectionPayload<ExtArgs>, T, "findUniqueOrThrow", GlobalOmitOptions> | null, null, ExtArgs, GlobalOmitOptions>
   plugboardExports<T extends Prisma.User$plugboardExportsArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.User$plugboardExportsArgs<ExtArgs>>): Prisma.PrismaPromise<runtime.Types.Result.GetResult<Prisma.$PlugboardExportPayload<ExtArgs>, T, "findMany", GlobalOmitOptions> | Null>
   catalogCache<T extends Prisma.User$catalogCacheArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.User$catalogCacheArgs<ExtArgs>>): Prisma.PrismaPromise<runtime.Types.Result.GetResult<Prisma.$CatalogCachePayload<ExtArgs>, T, "findMany", GlobalOmitOptions> | Null>
+  shopOrders<T extends Prisma.User$shopOrdersArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.User$shopOrdersArgs<ExtArgs>>): Prisma.PrismaPromise<runtime.Types.Result.GetResult<Prisma.$ShopOrderPayload<ExtArgs>, T, "findMany", GlobalOmitOptions> | Null>
   /**
    * Attaches callbacks for the resolution and/or rejection of the Promise.
    * @param onfulfilled The callback to execute when the Promise is resolved.
@@ -1891,6 +2017,30 @@ export type User$catalogCacheArgs<ExtArgs extends runtime.Types.Extensions.Inter
   take?: number
   skip?: number
   distinct?: Prisma.CatalogCacheScalarFieldEnum | Prisma.CatalogCacheScalarFieldEnum[]
+}
+
+/**
+ * User.shopOrders
+ */
+export type User$shopOrdersArgs<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
+  /**
+   * Select specific fields to fetch from the ShopOrder
+   */
+  select?: Prisma.ShopOrderSelect<ExtArgs> | null
+  /**
+   * Omit specific fields from the ShopOrder
+   */
+  omit?: Prisma.ShopOrderOmit<ExtArgs> | null
+  /**
+   * Choose, which related nodes to fetch as well
+   */
+  include?: Prisma.ShopOrderInclude<ExtArgs> | null
+  where?: Prisma.ShopOrderWhereInput
+  orderBy?: Prisma.ShopOrderOrderByWithRelationInput | Prisma.ShopOrderOrderByWithRelationInput[]
+  cursor?: Prisma.ShopOrderWhereUniqueInput
+  take?: number
+  skip?: number
+  distinct?: Prisma.ShopOrderScalarFieldEnum | Prisma.ShopOrderScalarFieldEnum[]
 }
 
 /**
