@@ -41,6 +41,7 @@ export function createServices(config: Config, prisma: PrismaClient, jobs: JobQu
   const keepInStep = new KeepInStep({ prisma, connections: plugboardConnections, shopExports, sonletApiFor, walk: (_userId, api) => walkAllItems(api, 4) });
   const shopOrders = new ShopOrders(prisma, plugboardConnections, clock);
   const { syncPeriodMs, ordersPeriodMs } = config.plugboard;
+  const publisher = new Publisher({ prisma, connections: plugboardConnections, sonletApiFor, shopExports, jobs });
   const photos = new PhotoStore(path.join(config.dataDir, 'uploads'), config.uploads.maxBytes);
   return {
     prisma,
@@ -53,13 +54,13 @@ export function createServices(config: Config, prisma: PrismaClient, jobs: JobQu
     summaries,
     sonletApiFor,
     plugboardConnections,
-    publisher: new Publisher({ prisma, connections: plugboardConnections, sonletApiFor, shopExports, jobs }),
+    publisher,
     shopExports,
     keepInStep,
     shopOrders,
     shopSchedule: new ShopSchedule(prisma, keepInStep, shopOrders, { syncPeriodMs, ordersPeriodMs }, clock),
     photos,
-    uploads: new UploadPipeline({ prisma, photos, sonletApiFor, summaries, jobs, settings: config.uploads }),
+    uploads: new UploadPipeline({ prisma, photos, sonletApiFor, summaries, jobs, settings: config.uploads, onItemCreated: (userId, pk) => publisher.autoPublish(userId, pk) }),
   };
 }
 

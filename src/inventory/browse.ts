@@ -42,7 +42,7 @@ function matches(item: SonletItem, filters: ItemsView['filters']): boolean {
   return (!filters.style || item.itemchoice_id === filters.style) && (!filters.size || item.size_id === filters.size);
 }
 
-function pageLocally(items: SonletItem[], page: number, pageSize: number, filters: ItemsView['filters']): ItemsView {
+export function pageLocally(items: SonletItem[], page: number, pageSize: number, filters: ItemsView['filters']): ItemsView {
   const lastPage = Math.max(1, Math.ceil(items.length / pageSize));
   if (page > lastPage) throw new InvalidPageError();
   return { items: items.slice((page - 1) * pageSize, page * pageSize), count: items.length, page, lastPage, pageSize, filters };

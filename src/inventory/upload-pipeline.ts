@@ -133,6 +133,8 @@ export interface UploadPipelineDeps {
   summaries: InventorySummaries;
   jobs: JobQueue | null;
   settings: { concurrency: number; retryLimit: number; retryDelaySeconds: number };
+  /** Told about each item an upload created (the web shop publishes it when the seller chose so); never throws. */
+  onItemCreated?: (userId: string, pk: number) => Promise<void>;
 }
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
@@ -354,6 +356,7 @@ export class UploadPipeline {
     await this.deps.photos.remove(row.filePath);
     await this.deps.prisma.upload.update({ where: { id: row.id }, data: { filePath: null } });
     await this.deps.summaries.forget(row.userId).catch(() => undefined);
+    await this.deps.onItemCreated?.(row.userId, itemId);
   }
 
   private async ensureImage(api: SonletApi, row: Upload, owner: string): Promise<number> {

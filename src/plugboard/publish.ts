@@ -104,6 +104,19 @@ export class Publisher {
     return this.request(userId, pks, true);
   }
 
+  /**
+   * The upload task's hook: a new item goes to the shop at once when the seller chose "publish new
+   * items automatically". Never throws; a failure shows on the item like any publish.
+   */
+  async autoPublish(userId: string, pk: number): Promise<void> {
+    try {
+      const settings = await this.deps.connections.get(userId);
+      if (settings?.autoPublish) await this.publish(userId, [pk]);
+    } catch (err) {
+      this.log?.warn({ pk, err: { message: (err as Error).message } }, 'automatic publish not queued');
+    }
+  }
+
   /** Takes the items out of the shop (hidden, not purchasable; never deleted) in the background. */
   async unpublish(userId: string, pks: number[]): Promise<string> {
     return this.request(userId, pks, false);

@@ -1,5 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { browseItems, type ItemsQuery } from '../inventory/browse.js';
+import { browseItems, pageLocally, type ItemsQuery } from '../inventory/browse.js';
+import { filterByShop, SHOP_FILTERS, type ShopFilter } from '../plugboard/shop-filter.js';
 import { NeedsReconnectError, NotConnectedError } from '../errors.js';
 
 const pkParam = {
@@ -13,7 +14,7 @@ const pageNumber = { type: 'integer', minimum: 1, maximum: 100000, default: 1 } 
 export async function inventoryRoutes(app: FastifyInstance) {
   const { services } = app;
 
-  app.get<{ Querystring: ItemsQuery }>(
+  app.get<{ Querystring: ItemsQuery & { shop?: ShopFilter | '' } }>(
     '/items',
     {
       preHandler: app.requireUser,
@@ -25,6 +26,7 @@ export async function inventoryRoutes(app: FastifyInstance) {
             page: pageNumber,
             style: { type: 'integer', minimum: 1, maximum: 2147483647 },
             size: { type: 'integer', minimum: 1, maximum: 2147483647 },
+            shop: { type: 'string', enum: [...SHOP_FILTERS, ''] },
           },
         },
       },
@@ -38,25 +40,35 @@ export async function inventoryRoutes(app: FastifyInstance) {
     listImages,
   );
 
-  async function listItems(request: FastifyRequest<{ Querystring: ItemsQuery }>, reply: FastifyReply) {
+  async function listItems(request: FastifyRequest<{ Querystring: ItemsQuery & { shop?: ShopFilter | '' } }>, reply: FastifyReply) {
     const userId = request.user!.id;
     const api = services.sonletApiFor(userId);
+    const shop = request.query.shop || null;
     return whenConnected(reply, 'Items', async () => {
       const [catalog, view] = await Promise.all([
         services.catalog.get(userId, api),
-        browseItems(api, request.query, () => services.summaries.items(userId, api)),
+        shop ? browseByShop(userId, request.query, shop) : browseItems(api, request.query, () => services.summaries.items(userId, api)),
       ]);
-      const published = await services.publisher.statusOf(userId, view.items.map((i) => i.pk));
-      return reply.page('items', { title: 'Items', ...view, catalog, ...published, scripts: ['/public/publish-select.js'] });
+      const pks = view.items.map((i) => i.pk);
+      const [published, soldOn] = await Promise.all([services.publisher.statusOf(userId, pks), services.shopOrders.soldOn(userId, pks)]);
+      return reply.page('items', { title: 'Items', ...view, shop, catalog, ...published, soldOn, scripts: ['/public/publish-select.js'] });
     });
+  }
+
+  /** The web-shop filter needs the whole inventory: the walked (and cached) items, filtered and paged here. */
+  async function browseByShop(userId: string, query: ItemsQuery, shop: ShopFilter) {
+    const all = await services.summaries.items(userId, services.sonletApiFor(userId));
+    const filters = { style: query.style ?? null, size: query.size ?? null };
+    const matching = all.filter((i) => (!filters.style || i.itemchoice_id === filters.style) && (!filters.size || i.size_id === filters.size));
+    return pageLocally(await filterByShop({ prisma: services.prisma, connections: services.plugboardConnections }, userId, matching, shop), query.page, 20, filters);
   }
 
   async function showItem(request: FastifyRequest<{ Params: { pk: number } }>, reply: FastifyReply) {
     const userId = request.user!.id;
     return whenConnected(reply, 'Item', async () => {
       const item = await services.sonletApiFor(userId).getItem(request.params.pk);
-      const { plugboardReady, exports } = await services.publisher.statusOf(userId, [item.pk]);
-      return reply.page('item', { title: `${item.style} ${item.size}`, item, plugboardReady, export: exports[item.pk] ?? null });
+      const [{ plugboardReady, exports }, soldOn] = await Promise.all([services.publisher.statusOf(userId, [item.pk]), services.shopOrders.soldOn(userId, [item.pk])]);
+      return reply.page('item', { title: `${item.style} ${item.size}`, item, plugboardReady, export: exports[item.pk] ?? null, soldOn: soldOn[item.pk] ?? null });
     });
   }
 
