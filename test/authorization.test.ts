@@ -68,7 +68,7 @@ beforeAll(async () => {
   expect(aliceItems.length).toBeGreaterThan(2);
   expect(bobItems.length).toBeGreaterThan(0);
 
-  const settings = { baseUrl: plugboard.url, tenant: DEMO.tenant, connectionId: DEMO.connectionId, username: DEMO.username, password: DEMO.password, vatRatePercent: '25', currency: 'SEK', language: '' };
+  const settings = { baseUrl: plugboard.url, tenant: DEMO.tenant, connectionId: DEMO.connectionId, username: DEMO.username, password: DEMO.password, vatRatePercent: '25', currency: 'SEK', languages: '' };
   const saved = await alice.submit('/settings/plugboard', '/settings/plugboard', settings);
   expect(saved.status, await saved.clone().text()).toBe(303);
   const { csrf } = await alice.page('/items');

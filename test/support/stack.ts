@@ -53,6 +53,8 @@ export interface StackOptions {
    * has its own pg-boss schema, so workers of other test files never take its jobs.
    */
   jobs?: boolean;
+  /** The web shop's background schedule: a clock to move its time; it is only ticked by the test (never started). */
+  shopClock?: { now(): number };
   /** Skip the secrets-in-logs check at close (for a test that checks it itself). Default false. */
   skipSecretCheck?: boolean;
 }
@@ -106,7 +108,8 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
       await jobs.start();
       jobQueues.push(jobs);
     }
-    const app = await buildApp({ config, prisma: createPrisma(databaseUrl), logStream, jobs });
+    const shopSchedule = { start: false, clock: opts.shopClock };
+    const app = await buildApp({ config, prisma: createPrisma(databaseUrl), logStream, jobs, shopSchedule });
     await app.listen({ port: listenPort, host: '127.0.0.1' });
     const instance = { url: `http://127.0.0.1:${listenPort}`, app, config, logs };
     instances.push(instance);

@@ -1,0 +1,88 @@
+/** Shared steps of the web-shop tests at the HTTP level: settings, the grid's cards, publishing, the sandboxes' tools. */
+import { expect } from 'vitest';
+import { location, type HttpSession } from './http.js';
+import type { Stack } from './stack.js';
+
+export interface Tenant {
+  tenant: string;
+  connectionId: string;
+  username: string;
+  password: string;
+}
+
+export function settingsFor(baseUrl: string, tenant: Tenant, overrides: Record<string, string> = {}): Record<string, string> {
+  return {
+    baseUrl,
+    tenant: tenant.tenant,
+    connectionId: tenant.connectionId,
+    username: tenant.username,
+    password: tenant.password,
+    vatRatePercent: '25',
+    currency: 'SEK',
+    languages: '',
+    brand: '',
+    ...overrides,
+  };
+}
+
+export interface Card {
+  pk: number;
+  style: string;
+  price: string;
+  quantity: number;
+}
+
+function decode(s: string): string {
+  return s.replace(/&amp;/g, '&').replace(/&quot;/g, '"').replace(/&#39;/g, "'").replace(/&lt;/g, '<').replace(/&gt;/g, '>');
+}
+
+export async function itemCards(browser: HttpSession, page = 1): Promise<Card[]> {
+  const { html } = await browser.page(`/items${page > 1 ? `?page=${page}` : ''}`);
+  return [...html.matchAll(/<li class="card">([\s\S]*?)<\/li>/g)].map(([, card]) => ({
+    pk: Number(/href="\/items\/(\d+)"/.exec(card!)![1]),
+    style: decode(/<span class="style">([^<]*)<\/span>/.exec(card!)![1]!),
+    price: /<span class="price">\$([^<]*)<\/span>/.exec(card!)![1]!,
+    quantity: Number(/<span class="qty">Qty (\d+)<\/span>/.exec(card!)![1]),
+  }));
+}
+
+/** Reloads the result page (as its Refresh header does) until nothing is pending. */
+export async function settled(browser: HttpSession, path: string): Promise<string> {
+  for (let i = 0; i < 240; i++) {
+    const res = await browser.get(path);
+    expect(res.status).toBe(200);
+    const html = await res.text();
+    if (!html.includes('data-state="pending"')) return html;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`${path} still has pending items`);
+}
+
+/** Posts the grid's publish form with these items ticked and waits for the result page to settle. */
+export async function publishAndSettle(browser: HttpSession, pks: number[]): Promise<string> {
+  const { csrf } = await browser.page('/items');
+  const body = new URLSearchParams([['_csrf', csrf ?? ''], ['scope', 'selected'], ...pks.map((pk) => ['pk', String(pk)])]);
+  const res = await browser.request('POST', '/publish', { body: body.toString(), headers: { 'content-type': 'application/x-www-form-urlencoded' } });
+  expect(res.status, await res.clone().text()).toBe(303);
+  return settled(browser, location(res));
+}
+
+/** Places a web-shop order at the Plugboard sandbox's tool page, as a person there would. */
+export async function placeShopOrder(plugboardUrl: string, productLocalId: string, quantity: number, tenant = 'demo'): Promise<void> {
+  const page = await fetch(`${plugboardUrl}/tools/`);
+  const cookie = page.headers.getSetCookie().map((c) => c.split(';')[0]).join('; ');
+  const html = await page.text();
+  const csrf = /name="csrf" value="([^"]*)"/.exec(html)?.[1] ?? '';
+  const res = await fetch(`${plugboardUrl}/tools/orders`, {
+    method: 'POST',
+    redirect: 'manual',
+    headers: { 'content-type': 'application/x-www-form-urlencoded', cookie },
+    body: new URLSearchParams({ csrf, product: `${tenant}/${productLocalId}`, quantity: String(quantity) }).toString(),
+  });
+  expect(res.status, await res.clone().text()).toBe(303);
+}
+
+/** Sets an item's quantity in the Sonlet sandbox (the sandbox's own tool; Sonlet documents no item update). */
+export async function setSonletQuantity(stack: Stack, seller: string, pk: number, quantity: number): Promise<void> {
+  await stack.sonlet.sandbox.setQuantity(seller, pk, quantity);
+}
