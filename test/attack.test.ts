@@ -220,7 +220,6 @@ const plugboardCases: AttackCase[] = [
   { name: 'retry all failed of an unknown batch', status: 404, says: 'was not found', needs: { method: 'POST', url: '/publish/:batchId/retry-failed' }, unchanged: sellerExports, send: async () => postWithCsrf(seller, '/items', `/publish/${randomUUID()}/retry-failed`, []) },
   { name: 'mark an order processing with an id that is not a uuid', status: 400, says: 'This address is not valid', needs: { method: 'POST', url: '/orders/:orderId/processing' }, send: async () => postWithCsrf(seller, '/items', "/orders/1'%20OR%201=1/processing", []) },
   { name: 'mark an unknown order processing', status: 404, says: 'was not found', needs: { method: 'POST', url: '/orders/:orderId/processing' }, send: async () => postWithCsrf(seller, '/items', `/orders/${randomUUID()}/processing`, []) },
-  { name: '/orders?page=0', status: 400, says: 'out of range', needs: { method: 'GET', url: '/orders' }, send: async () => seller.get('/orders?page=0') },
 ];
 
 function multipart(boundary: string, parts: Array<{ name: string; filename?: string; type?: string; body: string }>): string {
