@@ -76,7 +76,7 @@ describe('settings are verified before they are saved, and credentials follow th
 
   it('a saved password is never sent to another host, tenant or user: changing them needs the password again', async () => {
     double.resetCounts();
-    for (const change of [{ baseUrl: double.plugboard.url }, { username: 'someone-else' }, { tenant: 'nordic' }]) {
+    for (const change of [{ baseUrl: double.plugboard.url }, { username: 'someone-else' }, { tenant: 'nordic' }] as Array<Record<string, string>>) {
       const res = await seller.submit('/settings/plugboard', '/settings/plugboard/test', settingsFor(plugboard.url, DEMO, { ...change, password: '' }));
       expect(res.status).toBe(400);
       expect(await res.text()).toContain('Enter the password again');
