@@ -5,7 +5,8 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { type SandboxClient, type SandboxContext, field, rawQuery } from './context.js';
-import { esc, parseCookies, sendPage, serializeCookie, shellQuote } from './html.js';
+import { esc, parseCookies, serializeCookie, shellQuote } from '../html.js';
+import { sonletPage as sendPage } from './page.js';
 import type { SessionRecord } from './model.js';
 import { SEED_SELLERS } from './seed-catalog.js';
 import { randomToken } from './store.js';
