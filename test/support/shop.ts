@@ -82,7 +82,14 @@ export async function placeShopOrder(plugboardUrl: string, productLocalId: strin
   expect(res.status, await res.clone().text()).toBe(303);
 }
 
-/** Sets an item's quantity in the Sonlet sandbox (the sandbox's own tool; Sonlet documents no item update). */
+/**
+ * Sets an item's quantity in the Sonlet sandbox (Sonlet documents no item update, so this is the sandbox's
+ * business). The sandbox's own quantity tool is not on this branch yet: until it is, this reaches its store.
+ */
 export async function setSonletQuantity(stack: Stack, seller: string, pk: number, quantity: number): Promise<void> {
-  await stack.sonlet.sandbox.setQuantity(seller, pk, quantity);
+  const store = (stack.sonlet.sandbox as unknown as { store: { items: Map<number, { username?: string; owner?: string; quantity: number }>; changed(): void } }).store;
+  const item = store.items.get(pk);
+  if (!item) throw new Error(`no item ${pk} in the Sonlet sandbox of ${seller}`);
+  item.quantity = quantity;
+  store.changed();
 }
