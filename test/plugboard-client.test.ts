@@ -261,7 +261,7 @@ describe('PlugboardClient against the sandbox', () => {
       expect((await c.apiRoot()).connectionId).toBe(DEMO.connectionId);
       const p = await c.upsertProduct({ remoteId: 'prefixed', vatRatePercent: '6' });
       expect(sandbox.products('demo').map((x) => x.localId)).toEqual([p.localId]);
-      expect(sandbox.lastRequest()!.url).toBe('/sandbox/plugboard/api/product');
+      expect(sandbox.lastRequest()!.url).toBe('/sandbox/plugboard/api/product?updateOnRemoteId=true');
       expect(await (await fetch(`http://127.0.0.1:${port}/health`)).json()).toEqual({ ok: true });
       const err = await rejection(c.getProduct('nope'));
       expect(err.status).toBe(404);
