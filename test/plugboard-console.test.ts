@@ -110,7 +110,7 @@ describe('publishing that sells', () => {
       expect(p.pictures).toHaveLength(1);
     }
     const picture = productOf(pks[0]!)!.pictures[0] as { url?: string };
-    const bytes = await fetch(picture.url!);
+    const bytes = await fetch(new URL(picture.url!, plugboard.url));
     expect(bytes.status).toBe(200);
     expect(bytes.headers.get('content-type')).toMatch(/^image\//);
     // The result page names each item; hex ids only as secondary detail.
@@ -195,7 +195,8 @@ describe('Plugboard away for an hour', () => {
 
     plugboard.sandbox.faults.unavailable = true;
     await setSonletQuantity(stack, 'demo', changed.pk, 0);
-    const failed = await publishAndSettle(seller, [fresh!.pk]);
+    // The publish job retries with backoff (about 15 s) before it gives up.
+    const failed = await publishAndSettle(seller, [fresh!.pk], 90_000);
     expect(failed).toContain('data-state="failed"');
     for (let i = 0; i < 4; i++) await afterOnePeriod();
     const away = await seller.page('/orders');
@@ -211,7 +212,7 @@ describe('Plugboard away for an hour', () => {
     expect((back.html.match(/class="order"/g) ?? []).length).toBe(ordersBefore);
     expect(back.html).not.toContain('The last check did not get through');
     expect(back.html).toContain(`href="/items/${orderedPk}"`);
-  });
+  }, 120_000);
 });
 
 describe('the grid’s web-shop filter', () => {

@@ -47,8 +47,8 @@ export async function itemCards(browser: HttpSession, page = 1): Promise<Card[]>
 }
 
 /** Reloads the result page (as its Refresh header does) until nothing is pending. */
-export async function settled(browser: HttpSession, path: string): Promise<string> {
-  for (let i = 0; i < 240; i++) {
+export async function settled(browser: HttpSession, path: string, patienceMs = 30_000): Promise<string> {
+  for (let i = 0; i < patienceMs / 100; i++) {
     const res = await browser.get(path);
     expect(res.status).toBe(200);
     const html = await res.text();
@@ -59,12 +59,12 @@ export async function settled(browser: HttpSession, path: string): Promise<strin
 }
 
 /** Posts the grid's publish form with these items ticked and waits for the result page to settle. */
-export async function publishAndSettle(browser: HttpSession, pks: number[]): Promise<string> {
+export async function publishAndSettle(browser: HttpSession, pks: number[], patienceMs?: number): Promise<string> {
   const { csrf } = await browser.page('/items');
   const body = new URLSearchParams([['_csrf', csrf ?? ''], ['scope', 'selected'], ...pks.map((pk) => ['pk', String(pk)])]);
   const res = await browser.request('POST', '/publish', { body: body.toString(), headers: { 'content-type': 'application/x-www-form-urlencoded' } });
   expect(res.status, await res.clone().text()).toBe(303);
-  return settled(browser, location(res));
+  return settled(browser, location(res), patienceMs);
 }
 
 /** Places a web-shop order at the Plugboard sandbox's tool page, as a person there would. */
