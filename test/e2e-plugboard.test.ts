@@ -57,11 +57,12 @@ describe('a seller sells through the web shop, in a real browser', () => {
     const style = (await cards().nth(0).locator('.style').textContent())!;
     await cards().nth(0).getByLabel('Select').check();
     await cards().nth(1).getByLabel('Select').check();
-    await page.getByRole('button', { name: 'Publish selected' }).click();
+    await page.getByRole('button', { name: 'Publish selected', exact: true }).click();
     await page.waitForURL(/\/publish\/[0-9a-f-]{36}$/);
-    await expect.poll(() => page.locator('tr.export[data-shop-state="visible"]').count(), { timeout: 60_000 }).toBe(2);
+    await expect.poll(() => page.locator('tr.export[data-state="done"]').count(), { timeout: 60_000 }).toBe(2);
+    expect(await page.locator('tr.export[data-shop-state="visible"]').count()).toBe(2);
     expect(await page.locator('.export-style').allTextContents()).toContain(style);
-    expect(await page.getByText('In the shop').count()).toBe(2);
+    expect(await page.locator('td .shop-state', { hasText: 'In the shop' }).count()).toBe(2);
     await screenshot(page, 'shop-publish-result');
     expect(products()).toHaveLength(2);
     expect(products().every((p) => p.state === 'visible' && p.purchasable && p.pictures.length === 1)).toBe(true);
@@ -84,11 +85,11 @@ describe('a seller sells through the web shop, in a real browser', () => {
     await page.goto(`${stack.console.url}/items?page=2`);
     await cards().nth(0).getByLabel('Select').check();
     await cards().nth(1).getByLabel('Select').check();
-    await page.getByRole('button', { name: 'Publish selected' }).click();
+    await page.getByRole('button', { name: 'Publish selected', exact: true }).click();
     await expect.poll(() => page.locator('tr.export[data-state="failed"]').count(), { timeout: 90_000, interval: 1000 }).toBe(2);
     plugboard.sandbox.faults.unavailable = false;
     await page.getByRole('button', { name: 'Retry all failed' }).click();
-    await expect.poll(() => page.locator('tr.export[data-shop-state="visible"]').count(), { timeout: 60_000 }).toBe(2);
+    await expect.poll(() => page.locator('tr.export[data-state="done"]').count(), { timeout: 60_000 }).toBe(2);
     expect(products()).toHaveLength(4);
   }, 150_000);
 
@@ -101,7 +102,7 @@ describe('a seller sells through the web shop, in a real browser', () => {
     await shop.waitForURL(/\/tools\/orders\//);
     await shop.close();
 
-    await page.getByRole('link', { name: 'Orders' }).click();
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Orders' }).click();
     await page.getByRole('button', { name: 'Check for new orders' }).click();
     await expect.poll(() => page.locator('article.order').count()).toBe(1);
     expect(await page.locator('article.order .order-status').textContent()).toBe('New');
@@ -122,7 +123,7 @@ describe('a seller sells through the web shop, in a real browser', () => {
     const shown = await cards().count();
     // Four published, one of them taken out again.
     expect(shown).toBe(3);
-    expect(await page.locator('.grid [data-shop-state="visible"]').count()).toBe(shown);
+    expect(await page.locator('.grid .shop-state[data-shop-state="visible"]').count()).toBe(shown);
     expect(await page.getByLabel('Style').inputValue()).toBe('');
     await screenshot(page, 'shop-grid-filter');
     expect(errors).toEqual([]);
