@@ -112,8 +112,7 @@ export async function plugboardRoutes(app: FastifyInstance) {
   }
 
   async function saveSettings(request: FastifyRequest<{ Body: SettingsBody }>, reply: FastifyReply) {
-    const invalid = await invalidForm(request, reply);
-    if (invalid) return invalid;
+    if (await invalidForm(request, reply)) return reply;
     try {
       await services.plugboardConnections.save(request.user!.id, request.body);
     } catch (err) {
@@ -124,8 +123,7 @@ export async function plugboardRoutes(app: FastifyInstance) {
   }
 
   async function testConnection(request: FastifyRequest<{ Body: SettingsBody }>, reply: FastifyReply) {
-    const invalid = await invalidForm(request, reply);
-    if (invalid) return invalid;
+    if (await invalidForm(request, reply)) return reply;
     const userId = request.user!.id;
     const saved = await services.plugboardConnections.get(userId);
     const data = { ...settingsPageData(saved), values: typedValues(request.body) };
@@ -173,13 +171,17 @@ export async function plugboardRoutes(app: FastifyInstance) {
     };
   }
 
-  /** Re-renders the form with the seller's values and a message for the first bad field. */
-  async function invalidForm(request: FastifyRequest<{ Body: SettingsBody }>, reply: FastifyReply) {
+  /**
+   * Re-renders the form with the seller's values and a message for the first bad field; true when it did.
+   * (A boolean, not the reply: a reply is thenable, and awaiting it answers undefined.)
+   */
+  async function invalidForm(request: FastifyRequest<{ Body: SettingsBody }>, reply: FastifyReply): Promise<boolean> {
     const error = request.validationError;
-    if (!error) return null;
+    if (!error) return false;
     const first = error.validation[0] as FastifySchemaValidationError | undefined;
     const field = (first?.instancePath.replace(/^\//, '') || (first?.params as { missingProperty?: string } | undefined)?.missingProperty || 'baseUrl') as keyof PlugboardSettingsInput;
-    return formError(request, reply, field, FIELD_HELP[field] ?? 'Some fields are not valid.');
+    await formError(request, reply, field, FIELD_HELP[field] ?? 'Some fields are not valid.');
+    return true;
   }
 
   async function formError(request: FastifyRequest<{ Body: SettingsBody }>, reply: FastifyReply, field: keyof PlugboardSettingsInput, message: string, status = 400) {
