@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import pg from 'pg';
 import { startStack, signUp, connectSonlet, uniqueEmail, type Stack } from './support/stack.js';
 import { location, type HttpSession } from './support/http.js';
+import { placeShopOrder } from './support/shop.js';
 import { startPlugboardSandbox, DEMO_PLUGBOARD_TENANTS, type StartedPlugboardSandbox } from '../src/sandbox/plugboard/index.js';
 
 const DEMO = DEMO_PLUGBOARD_TENANTS.find((t) => t.tenant === 'demo')!;
@@ -130,6 +131,23 @@ describe('one seller cannot reach another seller’s things by id', () => {
     await refusedLikeUnknown('POST', (id) => `/exports/${id}/retry`, aliceExport, randomUUID(), '/items');
     const after = (await db.query('SELECT status, "updatedAt", "batchIds" FROM "PlugboardExport" WHERE id = $1', [aliceExport])).rows;
     expect(after).toEqual(before);
+  });
+
+  it('retry all failed: Bob gets 404 for Alice’s batch and her exports are untouched', async () => {
+    const before = (await db.query('SELECT status, "updatedAt" FROM "PlugboardExport" WHERE $1 = ANY("batchIds")', [aliceBatch])).rows;
+    await refusedLikeUnknown('POST', (id) => `/publish/${id}/retry-failed`, aliceBatch, randomUUID(), '/items');
+    expect((await db.query('SELECT status, "updatedAt" FROM "PlugboardExport" WHERE $1 = ANY("batchIds")', [aliceBatch])).rows).toEqual(before);
+  });
+
+  it('web-shop orders: Bob sees none of Alice’s orders and gets 404 marking hers as processing', async () => {
+    const product = plugboard.sandbox.products(DEMO.tenant).find((p) => p.purchasable)!;
+    await placeShopOrder(plugboard.url, product.localId, 1, DEMO.tenant);
+    expect((await alice.submit('/orders', '/orders/check', {})).status).toBe(303);
+    const order = (await db.query('SELECT id, "localId" FROM "ShopOrder" WHERE "userId" = $1', [aliceId])).rows[0];
+    expect(order).toBeDefined();
+    expect((await bob.page('/orders')).html).not.toContain(order.localId);
+    await refusedLikeUnknown('POST', (id) => `/orders/${id}/processing`, order.id, randomUUID(), '/items');
+    expect(plugboard.sandbox.orders(DEMO.tenant).find((o) => o.localId === order.localId)!.orderStatus).toBe('new');
   });
 
   it('Plugboard settings: Bob’s settings page shows none of Alice’s settings', async () => {
