@@ -7,7 +7,7 @@ import { startEmbeddedPostgres } from './db/embedded.js';
 import { applyMigrations } from './db/migrate.js';
 import { migrationReadiness } from './routes/health.js';
 import { createSonletSandbox, type SonletSandbox } from './sandbox/sonlet/index.js';
-import { createPlugboardSandbox, DEMO_PLUGBOARD_TENANTS } from './sandbox/plugboard/index.js';
+import { createPlugboardSandbox, DEMO_PLUGBOARD_TENANTS, type PlugboardSandbox } from './sandbox/plugboard/index.js';
 import { createJobQueue } from './jobs/queue.js';
 
 /** Process entry: config, database (embedded when DATABASE_URL is unset), migrations, sandboxes, listen, shutdown. */
@@ -45,6 +45,7 @@ async function main() {
 
   let sonletSandbox: SonletSandbox | undefined;
   let sandboxDemo: SandboxDemo | undefined;
+  let plugboardSandbox: PlugboardSandbox | undefined;
   const extraSandboxes = [];
   if (config.sandbox) {
     sonletSandbox = await createSonletSandbox({
@@ -56,7 +57,8 @@ async function main() {
         { ...SANDBOX_TOOLS_CLIENT, name: 'Sandbox tools (curl)', redirectUris: [`${config.publicUrl}/sandbox/sonlet/tools/callback`] },
       ],
     });
-    extraSandboxes.push({ prefix: '/sandbox/plugboard', plugin: createPlugboardSandbox().plugin });
+    plugboardSandbox = createPlugboardSandbox({ dataDir: path.join(config.dataDir, 'plugboard-sandbox'), publicUrl: `${config.publicUrl}/sandbox/plugboard` });
+    extraSandboxes.push({ prefix: '/sandbox/plugboard', plugin: plugboardSandbox.plugin });
     const { tenant, connectionId, username, password } = DEMO_PLUGBOARD_TENANTS[0]!;
     sandboxDemo = { plugboard: { baseUrl: `${config.publicUrl}/sandbox/plugboard`, tenant, connectionId, username, password } };
   }
@@ -93,6 +95,7 @@ async function main() {
       // Stops accepting, answers the requests in flight, stops the jobs, closes the database client.
       await app.close();
       await sonletSandbox?.close();
+      await plugboardSandbox?.close();
       if (stopEmbedded) await stopPostgres(stopEmbedded, clusterDir!);
       say('stopped cleanly');
       process.exit(0);
