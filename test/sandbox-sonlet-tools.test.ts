@@ -2,7 +2,7 @@
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchChromium, screenshot, watchPageErrors } from './support/browser.js';
-import { type Item, type Page, type StartedSandbox, bearer, getTokens, startTestSandbox } from './support/sonlet-sandbox.js';
+import { CookieJar, type Item, type Page, type StartedSandbox, bearer, form, getTokens, startTestSandbox } from './support/sonlet-sandbox.js';
 
 let sb: StartedSandbox;
 let browser: Browser;
@@ -72,5 +72,14 @@ describe('the quantity tool', () => {
     expect((await itemsOf('demo2')).find((i) => i.pk === item.pk)!.quantity).toBe(item.quantity);
     const tools = await (await fetch(`${sb.url}/tools/`)).text();
     expect(tools).not.toContain('Set quantity');
+
+    // Signed in, but the form did not come from the tools page: refused.
+    const jar = new CookieJar();
+    const login = await fetch(`${sb.url}/accounts/login/`, { method: 'POST', redirect: 'manual', ...form({ username: 'demo2', password: 'demo2', next: '/tools/' }) });
+    jar.store(login);
+    const forged = form({ item: String(item.pk), quantity: '0', csrfmiddlewaretoken: 'not-the-token' });
+    const refused = await fetch(`${sb.url}/tools/quantity`, { method: 'POST', body: forged.body, headers: { ...forged.headers, ...jar.header() }, redirect: 'manual' });
+    expect(refused.status).toBe(403);
+    expect((await itemsOf('demo2')).find((i) => i.pk === item.pk)!.quantity).toBe(item.quantity);
   });
 });
