@@ -12,7 +12,6 @@ import { consoleScope } from './routes/index.js';
 import { healthRoutes } from './routes/health.js';
 import { DomainError } from './errors.js';
 import { sendErrorPage } from './web/error-pages.js';
-import type { SonletSandbox } from './sandbox/sonlet/index.js';
 import type { JobQueue } from './jobs/queue.js';
 
 const PUBLIC_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../public');
@@ -23,9 +22,11 @@ export interface BuildOptions {
   /** Where log lines go (tests capture them); stdout by default. */
   logStream?: NodeJS.WritableStream;
   /** Served under /sandbox/sonlet when given (sandbox mode). */
-  sonletSandbox?: SonletSandbox;
+  sonletSandbox?: { plugin: FastifyPluginAsync };
   /** Extra plugin registered at the root in sandbox mode (the Plugboard stand-in). */
   extraSandboxes?: Array<{ prefix: string; plugin: FastifyPluginAsync }>;
+  /** What the mounted sandboxes offer a seller to try (sandbox mode only). */
+  sandboxDemo?: SandboxDemo;
   /** Background jobs (publishing); started and stopped by the caller. Without it, publishing is unavailable. */
   jobs?: JobQueue;
   /**
@@ -42,10 +43,17 @@ export interface BuildOptions {
   beforeDatabaseClose?: () => Promise<void>;
 }
 
+/** Demo accounts of the sandboxes, handed in by whoever mounts them: console code never imports a sandbox. */
+export interface SandboxDemo {
+  /** A Plugboard tenant suggested on the web-shop settings form. */
+  plugboard: { baseUrl: string; tenant: string; connectionId: string; username: string; password: string };
+}
+
 declare module 'fastify' {
   interface FastifyInstance {
     config: Config;
     services: Services;
+    sandboxDemo: SandboxDemo | null;
   }
   interface FastifyContextConfig {
     /** A form page re-rendered with the seller's input when the body fails validation. */
@@ -68,6 +76,7 @@ export async function buildApp(opts: BuildOptions): Promise<FastifyInstance> {
   });
 
   app.decorate('config', config);
+  app.decorate('sandboxDemo', opts.sandboxDemo ?? null);
   app.decorate('services', createServices(config, opts.prisma, opts.jobs ?? null, opts.shopSchedule?.clock));
   await app.services.publisher.work(app.log.child({ module: 'publish' }));
   if (opts.jobs && opts.shopSchedule?.start !== false) app.services.shopSchedule.start(app.log.child({ module: 'shop' }));

@@ -3,7 +3,6 @@ import { DomainError, InvalidInputError } from '../errors.js';
 import type { PlugboardSettingsInput, PlugboardSettingsView } from '../plugboard/connection-store.js';
 import { statusOf } from '../web/error-pages.js';
 import { MAX_ITEMS_PER_PUBLISH } from '../plugboard/publish.js';
-import { DEMO_PLUGBOARD_TENANTS } from '../sandbox/plugboard/seeds.js';
 
 const VIEW = 'settings-plugboard';
 
@@ -53,7 +52,7 @@ interface PublishBody {
 }
 
 export async function plugboardRoutes(app: FastifyInstance) {
-  const { config, services } = app;
+  const { services } = app;
   const csrfAndUser = [app.requireUser, app.csrfProtection];
 
   app.get<{ Querystring: { saved?: string } }>(
@@ -167,7 +166,7 @@ export async function plugboardRoutes(app: FastifyInstance) {
       title: 'Web shop (Plugboard)',
       saved,
       hasPassword: saved?.hasPassword ?? false,
-      sandboxTenant: config.sandbox ? DEMO_PLUGBOARD_TENANTS[0] : null,
+      sandboxTenant: app.sandboxDemo?.plugboard ?? null,
     };
   }
 
@@ -190,10 +189,10 @@ export async function plugboardRoutes(app: FastifyInstance) {
   }
 
   function suggestedValues(): Record<string, string> {
-    const demo = config.sandbox ? DEMO_PLUGBOARD_TENANTS[0] : undefined;
+    const demo = app.sandboxDemo?.plugboard;
     if (!demo) return { baseUrl: '', tenant: '', connectionId: '', username: '', vatRatePercent: '25', currency: 'USD', languages: '', brand: '', autoPublish: '' };
     return {
-      baseUrl: `${config.publicUrl}/sandbox/plugboard`,
+      baseUrl: demo.baseUrl,
       tenant: demo.tenant,
       connectionId: demo.connectionId,
       username: demo.username,

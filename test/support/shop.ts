@@ -83,13 +83,26 @@ export async function placeShopOrder(plugboardUrl: string, productLocalId: strin
 }
 
 /**
- * Sets an item's quantity in the Sonlet sandbox (Sonlet documents no item update, so this is the sandbox's
- * business). The sandbox's own quantity tool is not on this branch yet: until it is, this reaches its store.
+ * Sets an item's quantity with the Sonlet sandbox's quantity tool (Sonlet documents no item update, so this
+ * is the sandbox's own tool): sign in as the sandbox seller, then post the tool's form.
  */
 export async function setSonletQuantity(stack: Stack, seller: string, pk: number, quantity: number): Promise<void> {
-  const store = (stack.sonlet.sandbox as unknown as { store: { items: Map<number, { username?: string; owner?: string; quantity: number }>; changed(): void } }).store;
-  const item = store.items.get(pk);
-  if (!item) throw new Error(`no item ${pk} in the Sonlet sandbox of ${seller}`);
-  item.quantity = quantity;
-  store.changed();
+  const base = stack.sonlet.url;
+  const login = await fetch(`${base}/accounts/login/`, {
+    method: 'POST',
+    redirect: 'manual',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({ username: seller, password: seller, next: '/tools/' }).toString(),
+  });
+  expect(login.status, await login.clone().text()).toBe(302);
+  const cookie = login.headers.getSetCookie().map((c) => c.split(';')[0]).join('; ');
+  const tools = await (await fetch(`${base}/tools/`, { headers: { cookie } })).text();
+  const csrf = /name="csrfmiddlewaretoken" value="([^"]*)"/.exec(tools)?.[1] ?? '';
+  const res = await fetch(`${base}/tools/quantity`, {
+    method: 'POST',
+    redirect: 'manual',
+    headers: { 'content-type': 'application/x-www-form-urlencoded', cookie },
+    body: new URLSearchParams({ csrfmiddlewaretoken: csrf, item: String(pk), quantity: String(quantity) }).toString(),
+  });
+  expect(res.status, await res.clone().text()).toBe(303);
 }
