@@ -15,6 +15,7 @@ export class SharedWalks<T> {
   private readonly running = new Map<string, Running<T>>();
 
   join(key: string, signal: AbortSignal | undefined, walk: (signal: AbortSignal) => Promise<T>): Promise<T> {
+    if (signal?.aborted) return Promise.reject(new AbandonedError());
     let entry = this.running.get(key);
     if (!entry) {
       const stop = new AbortController();
@@ -51,7 +52,6 @@ export class SharedWalks<T> {
         signal?.removeEventListener('abort', leave);
         outcome();
       };
-      if (signal?.aborted) return leave();
       signal?.addEventListener('abort', leave, { once: true });
       entry.result.then(
         (value) => settle(() => resolve(value)),
