@@ -71,13 +71,14 @@ export class WalkStoppedError extends ProviderUnavailableError {
     readonly reason: WalkStop,
     readonly pagesRead: number,
   ) {
+    const pages = `${pagesRead} page${pagesRead === 1 ? '' : 's'}`;
     super(
       'Sonlet',
       reason === 'repeat'
-        ? `sent a list that leads back to a page already read; the console stopped after ${pagesRead} pages`
+        ? `sent a list that leads back to a page already read; the console stopped after ${pages}`
         : reason === 'longer-than-said'
-          ? `sent a list longer than it said it is; the console stopped after ${pagesRead} pages`
-          : `has more than ${pagesRead} pages in this list, more than the console reads at once`,
+          ? `sent a list longer than it said it is; the console stopped after ${pages}`
+          : `has more than ${pages} in this list, more than the console reads at once`,
     );
   }
 }
