@@ -3,8 +3,7 @@ import type { PrismaClient } from './generated/prisma/client.js';
 import { createAccounts } from './accounts/accounts.js';
 import { PrismaSessionStore } from './accounts/session-store.js';
 import { TokenCipher } from './crypto/token-cipher.js';
-import { TokenVault } from './sonlet/token-vault.js';
-import { SonletApi } from './sonlet/api-client.js';
+import { createSonlet } from './sonlet/sonlet.js';
 import { CatalogCache } from './inventory/catalog-cache.js';
 import { InventorySummaries } from './inventory/summary.js';
 import type { JobQueue } from './jobs/queue.js';
@@ -14,7 +13,6 @@ import { ShopExports } from './plugboard/shop-exports.js';
 import { KeepInStep } from './plugboard/keep-in-step.js';
 import { ShopOrders, type Clock } from './plugboard/shop-orders.js';
 import { ShopSchedule } from './plugboard/shop-schedule.js';
-import { walkAllItems } from './inventory/browse.js';
 import { PhotoStore } from './inventory/upload-store.js';
 import { UploadPipeline } from './inventory/upload-pipeline.js';
 import path from 'node:path';
@@ -22,23 +20,21 @@ import path from 'node:path';
 /** The domain services, built once per app from config and the database; routes reach them through `app.services`. */
 export function createServices(config: Config, prisma: PrismaClient, jobs: JobQueue | null = null, clock: Clock = Date) {
   const cipher = new TokenCipher(config.tokenEncryptionKey);
-  const vault = new TokenVault(prisma, cipher, {
-    baseUrl: config.sonlet.baseUrl,
-    clientId: config.sonlet.clientId,
-    clientSecret: config.sonlet.clientSecret,
-    timeoutMs: config.sonlet.timeoutMs,
-    refreshLeewaySeconds: config.sonlet.refreshLeewaySeconds,
-  });
-  const sonletApiFor = (userId: string) => new SonletApi(vault, userId, { baseUrl: config.sonlet.baseUrl, timeoutMs: config.sonlet.timeoutMs });
+  const sonlet = createSonlet({ ...config.sonlet, maxMediaBytes: config.uploads.maxBytes }, prisma, cipher);
+  const { vault, apiFor: sonletApiFor } = sonlet;
   const plugboardConnections = new PlugboardConnectionStore(prisma, cipher, config.plugboard);
   const shopExports = new ShopExports({
     prisma,
     connections: plugboardConnections,
     sonletApiFor,
-    readPictureFor: (userId) => (url) => sonletApiFor(userId).readMedia(url, config.uploads.maxBytes),
+    readPictureFor: (userId) => (url) => sonletApiFor(userId).readMedia(url),
   });
   const summaries = new InventorySummaries(prisma, config.summaryTtlSeconds);
-  const keepInStep = new KeepInStep({ prisma, connections: plugboardConnections, shopExports, sonletApiFor, walk: (_userId, api) => walkAllItems(api, 4) });
+  const keepInStep = new KeepInStep({ prisma, connections: plugboardConnections, shopExports, sonletApiFor, walk: async (_userId, api) => {
+    const items = [];
+    for await (const page of api.walkItems({})) items.push(...page);
+    return items;
+  } });
   const shopOrders = new ShopOrders(prisma, plugboardConnections, clock);
   const { syncPeriodMs, ordersPeriodMs } = config.plugboard;
   const publisher = new Publisher({ prisma, connections: plugboardConnections, sonletApiFor, shopExports, jobs });

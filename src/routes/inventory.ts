@@ -1,5 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { browseItems, pageLocally, type ItemsQuery } from '../inventory/browse.js';
+import { browseItems, pageLocally, withCatalogNames, type ItemsQuery } from '../inventory/browse.js';
+import { whileSellerWaits } from '../web/seller-waits.js';
 import { filterByShop, SHOP_FILTERS, type ShopFilter } from '../plugboard/shop-filter.js';
 import { NeedsReconnectError, NotConnectedError } from '../errors.js';
 
@@ -43,41 +44,47 @@ export async function inventoryRoutes(app: FastifyInstance) {
   async function listItems(request: FastifyRequest<{ Querystring: ItemsQuery & { shop?: ShopFilter | '' } }>, reply: FastifyReply) {
     const userId = request.user!.id;
     const api = services.sonletApiFor(userId);
+    const signal = whileSellerWaits(reply);
     const shop = request.query.shop || null;
     return whenConnected(reply, 'Items', async () => {
       const [catalog, view] = await Promise.all([
-        services.catalog.get(userId, api),
-        shop ? browseByShop(userId, request.query, shop) : browseItems(api, request.query, () => services.summaries.items(userId, api)),
+        services.catalog.get(userId, api, { signal }),
+        shop
+          ? browseByShop(userId, request.query, shop, signal)
+          : browseItems(api, request.query, (filters) => services.summaries.matchingItems(userId, api, filters, { signal }), { signal }),
       ]);
       const pks = view.items.map((i) => i.pk);
       const [published, soldOn] = await Promise.all([services.publisher.statusOf(userId, pks), services.shopOrders.soldOn(userId, pks)]);
-      return reply.page('items', { title: 'Items', ...view, shop, catalog, ...published, soldOn, scripts: ['/public/publish-select.js'] });
+      return reply.page('items', { title: 'Items', ...view, items: withCatalogNames(view.items, catalog), shop, catalog, ...published, soldOn, scripts: ['/public/publish-select.js'] });
     });
   }
 
-  /** The web-shop filter needs the whole inventory: the walked (and cached) items, filtered and paged here. */
-  async function browseByShop(userId: string, query: ItemsQuery, shop: ShopFilter) {
-    const all = await services.summaries.items(userId, services.sonletApiFor(userId));
+  /** The web-shop filter needs the whole inventory: the walked (and cached) matching items, filtered and paged here. */
+  async function browseByShop(userId: string, query: ItemsQuery, shop: ShopFilter, signal: AbortSignal) {
     const filters = { style: query.style ?? null, size: query.size ?? null };
-    const matching = all.filter((i) => (!filters.style || i.itemchoice_id === filters.style) && (!filters.size || i.size_id === filters.size));
+    const matching = await services.summaries.matchingItems(userId, services.sonletApiFor(userId), filters, { signal });
     return pageLocally(await filterByShop({ prisma: services.prisma, connections: services.plugboardConnections }, userId, matching, shop), query.page, 20, filters);
   }
 
   async function showItem(request: FastifyRequest<{ Params: { pk: number } }>, reply: FastifyReply) {
     const userId = request.user!.id;
+    const api = services.sonletApiFor(userId);
+    const signal = whileSellerWaits(reply);
     return whenConnected(reply, 'Item', async () => {
-      const item = await services.sonletApiFor(userId).getItem(request.params.pk);
-      const [{ plugboardReady, exports }, soldOn] = await Promise.all([services.publisher.statusOf(userId, [item.pk]), services.shopOrders.soldOn(userId, [item.pk])]);
-      return reply.page('item', { title: `${item.style} ${item.size}`, item, plugboardReady, export: exports[item.pk] ?? null, soldOn: soldOn[item.pk] ?? null });
+      const [catalog, found] = await Promise.all([services.catalog.get(userId, api, { signal }), api.getItem(request.params.pk, { signal })]);
+      const [item] = withCatalogNames([found], catalog);
+      const [{ plugboardReady, exports }, soldOn] = await Promise.all([services.publisher.statusOf(userId, [item!.pk]), services.shopOrders.soldOn(userId, [item!.pk])]);
+      return reply.page('item', { title: `${item!.style} ${item!.size}`, item, plugboardReady, export: exports[item!.pk] ?? null, soldOn: soldOn[item!.pk] ?? null });
     });
   }
 
   async function listImages(request: FastifyRequest<{ Querystring: { page: number } }>, reply: FastifyReply) {
     const userId = request.user!.id;
     const api = services.sonletApiFor(userId);
+    const signal = whileSellerWaits(reply);
     return whenConnected(reply, 'Images', async () => {
       // The gallery links each image to its items through the (cached) inventory walk.
-      const [page, summary] = await Promise.all([api.listImages(request.query.page), services.summaries.get(userId, api)]);
+      const [page, summary] = await Promise.all([api.listImages(request.query.page, { signal }), services.summaries.get(userId, api, { signal })]);
       const lastPage = page.next ? Math.ceil(page.count / Math.max(page.results.length, 1)) : request.query.page;
       return reply.page('images', { title: 'Images', images: page.results, count: page.count, page: request.query.page, lastPage, itemsByImage: summary.itemsByImage });
     });

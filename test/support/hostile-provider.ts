@@ -26,8 +26,10 @@ export type Misbehaviour =
   | { kind: 'absurd-count'; count?: number }
   /** A body of this many bytes (default 300 MB) that never becomes valid JSON; Content-Length only when `declareLength`. */
   | { kind: 'huge-body'; bytes?: number; declareLength?: boolean; contentType?: string }
-  /** The real answer, sent one byte every `intervalMs` (default 1000). */
+  /** The real answer (so whatever it does is done), sent one byte every `intervalMs` (default 1000). */
   | { kind: 'drip'; intervalMs?: number }
+  /** No answer at all, and nothing done: the request is read and left hanging until the client gives up. */
+  | { kind: 'hang' }
   /** Every string field of the JSON answer (links and pks aside) carries HTML and script. */
   | { kind: 'html-in-json' }
   /** The real answer under another content type, or an HTML page under `application/json`. */
@@ -181,6 +183,8 @@ export async function startHostileProvider(): Promise<HostileProvider> {
         return true;
       case 'status':
         send(res, { status: b.status, json: b.body });
+        return true;
+      case 'hang':
         return true;
       default:
         return false;

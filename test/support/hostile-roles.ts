@@ -21,6 +21,8 @@ interface TokenRecord {
   user: string;
   expired: boolean;
   revoked: boolean;
+  /** For a refresh token: the access token issued with it. */
+  access?: string;
 }
 
 export interface RoleState {
@@ -113,7 +115,7 @@ function issue(state: RoleState, user: string): Answer {
   const access = randomBytes(20).toString('hex');
   const refresh = randomBytes(20).toString('hex');
   state.accessTokens.set(access, { user, expired: false, revoked: false });
-  state.refreshTokens.set(refresh, { user, expired: false, revoked: false });
+  state.refreshTokens.set(refresh, { user, expired: false, revoked: false, access });
   return json(200, { access_token: access, refresh_token: refresh, expires_in: 14 * 24 * 3600, token_type: 'Bearer', scope: 'read write' });
 }
 
@@ -132,7 +134,10 @@ function token(state: RoleState, call: Call): Answer {
     if (state.refreshRefusal) return json(state.refreshRefusal.status, state.refreshRefusal.body);
     const record = state.refreshTokens.get(form.get('refresh_token') ?? '');
     if (!record || record.revoked) return json(400, { error: 'invalid_grant' });
+    // As django-oauth-toolkit does: the refresh token rotates, and the access token issued with it goes too.
     record.revoked = true;
+    const old = state.accessTokens.get(record.access ?? '');
+    if (old) old.revoked = true;
     return issue(state, record.user);
   }
   return json(400, { error: 'unsupported_grant_type' });
