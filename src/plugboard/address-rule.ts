@@ -46,11 +46,11 @@ export class UnreachableAddressError extends Error {
 }
 
 /**
- * Resolves once and answers the one address to connect to: the first public one, or, when private
- * hosts are allowed, the first one. A name with any non-public address is refused outright (a
- * rebinding name would otherwise mix a public answer with a private one).
+ * Resolves once and answers the addresses a connection may go to, IPv4 first (a server listening on
+ * 0.0.0.0 only answers there). A name with any non-public address is refused outright (a rebinding
+ * name would otherwise mix a public answer with a private one).
  */
-export async function pinnedLookup(hostname: string, opts: { allowPrivateHosts: boolean; resolve: Resolver }): Promise<string> {
+export async function pinnedLookup(hostname: string, opts: { allowPrivateHosts: boolean; resolve: Resolver }): Promise<string[]> {
   const literal = addressLiteral(hostname);
   let addresses: string[];
   if (literal) addresses = [literal];
@@ -63,5 +63,5 @@ export async function pinnedLookup(hostname: string, opts: { allowPrivateHosts: 
   }
   if (addresses.length === 0) throw new UnreachableAddressError();
   if (!opts.allowPrivateHosts && !addresses.every(isPublicAddress)) throw new UnreachableAddressError();
-  return addresses[0]!;
+  return [...addresses.filter((a) => isIP(a) === 4), ...addresses.filter((a) => isIP(a) !== 4)];
 }

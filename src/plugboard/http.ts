@@ -38,9 +38,16 @@ export function plugboardDispatcher(opts: PlugboardHttpOptions): Agent {
   const connectTimeout = Math.min(opts.timeoutMs, 10_000);
   const base = buildConnector({ timeout: connectTimeout });
   const connect: buildConnector.connector = (options, callback) => {
+    // Each address the rule allowed, in turn, until one connects; TLS still checks the certificate
+    // against the name in the URL (servername comes from `host`).
+    const tryFrom = (addresses: string[], i: number) =>
+      base({ ...options, hostname: addresses[i]! }, (err, socket) => {
+        if (err && i + 1 < addresses.length) return tryFrom(addresses, i + 1);
+        if (err) return callback(err, null);
+        return callback(null, socket!);
+      });
     pinnedLookup(options.hostname, { allowPrivateHosts: opts.allowPrivateHosts, resolve }).then(
-      // TLS still checks the certificate against the name in the URL (servername comes from `host`).
-      (address) => base({ ...options, hostname: address }, callback),
+      (addresses) => tryFrom(addresses, 0),
       (err: Error) => callback(err, null),
     );
   };
