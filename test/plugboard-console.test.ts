@@ -246,7 +246,8 @@ describe('publishing items to Plugboard', () => {
   it('a lost answer is recovered: an export reset to pending ends on the existing product', async () => {
     const pk = published[1]!.pk;
     // As if the worker died after Plugboard created the product but before we stored its id.
-    await db.query(`UPDATE "PlugboardExport" SET status = 'failed', "localId" = NULL WHERE "sonletItemId" = $1 AND "connectionId" = $2`, [pk, DEMO.connectionId]);
+    const { rows } = await db.query(`UPDATE "PlugboardExport" SET "localId" = NULL WHERE "sonletItemId" = $1 AND "connectionId" = $2 RETURNING id`, [pk, DEMO.connectionId]);
+    await db.query(`UPDATE "Task" SET status = 'failed' WHERE name = 'publish' AND key = $1`, [rows[0].id]);
     const batch = await publish(seller, [pk]);
     const html = await settled(seller, batch);
     expect(html).toContain('data-state="done"');

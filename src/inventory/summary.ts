@@ -1,4 +1,5 @@
 import type { PrismaClient } from '../generated/prisma/client.js';
+import type { CacheInvalidation } from '../db/cache-invalidation.js';
 import type { SonletApi } from '../sonlet/api-client.js';
 import { walkAllItems } from './browse.js';
 import type { SonletItem } from '../sonlet/types.js';
@@ -33,8 +34,12 @@ export class InventorySummaries {
   constructor(
     private readonly prisma: PrismaClient,
     private readonly ttlSeconds: number,
+    private readonly invalidation: CacheInvalidation | null = null,
     private readonly concurrency = 4,
-  ) {}
+  ) {
+    // The walked inventory is kept per process: when it changes anywhere, every process forgets it.
+    invalidation?.register(KIND, (userId) => (userId ? this.walked.delete(userId) : this.walked.clear()));
+  }
 
   async get(userId: string, api: SonletApi, opts: { refresh?: boolean } = {}): Promise<InventorySummary> {
     if (!opts.refresh) {
@@ -65,8 +70,10 @@ export class InventorySummaries {
     return { ...(row.data as unknown as InventorySummary), computedAt: row.fetchedAt };
   }
 
+  /** The seller's inventory changed (an item was created): the summary and every walked copy are out of date. */
   async forget(userId: string): Promise<void> {
     await this.prisma.catalogCache.deleteMany({ where: { userId, kind: KIND } });
+    await this.invalidation?.announce(KIND, userId);
   }
 
   /**

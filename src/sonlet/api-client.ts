@@ -1,5 +1,5 @@
 import { createHash, randomUUID } from 'node:crypto';
-import { stat } from 'node:fs/promises';
+import type { Readable } from 'node:stream';
 import { DomainError, NotFoundError, ProviderUnavailableError } from '../errors.js';
 import type { TokenVault } from './token-vault.js';
 import type { SonletImage, SonletItem, SonletItemChoice, SonletPage, SonletSize } from './types.js';
@@ -27,6 +27,14 @@ export class InvalidPageError extends DomainError {
   constructor() {
     super('invalid-page', 'That page does not exist; your inventory may have changed since the link was made.');
   }
+}
+
+/** A photo to send as a request body; `open` is called once per attempt (a body is read once). */
+export interface ImageSource {
+  bytes: number;
+  contentType: string;
+  filename: string;
+  open(): Readable;
 }
 
 export interface NewItemFields {
@@ -105,11 +113,11 @@ export class SonletApi {
   }
 
   /**
-   * POST /images/ with the photo streamed from disk as multipart `image_full` (never held in
+   * POST /images/ with the photo streamed from its source as multipart `image_full` (never held in
    * memory). The idempotency key makes a repeat answer 403 Duplicate (DuplicateRequestError).
    */
-  async createImage(filePath: string, filename: string, contentType: string, idempotencyKey: string): Promise<SonletImage> {
-    const { size } = await stat(filePath);
+  async createImage(source: ImageSource, idempotencyKey: string): Promise<SonletImage> {
+    const { bytes: size, filename, contentType } = source;
     const boundary = `----sonlet-console-${randomUUID()}`;
     const head = Buffer.from(
       `--${boundary}\r\nContent-Disposition: form-data; name="image_full"; filename="${headerSafe(filename)}"\r\nContent-Type: ${headerSafe(contentType)}\r\n\r\n`,
@@ -124,10 +132,10 @@ export class SonletApi {
       'x-idempotency-key': idempotencyKey,
       accept: 'application/json',
     };
-    // Each call (the vault calls again after refreshing on a 401) re-opens the file: a body is read once.
+    // Each call (the vault calls again after refreshing on a 401) re-opens the source: a body is read once.
     const res = await this.reaching(() =>
       this.vault.withAccessToken(this.userId, (token) =>
-        postFile(url, { ...headers, authorization: `Bearer ${token}` }, { head, filePath, tail }, AbortSignal.timeout(timeoutMs)).then(fromFetch),
+        postFile(url, { ...headers, authorization: `Bearer ${token}` }, { head, open: () => source.open(), tail }, AbortSignal.timeout(timeoutMs)).then(fromFetch),
       ),
     );
     return parseImage(await this.readCreated(res));

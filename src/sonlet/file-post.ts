@@ -1,22 +1,19 @@
 /**
- * POSTs a file from disk with a fixed head and tail around it (a one-file multipart body), over
- * node:http(s) rather than fetch: the file is read into one reused buffer, and the next read waits
- * until the previous chunk has been handed to the socket. fetch would need a fresh buffer per chunk,
- * and a 50 MB photo would then leave ~50 MB of garbage that V8 collects late (the console's memory
- * would grow by the photo's size). Answers a fetch Response so callers (and the token vault) see
- * the same thing as for every other call.
+ * POSTs a streamed file with a fixed head and tail around it (a one-file multipart body), over
+ * node:http(s) rather than fetch: the next chunk is read only once the previous one has been handed
+ * to the socket, so a 50 MB photo is never more than a chunk or two in memory. Answers a fetch
+ * Response so callers (and the token vault) see the same thing as for every other call.
  */
 import http from 'node:http';
 import https from 'node:https';
-import { open } from 'node:fs/promises';
 import { Readable } from 'node:stream';
 
-const CHUNK_BYTES = 256 * 1024;
 const NULL_BODY_STATUSES = new Set([101, 204, 205, 304]);
 
 export interface FileBody {
   head: Buffer;
-  filePath: string;
+  /** Opens the file's bytes; called once per request. */
+  open(): Readable;
   tail: Buffer;
 }
 
@@ -40,19 +37,14 @@ export function postFile(url: URL, headers: Record<string, string>, body: FileBo
 }
 
 async function writeBody(req: http.ClientRequest, body: FileBody): Promise<void> {
-  const file = await open(body.filePath, 'r');
+  const file = body.open();
   try {
     await write(req, body.head);
-    const buffer = Buffer.allocUnsafe(CHUNK_BYTES);
-    for (;;) {
-      const { bytesRead } = await file.read(buffer, 0, buffer.length, null);
-      if (bytesRead === 0) break;
-      // Resolves once the bytes are out of the buffer, so it can be filled again.
-      await write(req, buffer.subarray(0, bytesRead));
-    }
+    // Resolves once each chunk is out of our hands, so the next is read only then.
+    for await (const chunk of file) await write(req, chunk as Buffer);
     await new Promise<void>((resolve) => req.end(body.tail, resolve));
   } finally {
-    await file.close();
+    file.destroy();
   }
 }
 

@@ -14,7 +14,8 @@ import type * as Prisma from "../internal/prismaNamespace.js"
 
 /**
  * Model PlugboardExport
- * A Sonlet item published as a Plugboard product; the row makes publishing idempotent.
+ * A Sonlet item published as a Plugboard product; the row makes publishing idempotent. Sending it is
+ * the Task named "publish" whose key is this row's id.
  */
 export type PlugboardExportModel = runtime.Types.Result.DefaultSelection<Prisma.$PlugboardExportPayload>
 
@@ -40,8 +41,6 @@ export type PlugboardExportMinAggregateOutputType = {
   sonletItemId: number | null
   connectionId: string | null
   localId: string | null
-  status: $Enums.ExportStatus | null
-  lastError: string | null
   title: string | null
   createdAt: Date | null
   updatedAt: Date | null
@@ -53,8 +52,6 @@ export type PlugboardExportMaxAggregateOutputType = {
   sonletItemId: number | null
   connectionId: string | null
   localId: string | null
-  status: $Enums.ExportStatus | null
-  lastError: string | null
   title: string | null
   createdAt: Date | null
   updatedAt: Date | null
@@ -66,8 +63,6 @@ export type PlugboardExportCountAggregateOutputType = {
   sonletItemId: number
   connectionId: number
   localId: number
-  status: number
-  lastError: number
   batchIds: number
   title: number
   createdAt: number
@@ -90,8 +85,6 @@ export type PlugboardExportMinAggregateInputType = {
   sonletItemId?: true
   connectionId?: true
   localId?: true
-  status?: true
-  lastError?: true
   title?: true
   createdAt?: true
   updatedAt?: true
@@ -103,8 +96,6 @@ export type PlugboardExportMaxAggregateInputType = {
   sonletItemId?: true
   connectionId?: true
   localId?: true
-  status?: true
-  lastError?: true
   title?: true
   createdAt?: true
   updatedAt?: true
@@ -116,8 +107,6 @@ export type PlugboardExportCountAggregateInputType = {
   sonletItemId?: true
   connectionId?: true
   localId?: true
-  status?: true
-  lastError?: true
   batchIds?: true
   title?: true
   createdAt?: true
@@ -217,8 +206,6 @@ export type PlugboardExportGroupByOutputType = {
   sonletItemId: number
   connectionId: string
   localId: string | null
-  status: $Enums.ExportStatus
-  lastError: string | null
   batchIds: string[]
   title: string | null
   createdAt: Date
@@ -254,8 +241,6 @@ export type PlugboardExportWhereInput = {
   sonletItemId?: Prisma.IntFilter<"PlugboardExport"> | number
   connectionId?: Prisma.StringFilter<"PlugboardExport"> | string
   localId?: Prisma.StringNullableFilter<"PlugboardExport"> | string | null
-  status?: Prisma.EnumExportStatusFilter<"PlugboardExport"> | $Enums.ExportStatus
-  lastError?: Prisma.StringNullableFilter<"PlugboardExport"> | string | null
   batchIds?: Prisma.StringNullableListFilter<"PlugboardExport">
   title?: Prisma.StringNullableFilter<"PlugboardExport"> | string | null
   createdAt?: Prisma.DateTimeFilter<"PlugboardExport"> | Date | string
@@ -269,8 +254,6 @@ export type PlugboardExportOrderByWithRelationInput = {
   sonletItemId?: Prisma.SortOrder
   connectionId?: Prisma.SortOrder
   localId?: Prisma.SortOrderInput | Prisma.SortOrder
-  status?: Prisma.SortOrder
-  lastError?: Prisma.SortOrderInput | Prisma.SortOrder
   batchIds?: Prisma.SortOrder
   title?: Prisma.SortOrderInput | Prisma.SortOrder
   createdAt?: Prisma.SortOrder
@@ -288,8 +271,6 @@ export type PlugboardExportWhereUniqueInput = Prisma.AtLeast<{
   sonletItemId?: Prisma.IntFilter<"PlugboardExport"> | number
   connectionId?: Prisma.StringFilter<"PlugboardExport"> | string
   localId?: Prisma.StringNullableFilter<"PlugboardExport"> | string | null
-  status?: Prisma.EnumExportStatusFilter<"PlugboardExport"> | $Enums.ExportStatus
-  lastError?: Prisma.StringNullableFilter<"PlugboardExport"> | string | null
   batchIds?: Prisma.StringNullableListFilter<"PlugboardExport">
   title?: Prisma.StringNullableFilter<"PlugboardExport"> | string | null
   createdAt?: Prisma.DateTimeFilter<"PlugboardExport"> | Date | string
@@ -303,8 +284,6 @@ export type PlugboardExportOrderByWithAggregationInput = {
   sonletItemId?: Prisma.SortOrder
   connectionId?: Prisma.SortOrder
   localId?: Prisma.SortOrderInput | Prisma.SortOrder
-  status?: Prisma.SortOrder
-  lastError?: Prisma.SortOrderInput | Prisma.SortOrder
   batchIds?: Prisma.SortOrder
   title?: Prisma.SortOrderInput | Prisma.SortOrder
   createdAt?: Prisma.SortOrder
@@ -325,8 +304,6 @@ export type PlugboardExportScalarWhereWithAggregatesInput = {
   sonletItemId?: Prisma.IntWithAggregatesFilter<"PlugboardExport"> | number
   connectionId?: Prisma.StringWithAggregatesFilter<"PlugboardExport"> | string
   localId?: Prisma.StringNullableWithAggregatesFilter<"PlugboardExport"> | string | null
-  status?: Prisma.EnumExportStatusWithAggregatesFilter<"PlugboardExport"> | $Enums.ExportStatus
-  lastError?: Prisma.StringNullableWithAggregatesFilter<"PlugboardExport"> | string | null
   batchIds?: Prisma.StringNullableListFilter<"PlugboardExport">
   title?: Prisma.StringNullableWithAggregatesFilter<"PlugboardExport"> | string | null
   createdAt?: Prisma.DateTimeWithAggregatesFilter<"PlugboardExport"> | Date | string
@@ -338,8 +315,6 @@ export type PlugboardExportCreateInput = {
   sonletItemId: number
   connectionId: string
   localId?: string | null
-  status?: $Enums.ExportStatus
-  lastError?: string | null
   batchIds?: Prisma.PlugboardExportCreatebatchIdsInput | string[]
   title?: string | null
   createdAt?: Date | string
@@ -353,8 +328,6 @@ export type PlugboardExportUncheckedCreateInput = {
   sonletItemId: number
   connectionId: string
   localId?: string | null
-  status?: $Enums.ExportStatus
-  lastError?: string | null
   batchIds?: Prisma.PlugboardExportCreatebatchIdsInput | string[]
   title?: string | null
   createdAt?: Date | string
@@ -366,8 +339,6 @@ export type PlugboardExportUpdateInput = {
   sonletItemId?: Prisma.IntFieldUpdateOperationsInput | number
   connectionId?: Prisma.StringFieldUpdateOperationsInput | string
   localId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
-  status?: Prisma.EnumExportStatusFieldUpdateOperationsInput | $Enums.ExportStatus
-  lastError?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   batchIds?: Prisma.PlugboardExportUpdatebatchIdsInput | string[]
   title?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
@@ -381,8 +352,6 @@ export type PlugboardExportUncheckedUpdateInput = {
   sonletItemId?: Prisma.IntFieldUpdateOperationsInput | number
   connectionId?: Prisma.StringFieldUpdateOperationsInput | string
   localId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
-  status?: Prisma.EnumExportStatusFieldUpdateOperationsInput | $Enums.ExportStatus
-  lastError?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   batchIds?: Prisma.PlugboardExportUpdatebatchIdsInput | string[]
   title?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
@@ -395,8 +364,6 @@ export type PlugboardExportCreateManyInput = {
   sonletItemId: number
   connectionId: string
   localId?: string | null
-  status?: $Enums.ExportStatus
-  lastError?: string | null
   batchIds?: Prisma.PlugboardExportCreatebatchIdsInput | string[]
   title?: string | null
   createdAt?: Date | string
@@ -408,8 +375,6 @@ export type PlugboardExportUpdateManyMutationInput = {
   sonletItemId?: Prisma.IntFieldUpdateOperationsInput | number
   connectionId?: Prisma.StringFieldUpdateOperationsInput | string
   localId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
-  status?: Prisma.EnumExportStatusFieldUpdateOperationsInput | $Enums.ExportStatus
-  lastError?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   batchIds?: Prisma.PlugboardExportUpdatebatchIdsInput | string[]
   title?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
@@ -422,8 +387,6 @@ export type PlugboardExportUncheckedUpdateManyInput = {
   sonletItemId?: Prisma.IntFieldUpdateOperationsInput | number
   connectionId?: Prisma.StringFieldUpdateOperationsInput | string
   localId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
-  status?: Prisma.EnumExportStatusFieldUpdateOperationsInput | $Enums.ExportStatus
-  lastError?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   batchIds?: Prisma.PlugboardExportUpdatebatchIdsInput | string[]
   title?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
@@ -460,8 +423,6 @@ export type PlugboardExportCountOrderByAggregateInput = {
   sonletItemId?: Prisma.SortOrder
   connectionId?: Prisma.SortOrder
   localId?: Prisma.SortOrder
-  status?: Prisma.SortOrder
-  lastError?: Prisma.SortOrder
   batchIds?: Prisma.SortOrder
   title?: Prisma.SortOrder
   createdAt?: Prisma.SortOrder
@@ -478,8 +439,6 @@ export type PlugboardExportMaxOrderByAggregateInput = {
   sonletItemId?: Prisma.SortOrder
   connectionId?: Prisma.SortOrder
   localId?: Prisma.SortOrder
-  status?: Prisma.SortOrder
-  lastError?: Prisma.SortOrder
   title?: Prisma.SortOrder
   createdAt?: Prisma.SortOrder
   updatedAt?: Prisma.SortOrder
@@ -491,8 +450,6 @@ export type PlugboardExportMinOrderByAggregateInput = {
   sonletItemId?: Prisma.SortOrder
   connectionId?: Prisma.SortOrder
   localId?: Prisma.SortOrder
-  status?: Prisma.SortOrder
-  lastError?: Prisma.SortOrder
   title?: Prisma.SortOrder
   createdAt?: Prisma.SortOrder
   updatedAt?: Prisma.SortOrder
@@ -548,10 +505,6 @@ export type PlugboardExportCreatebatchIdsInput = {
   set: string[]
 }
 
-export type EnumExportStatusFieldUpdateOperationsInput = {
-  set?: $Enums.ExportStatus
-}
-
 export type PlugboardExportUpdatebatchIdsInput = {
   set?: string[]
   push?: string | string[]
@@ -562,8 +515,6 @@ export type PlugboardExportCreateWithoutUserInput = {
   sonletItemId: number
   connectionId: string
   localId?: string | null
-  status?: $Enums.ExportStatus
-  lastError?: string | null
   batchIds?: Prisma.PlugboardExportCreatebatchIdsInput | string[]
   title?: string | null
   createdAt?: Date | string
@@ -575,8 +526,6 @@ export type PlugboardExportUncheckedCreateWithoutUserInput = {
   sonletItemId: number
   connectionId: string
   localId?: string | null
-  status?: $Enums.ExportStatus
-  lastError?: string | null
   batchIds?: Prisma.PlugboardExportCreatebatchIdsInput | string[]
   title?: string | null
   createdAt?: Date | string
@@ -618,8 +567,6 @@ export type PlugboardExportScalarWhereInput = {
   sonletItemId?: Prisma.IntFilter<"PlugboardExport"> | number
   connectionId?: Prisma.StringFilter<"PlugboardExport"> | string
   localId?: Prisma.StringNullableFilter<"PlugboardExport"> | string | null
-  status?: Prisma.EnumExportStatusFilter<"PlugboardExport"> | $Enums.ExportStatus
-  lastError?: Prisma.StringNullableFilter<"PlugboardExport"> | string | null
   batchIds?: Prisma.StringNullableListFilter<"PlugboardExport">
   title?: Prisma.StringNullableFilter<"PlugboardExport"> | string | null
   createdAt?: Prisma.DateTimeFilter<"PlugboardExport"> | Date | string
@@ -631,8 +578,6 @@ export type PlugboardExportCreateManyUserInput = {
   sonletItemId: number
   connectionId: string
   localId?: string | null
-  status?: $Enums.ExportStatus
-  lastError?: string | null
   batchIds?: Prisma.PlugboardExportCreatebatchIdsInput | string[]
   title?: string | null
   createdAt?: Date | string
@@ -644,8 +589,6 @@ export type PlugboardExportUpdateWithoutUserInput = {
   sonletItemId?: Prisma.IntFieldUpdateOperationsInput | number
   connectionId?: Prisma.StringFieldUpdateOperationsInput | string
   localId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
-  status?: Prisma.EnumExportStatusFieldUpdateOperationsInput | $Enums.ExportStatus
-  lastError?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   batchIds?: Prisma.PlugboardExportUpdatebatchIdsInput | string[]
   title?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
@@ -657,8 +600,6 @@ export type PlugboardExportUncheckedUpdateWithoutUserInput = {
   sonletItemId?: Prisma.IntFieldUpdateOperationsInput | number
   connectionId?: Prisma.StringFieldUpdateOperationsInput | string
   localId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
-  status?: Prisma.EnumExportStatusFieldUpdateOperationsInput | $Enums.ExportStatus
-  lastError?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   batchIds?: Prisma.PlugboardExportUpdatebatchIdsInput | string[]
   title?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
@@ -670,8 +611,6 @@ export type PlugboardExportUncheckedUpdateManyWithoutUserInput = {
   sonletItemId?: Prisma.IntFieldUpdateOperationsInput | number
   connectionId?: Prisma.StringFieldUpdateOperationsInput | string
   localId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
-  status?: Prisma.EnumExportStatusFieldUpdateOperationsInput | $Enums.ExportStatus
-  lastError?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   batchIds?: Prisma.PlugboardExportUpdatebatchIdsInput | string[]
   title?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
@@ -686,8 +625,6 @@ export type PlugboardExportSelect<ExtArgs extends runtime.Types.Extensions.Inter
   sonletItemId?: boolean
   connectionId?: boolean
   localId?: boolean
-  status?: boolean
-  lastError?: boolean
   batchIds?: boolean
   title?: boolean
   createdAt?: boolean
@@ -701,8 +638,6 @@ export type PlugboardExportSelectCreateManyAndReturn<ExtArgs extends runtime.Typ
   sonletItemId?: boolean
   connectionId?: boolean
   localId?: boolean
-  status?: boolean
-  lastError?: boolean
   batchIds?: boolean
   title?: boolean
   createdAt?: boolean
@@ -716,8 +651,6 @@ export type PlugboardExportSelectUpdateManyAndReturn<ExtArgs extends runtime.Typ
   sonletItemId?: boolean
   connectionId?: boolean
   localId?: boolean
-  status?: boolean
-  lastError?: boolean
   batchIds?: boolean
   title?: boolean
   createdAt?: boolean
@@ -731,15 +664,13 @@ export type PlugboardExportSelectScalar = {
   sonletItemId?: boolean
   connectionId?: boolean
   localId?: boolean
-  status?: boolean
-  lastError?: boolean
   batchIds?: boolean
   title?: boolean
   createdAt?: boolean
   updatedAt?: boolean
 }
 
-export type PlugboardExportOmit<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = runtime.Types.Extensions.GetOmit<"id" | "userId" | "sonletItemId" | "connectionId" | "localId" | "status" | "lastError" | "batchIds" | "title" | "createdAt" | "updatedAt", ExtArgs["result"]["plugboardExport"]>
+export type PlugboardExportOmit<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = runtime.Types.Extensions.GetOmit<"id" | "userId" | "sonletItemId" | "connectionId" | "localId" | "batchIds" | "title" | "createdAt" | "updatedAt", ExtArgs["result"]["plugboardExport"]>
 export type PlugboardExportInclude<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
   user?: boolean | Prisma.UserDefaultArgs<ExtArgs>
 }
@@ -760,9 +691,10 @@ export type $PlugboardExportPayload<ExtArgs extends runtime.Types.Extensions.Int
     userId: string
     sonletItemId: number
     connectionId: string
+    /**
+     * Plugboard's id of the product, once it exists.
+     */
     localId: string | null
-    status: $Enums.ExportStatus
-    lastError: string | null
     /**
      * Every publish request (result page) that asked for this item, oldest first.
      */
@@ -1202,8 +1134,6 @@ export interface PlugboardExportFieldRefs {
   readonly sonletItemId: Prisma.FieldRef<"PlugboardExport", 'Int'>
   readonly connectionId: Prisma.FieldRef<"PlugboardExport", 'String'>
   readonly localId: Prisma.FieldRef<"PlugboardExport", 'String'>
-  readonly status: Prisma.FieldRef<"PlugboardExport", 'ExportStatus'>
-  readonly lastError: Prisma.FieldRef<"PlugboardExport", 'String'>
   readonly batchIds: Prisma.FieldRef<"PlugboardExport", 'String[]'>
   readonly title: Prisma.FieldRef<"PlugboardExport", 'String'>
   readonly createdAt: Prisma.FieldRef<"PlugboardExport", 'DateTime'>

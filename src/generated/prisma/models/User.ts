@@ -180,6 +180,8 @@ export type UserWhereInput = {
   plugboardConnection?: Prisma.XOR<Prisma.PlugboardConnectionNullableScalarRelationFilter, Prisma.PlugboardConnectionWhereInput> | null
   plugboardExports?: Prisma.PlugboardExportListRelationFilter
   catalogCache?: Prisma.CatalogCacheListRelationFilter
+  tasks?: Prisma.TaskListRelationFilter
+  uploadPhotos?: Prisma.UploadPhotoListRelationFilter
 }
 
 export type UserOrderByWithRelationInput = {
@@ -193,6 +195,8 @@ export type UserOrderByWithRelationInput = {
   plugboardConnection?: Prisma.PlugboardConnectionOrderByWithRelationInput
   plugboardExports?: Prisma.PlugboardExportOrderByRelationAggregateInput
   catalogCache?: Prisma.CatalogCacheOrderByRelationAggregateInput
+  tasks?: Prisma.TaskOrderByRelationAggregateInput
+  uploadPhotos?: Prisma.UploadPhotoOrderByRelationAggregateInput
 }
 
 export type UserWhereUniqueInput = Prisma.AtLeast<{
@@ -209,6 +213,8 @@ export type UserWhereUniqueInput = Prisma.AtLeast<{
   plugboardConnection?: Prisma.XOR<Prisma.PlugboardConnectionNullableScalarRelationFilter, Prisma.PlugboardConnectionWhereInput> | null
   plugboardExports?: Prisma.PlugboardExportListRelationFilter
   catalogCache?: Prisma.CatalogCacheListRelationFilter
+  tasks?: Prisma.TaskListRelationFilter
+  uploadPhotos?: Prisma.UploadPhotoListRelationFilter
 }, "id" | "email">
 
 export type UserOrderByWithAggregationInput = {
@@ -242,6 +248,8 @@ export type UserCreateInput = {
   plugboardConnection?: Prisma.PlugboardConnectionCreateNestedOneWithoutUserInput
   plugboardExports?: Prisma.PlugboardExportCreateNestedManyWithoutUserInput
   catalogCache?: Prisma.CatalogCacheCreateNestedManyWithoutUserInput
+  tasks?: Prisma.TaskCreateNestedManyWithoutUserInput
+  uploadPhotos?: Prisma.UploadPhotoCreateNestedManyWithoutUserInput
 }
 
 export type UserUncheckedCreateInput = {
@@ -255,6 +263,8 @@ export type UserUncheckedCreateInput = {
   plugboardConnection?: Prisma.PlugboardConnectionUncheckedCreateNestedOneWithoutUserInput
   plugboardExports?: Prisma.PlugboardExportUncheckedCreateNestedManyWithoutUserInput
   catalogCache?: Prisma.CatalogCacheUncheckedCreateNestedManyWithoutUserInput
+  tasks?: Prisma.TaskUncheckedCreateNestedManyWithoutUserInput
+  uploadPhotos?: Prisma.UploadPhotoUncheckedCreateNestedManyWithoutUserInput
 }
 
 export type UserUpdateInput = {
@@ -268,6 +278,8 @@ export type UserUpdateInput = {
   plugboardConnection?: Prisma.PlugboardConnectionUpdateOneWithoutUserNestedInput
   plugboardExports?: Prisma.PlugboardExportUpdateManyWithoutUserNestedInput
   catalogCache?: Prisma.CatalogCacheUpdateManyWithoutUserNestedInput
+  tasks?: Prisma.TaskUpdateManyWithoutUserNestedInput
+  uploadPhotos?: Prisma.UploadPhotoUpdateManyWithoutUserNestedInput
 }
 
 export type UserUncheckedUpdateInput = {
@@ -281,6 +293,8 @@ export type UserUncheckedUpdateInput = {
   plugboardConnection?: Prisma.PlugboardConnectionUncheckedUpdateOneWithoutUserNestedInput
   plugboardExports?: Prisma.PlugboardExportUncheckedUpdateManyWithoutUserNestedInput
   catalogCache?: Prisma.CatalogCacheUncheckedUpdateManyWithoutUserNestedInput
+  tasks?: Prisma.TaskUncheckedUpdateManyWithoutUserNestedInput
+  uploadPhotos?: Prisma.UploadPhotoUncheckedUpdateManyWithoutUserNestedInput
 }
 
 export type UserCreateManyInput = {
@@ -401,6 +415,36 @@ export type UserUpdateOneRequiredWithoutUploadsNestedInput = {
   update?: Prisma.XOR<Prisma.XOR<Prisma.UserUpdateToOneWithWhereWithoutUploadsInput, Prisma.UserUpdateWithoutUploadsInput>, Prisma.UserUncheckedUpdateWithoutUploadsInput>
 }
 
+export type UserCreateNestedOneWithoutUploadPhotosInput = {
+  create?: Prisma.XOR<Prisma.UserCreateWithoutUploadPhotosInput, Prisma.UserUncheckedCreateWithoutUploadPhotosInput>
+  connectOrCreate?: Prisma.UserCreateOrConnectWithoutUploadPhotosInput
+  connect?: Prisma.UserWhereUniqueInput
+}
+
+export type UserUpdateOneRequiredWithoutUploadPhotosNestedInput = {
+  create?: Prisma.XOR<Prisma.UserCreateWithoutUploadPhotosInput, Prisma.UserUncheckedCreateWithoutUploadPhotosInput>
+  connectOrCreate?: Prisma.UserCreateOrConnectWithoutUploadPhotosInput
+  upsert?: Prisma.UserUpsertWithoutUploadPhotosInput
+  connect?: Prisma.UserWhereUniqueInput
+  update?: Prisma.XOR<Prisma.XOR<Prisma.UserUpdateToOneWithWhereWithoutUploadPhotosInput, Prisma.UserUpdateWithoutUploadPhotosInput>, Prisma.UserUncheckedUpdateWithoutUploadPhotosInput>
+}
+
+export type UserCreateNestedOneWithoutTasksInput = {
+  create?: Prisma.XOR<Prisma.UserCreateWithoutTasksInput, Prisma.UserUncheckedCreateWithoutTasksInput>
+  connectOrCreate?: Prisma.UserCreateOrConnectWithoutTasksInput
+  connect?: Prisma.UserWhereUniqueInput
+}
+
+export type UserUpdateOneWithoutTasksNestedInput = {
+  create?: Prisma.XOR<Prisma.UserCreateWithoutTasksInput, Prisma.UserUncheckedCreateWithoutTasksInput>
+  connectOrCreate?: Prisma.UserCreateOrConnectWithoutTasksInput
+  upsert?: Prisma.UserUpsertWithoutTasksInput
+  disconnect?: Prisma.UserWhereInput | boolean
+  delete?: Prisma.UserWhereInput | boolean
+  connect?: Prisma.UserWhereUniqueInput
+  update?: Prisma.XOR<Prisma.XOR<Prisma.UserUpdateToOneWithWhereWithoutTasksInput, Prisma.UserUpdateWithoutTasksInput>, Prisma.UserUncheckedUpdateWithoutTasksInput>
+}
+
 export type UserCreateNestedOneWithoutPlugboardConnectionInput = {
   create?: Prisma.XOR<Prisma.UserCreateWithoutPlugboardConnectionInput, Prisma.UserUncheckedCreateWithoutPlugboardConnectionInput>
   connectOrCreate?: Prisma.UserCreateOrConnectWithoutPlugboardConnectionInput
@@ -439,6 +483,8 @@ export type UserCreateWithoutSessionsInput = {
   plugboardConnection?: Prisma.PlugboardConnectionCreateNestedOneWithoutUserInput
   plugboardExports?: Prisma.PlugboardExportCreateNestedManyWithoutUserInput
   catalogCache?: Prisma.CatalogCacheCreateNestedManyWithoutUserInput
+  tasks?: Prisma.TaskCreateNestedManyWithoutUserInput
+  uploadPhotos?: Prisma.UploadPhotoCreateNestedManyWithoutUserInput
 }
 
 export type UserUncheckedCreateWithoutSessionsInput = {
@@ -451,6 +497,8 @@ export type UserUncheckedCreateWithoutSessionsInput = {
   plugboardConnection?: Prisma.PlugboardConnectionUncheckedCreateNestedOneWithoutUserInput
   plugboardExports?: Prisma.PlugboardExportUncheckedCreateNestedManyWithoutUserInput
   catalogCache?: Prisma.CatalogCacheUncheckedCreateNestedManyWithoutUserInput
+  tasks?: Prisma.TaskUncheckedCreateNestedManyWithoutUserInput
+  uploadPhotos?: Prisma.UploadPhotoUncheckedCreateNestedManyWithoutUserInput
 }
 
 export type UserCreateOrConnectWithoutSessionsInput = {
@@ -479,6 +527,8 @@ export type UserUpdateWithoutSessionsInput = {
   plugboardConnection?: Prisma.PlugboardConnectionUpdateOneWithoutUserNestedInput
   plugboardExports?: Prisma.PlugboardExportUpdateManyWithoutUserNestedInput
   catalogCache?: Prisma.CatalogCacheUpdateManyWithoutUserNestedInput
+  tasks?: Prisma.TaskUpdateManyWithoutUserNestedInput
+  uploadPhotos?: Prisma.UploadPhotoUpdateManyWithoutUserNestedInput
 }
 
 export type UserUncheckedUpdateWithoutSessionsInput = {
@@ -491,6 +541,8 @@ export type UserUncheckedUpdateWithoutSessionsInput = {
   plugboardConnection?: Prisma.PlugboardConnectionUncheckedUpdateOneWithoutUserNestedInput
   plugboardExports?: Prisma.PlugboardExportUncheckedUpdateManyWithoutUserNestedInput
   catalogCache?: Prisma.CatalogCacheUncheckedUpdateManyWithoutUserNestedInput
+  tasks?: Prisma.TaskUncheckedUpdateManyWithoutUserNestedInput
+  uploadPhotos?: Prisma.UploadPhotoUncheckedUpdateManyWithoutUserNestedInput
 }
 
 export type UserCreateWithoutSonletConnectionInput = {
@@ -503,6 +555,8 @@ export type UserCreateWithoutSonletConnectionInput = {
   plugboardConnection?: Prisma.PlugboardConnectionCreateNestedOneWithoutUserInput
   plugboardExports?: Prisma.PlugboardExportCreateNestedManyWithoutUserInput
   catalogCache?: Prisma.CatalogCacheCreateNestedManyWithoutUserInput
+  tasks?: Prisma.TaskCreateNestedManyWithoutUserInput
+  uploadPhotos?: Prisma.UploadPhotoCreateNestedManyWithoutUserInput
 }
 
 export type UserUncheckedCreateWithoutSonletConnectionInput = {
@@ -515,6 +569,8 @@ export type UserUncheckedCreateWithoutSonletConnectionInput = {
   plugboardConnection?: Prisma.PlugboardConnectionUncheckedCreateNestedOneWithoutUserInput
   plugboardExports?: Prisma.PlugboardExportUncheckedCreateNestedManyWithoutUserInput
   catalogCache?: Prisma.CatalogCacheUncheckedCreateNestedManyWithoutUserInput
+  tasks?: Prisma.TaskUncheckedCreateNestedManyWithoutUserInput
+  uploadPhotos?: Prisma.UploadPhotoUncheckedCreateNestedManyWithoutUserInput
 }
 
 export type UserCreateOrConnectWithoutSonletConnectionInput = {
@@ -543,6 +599,8 @@ export type UserUpdateWithoutSonletConnectionInput = {
   plugboardConnection?: Prisma.PlugboardConnectionUpdateOneWithoutUserNestedInput
   plugboardExports?: Prisma.PlugboardExportUpdateManyWithoutUserNestedInput
   catalogCache?: Prisma.CatalogCacheUpdateManyWithoutUserNestedInput
+  tasks?: Prisma.TaskUpdateManyWithoutUserNestedInput
+  uploadPhotos?: Prisma.UploadPhotoUpdateManyWithoutUserNestedInput
 }
 
 export type UserUncheckedUpdateWithoutSonletConnectionInput = {
@@ -555,6 +613,8 @@ export type UserUncheckedUpdateWithoutSonletConnectionInput = {
   plugboardConnection?: Prisma.PlugboardConnectionUncheckedUpdateOneWithoutUserNestedInput
   plugboardExports?: Prisma.PlugboardExportUncheckedUpdateManyWithoutUserNestedInput
   catalogCache?: Prisma.CatalogCacheUncheckedUpdateManyWithoutUserNestedInput
+  tasks?: Prisma.TaskUncheckedUpdateManyWithoutUserNestedInput
+  uploadPhotos?: Prisma.UploadPhotoUncheckedUpdateManyWithoutUserNestedInput
 }
 
 export type UserCreateWithoutCatalogCacheInput = {
@@ -567,6 +627,8 @@ export type UserCreateWithoutCatalogCacheInput = {
   uploads?: Prisma.UploadCreateNestedManyWithoutUserInput
   plugboardConnection?: Prisma.PlugboardConnectionCreateNestedOneWithoutUserInput
   plugboardExports?: Prisma.PlugboardExportCreateNestedManyWithoutUserInput
+  tasks?: Prisma.TaskCreateNestedManyWithoutUserInput
+  uploadPhotos?: Prisma.UploadPhotoCreateNestedManyWithoutUserInput
 }
 
 export type UserUncheckedCreateWithoutCatalogCacheInput = {
@@ -579,6 +641,8 @@ export type UserUncheckedCreateWithoutCatalogCacheInput = {
   uploads?: Prisma.UploadUncheckedCreateNestedManyWithoutUserInput
   plugboardConnection?: Prisma.PlugboardConnectionUncheckedCreateNestedOneWithoutUserInput
   plugboardExports?: Prisma.PlugboardExportUncheckedCreateNestedManyWithoutUserInput
+  tasks?: Prisma.TaskUncheckedCreateNestedManyWithoutUserInput
+  uploadPhotos?: Prisma.UploadPhotoUncheckedCreateNestedManyWithoutUserInput
 }
 
 export type UserCreateOrConnectWithoutCatalogCacheInput = {
@@ -607,6 +671,8 @@ export type UserUpdateWithoutCatalogCacheInput = {
   uploads?: Prisma.UploadUpdateManyWithoutUserNestedInput
   plugboardConnection?: Prisma.PlugboardConnectionUpdateOneWithoutUserNestedInput
   plugboardExports?: Prisma.PlugboardExportUpdateManyWithoutUserNestedInput
+  tasks?: Prisma.TaskUpdateManyWithoutUserNestedInput
+  uploadPhotos?: Prisma.UploadPhotoUpdateManyWithoutUserNestedInput
 }
 
 export type UserUncheckedUpdateWithoutCatalogCacheInput = {
@@ -619,6 +685,8 @@ export type UserUncheckedUpdateWithoutCatalogCacheInput = {
   uploads?: Prisma.UploadUncheckedUpdateManyWithoutUserNestedInput
   plugboardConnection?: Prisma.PlugboardConnectionUncheckedUpdateOneWithoutUserNestedInput
   plugboardExports?: Prisma.PlugboardExportUncheckedUpdateManyWithoutUserNestedInput
+  tasks?: Prisma.TaskUncheckedUpdateManyWithoutUserNestedInput
+  uploadPhotos?: Prisma.UploadPhotoUncheckedUpdateManyWithoutUserNestedInput
 }
 
 export type UserCreateWithoutUploadsInput = {
@@ -631,6 +699,8 @@ export type UserCreateWithoutUploadsInput = {
   plugboardConnection?: Prisma.PlugboardConnectionCreateNestedOneWithoutUserInput
   plugboardExports?: Prisma.PlugboardExportCreateNestedManyWithoutUserInput
   catalogCache?: Prisma.CatalogCacheCreateNestedManyWithoutUserInput
+  tasks?: Prisma.TaskCreateNestedManyWithoutUserInput
+  uploadPhotos?: Prisma.UploadPhotoCreateNestedManyWithoutUserInput
 }
 
 export type UserUncheckedCreateWithoutUploadsInput = {
@@ -643,6 +713,8 @@ export type UserUncheckedCreateWithoutUploadsInput = {
   plugboardConnection?: Prisma.PlugboardConnectionUncheckedCreateNestedOneWithoutUserInput
   plugboardExports?: Prisma.PlugboardExportUncheckedCreateNestedManyWithoutUserInput
   catalogCache?: Prisma.CatalogCacheUncheckedCreateNestedManyWithoutUserInput
+  tasks?: Prisma.TaskUncheckedCreateNestedManyWithoutUserInput
+  uploadPhotos?: Prisma.UploadPhotoUncheckedCreateNestedManyWithoutUserInput
 }
 
 export type UserCreateOrConnectWithoutUploadsInput = {
@@ -671,6 +743,8 @@ export type UserUpdateWithoutUploadsInput = {
   plugboardConnection?: Prisma.PlugboardConnectionUpdateOneWithoutUserNestedInput
   plugboardExports?: Prisma.PlugboardExportUpdateManyWithoutUserNestedInput
   catalogCache?: Prisma.CatalogCacheUpdateManyWithoutUserNestedInput
+  tasks?: Prisma.TaskUpdateManyWithoutUserNestedInput
+  uploadPhotos?: Prisma.UploadPhotoUpdateManyWithoutUserNestedInput
 }
 
 export type UserUncheckedUpdateWithoutUploadsInput = {
@@ -683,6 +757,152 @@ export type UserUncheckedUpdateWithoutUploadsInput = {
   plugboardConnection?: Prisma.PlugboardConnectionUncheckedUpdateOneWithoutUserNestedInput
   plugboardExports?: Prisma.PlugboardExportUncheckedUpdateManyWithoutUserNestedInput
   catalogCache?: Prisma.CatalogCacheUncheckedUpdateManyWithoutUserNestedInput
+  tasks?: Prisma.TaskUncheckedUpdateManyWithoutUserNestedInput
+  uploadPhotos?: Prisma.UploadPhotoUncheckedUpdateManyWithoutUserNestedInput
+}
+
+export type UserCreateWithoutUploadPhotosInput = {
+  id?: string
+  email: string
+  passwordHash: string
+  createdAt?: Date | string
+  sonletConnection?: Prisma.SonletConnectionCreateNestedOneWithoutUserInput
+  sessions?: Prisma.SessionCreateNestedManyWithoutUserInput
+  uploads?: Prisma.UploadCreateNestedManyWithoutUserInput
+  plugboardConnection?: Prisma.PlugboardConnectionCreateNestedOneWithoutUserInput
+  plugboardExports?: Prisma.PlugboardExportCreateNestedManyWithoutUserInput
+  catalogCache?: Prisma.CatalogCacheCreateNestedManyWithoutUserInput
+  tasks?: Prisma.TaskCreateNestedManyWithoutUserInput
+}
+
+export type UserUncheckedCreateWithoutUploadPhotosInput = {
+  id?: string
+  email: string
+  passwordHash: string
+  createdAt?: Date | string
+  sonletConnection?: Prisma.SonletConnectionUncheckedCreateNestedOneWithoutUserInput
+  sessions?: Prisma.SessionUncheckedCreateNestedManyWithoutUserInput
+  uploads?: Prisma.UploadUncheckedCreateNestedManyWithoutUserInput
+  plugboardConnection?: Prisma.PlugboardConnectionUncheckedCreateNestedOneWithoutUserInput
+  plugboardExports?: Prisma.PlugboardExportUncheckedCreateNestedManyWithoutUserInput
+  catalogCache?: Prisma.CatalogCacheUncheckedCreateNestedManyWithoutUserInput
+  tasks?: Prisma.TaskUncheckedCreateNestedManyWithoutUserInput
+}
+
+export type UserCreateOrConnectWithoutUploadPhotosInput = {
+  where: Prisma.UserWhereUniqueInput
+  create: Prisma.XOR<Prisma.UserCreateWithoutUploadPhotosInput, Prisma.UserUncheckedCreateWithoutUploadPhotosInput>
+}
+
+export type UserUpsertWithoutUploadPhotosInput = {
+  update: Prisma.XOR<Prisma.UserUpdateWithoutUploadPhotosInput, Prisma.UserUncheckedUpdateWithoutUploadPhotosInput>
+  create: Prisma.XOR<Prisma.UserCreateWithoutUploadPhotosInput, Prisma.UserUncheckedCreateWithoutUploadPhotosInput>
+  where?: Prisma.UserWhereInput
+}
+
+export type UserUpdateToOneWithWhereWithoutUploadPhotosInput = {
+  where?: Prisma.UserWhereInput
+  data: Prisma.XOR<Prisma.UserUpdateWithoutUploadPhotosInput, Prisma.UserUncheckedUpdateWithoutUploadPhotosInput>
+}
+
+export type UserUpdateWithoutUploadPhotosInput = {
+  id?: Prisma.StringFieldUpdateOperationsInput | string
+  email?: Prisma.StringFieldUpdateOperationsInput | string
+  passwordHash?: Prisma.StringFieldUpdateOperationsInput | string
+  createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  sonletConnection?: Prisma.SonletConnectionUpdateOneWithoutUserNestedInput
+  sessions?: Prisma.SessionUpdateManyWithoutUserNestedInput
+  uploads?: Prisma.UploadUpdateManyWithoutUserNestedInput
+  plugboardConnection?: Prisma.PlugboardConnectionUpdateOneWithoutUserNestedInput
+  plugboardExports?: Prisma.PlugboardExportUpdateManyWithoutUserNestedInput
+  catalogCache?: Prisma.CatalogCacheUpdateManyWithoutUserNestedInput
+  tasks?: Prisma.TaskUpdateManyWithoutUserNestedInput
+}
+
+export type UserUncheckedUpdateWithoutUploadPhotosInput = {
+  id?: Prisma.StringFieldUpdateOperationsInput | string
+  email?: Prisma.StringFieldUpdateOperationsInput | string
+  passwordHash?: Prisma.StringFieldUpdateOperationsInput | string
+  createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  sonletConnection?: Prisma.SonletConnectionUncheckedUpdateOneWithoutUserNestedInput
+  sessions?: Prisma.SessionUncheckedUpdateManyWithoutUserNestedInput
+  uploads?: Prisma.UploadUncheckedUpdateManyWithoutUserNestedInput
+  plugboardConnection?: Prisma.PlugboardConnectionUncheckedUpdateOneWithoutUserNestedInput
+  plugboardExports?: Prisma.PlugboardExportUncheckedUpdateManyWithoutUserNestedInput
+  catalogCache?: Prisma.CatalogCacheUncheckedUpdateManyWithoutUserNestedInput
+  tasks?: Prisma.TaskUncheckedUpdateManyWithoutUserNestedInput
+}
+
+export type UserCreateWithoutTasksInput = {
+  id?: string
+  email: string
+  passwordHash: string
+  createdAt?: Date | string
+  sonletConnection?: Prisma.SonletConnectionCreateNestedOneWithoutUserInput
+  sessions?: Prisma.SessionCreateNestedManyWithoutUserInput
+  uploads?: Prisma.UploadCreateNestedManyWithoutUserInput
+  plugboardConnection?: Prisma.PlugboardConnectionCreateNestedOneWithoutUserInput
+  plugboardExports?: Prisma.PlugboardExportCreateNestedManyWithoutUserInput
+  catalogCache?: Prisma.CatalogCacheCreateNestedManyWithoutUserInput
+  uploadPhotos?: Prisma.UploadPhotoCreateNestedManyWithoutUserInput
+}
+
+export type UserUncheckedCreateWithoutTasksInput = {
+  id?: string
+  email: string
+  passwordHash: string
+  createdAt?: Date | string
+  sonletConnection?: Prisma.SonletConnectionUncheckedCreateNestedOneWithoutUserInput
+  sessions?: Prisma.SessionUncheckedCreateNestedManyWithoutUserInput
+  uploads?: Prisma.UploadUncheckedCreateNestedManyWithoutUserInput
+  plugboardConnection?: Prisma.PlugboardConnectionUncheckedCreateNestedOneWithoutUserInput
+  plugboardExports?: Prisma.PlugboardExportUncheckedCreateNestedManyWithoutUserInput
+  catalogCache?: Prisma.CatalogCacheUncheckedCreateNestedManyWithoutUserInput
+  uploadPhotos?: Prisma.UploadPhotoUncheckedCreateNestedManyWithoutUserInput
+}
+
+export type UserCreateOrConnectWithoutTasksInput = {
+  where: Prisma.UserWhereUniqueInput
+  create: Prisma.XOR<Prisma.UserCreateWithoutTasksInput, Prisma.UserUncheckedCreateWithoutTasksInput>
+}
+
+export type UserUpsertWithoutTasksInput = {
+  update: Prisma.XOR<Prisma.UserUpdateWithoutTasksInput, Prisma.UserUncheckedUpdateWithoutTasksInput>
+  create: Prisma.XOR<Prisma.UserCreateWithoutTasksInput, Prisma.UserUncheckedCreateWithoutTasksInput>
+  where?: Prisma.UserWhereInput
+}
+
+export type UserUpdateToOneWithWhereWithoutTasksInput = {
+  where?: Prisma.UserWhereInput
+  data: Prisma.XOR<Prisma.UserUpdateWithoutTasksInput, Prisma.UserUncheckedUpdateWithoutTasksInput>
+}
+
+export type UserUpdateWithoutTasksInput = {
+  id?: Prisma.StringFieldUpdateOperationsInput | string
+  email?: Prisma.StringFieldUpdateOperationsInput | string
+  passwordHash?: Prisma.StringFieldUpdateOperationsInput | string
+  createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  sonletConnection?: Prisma.SonletConnectionUpdateOneWithoutUserNestedInput
+  sessions?: Prisma.SessionUpdateManyWithoutUserNestedInput
+  uploads?: Prisma.UploadUpdateManyWithoutUserNestedInput
+  plugboardConnection?: Prisma.PlugboardConnectionUpdateOneWithoutUserNestedInput
+  plugboardExports?: Prisma.PlugboardExportUpdateManyWithoutUserNestedInput
+  catalogCache?: Prisma.CatalogCacheUpdateManyWithoutUserNestedInput
+  uploadPhotos?: Prisma.UploadPhotoUpdateManyWithoutUserNestedInput
+}
+
+export type UserUncheckedUpdateWithoutTasksInput = {
+  id?: Prisma.StringFieldUpdateOperationsInput | string
+  email?: Prisma.StringFieldUpdateOperationsInput | string
+  passwordHash?: Prisma.StringFieldUpdateOperationsInput | string
+  createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  sonletConnection?: Prisma.SonletConnectionUncheckedUpdateOneWithoutUserNestedInput
+  sessions?: Prisma.SessionUncheckedUpdateManyWithoutUserNestedInput
+  uploads?: Prisma.UploadUncheckedUpdateManyWithoutUserNestedInput
+  plugboardConnection?: Prisma.PlugboardConnectionUncheckedUpdateOneWithoutUserNestedInput
+  plugboardExports?: Prisma.PlugboardExportUncheckedUpdateManyWithoutUserNestedInput
+  catalogCache?: Prisma.CatalogCacheUncheckedUpdateManyWithoutUserNestedInput
+  uploadPhotos?: Prisma.UploadPhotoUncheckedUpdateManyWithoutUserNestedInput
 }
 
 export type UserCreateWithoutPlugboardConnectionInput = {
@@ -695,6 +915,8 @@ export type UserCreateWithoutPlugboardConnectionInput = {
   uploads?: Prisma.UploadCreateNestedManyWithoutUserInput
   plugboardExports?: Prisma.PlugboardExportCreateNestedManyWithoutUserInput
   catalogCache?: Prisma.CatalogCacheCreateNestedManyWithoutUserInput
+  tasks?: Prisma.TaskCreateNestedManyWithoutUserInput
+  uploadPhotos?: Prisma.UploadPhotoCreateNestedManyWithoutUserInput
 }
 
 export type UserUncheckedCreateWithoutPlugboardConnectionInput = {
@@ -707,6 +929,8 @@ export type UserUncheckedCreateWithoutPlugboardConnectionInput = {
   uploads?: Prisma.UploadUncheckedCreateNestedManyWithoutUserInput
   plugboardExports?: Prisma.PlugboardExportUncheckedCreateNestedManyWithoutUserInput
   catalogCache?: Prisma.CatalogCacheUncheckedCreateNestedManyWithoutUserInput
+  tasks?: Prisma.TaskUncheckedCreateNestedManyWithoutUserInput
+  uploadPhotos?: Prisma.UploadPhotoUncheckedCreateNestedManyWithoutUserInput
 }
 
 export type UserCreateOrConnectWithoutPlugboardConnectionInput = {
@@ -735,6 +959,8 @@ export type UserUpdateWithoutPlugboardConnectionInput = {
   uploads?: Prisma.UploadUpdateManyWithoutUserNestedInput
   plugboardExports?: Prisma.PlugboardExportUpdateManyWithoutUserNestedInput
   catalogCache?: Prisma.CatalogCacheUpdateManyWithoutUserNestedInput
+  tasks?: Prisma.TaskUpdateManyWithoutUserNestedInput
+  uploadPhotos?: Prisma.UploadPhotoUpdateManyWithoutUserNestedInput
 }
 
 export type UserUncheckedUpdateWithoutPlugboardConnectionInput = {
@@ -747,6 +973,8 @@ export type UserUncheckedUpdateWithoutPlugboardConnectionInput = {
   uploads?: Prisma.UploadUncheckedUpdateManyWithoutUserNestedInput
   plugboardExports?: Prisma.PlugboardExportUncheckedUpdateManyWithoutUserNestedInput
   catalogCache?: Prisma.CatalogCacheUncheckedUpdateManyWithoutUserNestedInput
+  tasks?: Prisma.TaskUncheckedUpdateManyWithoutUserNestedInput
+  uploadPhotos?: Prisma.UploadPhotoUncheckedUpdateManyWithoutUserNestedInput
 }
 
 export type UserCreateWithoutPlugboardExportsInput = {
@@ -759,6 +987,8 @@ export type UserCreateWithoutPlugboardExportsInput = {
   uploads?: Prisma.UploadCreateNestedManyWithoutUserInput
   plugboardConnection?: Prisma.PlugboardConnectionCreateNestedOneWithoutUserInput
   catalogCache?: Prisma.CatalogCacheCreateNestedManyWithoutUserInput
+  tasks?: Prisma.TaskCreateNestedManyWithoutUserInput
+  uploadPhotos?: Prisma.UploadPhotoCreateNestedManyWithoutUserInput
 }
 
 export type UserUncheckedCreateWithoutPlugboardExportsInput = {
@@ -771,6 +1001,8 @@ export type UserUncheckedCreateWithoutPlugboardExportsInput = {
   uploads?: Prisma.UploadUncheckedCreateNestedManyWithoutUserInput
   plugboardConnection?: Prisma.PlugboardConnectionUncheckedCreateNestedOneWithoutUserInput
   catalogCache?: Prisma.CatalogCacheUncheckedCreateNestedManyWithoutUserInput
+  tasks?: Prisma.TaskUncheckedCreateNestedManyWithoutUserInput
+  uploadPhotos?: Prisma.UploadPhotoUncheckedCreateNestedManyWithoutUserInput
 }
 
 export type UserCreateOrConnectWithoutPlugboardExportsInput = {
@@ -799,6 +1031,8 @@ export type UserUpdateWithoutPlugboardExportsInput = {
   uploads?: Prisma.UploadUpdateManyWithoutUserNestedInput
   plugboardConnection?: Prisma.PlugboardConnectionUpdateOneWithoutUserNestedInput
   catalogCache?: Prisma.CatalogCacheUpdateManyWithoutUserNestedInput
+  tasks?: Prisma.TaskUpdateManyWithoutUserNestedInput
+  uploadPhotos?: Prisma.UploadPhotoUpdateManyWithoutUserNestedInput
 }
 
 export type UserUncheckedUpdateWithoutPlugboardExportsInput = {
@@ -811,6 +1045,8 @@ export type UserUncheckedUpdateWithoutPlugboardExportsInput = {
   uploads?: Prisma.UploadUncheckedUpdateManyWithoutUserNestedInput
   plugboardConnection?: Prisma.PlugboardConnectionUncheckedUpdateOneWithoutUserNestedInput
   catalogCache?: Prisma.CatalogCacheUncheckedUpdateManyWithoutUserNestedInput
+  tasks?: Prisma.TaskUncheckedUpdateManyWithoutUserNestedInput
+  uploadPhotos?: Prisma.UploadPhotoUncheckedUpdateManyWithoutUserNestedInput
 }
 
 
@@ -823,6 +1059,8 @@ export type UserCountOutputType = {
   uploads: number
   plugboardExports: number
   catalogCache: number
+  tasks: number
+  uploadPhotos: number
 }
 
 export type UserCountOutputTypeSelect<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
@@ -830,6 +1068,8 @@ export type UserCountOutputTypeSelect<ExtArgs extends runtime.Types.Extensions.I
   uploads?: boolean | UserCountOutputTypeCountUploadsArgs
   plugboardExports?: boolean | UserCountOutputTypeCountPlugboardExportsArgs
   catalogCache?: boolean | UserCountOutputTypeCountCatalogCacheArgs
+  tasks?: boolean | UserCountOutputTypeCountTasksArgs
+  uploadPhotos?: boolean | UserCountOutputTypeCountUploadPhotosArgs
 }
 
 /**
@@ -870,6 +1110,20 @@ export type UserCountOutputTypeCountCatalogCacheArgs<ExtArgs extends runtime.Typ
   where?: Prisma.CatalogCacheWhereInput
 }
 
+/**
+ * UserCountOutputType without action
+ */
+export type UserCountOutputTypeCountTasksArgs<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
+  where?: Prisma.TaskWhereInput
+}
+
+/**
+ * UserCountOutputType without action
+ */
+export type UserCountOutputTypeCountUploadPhotosArgs<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
+  where?: Prisma.UploadPhotoWhereInput
+}
+
 
 export type UserSelect<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = runtime.Types.Extensions.GetSelect<{
   id?: boolean
@@ -882,6 +1136,8 @@ export type UserSelect<ExtArgs extends runtime.Types.Extensions.InternalArgs = r
   plugboardConnection?: boolean | Prisma.User$plugboardConnectionArgs<ExtArgs>
   plugboardExports?: boolean | Prisma.User$plugboardExportsArgs<ExtArgs>
   catalogCache?: boolean | Prisma.User$catalogCacheArgs<ExtArgs>
+  tasks?: boolean | Prisma.User$tasksArgs<ExtArgs>
+  uploadPhotos?: boolean | Prisma.User$uploadPhotosArgs<ExtArgs>
   _count?: boolean | Prisma.UserCountOutputTypeDefaultArgs<ExtArgs>
 }, ExtArgs["result"]["user"]>
 
@@ -914,6 +1170,8 @@ export type UserInclude<ExtArgs extends runtime.Types.Extensions.InternalArgs = 
   plugboardConnection?: boolean | Prisma.User$plugboardConnectionArgs<ExtArgs>
   plugboardExports?: boolean | Prisma.User$plugboardExportsArgs<ExtArgs>
   catalogCache?: boolean | Prisma.User$catalogCacheArgs<ExtArgs>
+  tasks?: boolean | Prisma.User$tasksArgs<ExtArgs>
+  uploadPhotos?: boolean | Prisma.User$uploadPhotosArgs<ExtArgs>
   _count?: boolean | Prisma.UserCountOutputTypeDefaultArgs<ExtArgs>
 }
 export type UserIncludeCreateManyAndReturn<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {}
@@ -928,6 +1186,8 @@ export type $UserPayload<ExtArgs extends runtime.Types.Extensions.InternalArgs =
     plugboardConnection: Prisma.$PlugboardConnectionPayload<ExtArgs> | null
     plugboardExports: Prisma.$PlugboardExportPayload<ExtArgs>[]
     catalogCache: Prisma.$CatalogCachePayload<ExtArgs>[]
+    tasks: Prisma.$TaskPayload<ExtArgs>[]
+    uploadPhotos: Prisma.$UploadPhotoPayload<ExtArgs>[]
   }
   scalars: runtime.Types.Extensions.GetPayloadResult<{
     id: string
@@ -1334,6 +1594,8 @@ export interface Prisma__UserClient<T, Null = never, ExtArgs extends runtime.Typ
   plugboardConnection<T extends Prisma.User$plugboardConnectionArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.User$plugboardConnectionArgs<ExtArgs>>): Prisma.Prisma__PlugboardConnectionClient<runtime.Types.Result.GetResult<Prisma.$PlugboardConnectionPayload<ExtArgs>, T, "findUniqueOrThrow", GlobalOmitOptions> | null, null, ExtArgs, GlobalOmitOptions>
   plugboardExports<T extends Prisma.User$plugboardExportsArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.User$plugboardExportsArgs<ExtArgs>>): Prisma.PrismaPromise<runtime.Types.Result.GetResult<Prisma.$PlugboardExportPayload<ExtArgs>, T, "findMany", GlobalOmitOptions> | Null>
   catalogCache<T extends Prisma.User$catalogCacheArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.User$catalogCacheArgs<ExtArgs>>): Prisma.PrismaPromise<runtime.Types.Result.GetResult<Prisma.$CatalogCachePayload<ExtArgs>, T, "findMany", GlobalOmitOptions> | Null>
+  tasks<T extends Prisma.User$tasksArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.User$tasksArgs<ExtArgs>>): Prisma.PrismaPromise<runtime.Types.Result.GetResult<Prisma.$TaskPayload<ExtArgs>, T, "findMany", GlobalOmitOptions> | Null>
+  uploadPhotos<T extends Prisma.User$uploadPhotosArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.User$uploadPhotosArgs<ExtArgs>>): Prisma.PrismaPromise<runtime.Types.Result.GetResult<Prisma.$UploadPhotoPayload<ExtArgs>, T, "findMany", GlobalOmitOptions> | Null>
   /**
    * Attaches callbacks for the resolution and/or rejection of the Promise.
    * @param onfulfilled The callback to execute when the Promise is resolved.
@@ -1891,6 +2153,54 @@ export type User$catalogCacheArgs<ExtArgs extends runtime.Types.Extensions.Inter
   take?: number
   skip?: number
   distinct?: Prisma.CatalogCacheScalarFieldEnum | Prisma.CatalogCacheScalarFieldEnum[]
+}
+
+/**
+ * User.tasks
+ */
+export type User$tasksArgs<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
+  /**
+   * Select specific fields to fetch from the Task
+   */
+  select?: Prisma.TaskSelect<ExtArgs> | null
+  /**
+   * Omit specific fields from the Task
+   */
+  omit?: Prisma.TaskOmit<ExtArgs> | null
+  /**
+   * Choose, which related nodes to fetch as well
+   */
+  include?: Prisma.TaskInclude<ExtArgs> | null
+  where?: Prisma.TaskWhereInput
+  orderBy?: Prisma.TaskOrderByWithRelationInput | Prisma.TaskOrderByWithRelationInput[]
+  cursor?: Prisma.TaskWhereUniqueInput
+  take?: number
+  skip?: number
+  distinct?: Prisma.TaskScalarFieldEnum | Prisma.TaskScalarFieldEnum[]
+}
+
+/**
+ * User.uploadPhotos
+ */
+export type User$uploadPhotosArgs<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
+  /**
+   * Select specific fields to fetch from the UploadPhoto
+   */
+  select?: Prisma.UploadPhotoSelect<ExtArgs> | null
+  /**
+   * Omit specific fields from the UploadPhoto
+   */
+  omit?: Prisma.UploadPhotoOmit<ExtArgs> | null
+  /**
+   * Choose, which related nodes to fetch as well
+   */
+  include?: Prisma.UploadPhotoInclude<ExtArgs> | null
+  where?: Prisma.UploadPhotoWhereInput
+  orderBy?: Prisma.UploadPhotoOrderByWithRelationInput | Prisma.UploadPhotoOrderByWithRelationInput[]
+  cursor?: Prisma.UploadPhotoWhereUniqueInput
+  take?: number
+  skip?: number
+  distinct?: Prisma.UploadPhotoScalarFieldEnum | Prisma.UploadPhotoScalarFieldEnum[]
 }
 
 /**
