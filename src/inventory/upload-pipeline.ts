@@ -13,6 +13,7 @@ import { DomainError, NotFoundError } from '../errors.js';
 import type { SonletApi } from '../sonlet/api-client.js';
 import type { PhotoStore, SavedPhoto } from './upload-store.js';
 import { UPLOAD_TASK } from './upload-task.js';
+import { lastPageOf } from './page-maths.js';
 import { toBatchView, toUploadView, type UploadBatchView, type UploadView } from './upload-view.js';
 
 export const UPLOADS_PAGE_SIZE = 25;
@@ -155,7 +156,7 @@ export class UploadPipeline {
       prisma.upload.count({ where: { userId } }),
       prisma.upload.findMany({ where: { userId }, orderBy: [{ createdAt: 'desc' }, { id: 'desc' }], skip: (page - 1) * UPLOADS_PAGE_SIZE, take: UPLOADS_PAGE_SIZE }),
     ]);
-    return { uploads: await this.views(rows), page, lastPage: Math.max(1, Math.ceil(count / UPLOADS_PAGE_SIZE)), count };
+    return { uploads: await this.views(rows), page, lastPage: lastPageOf(count, UPLOADS_PAGE_SIZE), count };
   }
 
   /** The photo of the seller's upload: its bytes from Postgres, or Sonlet's copy once done. */

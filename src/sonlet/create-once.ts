@@ -192,11 +192,11 @@ export async function* recentPages<T extends { created: string }>(
   const lastPage = Math.max(1, Math.ceil(first.count / pageSize));
   let page = descending ? 1 : lastPage;
   let current: SonletPage<T> | null = page === 1 ? first : await read(page);
-  for (let seen = 0; current && seen < RECENT_PAGES; seen++) {
+  for (let seen = 1; current; seen++) {
     yield current.results;
     const older = current.results.some((r) => Date.parse(r.created) < since);
     page += descending ? 1 : -1;
-    if (older || page < 1 || page > lastPage || (descending && !current.next)) return;
+    if (older || seen >= RECENT_PAGES || page < 1 || page > lastPage || (descending && !current.next)) return;
     current = await read(page);
   }
 }
