@@ -24,6 +24,8 @@ export interface Notifications {
 
 export interface NotificationsOptions {
   onError?: (err: Error) => void;
+  /** How the listening connection shows in pg_stat_activity. */
+  applicationName?: string;
   /** First delay before reconnecting; doubles up to 30 s. */
   reconnectDelayMs?: number;
 }
@@ -45,7 +47,7 @@ export function createNotifications(pool: pg.Pool, opts: NotificationsOptions = 
 
   function connect(): Promise<void> {
     connecting ??= (async () => {
-      const next = new pg.Client({ ...pool.options, application_name: 'seller-console-notifications' } as pg.ClientConfig);
+      const next = new pg.Client({ ...pool.options, application_name: opts.applicationName ?? 'seller-console-notifications' } as pg.ClientConfig);
       next.on('notification', (msg) => {
         for (const handler of handlers.get(msg.channel) ?? []) handler(msg.payload ?? '');
       });
