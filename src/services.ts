@@ -52,7 +52,7 @@ export function createServices(config: Config, prisma: PrismaClient, background:
   const plugboardConnections = new PlugboardConnectionStore(prisma, cipher, config.plugboard);
   const summaries = new InventorySummaries(prisma, config.summaryTtlSeconds, invalidation);
   const photos = new PhotoStore(prisma, config.uploads.maxBytes);
-  const jobs = background ? new TaskEngine({ prisma, notifications, queue: background.queue }) : null;
+  const jobs = background ? new TaskEngine({ prisma, notifications, queue: background.queue, leaseMs: config.taskLeaseSeconds * 1000 }) : null;
   jobs?.define(
     uploadTask({
       prisma,
