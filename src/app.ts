@@ -12,7 +12,6 @@ import { consoleScope } from './routes/index.js';
 import { healthRoutes } from './routes/health.js';
 import { DomainError } from './errors.js';
 import { sendErrorPage } from './web/error-pages.js';
-import type { SonletSandbox } from './sandbox/sonlet/index.js';
 
 const PUBLIC_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../public');
 
@@ -22,9 +21,11 @@ export interface BuildOptions {
   /** Where log lines go (tests capture them); stdout by default. */
   logStream?: NodeJS.WritableStream;
   /** Served under /sandbox/sonlet when given (sandbox mode). */
-  sonletSandbox?: SonletSandbox;
+  sonletSandbox?: { plugin: FastifyPluginAsync };
   /** Extra plugin registered at the root in sandbox mode (the Plugboard stand-in). */
   extraSandboxes?: Array<{ prefix: string; plugin: FastifyPluginAsync }>;
+  /** What the mounted sandboxes offer a seller to try (sandbox mode only). */
+  sandboxDemo?: SandboxDemo;
   /**
    * Background work (photo uploads, publishing) in this process: started with the app, stopped at close
    * before the database. Without it, uploads and publishing are unavailable here.
@@ -36,10 +37,17 @@ export interface BuildOptions {
   beforeDatabaseClose?: () => Promise<void>;
 }
 
+/** Demo accounts of the sandboxes, handed in by whoever mounts them: console code never imports a sandbox. */
+export interface SandboxDemo {
+  /** A Plugboard tenant suggested on the web-shop settings form. */
+  plugboard: { baseUrl: string; tenant: string; connectionId: string; username: string; password: string };
+}
+
 declare module 'fastify' {
   interface FastifyInstance {
     config: Config;
     services: Services;
+    sandboxDemo: SandboxDemo | null;
   }
   interface FastifyContextConfig {
     /** A form page re-rendered with the seller's input when the body fails validation. */
@@ -62,6 +70,7 @@ export async function buildApp(opts: BuildOptions): Promise<FastifyInstance> {
   });
 
   app.decorate('config', config);
+  app.decorate('sandboxDemo', opts.sandboxDemo ?? null);
   app.decorate('services', createServices(config, opts.prisma, opts.jobs ?? null));
   await app.services.startWork(app.log.child({ module: 'jobs' }));
   // Expired sessions are never read, but left alone they would pile up.

@@ -18,6 +18,8 @@ export interface Config {
   tokenEncryptionKey: Buffer;
   /** Sandbox mode: SONLET_BASE_URL unset, so the console serves stand-ins for Sonlet and Plugboard itself. */
   sandbox: boolean;
+  /** The Sonlet sandbox refuses authorization requests without PKCE (SANDBOX_REQUIRE_PKCE=true). */
+  sandboxRequirePkce: boolean;
   sonlet: {
     baseUrl: string;
     clientId: string;
@@ -26,6 +28,10 @@ export interface Config {
     timeoutMs: number;
     /** Refresh when the access token has less than this left, instead of waiting for a 401. */
     refreshLeewaySeconds: number;
+    /** Largest JSON answer read from Sonlet; past it the connection is cut. */
+    maxAnswerBytes: number;
+    /** Most pages any walk of Sonlet's `next` links reads. */
+    maxWalkPages: number;
   };
   catalogTtlSeconds: number;
   summaryTtlSeconds: number;
@@ -112,6 +118,9 @@ export function loadConfig(env: Env = process.env): Config {
   const trustProxyRaw = env.TRUST_PROXY ?? '';
   const trustProxy = trustProxyRaw === '' || trustProxyRaw === 'false' ? false : trustProxyRaw === 'true' ? true : trustProxyRaw;
 
+  const requirePkce = env.SANDBOX_REQUIRE_PKCE ?? '';
+  if (!['', 'true', 'false'].includes(requirePkce)) throw new ConfigError(`SANDBOX_REQUIRE_PKCE must be true or false, got "${requirePkce}"`);
+
   return {
     port,
     host: env.HOST || '0.0.0.0',
@@ -124,6 +133,7 @@ export function loadConfig(env: Env = process.env): Config {
     sessionSecret,
     tokenEncryptionKey,
     sandbox,
+    sandboxRequirePkce: requirePkce === 'true',
     sonlet: {
       baseUrl: sandbox ? `${publicUrl}/sandbox/sonlet` : url('SONLET_BASE_URL', env.SONLET_BASE_URL!),
       clientId: sandbox ? SANDBOX_CONSOLE_CLIENT.clientId : env.SONLET_CLIENT_ID!,
@@ -131,6 +141,8 @@ export function loadConfig(env: Env = process.env): Config {
       redirectUri: `${publicUrl}/cb`,
       timeoutMs: int(env, 'SONLET_TIMEOUT_MS', 10_000, 1),
       refreshLeewaySeconds: int(env, 'SONLET_REFRESH_LEEWAY_SECONDS', 3600),
+      maxAnswerBytes: int(env, 'SONLET_MAX_ANSWER_BYTES', 4 * 1024 * 1024, 1024),
+      maxWalkPages: int(env, 'SONLET_MAX_WALK_PAGES', 500, 1),
     },
     catalogTtlSeconds: int(env, 'CATALOG_TTL_SECONDS', 3600),
     summaryTtlSeconds: int(env, 'SUMMARY_TTL_SECONDS', 900),

@@ -3,8 +3,7 @@ import type { PrismaClient } from './generated/prisma/client.js';
 import { createAccounts } from './accounts/accounts.js';
 import { PrismaSessionStore } from './accounts/session-store.js';
 import { TokenCipher } from './crypto/token-cipher.js';
-import { TokenVault } from './sonlet/token-vault.js';
-import { SonletApi } from './sonlet/api-client.js';
+import { createSonlet } from './sonlet/sonlet.js';
 import { ImageDigests } from './sonlet/create-once.js';
 import { CatalogCache } from './inventory/catalog-cache.js';
 import { InventorySummaries } from './inventory/summary.js';
@@ -41,14 +40,8 @@ export function createServices(config: Config, prisma: PrismaClient, background:
   const notifications = createNotifications(poolOf(prisma), { onError: (err) => log?.warn({ err: { message: err.message } }, 'database notifications interrupted') });
   const invalidation = new CacheInvalidation(notifications);
   const cipher = new TokenCipher(config.tokenEncryptionKey);
-  const vault = new TokenVault(prisma, cipher, {
-    baseUrl: config.sonlet.baseUrl,
-    clientId: config.sonlet.clientId,
-    clientSecret: config.sonlet.clientSecret,
-    timeoutMs: config.sonlet.timeoutMs,
-    refreshLeewaySeconds: config.sonlet.refreshLeewaySeconds,
-  });
-  const sonletApiFor = (userId: string) => new SonletApi(vault, userId, { baseUrl: config.sonlet.baseUrl, timeoutMs: config.sonlet.timeoutMs });
+  const sonlet = createSonlet({ ...config.sonlet, maxMediaBytes: config.uploads.maxBytes }, prisma, cipher);
+  const { vault, apiFor: sonletApiFor } = sonlet;
   const plugboardConnections = new PlugboardConnectionStore(prisma, cipher, config.plugboard);
   const summaries = new InventorySummaries(prisma, config.summaryTtlSeconds, invalidation);
   const photos = new PhotoStore(prisma, config.uploads.maxBytes);

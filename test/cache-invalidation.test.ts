@@ -41,13 +41,14 @@ describe('two console processes', () => {
     await expect.poll(async () => (await catalog.get(userId, api), await catalogRow()), { timeout: 10_000 }).not.toBeNull();
   });
 
-  it('a seller’s walked inventory is dropped everywhere when their inventory changes in one of them', async () => {
-    const { summaries, sonletApiFor } = services(other);
+  it('a seller’s filtered walk is dropped everywhere when their inventory changes in one of them', async () => {
+    const { summaries, sonletApiFor, catalog } = services(other);
     const api = sonletApiFor(userId);
-    const walked = await summaries.items(userId, api);
-    expect(await summaries.items(userId, api)).toBe(walked);
+    const filter = { style: (await catalog.get(userId, api)).styles[0]!.pk, size: null };
+    const walked = await summaries.matchingItems(userId, api, filter);
+    expect(await summaries.matchingItems(userId, api, filter)).toBe(walked);
     await services(stack.console).summaries.forget(userId);
-    await expect.poll(async () => (await summaries.items(userId, api)) !== walked, { timeout: 10_000 }).toBe(true);
+    await expect.poll(async () => (await summaries.matchingItems(userId, api, filter)) !== walked, { timeout: 10_000 }).toBe(true);
   });
 });
 

@@ -28,7 +28,7 @@ export class CatalogCache {
     invalidation?.register(CACHE, (userId) => (userId ? this.memory.delete(userId) : this.memory.clear()));
   }
 
-  async get(userId: string, api: SonletApi, opts: { refresh?: boolean } = {}): Promise<Catalog> {
+  async get(userId: string, api: SonletApi, opts: { refresh?: boolean; signal?: AbortSignal } = {}): Promise<Catalog> {
     if (!opts.refresh) {
       const remembered = this.memory.get(userId);
       if (remembered && this.fresh(remembered.fetchedAt)) return remembered;
@@ -38,7 +38,7 @@ export class CatalogCache {
         return this.remember(userId, { ...data, fetchedAt: row.fetchedAt });
       }
     }
-    const [styles, sizes] = await Promise.all([api.listAllItemChoices(), api.listAllSizes()]);
+    const [styles, sizes] = await Promise.all([api.listAllItemChoices({ signal: opts.signal }), api.listAllSizes({ signal: opts.signal })]);
     styles.sort((a, b) => a.name.localeCompare(b.name));
     const fetchedAt = new Date();
     const data = { styles, sizes } as object;

@@ -15,6 +15,7 @@ import type { PrismaClient } from '../generated/prisma/client.js';
 import { poolOf } from '../db/client.js';
 import { systemClock, type Clock } from '../clock.js';
 import { DomainError } from '../errors.js';
+import type { PhotoSource } from '../sonlet/photo-body.js';
 import { SNIFF_BYTES, sniffPhotoType, type PhotoType } from './file-type.js';
 
 export interface SavedPhoto extends PhotoType {
@@ -24,13 +25,6 @@ export interface SavedPhoto extends PhotoType {
   sha256: string;
 }
 
-/** A stored photo as a request body: opened afresh for every attempt. */
-export interface PhotoSource {
-  bytes: number;
-  contentType: string;
-  filename: string;
-  open(): Readable;
-}
 
 /**
  * Chunk size: node-postgres reads bytea as hex text, and a 60 KB chunk's text (120 KB) stays below

@@ -12,7 +12,7 @@
  * a lease renewed every third of its length, classifies failures (src/jobs/failure.ts), backs off,
  * and takes over tasks whose holder went quiet. Queuing notifies every process (LISTEN/NOTIFY), so
  * idle workers start at once; a poll every few seconds covers backoffs and lost notifications.
- * See docs/decisions/005-task-engine-on-postgres-rows.md.
+ * See docs/decisions/008-task-engine-on-postgres-rows.md.
  */
 import { randomUUID } from 'node:crypto';
 import type { Prisma, PrismaClient } from '../generated/prisma/client.js';
