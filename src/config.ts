@@ -44,6 +44,8 @@ export interface Config {
     /** First delay between those retries; doubles each time. */
     retryDelaySeconds: number;
   };
+  /** A process holds a background task this long without renewing (renewed every third); then another may take it over. */
+  taskLeaseSeconds: number;
   /** allowPrivateHosts: Plugboard base URLs may point at loopback/private hosts (the local sandbox). */
   plugboard: {
     userAgent: string;
@@ -159,6 +161,7 @@ export function loadConfig(env: Env = process.env): Config {
       retryLimit: int(env, 'UPLOAD_RETRY_LIMIT', 5),
       retryDelaySeconds: int(env, 'UPLOAD_RETRY_DELAY_SECONDS', 5, 1),
     },
+    taskLeaseSeconds: int(env, 'TASK_LEASE_SECONDS', 60, 3),
     plugboard: {
       userAgent: `sonlet-seller-console/${APP_VERSION} (${env.CONTACT_EMAIL || 'admin@example.com'})`,
       timeoutMs: int(env, 'PLUGBOARD_TIMEOUT_MS', 15_000, 1),

@@ -19,8 +19,9 @@ let stack: Stack;
 let plugboard: StartedPlugboardSandbox;
 let double: HostileProvider;
 let seller: HttpSession;
-let now = Date.now();
-const clock = { now: () => now };
+/** Real time plus whatever the test skipped ahead: backoffs still pass, sync periods come at once. */
+let skipped = 0;
+const clock = { now: () => Date.now() + skipped };
 const sellerEmail = uniqueEmail('shop');
 const db = new pg.Pool({ connectionString: inject('databaseUrl'), max: 2 });
 
@@ -38,10 +39,12 @@ afterAll(async () => {
 
 const products = () => plugboard.sandbox.products('demo');
 const productOf = (pk: number) => products().find((p) => p.remoteId === `sonlet-item-${pk}`);
-/** One sync period later, the schedule's tick (what the background timer does). */
+/** One sync period later: the recurring tasks (and the sends they queue) that came due have run. */
 async function afterOnePeriod(minutes = 15) {
-  now += minutes * MINUTE;
-  await stack.console.app.services.shopSchedule.tick();
+  skipped += minutes * MINUTE;
+  const jobs = stack.console.app.services.jobs!;
+  await jobs.runDue();
+  await jobs.idle();
 }
 
 describe('settings are verified before they are saved, and credentials follow their host', () => {

@@ -1,44 +1,29 @@
 /**
- * publishToPlugboard: Sonlet items become Plugboard products (or leave the shop), one background job
- * per item.
+ * publishToPlugboard: the seller's side of sending Sonlet items to their web shop (or taking them out
+ * again). Each item has one PlugboardExport row per seller and Plugboard connection, written before
+ * anything is sent, holding the seller's wish (`listed`) and what the shop last got; and one "publish"
+ * task (src/plugboard/publish-task.ts) that brings the product in line with it:
  *
- * Each item has one PlugboardExport row per seller and Plugboard connection, written before anything
- * is sent, holding the seller's wish (`listed`) and what the shop last got. Its status moves
+ *   publish / unpublish ──▶ pending (task waiting or running) ──▶ done (localId, shopState)
+ *                              │   ▲
+ *                              ▼   │ Retry, Retry all failed, or publish again
+ *                            failed / stalled
  *
- *   (none) ──publish / unpublish──▶ pending ──job succeeds──▶ done (localId, shopState)
- *                                     │  ▲
- *          permanent error,           │  │ retry / publish or unpublish again
- *          or last attempt            ▼  │
- *                                    failed (lastError)
- *
- * A transient failure (Plugboard or Sonlet unreachable, 5xx, 429) keeps the row pending and lets the
- * queue retry with backoff; lastError says so meanwhile. A pending row untouched for STALLED_AFTER_MS
- * (a worker died mid-job) is shown as stalled and may be retried.
- *
- * Publishing never creates a second product: every send is an upsert by the stable remoteId
- * `sonlet-item-<pk>` (see ShopExports), so a send whose answer was lost, or two jobs for one item
- * racing, end on the same product, brought up to date.
+ * Publishing never creates a second product: every send is an upsert by the product's stable
+ * remoteId `sonlet-item-<pk>` (src/plugboard/shop-exports.ts), so a send whose answer was lost, or two
+ * runs for one item, end on the same product, brought up to date. Publishing again sends again.
  */
 import { randomUUID } from 'node:crypto';
-import type { FastifyBaseLogger } from 'fastify';
-import type { PrismaClient, PlugboardExport } from '../generated/prisma/client.js';
-import type { JobQueue, QueuedJob } from '../jobs/queue.js';
-import type { SonletApi } from '../sonlet/api-client.js';
-import { DomainError, isTransient, NotFoundError } from '../errors.js';
-import { isTransientPlugboardError, PlugboardError, sellerErrorOf } from './errors.js';
-import { PlugboardFormatError } from './format.js';
+import type { PlugboardExport, PrismaClient } from '../generated/prisma/client.js';
+import { tasksByKey, type TaskEngine, type TaskRow } from '../jobs/engine.js';
+import { viewOfTask } from '../jobs/task-state.js';
+import { systemClock, type Clock } from '../clock.js';
+import { DomainError, NotFoundError } from '../errors.js';
 import type { PlugboardConnectionStore } from './connection-store.js';
 import type { ShopState } from './product-mapping.js';
-import { ConnectionChangedError, type ShopExports } from './shop-exports.js';
+import { PUBLISH_TASK } from './publish-task.js';
 
-export const PUBLISH_QUEUE = 'plugboard-publish';
-export const PUBLISH_CONCURRENCY = 4;
 export const MAX_ITEMS_PER_PUBLISH = 100;
-const STALLED_AFTER_MS = 10 * 60 * 1000;
-
-interface PublishJobData {
-  exportId: string;
-}
 
 export type ExportState = 'pending' | 'done' | 'failed' | 'stalled';
 
@@ -58,7 +43,6 @@ export interface ExportView {
   message: string | null;
   /** The last keep-in-step send failed with this. */
   syncError: string | null;
-  contentHash: string | null;
   canRetry: boolean;
 }
 
@@ -79,29 +63,25 @@ export class PublishUnavailableError extends DomainError {
 export interface PublisherDeps {
   prisma: PrismaClient;
   connections: PlugboardConnectionStore;
-  sonletApiFor: (userId: string) => SonletApi;
-  shopExports: ShopExports;
-  jobs: JobQueue | null;
+  jobs: TaskEngine | null;
+  clock?: Clock;
 }
 
 export class Publisher {
-  private log: FastifyBaseLogger | null = null;
+  private readonly clock: Clock;
 
-  constructor(private readonly deps: PublisherDeps) {}
-
-  /** Starts this process's publish workers (when it has a job queue). */
-  async work(log: FastifyBaseLogger): Promise<void> {
-    this.log = log;
-    if (!this.deps.jobs) return;
-    await this.deps.jobs.work<PublishJobData>(PUBLISH_QUEUE, { concurrency: PUBLISH_CONCURRENCY }, (job) => this.runJob(job));
+  constructor(private readonly deps: PublisherDeps) {
+    this.clock = deps.clock ?? systemClock;
   }
 
-  /**
-   * Records the items as pending exports of the seller's current Plugboard connection and
-   * queues one job per item not yet published. Answers the batch id for the result page.
-   */
+  /** Puts the items in the shop (or brings their products up to date). Answers the batch id for the result page. */
   async publish(userId: string, pks: number[]): Promise<string> {
     return this.request(userId, pks, true);
+  }
+
+  /** Takes the items out of the shop (hidden, not purchasable; never deleted). */
+  async unpublish(userId: string, pks: number[]): Promise<string> {
+    return this.request(userId, pks, false);
   }
 
   /**
@@ -112,42 +92,30 @@ export class Publisher {
     try {
       const settings = await this.deps.connections.get(userId);
       if (settings?.autoPublish) await this.publish(userId, [pk]);
-    } catch (err) {
-      this.log?.warn({ pk, err: { message: (err as Error).message } }, 'automatic publish not queued');
+    } catch {
+      // Not set up, or no workers here: the item simply stays unpublished, as without the setting.
     }
   }
 
-  /** Takes the items out of the shop (hidden, not purchasable; never deleted) in the background. */
-  async unpublish(userId: string, pks: number[]): Promise<string> {
-    return this.request(userId, pks, false);
-  }
-
   /**
-   * Records the seller's wish (listed or not) on each item's export of their current connection and
-   * queues a send for each. Every send is an upsert, so publishing again brings the product up to date.
+   * Records the seller's wish on each item's export of their current connection and queues a send for
+   * each (queuing again is harmless: a waiting or running task is left alone).
    */
   private async request(userId: string, pks: number[], listed: boolean): Promise<string> {
     const jobs = this.requireJobs();
+    const { prisma } = this.deps;
     const { settings } = await this.deps.connections.connectionFor(userId);
     const items = [...new Set(pks)].slice(0, MAX_ITEMS_PER_PUBLISH);
     const batchId = randomUUID();
     const where = { userId, connectionId: settings.connectionId, sonletItemId: { in: items } };
-    await this.deps.prisma.$transaction([
-      this.deps.prisma.plugboardExport.createMany({
-        // Unpublishing an item that was never published records nothing to send.
-        data: listed ? items.map((pk) => ({ userId, connectionId: settings.connectionId, sonletItemId: pk })) : [],
-        skipDuplicates: true,
-      }),
-      this.deps.prisma.plugboardExport.updateMany({
-        where,
-        data: { batchIds: { push: batchId }, status: 'pending', lastError: null, listed },
-      }),
+    await prisma.$transaction([
+      // Unpublishing an item that was never published records nothing to send.
+      prisma.plugboardExport.createMany({ data: listed ? items.map((pk) => ({ userId, connectionId: settings.connectionId, sonletItemId: pk })) : [], skipDuplicates: true }),
+      prisma.plugboardExport.updateMany({ where, data: { batchIds: { push: batchId }, listed } }),
     ]);
-    if (!listed && (await this.deps.prisma.plugboardExport.count({ where: { ...where, batchIds: { has: batchId } } })) === 0) {
-      throw new NotFoundError('A published item among those');
-    }
-    const toSend = await this.deps.prisma.plugboardExport.findMany({ where: { ...where, status: 'pending', batchIds: { has: batchId } } });
-    for (const row of toSend) await this.enqueue(jobs, row);
+    const rows = await prisma.plugboardExport.findMany({ where: { ...where, batchIds: { has: batchId } } });
+    if (rows.length === 0) throw new NotFoundError('A published item among those');
+    for (const row of rows) await jobs.enqueue(PUBLISH_TASK, row.id, { exportId: row.id }, { userId });
     return batchId;
   }
 
@@ -164,24 +132,17 @@ export class Publisher {
       batchId = randomUUID();
       await this.deps.prisma.plugboardExport.update({ where: { id: row.id }, data: { batchIds: { push: batchId } } });
     }
-    if (row.status === 'done' || (row.status === 'pending' && !isStalled(row))) return batchId;
-    const updated = await this.deps.prisma.plugboardExport.update({
-      where: { id: row.id },
-      data: { status: 'pending', lastError: null },
-    });
-    await this.enqueue(jobs, updated);
+    const [view] = await this.views([row]);
+    if (view!.canRetry) await jobs.retry(PUBLISH_TASK, row.id, { exportId: row.id }, { userId });
     return batchId;
   }
 
-  /** Sends every failed (or stalled) export of this batch again in one step. */
+  /** Sends every failed (or stalled) export of this batch again, in one step. */
   async retryFailed(userId: string, batchId: string): Promise<string> {
     const rows = await this.deps.prisma.plugboardExport.findMany({ where: { userId, batchIds: { has: batchId } } });
     if (rows.length === 0) throw new NotFoundError('That publish batch');
     const jobs = this.requireJobs();
-    for (const row of rows) {
-      if (!toExportView(row).canRetry) continue;
-      await this.enqueue(jobs, await this.deps.prisma.plugboardExport.update({ where: { id: row.id }, data: { status: 'pending', lastError: null } }));
-    }
+    for (const view of await this.views(rows)) if (view.canRetry) await jobs.retry(PUBLISH_TASK, view.id, { exportId: view.id }, { userId });
     return batchId;
   }
 
@@ -189,7 +150,7 @@ export class Publisher {
   async batch(userId: string, batchId: string): Promise<BatchView> {
     const rows = await this.deps.prisma.plugboardExport.findMany({ where: { userId, batchIds: { has: batchId } }, orderBy: { sonletItemId: 'asc' } });
     if (rows.length === 0) throw new NotFoundError('That publish batch');
-    const exports = rows.map(toExportView);
+    const exports = await this.views(rows);
     const counts: Record<ExportState, number> = { pending: 0, done: 0, failed: 0, stalled: 0 };
     for (const e of exports) counts[e.state]++;
     return { batchId, exports, counts, inProgress: counts.pending > 0 };
@@ -201,68 +162,26 @@ export class Publisher {
     const settings = await this.deps.connections.forDisplay(userId);
     if (!settings) return { plugboardReady: false, exports };
     if (pks.length === 0) return { plugboardReady: true, exports };
-    const rows = await this.deps.prisma.plugboardExport.findMany({
-      where: { userId, connectionId: settings.connectionId, sonletItemId: { in: pks } },
-    });
-    for (const row of rows) exports[row.sonletItemId] = toExportView(row);
+    const rows = await this.deps.prisma.plugboardExport.findMany({ where: { userId, connectionId: settings.connectionId, sonletItemId: { in: pks } } });
+    for (const view of await this.views(rows)) exports[view.pk] = view;
     return { plugboardReady: true, exports };
   }
 
-  /** One item: bring its product in line with the seller's wish (ShopExports does the sending). */
-  async runJob(job: QueuedJob<PublishJobData>): Promise<void> {
-    const { prisma } = this.deps;
-    const row = await prisma.plugboardExport.findUnique({ where: { id: job.data.exportId } });
-    if (!row || row.status === 'done') return;
-    try {
-      await this.deps.shopExports.send(row);
-    } catch (err) {
-      const { message, transient } = describeFailure(err);
-      if (!transient) this.log?.warn({ exportId: row.id, err: { message } }, 'publish failed');
-      else this.log?.warn({ exportId: row.id, attempt: job.attempt, err: { message } }, 'publish attempt failed');
-      if (transient && !job.isLastAttempt) {
-        await prisma.plugboardExport.update({ where: { id: row.id }, data: { lastError: `${message} Trying again shortly (attempt ${job.attempt}).` } });
-        throw err;
-      }
-      await this.fail(row.id, message);
-    }
-  }
-
-  private async fail(exportId: string, message: string) {
-    await this.deps.prisma.plugboardExport.update({ where: { id: exportId }, data: { status: 'failed', lastError: message.slice(0, 1000) } });
-  }
-
-  private requireJobs(): JobQueue {
+  private requireJobs(): TaskEngine {
     if (!this.deps.jobs) throw new PublishUnavailableError();
     return this.deps.jobs;
   }
 
-  private async enqueue(jobs: JobQueue, row: PlugboardExport) {
-    try {
-      // A second publish of an item whose job is still waiting adds nothing.
-      await jobs.send<PublishJobData>(PUBLISH_QUEUE, { exportId: row.id }, { singletonKey: `${row.userId}:${row.sonletItemId}`, retryLimit: 3, retryDelaySeconds: 2, retryBackoff: true });
-    } catch (err) {
-      this.log?.error({ err }, 'could not queue a publish job');
-      await this.fail(row.id, 'The console could not queue this item. Try again in a moment.');
-    }
+  private async views(rows: PlugboardExport[]): Promise<ExportView[]> {
+    const tasks = await tasksByKey(this.deps.prisma, PUBLISH_TASK, rows.map((r) => r.id));
+    const now = this.clock.now();
+    return rows.map((row) => toExportView(row, tasks.get(row.id) ?? null, now));
   }
-
 }
 
-function describeFailure(err: unknown): { message: string; transient: boolean } {
-  if (err instanceof PlugboardError) return { message: sellerErrorOf(err).message, transient: isTransientPlugboardError(err) };
-  if (err instanceof ConnectionChangedError) return { message: err.message, transient: false };
-  if (isTransient(err)) return { message: (err as Error).message, transient: true };
-  if (err instanceof DomainError) return { message: err.message, transient: false };
-  if (err instanceof PlugboardFormatError) return { message: `This item cannot be sent to Plugboard: ${err.message}.`, transient: false };
-  return { message: 'The console hit an unexpected problem while publishing this item.', transient: true };
-}
-
-function isStalled(row: PlugboardExport): boolean {
-  return row.status === 'pending' && Date.now() - row.updatedAt.getTime() > STALLED_AFTER_MS;
-}
-
-function toExportView(row: PlugboardExport): ExportView {
-  const state: ExportState = isStalled(row) ? 'stalled' : row.status;
+function toExportView(row: PlugboardExport, task: TaskRow | null, now: number): ExportView {
+  const work = viewOfTask(task, now);
+  const state: ExportState = work.state === 'waiting' || work.state === 'running' ? 'pending' : work.state;
   return {
     id: row.id,
     pk: row.sonletItemId,
@@ -274,9 +193,8 @@ function toExportView(row: PlugboardExport): ExportView {
     shopState: row.shopState as ShopState | null,
     listed: row.listed,
     localId: row.localId,
-    message: row.lastError,
+    message: work.message,
     syncError: row.syncError,
-    contentHash: row.contentHash,
-    canRetry: state === 'failed' || state === 'stalled',
+    canRetry: work.canRetry,
   };
 }

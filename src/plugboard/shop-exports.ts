@@ -8,7 +8,7 @@
 import type { PrismaClient, PlugboardExport } from '../generated/prisma/client.js';
 import type { SonletApi } from '../sonlet/api-client.js';
 import type { SonletItem } from '../sonlet/types.js';
-import { NotFoundError } from '../errors.js';
+import { DomainError, NotFoundError } from '../errors.js';
 import type { PlugboardClient } from './client.js';
 import type { PlugboardConnectionStore } from './connection-store.js';
 import { exportItem, hideProduct, type ExportOutcome, type ReadPicture } from './export-item.js';
@@ -23,9 +23,9 @@ export interface ShopExportsDeps {
 }
 
 /** The export was queued for a connection the seller has since replaced. */
-export class ConnectionChangedError extends Error {
+export class ConnectionChangedError extends DomainError {
   constructor() {
-    super('The Plugboard connection was changed after this item was queued. Publish it again to send it to the new connection.');
+    super('gone', 'The Plugboard connection was changed after this item was queued. Publish it again to send it to the new connection.');
   }
 }
 
@@ -65,7 +65,7 @@ export class ShopExports {
     });
     await this.deps.prisma.plugboardExport.update({
       where: { id: row.id },
-      data: { ...outcome, status: 'done', lastError: null, syncError: null, sentAt: new Date() },
+      data: { ...outcome, syncError: null, sentAt: new Date() },
     });
     return outcome;
   }
@@ -75,7 +75,7 @@ export class ShopExports {
     if (row.localId) await hideProduct(client, row.localId);
     await this.deps.prisma.plugboardExport.update({
       where: { id: row.id },
-      data: { shopState: why, contentHash: null, status: 'done', lastError: null, syncError: null, sentAt: new Date() },
+      data: { shopState: why, contentHash: null, syncError: null, sentAt: new Date() },
     });
   }
 

@@ -5,7 +5,7 @@
 import type { PrismaClient } from '../generated/prisma/client.js';
 import type { SonletItem } from '../sonlet/types.js';
 import type { PlugboardConnectionStore } from './connection-store.js';
-import { isOutOfSync } from './keep-in-step.js';
+import { isOutOfSync, sendStates } from './keep-in-step.js';
 
 export const SHOP_FILTERS = ['published', 'unpublished', 'out-of-sync'] as const;
 export type ShopFilter = (typeof SHOP_FILTERS)[number];
@@ -16,6 +16,7 @@ export async function filterByShop(deps: { prisma: PrismaClient; connections: Pl
   const { shop } = await deps.connections.connectionFor(userId);
   const rows = await deps.prisma.plugboardExport.findMany({ where: { userId, connectionId: settings.connectionId } });
   const byPk = new Map(rows.map((r) => [r.sonletItemId, r]));
+  const sending = filter === 'out-of-sync' ? await sendStates(deps.prisma, rows, Date.now()) : new Map();
   const published = (pk: number) => {
     const row = byPk.get(pk);
     return Boolean(row && row.listed && row.localId && (row.shopState === 'visible' || row.shopState === 'sold-out'));
@@ -24,6 +25,6 @@ export async function filterByShop(deps: { prisma: PrismaClient; connections: Pl
   if (filter === 'unpublished') return items.filter((i) => !published(i.pk));
   return items.filter((i) => {
     const row = byPk.get(i.pk);
-    return row !== undefined && isOutOfSync(row, i, shop);
+    return row !== undefined && isOutOfSync(row, sending.get(row.id) ?? null, i, shop);
   });
 }

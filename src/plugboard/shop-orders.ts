@@ -9,10 +9,7 @@ import type { PlugboardConnectionStore } from './connection-store.js';
 import { PlugboardError, sellerErrorOf } from './errors.js';
 import { orderOf, type OrderRecord } from './order-mapping.js';
 import type { PlugboardOrder } from './types.js';
-
-export interface Clock {
-  now(): number;
-}
+import { systemClock, type Clock } from '../clock.js';
 
 export interface OrderView extends Omit<OrderRecord, 'rows'> {
   id: string;
@@ -27,7 +24,7 @@ export class ShopOrders {
   constructor(
     private readonly prisma: PrismaClient,
     private readonly connections: PlugboardConnectionStore,
-    private readonly clock: Clock = Date,
+    private readonly clock: Clock = systemClock,
   ) {}
 
   /**

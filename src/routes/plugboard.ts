@@ -114,6 +114,7 @@ export async function plugboardRoutes(app: FastifyInstance) {
     if (await invalidForm(request, reply)) return reply;
     try {
       await services.plugboardConnections.save(request.user!.id, request.body);
+      await services.scheduleShop(request.user!.id);
     } catch (err) {
       if (err instanceof DomainError && err.field) return formError(request, reply, err.field as keyof PlugboardSettingsInput, err.message, statusOf(err));
       throw err;

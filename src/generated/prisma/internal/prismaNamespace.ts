@@ -402,6 +402,9 @@ export const ModelName = {
   SonletConnection: 'SonletConnection',
   CatalogCache: 'CatalogCache',
   Upload: 'Upload',
+  UploadPhoto: 'UploadPhoto',
+  UploadPhotoChunk: 'UploadPhotoChunk',
+  Task: 'Task',
   PlugboardConnection: 'PlugboardConnection',
   PlugboardExport: 'PlugboardExport',
   ShopOrder: 'ShopOrder',
@@ -421,7 +424,7 @@ export type TypeMap<ExtArgs extends runtime.Types.Extensions.InternalArgs = runt
     omit: GlobalOmitOptions
   }
   meta: {
-    modelProps: "user" | "session" | "sonletConnection" | "catalogCache" | "upload" | "plugboardConnection" | "plugboardExport" | "shopOrder" | "shopOrderRow"
+    modelProps: "user" | "session" | "sonletConnection" | "catalogCache" | "upload" | "uploadPhoto" | "uploadPhotoChunk" | "task" | "plugboardConnection" | "plugboardExport" | "shopOrder" | "shopOrderRow"
     txIsolationLevel: TransactionIsolationLevel
   }
   model: {
@@ -792,6 +795,228 @@ export type TypeMap<ExtArgs extends runtime.Types.Extensions.InternalArgs = runt
         count: {
           args: Prisma.UploadCountArgs<ExtArgs>
           result: runtime.Types.Utils.Optional<Prisma.UploadCountAggregateOutputType> | number
+        }
+      }
+    }
+    UploadPhoto: {
+      payload: Prisma.$UploadPhotoPayload<ExtArgs>
+      fields: Prisma.UploadPhotoFieldRefs
+      operations: {
+        findUnique: {
+          args: Prisma.UploadPhotoFindUniqueArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$UploadPhotoPayload> | null
+        }
+        findUniqueOrThrow: {
+          args: Prisma.UploadPhotoFindUniqueOrThrowArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$UploadPhotoPayload>
+        }
+        findFirst: {
+          args: Prisma.UploadPhotoFindFirstArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$UploadPhotoPayload> | null
+        }
+        findFirstOrThrow: {
+          args: Prisma.UploadPhotoFindFirstOrThrowArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$UploadPhotoPayload>
+        }
+        findMany: {
+          args: Prisma.UploadPhotoFindManyArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$UploadPhotoPayload>[]
+        }
+        create: {
+          args: Prisma.UploadPhotoCreateArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$UploadPhotoPayload>
+        }
+        createMany: {
+          args: Prisma.UploadPhotoCreateManyArgs<ExtArgs>
+          result: BatchPayload
+        }
+        createManyAndReturn: {
+          args: Prisma.UploadPhotoCreateManyAndReturnArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$UploadPhotoPayload>[]
+        }
+        delete: {
+          args: Prisma.UploadPhotoDeleteArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$UploadPhotoPayload>
+        }
+        update: {
+          args: Prisma.UploadPhotoUpdateArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$UploadPhotoPayload>
+        }
+        deleteMany: {
+          args: Prisma.UploadPhotoDeleteManyArgs<ExtArgs>
+          result: BatchPayload
+        }
+        updateMany: {
+          args: Prisma.UploadPhotoUpdateManyArgs<ExtArgs>
+          result: BatchPayload
+        }
+        updateManyAndReturn: {
+          args: Prisma.UploadPhotoUpdateManyAndReturnArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$UploadPhotoPayload>[]
+        }
+        upsert: {
+          args: Prisma.UploadPhotoUpsertArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$UploadPhotoPayload>
+        }
+        aggregate: {
+          args: Prisma.UploadPhotoAggregateArgs<ExtArgs>
+          result: runtime.Types.Utils.Optional<Prisma.AggregateUploadPhoto>
+        }
+        groupBy: {
+          args: Prisma.UploadPhotoGroupByArgs<ExtArgs>
+          result: runtime.Types.Utils.Optional<Prisma.UploadPhotoGroupByOutputType>[]
+        }
+        count: {
+          args: Prisma.UploadPhotoCountArgs<ExtArgs>
+          result: runtime.Types.Utils.Optional<Prisma.UploadPhotoCountAggregateOutputType> | number
+        }
+      }
+    }
+    UploadPhotoChunk: {
+      payload: Prisma.$UploadPhotoChunkPayload<ExtArgs>
+      fields: Prisma.UploadPhotoChunkFieldRefs
+      operations: {
+        findUnique: {
+          args: Prisma.UploadPhotoChunkFindUniqueArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$UploadPhotoChunkPayload> | null
+        }
+        findUniqueOrThrow: {
+          args: Prisma.UploadPhotoChunkFindUniqueOrThrowArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$UploadPhotoChunkPayload>
+        }
+        findFirst: {
+          args: Prisma.UploadPhotoChunkFindFirstArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$UploadPhotoChunkPayload> | null
+        }
+        findFirstOrThrow: {
+          args: Prisma.UploadPhotoChunkFindFirstOrThrowArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$UploadPhotoChunkPayload>
+        }
+        findMany: {
+          args: Prisma.UploadPhotoChunkFindManyArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$UploadPhotoChunkPayload>[]
+        }
+        create: {
+          args: Prisma.UploadPhotoChunkCreateArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$UploadPhotoChunkPayload>
+        }
+        createMany: {
+          args: Prisma.UploadPhotoChunkCreateManyArgs<ExtArgs>
+          result: BatchPayload
+        }
+        createManyAndReturn: {
+          args: Prisma.UploadPhotoChunkCreateManyAndReturnArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$UploadPhotoChunkPayload>[]
+        }
+        delete: {
+          args: Prisma.UploadPhotoChunkDeleteArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$UploadPhotoChunkPayload>
+        }
+        update: {
+          args: Prisma.UploadPhotoChunkUpdateArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$UploadPhotoChunkPayload>
+        }
+        deleteMany: {
+          args: Prisma.UploadPhotoChunkDeleteManyArgs<ExtArgs>
+          result: BatchPayload
+        }
+        updateMany: {
+          args: Prisma.UploadPhotoChunkUpdateManyArgs<ExtArgs>
+          result: BatchPayload
+        }
+        updateManyAndReturn: {
+          args: Prisma.UploadPhotoChunkUpdateManyAndReturnArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$UploadPhotoChunkPayload>[]
+        }
+        upsert: {
+          args: Prisma.UploadPhotoChunkUpsertArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$UploadPhotoChunkPayload>
+        }
+        aggregate: {
+          args: Prisma.UploadPhotoChunkAggregateArgs<ExtArgs>
+          result: runtime.Types.Utils.Optional<Prisma.AggregateUploadPhotoChunk>
+        }
+        groupBy: {
+          args: Prisma.UploadPhotoChunkGroupByArgs<ExtArgs>
+          result: runtime.Types.Utils.Optional<Prisma.UploadPhotoChunkGroupByOutputType>[]
+        }
+        count: {
+          args: Prisma.UploadPhotoChunkCountArgs<ExtArgs>
+          result: runtime.Types.Utils.Optional<Prisma.UploadPhotoChunkCountAggregateOutputType> | number
+        }
+      }
+    }
+    Task: {
+      payload: Prisma.$TaskPayload<ExtArgs>
+      fields: Prisma.TaskFieldRefs
+      operations: {
+        findUnique: {
+          args: Prisma.TaskFindUniqueArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$TaskPayload> | null
+        }
+        findUniqueOrThrow: {
+          args: Prisma.TaskFindUniqueOrThrowArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$TaskPayload>
+        }
+        findFirst: {
+          args: Prisma.TaskFindFirstArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$TaskPayload> | null
+        }
+        findFirstOrThrow: {
+          args: Prisma.TaskFindFirstOrThrowArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$TaskPayload>
+        }
+        findMany: {
+          args: Prisma.TaskFindManyArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$TaskPayload>[]
+        }
+        create: {
+          args: Prisma.TaskCreateArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$TaskPayload>
+        }
+        createMany: {
+          args: Prisma.TaskCreateManyArgs<ExtArgs>
+          result: BatchPayload
+        }
+        createManyAndReturn: {
+          args: Prisma.TaskCreateManyAndReturnArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$TaskPayload>[]
+        }
+        delete: {
+          args: Prisma.TaskDeleteArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$TaskPayload>
+        }
+        update: {
+          args: Prisma.TaskUpdateArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$TaskPayload>
+        }
+        deleteMany: {
+          args: Prisma.TaskDeleteManyArgs<ExtArgs>
+          result: BatchPayload
+        }
+        updateMany: {
+          args: Prisma.TaskUpdateManyArgs<ExtArgs>
+          result: BatchPayload
+        }
+        updateManyAndReturn: {
+          args: Prisma.TaskUpdateManyAndReturnArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$TaskPayload>[]
+        }
+        upsert: {
+          args: Prisma.TaskUpsertArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$TaskPayload>
+        }
+        aggregate: {
+          args: Prisma.TaskAggregateArgs<ExtArgs>
+          result: runtime.Types.Utils.Optional<Prisma.AggregateTask>
+        }
+        groupBy: {
+          args: Prisma.TaskGroupByArgs<ExtArgs>
+          result: runtime.Types.Utils.Optional<Prisma.TaskGroupByOutputType>[]
+        }
+        count: {
+          args: Prisma.TaskCountArgs<ExtArgs>
+          result: runtime.Types.Utils.Optional<Prisma.TaskCountAggregateOutputType> | number
         }
       }
     }
@@ -1182,10 +1407,12 @@ export const UploadScalarFieldEnum = {
   id: 'id',
   userId: 'userId',
   batchId: 'batchId',
-  status: 'status',
+  step: 'step',
+  photoKey: 'photoKey',
   originalName: 'originalName',
   contentType: 'contentType',
   byteSize: 'byteSize',
+  photoId: 'photoId',
   filePath: 'filePath',
   itemchoiceId: 'itemchoiceId',
   sizeId: 'sizeId',
@@ -1194,19 +1421,57 @@ export const UploadScalarFieldEnum = {
   attributes: 'attributes',
   imageKey: 'imageKey',
   itemKey: 'itemKey',
+  keySentAt: 'keySentAt',
+  keyInFlightSince: 'keyInFlightSince',
   sonletImageId: 'sonletImageId',
   sonletItemId: 'sonletItemId',
-  keyInFlightSince: 'keyInFlightSince',
-  attempts: 'attempts',
-  lastError: 'lastError',
   sha256: 'sha256',
-  leaseUntil: 'leaseUntil',
-  leaseOwner: 'leaseOwner',
   createdAt: 'createdAt',
   updatedAt: 'updatedAt'
 } as const
 
 export type UploadScalarFieldEnum = (typeof UploadScalarFieldEnum)[keyof typeof UploadScalarFieldEnum]
+
+
+export const UploadPhotoScalarFieldEnum = {
+  id: 'id',
+  userId: 'userId',
+  byteSize: 'byteSize',
+  createdAt: 'createdAt'
+} as const
+
+export type UploadPhotoScalarFieldEnum = (typeof UploadPhotoScalarFieldEnum)[keyof typeof UploadPhotoScalarFieldEnum]
+
+
+export const UploadPhotoChunkScalarFieldEnum = {
+  photoId: 'photoId',
+  seq: 'seq',
+  data: 'data'
+} as const
+
+export type UploadPhotoChunkScalarFieldEnum = (typeof UploadPhotoChunkScalarFieldEnum)[keyof typeof UploadPhotoChunkScalarFieldEnum]
+
+
+export const TaskScalarFieldEnum = {
+  id: 'id',
+  name: 'name',
+  key: 'key',
+  queue: 'queue',
+  userId: 'userId',
+  data: 'data',
+  status: 'status',
+  attempts: 'attempts',
+  runAt: 'runAt',
+  leaseOwner: 'leaseOwner',
+  leaseUntil: 'leaseUntil',
+  lastError: 'lastError',
+  lastFailure: 'lastFailure',
+  createdAt: 'createdAt',
+  updatedAt: 'updatedAt',
+  finishedAt: 'finishedAt'
+} as const
+
+export type TaskScalarFieldEnum = (typeof TaskScalarFieldEnum)[keyof typeof TaskScalarFieldEnum]
 
 
 export const PlugboardConnectionScalarFieldEnum = {
@@ -1242,8 +1507,6 @@ export const PlugboardExportScalarFieldEnum = {
   sonletItemId: 'sonletItemId',
   connectionId: 'connectionId',
   localId: 'localId',
-  status: 'status',
-  lastError: 'lastError',
   batchIds: 'batchIds',
   title: 'title',
   style: 'style',
@@ -1417,16 +1680,44 @@ export type ListIntFieldRefInput<$PrismaModel> = FieldRefInputType<$PrismaModel,
 
 
 /**
- * Reference to a field of type 'UploadStatus'
+ * Reference to a field of type 'UploadStep'
  */
-export type EnumUploadStatusFieldRefInput<$PrismaModel> = FieldRefInputType<$PrismaModel, 'UploadStatus'>
+export type EnumUploadStepFieldRefInput<$PrismaModel> = FieldRefInputType<$PrismaModel, 'UploadStep'>
     
 
 
 /**
- * Reference to a field of type 'UploadStatus[]'
+ * Reference to a field of type 'UploadStep[]'
  */
-export type ListEnumUploadStatusFieldRefInput<$PrismaModel> = FieldRefInputType<$PrismaModel, 'UploadStatus[]'>
+export type ListEnumUploadStepFieldRefInput<$PrismaModel> = FieldRefInputType<$PrismaModel, 'UploadStep[]'>
+    
+
+
+/**
+ * Reference to a field of type 'Bytes'
+ */
+export type BytesFieldRefInput<$PrismaModel> = FieldRefInputType<$PrismaModel, 'Bytes'>
+    
+
+
+/**
+ * Reference to a field of type 'Bytes[]'
+ */
+export type ListBytesFieldRefInput<$PrismaModel> = FieldRefInputType<$PrismaModel, 'Bytes[]'>
+    
+
+
+/**
+ * Reference to a field of type 'TaskStatus'
+ */
+export type EnumTaskStatusFieldRefInput<$PrismaModel> = FieldRefInputType<$PrismaModel, 'TaskStatus'>
+    
+
+
+/**
+ * Reference to a field of type 'TaskStatus[]'
+ */
+export type ListEnumTaskStatusFieldRefInput<$PrismaModel> = FieldRefInputType<$PrismaModel, 'TaskStatus[]'>
     
 
 
@@ -1434,20 +1725,6 @@ export type ListEnumUploadStatusFieldRefInput<$PrismaModel> = FieldRefInputType<
  * Reference to a field of type 'Boolean'
  */
 export type BooleanFieldRefInput<$PrismaModel> = FieldRefInputType<$PrismaModel, 'Boolean'>
-    
-
-
-/**
- * Reference to a field of type 'ExportStatus'
- */
-export type EnumExportStatusFieldRefInput<$PrismaModel> = FieldRefInputType<$PrismaModel, 'ExportStatus'>
-    
-
-
-/**
- * Reference to a field of type 'ExportStatus[]'
- */
-export type ListEnumExportStatusFieldRefInput<$PrismaModel> = FieldRefInputType<$PrismaModel, 'ExportStatus[]'>
     
 
 
@@ -1620,6 +1897,9 @@ export type GlobalOmitConfig = {
   sonletConnection?: Prisma.SonletConnectionOmit
   catalogCache?: Prisma.CatalogCacheOmit
   upload?: Prisma.UploadOmit
+  uploadPhoto?: Prisma.UploadPhotoOmit
+  uploadPhotoChunk?: Prisma.UploadPhotoChunkOmit
+  task?: Prisma.TaskOmit
   plugboardConnection?: Prisma.PlugboardConnectionOmit
   plugboardExport?: Prisma.PlugboardExportOmit
   shopOrder?: Prisma.ShopOrderOmit

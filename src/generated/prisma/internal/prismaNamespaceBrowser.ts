@@ -56,6 +56,9 @@ export const ModelName = {
   SonletConnection: 'SonletConnection',
   CatalogCache: 'CatalogCache',
   Upload: 'Upload',
+  UploadPhoto: 'UploadPhoto',
+  UploadPhotoChunk: 'UploadPhotoChunk',
+  Task: 'Task',
   PlugboardConnection: 'PlugboardConnection',
   PlugboardExport: 'PlugboardExport',
   ShopOrder: 'ShopOrder',
@@ -130,10 +133,12 @@ export const UploadScalarFieldEnum = {
   id: 'id',
   userId: 'userId',
   batchId: 'batchId',
-  status: 'status',
+  step: 'step',
+  photoKey: 'photoKey',
   originalName: 'originalName',
   contentType: 'contentType',
   byteSize: 'byteSize',
+  photoId: 'photoId',
   filePath: 'filePath',
   itemchoiceId: 'itemchoiceId',
   sizeId: 'sizeId',
@@ -142,19 +147,57 @@ export const UploadScalarFieldEnum = {
   attributes: 'attributes',
   imageKey: 'imageKey',
   itemKey: 'itemKey',
+  keySentAt: 'keySentAt',
+  keyInFlightSince: 'keyInFlightSince',
   sonletImageId: 'sonletImageId',
   sonletItemId: 'sonletItemId',
-  keyInFlightSince: 'keyInFlightSince',
-  attempts: 'attempts',
-  lastError: 'lastError',
   sha256: 'sha256',
-  leaseUntil: 'leaseUntil',
-  leaseOwner: 'leaseOwner',
   createdAt: 'createdAt',
   updatedAt: 'updatedAt'
 } as const
 
 export type UploadScalarFieldEnum = (typeof UploadScalarFieldEnum)[keyof typeof UploadScalarFieldEnum]
+
+
+export const UploadPhotoScalarFieldEnum = {
+  id: 'id',
+  userId: 'userId',
+  byteSize: 'byteSize',
+  createdAt: 'createdAt'
+} as const
+
+export type UploadPhotoScalarFieldEnum = (typeof UploadPhotoScalarFieldEnum)[keyof typeof UploadPhotoScalarFieldEnum]
+
+
+export const UploadPhotoChunkScalarFieldEnum = {
+  photoId: 'photoId',
+  seq: 'seq',
+  data: 'data'
+} as const
+
+export type UploadPhotoChunkScalarFieldEnum = (typeof UploadPhotoChunkScalarFieldEnum)[keyof typeof UploadPhotoChunkScalarFieldEnum]
+
+
+export const TaskScalarFieldEnum = {
+  id: 'id',
+  name: 'name',
+  key: 'key',
+  queue: 'queue',
+  userId: 'userId',
+  data: 'data',
+  status: 'status',
+  attempts: 'attempts',
+  runAt: 'runAt',
+  leaseOwner: 'leaseOwner',
+  leaseUntil: 'leaseUntil',
+  lastError: 'lastError',
+  lastFailure: 'lastFailure',
+  createdAt: 'createdAt',
+  updatedAt: 'updatedAt',
+  finishedAt: 'finishedAt'
+} as const
+
+export type TaskScalarFieldEnum = (typeof TaskScalarFieldEnum)[keyof typeof TaskScalarFieldEnum]
 
 
 export const PlugboardConnectionScalarFieldEnum = {
@@ -190,8 +233,6 @@ export const PlugboardExportScalarFieldEnum = {
   sonletItemId: 'sonletItemId',
   connectionId: 'connectionId',
   localId: 'localId',
-  status: 'status',
-  lastError: 'lastError',
   batchIds: 'batchIds',
   title: 'title',
   style: 'style',

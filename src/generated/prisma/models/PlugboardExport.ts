@@ -14,7 +14,8 @@ import type * as Prisma from "../internal/prismaNamespace.js"
 
 /**
  * Model PlugboardExport
- * A Sonlet item published as a Plugboard product; the row makes publishing idempotent.
+ * A Sonlet item published as a Plugboard product; the row makes publishing idempotent. Sending it is
+ * the Task named "publish" whose key is this row's id.
  */
 export type PlugboardExportModel = runtime.Types.Result.DefaultSelection<Prisma.$PlugboardExportPayload>
 
@@ -40,8 +41,6 @@ export type PlugboardExportMinAggregateOutputType = {
   sonletItemId: number | null
   connectionId: string | null
   localId: string | null
-  status: $Enums.ExportStatus | null
-  lastError: string | null
   title: string | null
   style: string | null
   size: string | null
@@ -63,8 +62,6 @@ export type PlugboardExportMaxAggregateOutputType = {
   sonletItemId: number | null
   connectionId: string | null
   localId: string | null
-  status: $Enums.ExportStatus | null
-  lastError: string | null
   title: string | null
   style: string | null
   size: string | null
@@ -86,8 +83,6 @@ export type PlugboardExportCountAggregateOutputType = {
   sonletItemId: number
   connectionId: number
   localId: number
-  status: number
-  lastError: number
   batchIds: number
   title: number
   style: number
@@ -120,8 +115,6 @@ export type PlugboardExportMinAggregateInputType = {
   sonletItemId?: true
   connectionId?: true
   localId?: true
-  status?: true
-  lastError?: true
   title?: true
   style?: true
   size?: true
@@ -143,8 +136,6 @@ export type PlugboardExportMaxAggregateInputType = {
   sonletItemId?: true
   connectionId?: true
   localId?: true
-  status?: true
-  lastError?: true
   title?: true
   style?: true
   size?: true
@@ -166,8 +157,6 @@ export type PlugboardExportCountAggregateInputType = {
   sonletItemId?: true
   connectionId?: true
   localId?: true
-  status?: true
-  lastError?: true
   batchIds?: true
   title?: true
   style?: true
@@ -277,8 +266,6 @@ export type PlugboardExportGroupByOutputType = {
   sonletItemId: number
   connectionId: string
   localId: string | null
-  status: $Enums.ExportStatus
-  lastError: string | null
   batchIds: string[]
   title: string | null
   style: string | null
@@ -324,8 +311,6 @@ export type PlugboardExportWhereInput = {
   sonletItemId?: Prisma.IntFilter<"PlugboardExport"> | number
   connectionId?: Prisma.StringFilter<"PlugboardExport"> | string
   localId?: Prisma.StringNullableFilter<"PlugboardExport"> | string | null
-  status?: Prisma.EnumExportStatusFilter<"PlugboardExport"> | $Enums.ExportStatus
-  lastError?: Prisma.StringNullableFilter<"PlugboardExport"> | string | null
   batchIds?: Prisma.StringNullableListFilter<"PlugboardExport">
   title?: Prisma.StringNullableFilter<"PlugboardExport"> | string | null
   style?: Prisma.StringNullableFilter<"PlugboardExport"> | string | null
@@ -349,8 +334,6 @@ export type PlugboardExportOrderByWithRelationInput = {
   sonletItemId?: Prisma.SortOrder
   connectionId?: Prisma.SortOrder
   localId?: Prisma.SortOrderInput | Prisma.SortOrder
-  status?: Prisma.SortOrder
-  lastError?: Prisma.SortOrderInput | Prisma.SortOrder
   batchIds?: Prisma.SortOrder
   title?: Prisma.SortOrderInput | Prisma.SortOrder
   style?: Prisma.SortOrderInput | Prisma.SortOrder
@@ -378,8 +361,6 @@ export type PlugboardExportWhereUniqueInput = Prisma.AtLeast<{
   sonletItemId?: Prisma.IntFilter<"PlugboardExport"> | number
   connectionId?: Prisma.StringFilter<"PlugboardExport"> | string
   localId?: Prisma.StringNullableFilter<"PlugboardExport"> | string | null
-  status?: Prisma.EnumExportStatusFilter<"PlugboardExport"> | $Enums.ExportStatus
-  lastError?: Prisma.StringNullableFilter<"PlugboardExport"> | string | null
   batchIds?: Prisma.StringNullableListFilter<"PlugboardExport">
   title?: Prisma.StringNullableFilter<"PlugboardExport"> | string | null
   style?: Prisma.StringNullableFilter<"PlugboardExport"> | string | null
@@ -403,8 +384,6 @@ export type PlugboardExportOrderByWithAggregationInput = {
   sonletItemId?: Prisma.SortOrder
   connectionId?: Prisma.SortOrder
   localId?: Prisma.SortOrderInput | Prisma.SortOrder
-  status?: Prisma.SortOrder
-  lastError?: Prisma.SortOrderInput | Prisma.SortOrder
   batchIds?: Prisma.SortOrder
   title?: Prisma.SortOrderInput | Prisma.SortOrder
   style?: Prisma.SortOrderInput | Prisma.SortOrder
@@ -435,8 +414,6 @@ export type PlugboardExportScalarWhereWithAggregatesInput = {
   sonletItemId?: Prisma.IntWithAggregatesFilter<"PlugboardExport"> | number
   connectionId?: Prisma.StringWithAggregatesFilter<"PlugboardExport"> | string
   localId?: Prisma.StringNullableWithAggregatesFilter<"PlugboardExport"> | string | null
-  status?: Prisma.EnumExportStatusWithAggregatesFilter<"PlugboardExport"> | $Enums.ExportStatus
-  lastError?: Prisma.StringNullableWithAggregatesFilter<"PlugboardExport"> | string | null
   batchIds?: Prisma.StringNullableListFilter<"PlugboardExport">
   title?: Prisma.StringNullableWithAggregatesFilter<"PlugboardExport"> | string | null
   style?: Prisma.StringNullableWithAggregatesFilter<"PlugboardExport"> | string | null
@@ -458,8 +435,6 @@ export type PlugboardExportCreateInput = {
   sonletItemId: number
   connectionId: string
   localId?: string | null
-  status?: $Enums.ExportStatus
-  lastError?: string | null
   batchIds?: Prisma.PlugboardExportCreatebatchIdsInput | string[]
   title?: string | null
   style?: string | null
@@ -483,8 +458,6 @@ export type PlugboardExportUncheckedCreateInput = {
   sonletItemId: number
   connectionId: string
   localId?: string | null
-  status?: $Enums.ExportStatus
-  lastError?: string | null
   batchIds?: Prisma.PlugboardExportCreatebatchIdsInput | string[]
   title?: string | null
   style?: string | null
@@ -506,8 +479,6 @@ export type PlugboardExportUpdateInput = {
   sonletItemId?: Prisma.IntFieldUpdateOperationsInput | number
   connectionId?: Prisma.StringFieldUpdateOperationsInput | string
   localId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
-  status?: Prisma.EnumExportStatusFieldUpdateOperationsInput | $Enums.ExportStatus
-  lastError?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   batchIds?: Prisma.PlugboardExportUpdatebatchIdsInput | string[]
   title?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   style?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
@@ -531,8 +502,6 @@ export type PlugboardExportUncheckedUpdateInput = {
   sonletItemId?: Prisma.IntFieldUpdateOperationsInput | number
   connectionId?: Prisma.StringFieldUpdateOperationsInput | string
   localId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
-  status?: Prisma.EnumExportStatusFieldUpdateOperationsInput | $Enums.ExportStatus
-  lastError?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   batchIds?: Prisma.PlugboardExportUpdatebatchIdsInput | string[]
   title?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   style?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
@@ -555,8 +524,6 @@ export type PlugboardExportCreateManyInput = {
   sonletItemId: number
   connectionId: string
   localId?: string | null
-  status?: $Enums.ExportStatus
-  lastError?: string | null
   batchIds?: Prisma.PlugboardExportCreatebatchIdsInput | string[]
   title?: string | null
   style?: string | null
@@ -578,8 +545,6 @@ export type PlugboardExportUpdateManyMutationInput = {
   sonletItemId?: Prisma.IntFieldUpdateOperationsInput | number
   connectionId?: Prisma.StringFieldUpdateOperationsInput | string
   localId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
-  status?: Prisma.EnumExportStatusFieldUpdateOperationsInput | $Enums.ExportStatus
-  lastError?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   batchIds?: Prisma.PlugboardExportUpdatebatchIdsInput | string[]
   title?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   style?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
@@ -602,8 +567,6 @@ export type PlugboardExportUncheckedUpdateManyInput = {
   sonletItemId?: Prisma.IntFieldUpdateOperationsInput | number
   connectionId?: Prisma.StringFieldUpdateOperationsInput | string
   localId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
-  status?: Prisma.EnumExportStatusFieldUpdateOperationsInput | $Enums.ExportStatus
-  lastError?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   batchIds?: Prisma.PlugboardExportUpdatebatchIdsInput | string[]
   title?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   style?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
@@ -642,8 +605,6 @@ export type PlugboardExportCountOrderByAggregateInput = {
   sonletItemId?: Prisma.SortOrder
   connectionId?: Prisma.SortOrder
   localId?: Prisma.SortOrder
-  status?: Prisma.SortOrder
-  lastError?: Prisma.SortOrder
   batchIds?: Prisma.SortOrder
   title?: Prisma.SortOrder
   style?: Prisma.SortOrder
@@ -670,8 +631,6 @@ export type PlugboardExportMaxOrderByAggregateInput = {
   sonletItemId?: Prisma.SortOrder
   connectionId?: Prisma.SortOrder
   localId?: Prisma.SortOrder
-  status?: Prisma.SortOrder
-  lastError?: Prisma.SortOrder
   title?: Prisma.SortOrder
   style?: Prisma.SortOrder
   size?: Prisma.SortOrder
@@ -693,8 +652,6 @@ export type PlugboardExportMinOrderByAggregateInput = {
   sonletItemId?: Prisma.SortOrder
   connectionId?: Prisma.SortOrder
   localId?: Prisma.SortOrder
-  status?: Prisma.SortOrder
-  lastError?: Prisma.SortOrder
   title?: Prisma.SortOrder
   style?: Prisma.SortOrder
   size?: Prisma.SortOrder
@@ -760,10 +717,6 @@ export type PlugboardExportCreatebatchIdsInput = {
   set: string[]
 }
 
-export type EnumExportStatusFieldUpdateOperationsInput = {
-  set?: $Enums.ExportStatus
-}
-
 export type PlugboardExportUpdatebatchIdsInput = {
   set?: string[]
   push?: string | string[]
@@ -774,8 +727,6 @@ export type PlugboardExportCreateWithoutUserInput = {
   sonletItemId: number
   connectionId: string
   localId?: string | null
-  status?: $Enums.ExportStatus
-  lastError?: string | null
   batchIds?: Prisma.PlugboardExportCreatebatchIdsInput | string[]
   title?: string | null
   style?: string | null
@@ -797,8 +748,6 @@ export type PlugboardExportUncheckedCreateWithoutUserInput = {
   sonletItemId: number
   connectionId: string
   localId?: string | null
-  status?: $Enums.ExportStatus
-  lastError?: string | null
   batchIds?: Prisma.PlugboardExportCreatebatchIdsInput | string[]
   title?: string | null
   style?: string | null
@@ -850,8 +799,6 @@ export type PlugboardExportScalarWhereInput = {
   sonletItemId?: Prisma.IntFilter<"PlugboardExport"> | number
   connectionId?: Prisma.StringFilter<"PlugboardExport"> | string
   localId?: Prisma.StringNullableFilter<"PlugboardExport"> | string | null
-  status?: Prisma.EnumExportStatusFilter<"PlugboardExport"> | $Enums.ExportStatus
-  lastError?: Prisma.StringNullableFilter<"PlugboardExport"> | string | null
   batchIds?: Prisma.StringNullableListFilter<"PlugboardExport">
   title?: Prisma.StringNullableFilter<"PlugboardExport"> | string | null
   style?: Prisma.StringNullableFilter<"PlugboardExport"> | string | null
@@ -873,8 +820,6 @@ export type PlugboardExportCreateManyUserInput = {
   sonletItemId: number
   connectionId: string
   localId?: string | null
-  status?: $Enums.ExportStatus
-  lastError?: string | null
   batchIds?: Prisma.PlugboardExportCreatebatchIdsInput | string[]
   title?: string | null
   style?: string | null
@@ -896,8 +841,6 @@ export type PlugboardExportUpdateWithoutUserInput = {
   sonletItemId?: Prisma.IntFieldUpdateOperationsInput | number
   connectionId?: Prisma.StringFieldUpdateOperationsInput | string
   localId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
-  status?: Prisma.EnumExportStatusFieldUpdateOperationsInput | $Enums.ExportStatus
-  lastError?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   batchIds?: Prisma.PlugboardExportUpdatebatchIdsInput | string[]
   title?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   style?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
@@ -919,8 +862,6 @@ export type PlugboardExportUncheckedUpdateWithoutUserInput = {
   sonletItemId?: Prisma.IntFieldUpdateOperationsInput | number
   connectionId?: Prisma.StringFieldUpdateOperationsInput | string
   localId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
-  status?: Prisma.EnumExportStatusFieldUpdateOperationsInput | $Enums.ExportStatus
-  lastError?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   batchIds?: Prisma.PlugboardExportUpdatebatchIdsInput | string[]
   title?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   style?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
@@ -942,8 +883,6 @@ export type PlugboardExportUncheckedUpdateManyWithoutUserInput = {
   sonletItemId?: Prisma.IntFieldUpdateOperationsInput | number
   connectionId?: Prisma.StringFieldUpdateOperationsInput | string
   localId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
-  status?: Prisma.EnumExportStatusFieldUpdateOperationsInput | $Enums.ExportStatus
-  lastError?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   batchIds?: Prisma.PlugboardExportUpdatebatchIdsInput | string[]
   title?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   style?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
@@ -968,8 +907,6 @@ export type PlugboardExportSelect<ExtArgs extends runtime.Types.Extensions.Inter
   sonletItemId?: boolean
   connectionId?: boolean
   localId?: boolean
-  status?: boolean
-  lastError?: boolean
   batchIds?: boolean
   title?: boolean
   style?: boolean
@@ -993,8 +930,6 @@ export type PlugboardExportSelectCreateManyAndReturn<ExtArgs extends runtime.Typ
   sonletItemId?: boolean
   connectionId?: boolean
   localId?: boolean
-  status?: boolean
-  lastError?: boolean
   batchIds?: boolean
   title?: boolean
   style?: boolean
@@ -1018,8 +953,6 @@ export type PlugboardExportSelectUpdateManyAndReturn<ExtArgs extends runtime.Typ
   sonletItemId?: boolean
   connectionId?: boolean
   localId?: boolean
-  status?: boolean
-  lastError?: boolean
   batchIds?: boolean
   title?: boolean
   style?: boolean
@@ -1043,8 +976,6 @@ export type PlugboardExportSelectScalar = {
   sonletItemId?: boolean
   connectionId?: boolean
   localId?: boolean
-  status?: boolean
-  lastError?: boolean
   batchIds?: boolean
   title?: boolean
   style?: boolean
@@ -1061,7 +992,7 @@ export type PlugboardExportSelectScalar = {
   updatedAt?: boolean
 }
 
-export type PlugboardExportOmit<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = runtime.Types.Extensions.GetOmit<"id" | "userId" | "sonletItemId" | "connectionId" | "localId" | "status" | "lastError" | "batchIds" | "title" | "style" | "size" | "thumbnailUrl" | "listed" | "shopState" | "contentHash" | "sentAt" | "pictureSource" | "pictureFileId" | "syncError" | "createdAt" | "updatedAt", ExtArgs["result"]["plugboardExport"]>
+export type PlugboardExportOmit<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = runtime.Types.Extensions.GetOmit<"id" | "userId" | "sonletItemId" | "connectionId" | "localId" | "batchIds" | "title" | "style" | "size" | "thumbnailUrl" | "listed" | "shopState" | "contentHash" | "sentAt" | "pictureSource" | "pictureFileId" | "syncError" | "createdAt" | "updatedAt", ExtArgs["result"]["plugboardExport"]>
 export type PlugboardExportInclude<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
   user?: boolean | Prisma.UserDefaultArgs<ExtArgs>
 }
@@ -1082,9 +1013,10 @@ export type $PlugboardExportPayload<ExtArgs extends runtime.Types.Extensions.Int
     userId: string
     sonletItemId: number
     connectionId: string
+    /**
+     * Plugboard's id of the product, once it exists.
+     */
     localId: string | null
-    status: $Enums.ExportStatus
-    lastError: string | null
     /**
      * Every publish request (result page) that asked for this item, oldest first.
      */
@@ -1552,8 +1484,6 @@ export interface PlugboardExportFieldRefs {
   readonly sonletItemId: Prisma.FieldRef<"PlugboardExport", 'Int'>
   readonly connectionId: Prisma.FieldRef<"PlugboardExport", 'String'>
   readonly localId: Prisma.FieldRef<"PlugboardExport", 'String'>
-  readonly status: Prisma.FieldRef<"PlugboardExport", 'ExportStatus'>
-  readonly lastError: Prisma.FieldRef<"PlugboardExport", 'String'>
   readonly batchIds: Prisma.FieldRef<"PlugboardExport", 'String[]'>
   readonly title: Prisma.FieldRef<"PlugboardExport", 'String'>
   readonly style: Prisma.FieldRef<"PlugboardExport", 'String'>
