@@ -85,5 +85,5 @@ export function sellerErrorOf(err: PlugboardError): DomainError {
 
 /** True when sending the same thing again later may work (Plugboard away, slow or busy). */
 export function isTransientPlugboardError(err: PlugboardError): boolean {
-  return err.outcomeUnknown || err.kind === 'protocol' || err.status >= 500 || err.status === 408 || err.status === 429;
+  return err.outcomeUnknown || err.status >= 500 || err.status === 408 || err.status === 429;
 }

@@ -19,6 +19,11 @@ export async function inventoryRoutes(app: FastifyInstance) {
     '/items',
     {
       preHandler: app.requireUser,
+      // The filter form sends every select, chosen or not: "All styles" arrives as style= and means no filter.
+      preValidation: async (request) => {
+        const query = request.query as unknown as Record<string, unknown>;
+        for (const key of ['style', 'size', 'shop']) if (query[key] === '') delete query[key];
+      },
       schema: {
         querystring: {
           type: 'object',
