@@ -52,6 +52,17 @@ describe('two console processes', () => {
   });
 });
 
+describe('Plugboard settings shown on the items pages', () => {
+  it('saved in one process, they are read afresh in the other', async () => {
+    const store = services(other).plugboardConnections;
+    expect(await store.forDisplay(userId)).toBeNull();
+    const settings = { baseUrl: 'https://plugboard.example', tenant: 'shop', connectionId: 'c0ffee', username: 'u', password: 'a password', vatRatePercent: '25', currency: 'SEK', language: '' };
+    await services(stack.console).plugboardConnections.save(userId, settings);
+    // Remembered for a few seconds, the other process would show "not set up" until then.
+    await expect.poll(async () => (await store.forDisplay(userId))?.tenant, { timeout: 5_000 }).toBe('shop');
+  });
+});
+
 describe('the listening connection', () => {
   it('comes back after Postgres drops it, and says so, so caches drop what they may have missed', async () => {
     const pool = new pg.Pool({ connectionString: inject('databaseUrl'), max: 2 });

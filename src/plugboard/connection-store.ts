@@ -5,6 +5,7 @@
  */
 import type { PrismaClient, PlugboardConnection } from '../generated/prisma/client.js';
 import type { TokenCipher } from '../crypto/token-cipher.js';
+import type { CacheInvalidation } from '../db/cache-invalidation.js';
 import { DomainError } from '../errors.js';
 import { PlugboardClient, PlugboardConfigError, type PlugboardCredentials } from './client.js';
 import { toCurrency, toDecimalString, toLanguage3 } from './format.js';
@@ -75,6 +76,7 @@ interface Normalised extends Omit<PlugboardCredentials, 'password'> {
 
 /** Items pages only show whether items are published; a few seconds of staleness there costs nothing. */
 const DISPLAY_MEMO_MS = 10_000;
+const DISPLAY_MEMO = 'plugboard-settings';
 
 export class PlugboardConnectionStore {
   private readonly displayMemo = new Map<string, { view: PlugboardSettingsView | null; at: number }>();
@@ -83,7 +85,11 @@ export class PlugboardConnectionStore {
     private readonly prisma: PrismaClient,
     private readonly cipher: TokenCipher,
     private readonly opts: PlugboardConnectionStoreOptions,
-  ) {}
+    private readonly invalidation: CacheInvalidation | null = null,
+  ) {
+    // Settings saved in another console process must not be shown stale here.
+    invalidation?.register(DISPLAY_MEMO, (userId) => (userId ? this.displayMemo.delete(userId) : this.displayMemo.clear()));
+  }
 
   async get(userId: string): Promise<PlugboardSettingsView | null> {
     const row = await this.prisma.plugboardConnection.findUnique({ where: { userId } });
@@ -108,6 +114,7 @@ export class PlugboardConnectionStore {
     const settings = this.normalise(input, password);
     const data = { ...settings, passwordEnc: this.cipher.encrypt(password) };
     const row = await this.prisma.plugboardConnection.upsert({ where: { userId }, create: { userId, ...data }, update: data });
+    await this.invalidation?.announce(DISPLAY_MEMO, userId);
     return toView(row);
   }
 
