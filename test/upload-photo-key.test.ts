@@ -94,6 +94,7 @@ describe('a photo sent twice', () => {
     expect(again.status).toBe(303);
     expect(location(again)).toBe(location(first));
     expect(await uploadsOf(seller.userId)).toHaveLength(2);
+    expect((await settle(seller.browser, location(first).split('/').pop()!)).uploads.map((u) => u.state)).toEqual(['done', 'done']);
     // A fresh page makes a fresh key: choosing the same photos again is a new upload, on purpose.
     const nextKey = /name="photoKey" value="([0-9a-f-]{36})"/.exec((await seller.browser.page('/upload')).html)?.[1];
     expect(nextKey).not.toBe(formKey);
@@ -139,6 +140,7 @@ describe('a photo sent twice', () => {
     const b = (await res.json()) as Answer;
     expect(b.uploads[0].id).not.toBe(a.uploads[0].id);
     expect(await uploadsOf(bob.userId)).toHaveLength(1);
+    await Promise.all([settle(alice.browser, a.batchId), settle(bob.browser, b.batchId)]);
   });
 
   it('a key that is not one the page makes is refused, and nothing is stored', async () => {
