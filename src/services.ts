@@ -49,7 +49,7 @@ export function createServices(config: Config, prisma: PrismaClient, background:
   const cipher = new TokenCipher(config.tokenEncryptionKey);
   const sonlet = createSonlet({ ...config.sonlet, maxMediaBytes: config.uploads.maxBytes }, prisma, cipher);
   const { vault, apiFor: sonletApiFor } = sonlet;
-  const plugboardConnections = new PlugboardConnectionStore(prisma, cipher, config.plugboard);
+  const plugboardConnections = new PlugboardConnectionStore(prisma, cipher, config.plugboard, invalidation);
   const summaries = new InventorySummaries(prisma, config.summaryTtlSeconds, invalidation);
   const photos = new PhotoStore(prisma, config.uploads.maxBytes);
   const clock = background?.clock;

@@ -8,13 +8,15 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import pg from 'pg';
 import { startStack, signUp, connectSonlet, uniqueEmail, type ConsoleInstance, type Stack } from './support/stack.js';
 import { createNotifications } from '../src/db/notifications.js';
+import { startPlugboardSandbox, DEMO_PLUGBOARD_TENANTS, type StartedPlugboardSandbox } from '../src/sandbox/plugboard/index.js';
 
 let stack: Stack;
 let other: ConsoleInstance;
 let userId: string;
+let plugboard: StartedPlugboardSandbox;
 
 beforeAll(async () => {
-  stack = await startStack({ env: { LOG_LEVEL: 'warn' } });
+  [stack, plugboard] = await Promise.all([startStack({ env: { LOG_LEVEL: 'warn' } }), startPlugboardSandbox()]);
   other = await stack.addInstance();
   const email = uniqueEmail('cached');
   const browser = await signUp(stack.console.url, email);
@@ -24,6 +26,7 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await stack?.close();
+  await plugboard?.close();
 });
 
 const services = (instance: ConsoleInstance) => instance.app.services;
@@ -49,6 +52,19 @@ describe('two console processes', () => {
     expect(await summaries.matchingItems(userId, api, filter)).toBe(walked);
     await services(stack.console).summaries.forget(userId);
     await expect.poll(async () => (await summaries.matchingItems(userId, api, filter)) !== walked, { timeout: 10_000 }).toBe(true);
+  });
+});
+
+describe('Plugboard settings shown on the items pages', () => {
+  it('saved in one process, they are read afresh in the other', async () => {
+    const store = services(other).plugboardConnections;
+    expect(await store.forDisplay(userId)).toBeNull();
+    const demo = DEMO_PLUGBOARD_TENANTS.find((t) => t.tenant === 'demo')!;
+    // Saving checks the settings with Plugboard's API root first, so they are the sandbox's demo tenant.
+    const settings = { baseUrl: plugboard.url, tenant: demo.tenant, connectionId: demo.connectionId, username: demo.username, password: demo.password, vatRatePercent: '25', currency: 'SEK', languages: '', brand: '' };
+    await services(stack.console).plugboardConnections.save(userId, settings);
+    // Remembered for a few seconds, the other process would show "not set up" until then.
+    await expect.poll(async () => (await store.forDisplay(userId))?.tenant, { timeout: 5_000 }).toBe('demo');
   });
 });
 

@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser } from 'playwright-core';
-import { startStack, signUp, connectSonlet, uniqueEmail, type Stack } from './support/stack.js';
+import { startStack, signUp, connectSonlet, type Stack } from './support/stack.js';
 import { launchChromium, screenshot, watchPageErrors } from './support/browser.js';
-import { jpegs } from './fixtures/uploads.js';
+import { connectedSeller, jpegs } from './fixtures/uploads.js';
 
 let stack: Stack;
 let browser: Browser;
@@ -56,12 +56,7 @@ describe('in a real browser', () => {
   });
 
   it('a photo whose answer is lost on the way back is sent again with Upload and is still one item', async () => {
-    const email = uniqueEmail('lost-answer');
-    const seller = await signUp(stack.console.url, email);
-    expect((await connectSonlet(seller, { username: 'demo2', password: 'demo2' })).status).toBe(302);
-    const { services } = stack.console.app;
-    const user = await services.prisma.user.findUniqueOrThrow({ where: { email } });
-    const api = services.sonletApiFor(user.id);
+    const { browser: seller, userId, api } = await connectedSeller(stack.console, { username: 'demo2', password: 'demo2' }, 'lost-answer');
     const itemsBefore = (await api.listItems()).count;
     const context = await browser.newContext({ viewport: { width: 1100, height: 1000 } });
     await context.addCookies([...seller.cookies].map(([name, value]) => ({ name, value, url: stack.console.url })));
@@ -90,7 +85,7 @@ describe('in a real browser', () => {
     await expect.poll(() => card.getAttribute('data-state'), { timeout: 30_000 }).toBe('done');
     const href = await card.locator('a.item-link').getAttribute('href');
     expect(href).toMatch(/^\/items\/\d+$/);
-    expect(await services.prisma.upload.count({ where: { userId: user.id } })).toBe(1);
+    expect(await stack.console.app.services.prisma.upload.count({ where: { userId } })).toBe(1);
     expect((await api.listItems()).count).toBe(itemsBefore + 1);
     await context.close();
   });

@@ -49,7 +49,7 @@ describe('a task engine', () => {
     expect(seen).toEqual(['a:1:1']);
     const row = await taskOf(name, 'a');
     expect(row.status).toBe('done');
-    expect(viewOfTask(row, clock.now())).toMatchObject({ state: 'done', settled: true, canRetry: false });
+    expect(viewOfTask(row, clock.now())).toMatchObject({ state: 'done', label: 'Done', settled: true, canRetry: false });
     // A finished task is queued afresh (publish again).
     await engine.enqueue(name, 'a', { n: 3 });
     expect(await engine.runDue()).toBe(1);
@@ -219,7 +219,7 @@ describe('leases', () => {
     expect(viewOfTask(await taskOf(name, 'k'), clock.now()).state).toBe('running');
     clock.advance(STALLED_AFTER_MS + 1);
     const view = viewOfTask(await taskOf(name, 'k'), clock.now());
-    expect(view).toMatchObject({ state: 'stalled', canRetry: true, settled: true });
+    expect(view).toMatchObject({ state: 'stalled', label: 'Stalled', canRetry: true, settled: true });
     const retried = await engine.retry(name, 'k', {});
     expect(retried).toMatchObject({ status: 'waiting', attempts: 0, leaseOwner: null });
     await engine.runDue();

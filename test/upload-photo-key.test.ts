@@ -7,9 +7,9 @@ import { randomUUID } from 'node:crypto';
 import { request as httpRequest } from 'node:http';
 import { Readable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startStack, signUp, connectSonlet, uniqueEmail, type Stack } from './support/stack.js';
+import { startStack, type Stack } from './support/stack.js';
 import { location, type HttpSession } from './support/http.js';
-import { jpeg, jpegs, postUpload, settle } from './fixtures/uploads.js';
+import { connectedSeller as sellerOn, jpeg, jpegs, postUpload, settle } from './fixtures/uploads.js';
 import type { SonletApi } from '../src/sonlet/api-client.js';
 
 let stack: Stack;
@@ -27,15 +27,9 @@ interface Seller {
   fields: { style: string; size: string };
 }
 
-async function connectedSeller(account = { username: 'demo2', password: 'demo2' }): Promise<Seller> {
-  const email = uniqueEmail('keyed');
-  const browser = await signUp(stack.console.url, email);
-  expect((await connectSonlet(browser, account)).status).toBe(302);
-  const { services } = stack.console.app;
-  const user = await services.prisma.user.findUniqueOrThrow({ where: { email } });
-  const api = services.sonletApiFor(user.id);
-  const catalog = await services.catalog.get(user.id, api);
-  return { browser, userId: user.id, api, fields: { style: String(catalog.styles[0].pk), size: String(catalog.sizes[0].pk) } };
+async function connectedSeller(): Promise<Seller> {
+  const { catalog, ...seller } = await sellerOn(stack.console, { username: 'demo2', password: 'demo2' }, 'keyed');
+  return { ...seller, fields: { style: String(catalog.styles[0].pk), size: String(catalog.sizes[0].pk) } };
 }
 
 const db = () => stack.console.app.services.prisma;
@@ -100,6 +94,7 @@ describe('a photo sent twice', () => {
     expect(again.status).toBe(303);
     expect(location(again)).toBe(location(first));
     expect(await uploadsOf(seller.userId)).toHaveLength(2);
+    expect((await settle(seller.browser, location(first).split('/').pop()!)).uploads.map((u) => u.state)).toEqual(['done', 'done']);
     // A fresh page makes a fresh key: choosing the same photos again is a new upload, on purpose.
     const nextKey = /name="photoKey" value="([0-9a-f-]{36})"/.exec((await seller.browser.page('/upload')).html)?.[1];
     expect(nextKey).not.toBe(formKey);
@@ -145,6 +140,7 @@ describe('a photo sent twice', () => {
     const b = (await res.json()) as Answer;
     expect(b.uploads[0].id).not.toBe(a.uploads[0].id);
     expect(await uploadsOf(bob.userId)).toHaveLength(1);
+    await Promise.all([settle(alice.browser, a.batchId), settle(bob.browser, b.batchId)]);
   });
 
   it('a key that is not one the page makes is refused, and nothing is stored', async () => {

@@ -3,7 +3,7 @@ import { Readable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startStack, signUp, connectSonlet, uniqueEmail, type Stack } from './support/stack.js';
 import { csrfOf, location, type HttpSession } from './support/http.js';
-import { batchOf, jpeg, jpegs, postUpload, settle } from './fixtures/uploads.js';
+import { batchOf, connectedSeller as sellerOn, jpeg, jpegs, postUpload, settle } from './fixtures/uploads.js';
 import type { SonletApi } from '../src/sonlet/api-client.js';
 import type { SonletItem } from '../src/sonlet/types.js';
 
@@ -29,14 +29,8 @@ interface Seller {
 }
 
 async function connectedSeller(account = { username: 'demo', password: 'demo' }): Promise<Seller> {
-  const email = uniqueEmail('uploader');
-  const browser = await signUp(stack.console.url, email);
-  expect((await connectSonlet(browser, account)).status).toBe(302);
-  const { services } = stack.console.app;
-  const user = await services.prisma.user.findUniqueOrThrow({ where: { email } });
-  const api = services.sonletApiFor(user.id);
-  const catalog = await services.catalog.get(user.id, api);
-  return { browser, userId: user.id, api, style: catalog.styles[1], size: catalog.sizes[2] };
+  const { catalog, ...seller } = await sellerOn(stack.console, account, 'uploader');
+  return { ...seller, style: catalog.styles[1], size: catalog.sizes[2] };
 }
 
 const itemCount = async (api: SonletApi) => (await api.listItems()).count;

@@ -18,6 +18,8 @@ export type TaskRowState = Pick<Task, 'status' | 'runAt' | 'leaseUntil' | 'lastE
 
 export interface TaskView {
   state: TaskState;
+  /** The state in the seller's words (a task kind may have its own, finer ones). */
+  label: string;
   /** The last failure in the seller's words (a retry note while it is still being tried). */
   message: string | null;
   attempts: number;
@@ -32,13 +34,16 @@ export function isStalled(task: TaskRowState, now: number): boolean {
   return false;
 }
 
+const LABELS: Record<TaskState, string> = { waiting: 'Waiting', running: 'Working on it', done: 'Done', failed: 'Failed', stalled: 'Stalled' };
+
 /** `task` null: the work was never queued, or its row is gone; the seller can queue it again. */
 export function viewOfTask(task: TaskRowState | null, now: number): TaskView {
-  if (!task) return { state: 'stalled', message: null, attempts: 0, canRetry: true, settled: true };
+  if (!task) return { state: 'stalled', label: LABELS.stalled, message: null, attempts: 0, canRetry: true, settled: true };
   const state: TaskState = isStalled(task, now) ? 'stalled' : task.status;
   const settled = state === 'done' || state === 'failed' || state === 'stalled';
   return {
     state,
+    label: LABELS[state],
     message: state === 'done' ? null : task.lastError,
     attempts: task.attempts,
     canRetry: state === 'failed' || state === 'stalled',

@@ -6,6 +6,7 @@
  */
 import type { PrismaClient, PlugboardConnection } from '../generated/prisma/client.js';
 import type { TokenCipher } from '../crypto/token-cipher.js';
+import type { CacheInvalidation } from '../db/cache-invalidation.js';
 import { DomainError } from '../errors.js';
 import type { Resolver } from './address-rule.js';
 import { PlugboardClient, PlugboardConfigError, PlugboardError, type PlugboardCredentials } from './client.js';
@@ -69,6 +70,7 @@ export interface PlugboardConnectionStoreOptions {
 
 /** Items pages only show whether items are published; a few seconds of staleness there costs nothing. */
 const DISPLAY_MEMO_MS = 10_000;
+const DISPLAY_MEMO = 'plugboard-settings';
 
 export class PlugboardConnectionStore {
   private readonly displayMemo = new Map<string, { view: PlugboardSettingsView | null; at: number }>();
@@ -79,7 +81,11 @@ export class PlugboardConnectionStore {
     private readonly prisma: PrismaClient,
     private readonly cipher: TokenCipher,
     private readonly opts: PlugboardConnectionStoreOptions,
-  ) {}
+    private readonly invalidation: CacheInvalidation | null = null,
+  ) {
+    // Settings saved in another console process must not be shown stale here.
+    invalidation?.register(DISPLAY_MEMO, (userId) => (userId ? this.displayMemo.delete(userId) : this.displayMemo.clear()));
+  }
 
   async get(userId: string): Promise<PlugboardSettingsView | null> {
     const row = await this.prisma.plugboardConnection.findUnique({ where: { userId } });
@@ -116,7 +122,7 @@ export class PlugboardConnectionStore {
       canEditProducts: check.canEditProducts,
     };
     const row = await this.prisma.plugboardConnection.upsert({ where: { userId }, create: { userId, ...data }, update: data });
-    this.displayMemo.delete(userId);
+    await this.invalidation?.announce(DISPLAY_MEMO, userId);
     return { view: toView(row), check };
   }
 

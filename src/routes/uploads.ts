@@ -135,16 +135,19 @@ export async function uploadRoutes(app: FastifyInstance) {
       if (received.length === 0) throw new InvalidUploadError('Choose at least one photo to upload.', 'photos');
       const photoSettings = settings;
       const fresh = stored();
-      const batchId = fresh.length ? (form.batchId() ?? randomUUID()) : (received[0] as { earlier: UploadView }).earlier.batchId;
+      const newBatch = form.batchId() ?? randomUUID();
       const created = fresh.length
         ? await services.uploads.submit(
             userId,
-            batchId,
+            newBatch,
             fresh.map((r) => ({ saved: r.saved, originalName: r.name, settings: photoSettings, photoKey: r.photoKey })),
           )
         : [];
       const uploads = received.map((r) => ('earlier' in r ? r.earlier : created[fresh.indexOf(r)]!));
-      if (json) return reply.code(fresh.length ? 201 : 200).send({ batchId, uploads });
+      // Every photo may turn out to be one an earlier request recorded (even meanwhile): then that is the answer.
+      const recordedHere = created.some((u) => u.batchId === newBatch);
+      const batchId = recordedHere ? newBatch : uploads[0]!.batchId;
+      if (json) return reply.code(recordedHere ? 201 : 200).send({ batchId, uploads });
       return reply.code(303).redirect(`/uploads/batch/${batchId}`);
     } catch (err) {
       await Promise.all(stored().map((r) => services.photos.remove(r.saved.id)));
