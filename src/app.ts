@@ -12,6 +12,8 @@ import { consoleScope } from './routes/index.js';
 import { healthRoutes } from './routes/health.js';
 import { DomainError } from './errors.js';
 import { sendErrorPage } from './web/error-pages.js';
+import { isSafeHeaderValue } from './web/headers.js';
+import { requestContextPlugin } from './plugins/request-context.js';
 import type { SonletSandbox } from './sandbox/sonlet/index.js';
 import type { JobQueue } from './jobs/queue.js';
 
@@ -62,6 +64,7 @@ export async function buildApp(opts: BuildOptions): Promise<FastifyInstance> {
     ajv: { customOptions: { removeAdditional: false } },
   });
 
+  await app.register(requestContextPlugin);
   app.decorate('config', config);
   app.decorate('services', createServices(config, opts.prisma, opts.jobs ?? null));
   await app.services.publisher.work(app.log.child({ module: 'publish' }));
@@ -91,6 +94,17 @@ export async function buildApp(opts: BuildOptions): Promise<FastifyInstance> {
   await app.register(viewsPlugin, { sandbox: config.sandbox, production: process.env.NODE_ENV === 'production' });
 
   app.setErrorHandler(handleError);
+  // Routes pass input through web/headers.ts; this catches any header that slipped past, before Node
+  // would throw while writing it.
+  app.addHook('onSend', async (request, reply, payload) => {
+    for (const [name, value] of Object.entries(reply.getHeaders())) {
+      if (isSafeHeaderValue(value)) continue;
+      request.log.warn({ header: name }, 'dropped a header value with characters that cannot be sent');
+      if (name === 'location') reply.header('location', '/');
+      else reply.removeHeader(name);
+    }
+    return payload;
+  });
   // Ajv coerces "1e309" or "Infinity" to Infinity and then skips minimum/maximum for non-finite
   // numbers, so a numeric field could reach a handler as ±Infinity. Form parsers only produce
   // strings, so any non-finite number here came from that coercion: refuse it as out of range.
