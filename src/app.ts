@@ -14,6 +14,7 @@ import { DomainError } from './errors.js';
 import { sendErrorPage } from './web/error-pages.js';
 import { isSafeHeaderValue } from './web/headers.js';
 import { requestContextPlugin } from './plugins/request-context.js';
+import { unreadBodiesPlugin } from './plugins/unread-bodies.js';
 import type { SonletSandbox } from './sandbox/sonlet/index.js';
 import type { JobQueue } from './jobs/queue.js';
 
@@ -65,6 +66,7 @@ export async function buildApp(opts: BuildOptions): Promise<FastifyInstance> {
   });
 
   await app.register(requestContextPlugin);
+  await app.register(unreadBodiesPlugin, { maxBytes: config.uploads.maxBytes });
   app.decorate('config', config);
   app.decorate('services', createServices(config, opts.prisma, opts.jobs ?? null));
   await app.services.publisher.work(app.log.child({ module: 'publish' }));
@@ -115,7 +117,6 @@ export async function buildApp(opts: BuildOptions): Promise<FastifyInstance> {
       if (at !== null) throw outOfRange(context, at);
     }
   });
-  app.setNotFoundHandler(notFound);
 
   await app.register(healthRoutes, { readiness: opts.readiness });
   await app.register(consoleScope);
@@ -173,13 +174,6 @@ function outOfRange(context: string, instancePath: string): FastifyError {
   error.validation = [{ keyword: 'maximum', instancePath, schemaPath: '', params: {}, message: 'must be finite' }];
   error.validationContext = context as FastifyError['validationContext'];
   return error;
-}
-
-function notFound(request: Parameters<FastifyInstance['errorHandler']>[1], reply: Parameters<FastifyInstance['errorHandler']>[2]) {
-  const path = request.url.split('?')[0]!;
-  // Long or odd paths are not worth echoing in full; the page is escaped either way.
-  const shown = path.length > 100 ? `${path.slice(0, 100)}…` : path;
-  return reply.page('error', { title: 'Not found', message: `There is no page at ${shown}.`, statusCode: 404 }, 404);
 }
 
 function validationMessage(error: FastifyError): string {
