@@ -29,7 +29,9 @@ export type ErrorKind =
   /** Something this server cannot do right now (e.g. no background workers). */
   | 'unavailable'
   /** Something that existed is gone for good (a photo removed before it was sent). */
-  | 'gone';
+  | 'gone'
+  /** Too many requests from one address or seller in a short time. */
+  | 'too-many-requests';
 
 export type Provider = 'Sonlet' | 'Plugboard';
 

@@ -1,6 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { AccountError, PASSWORD_MAX } from '../accounts/accounts.js';
 import { consoleTarget } from '../web/redirect-target.js';
+import { SESSION_COOKIE } from '../plugins/browser-session.js';
 
 const credentialsBody = {
   type: 'object',
@@ -68,6 +69,8 @@ export async function accountRoutes(app: FastifyInstance) {
 
   async function signOut(request: FastifyRequest, reply: FastifyReply) {
     await request.session.destroy();
+    // The row is gone; the browser forgets the id too.
+    reply.clearCookie(SESSION_COOKIE, { path: '/' });
     return reply.redirect('/sign-in');
   }
 }
