@@ -15,6 +15,7 @@ import { sendErrorPage } from './web/error-pages.js';
 import { isSafeHeaderValue } from './web/headers.js';
 import { requestContextPlugin } from './plugins/request-context.js';
 import { unreadBodiesPlugin } from './plugins/unread-bodies.js';
+import { trustProxyOption } from './web/trust-proxy.js';
 import type { SonletSandbox } from './sandbox/sonlet/index.js';
 import type { JobQueue } from './jobs/queue.js';
 
@@ -55,7 +56,7 @@ export async function buildApp(opts: BuildOptions): Promise<FastifyInstance> {
   const { config } = opts;
   const app = Fastify({
     logger: loggerOptions(config.logLevel, opts.logStream),
-    trustProxy: config.trustProxy,
+    trustProxy: trustProxyOption(config.trustProxy),
     bodyLimit: 1024 * 1024,
     requestIdHeader: 'x-request-id',
     genReqId: () => crypto.randomUUID(),
