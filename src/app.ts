@@ -16,6 +16,7 @@ import { isSafeHeaderValue } from './web/headers.js';
 import { requestContextPlugin } from './plugins/request-context.js';
 import { unreadBodiesPlugin } from './plugins/unread-bodies.js';
 import { trustProxyOption } from './web/trust-proxy.js';
+import { bodyIdleTimeout, slowClientLimits } from './plugins/slow-clients.js';
 import type { SonletSandbox } from './sandbox/sonlet/index.js';
 import type { JobQueue } from './jobs/queue.js';
 
@@ -57,6 +58,7 @@ export async function buildApp(opts: BuildOptions): Promise<FastifyInstance> {
   const app = Fastify({
     logger: loggerOptions(config.logLevel, opts.logStream),
     trustProxy: trustProxyOption(config.trustProxy),
+    ...slowClientLimits(config.timeouts),
     bodyLimit: 1024 * 1024,
     requestIdHeader: 'x-request-id',
     genReqId: () => crypto.randomUUID(),
@@ -67,6 +69,7 @@ export async function buildApp(opts: BuildOptions): Promise<FastifyInstance> {
   });
 
   await app.register(requestContextPlugin);
+  await app.register(bodyIdleTimeout, { bodyIdleMs: config.timeouts.bodyIdleMs });
   await app.register(unreadBodiesPlugin, { maxBytes: config.uploads.maxBytes });
   app.decorate('config', config);
   app.decorate('services', createServices(config, opts.prisma, opts.jobs ?? null));

@@ -143,6 +143,7 @@ export function loadConfig(env: Env = process.env): Config {
   const trustProxy = parseTrustProxy(parsed.TRUST_PROXY, problem);
   const sonletBaseUrl = sandbox ? `${publicUrl}/sandbox/sonlet` : url('SONLET_BASE_URL', parsed.SONLET_BASE_URL!, problem);
 
+  if (parsed.REQUEST_TIMEOUT_SECONDS > 0 && parsed.HEADERS_TIMEOUT_SECONDS > parsed.REQUEST_TIMEOUT_SECONDS) problem('HEADERS_TIMEOUT_SECONDS must not be longer than REQUEST_TIMEOUT_SECONDS.');
   if (problems.length) throw new ConfigError(problems);
   return {
     port: parsed.PORT,
