@@ -71,7 +71,7 @@ async function assertPublicHost(hostname: string): Promise<void> {
     throw new PlugboardError(`Could not reach Plugboard at ${hostname} (the name does not resolve)`, { kind: 'network' });
   }
   if (isLoopbackHost(host) || addresses.some(isPrivateAddress)) {
-    throw new PlugboardConfigError(`Refusing to contact ${hostname}: it is a local or private network address, not Plugboard's API`);
+    throw new PlugboardConfigError(`Refusing to contact ${hostname}: it is a local or private network address, not Plugboard's API`, 'baseUrl');
   }
 }
 
@@ -95,22 +95,23 @@ function parseBaseUrl(raw: string, allowPrivateHosts: boolean): URL {
   try {
     url = new URL(raw.trim());
   } catch {
-    throw new PlugboardConfigError('The Plugboard base URL is not a valid URL');
+    throw new PlugboardConfigError('The Plugboard base URL is not a valid URL', 'baseUrl');
   }
   if (url.username || url.password) {
-    throw new PlugboardConfigError('The Plugboard base URL must not contain credentials');
+    throw new PlugboardConfigError('The Plugboard base URL must not contain credentials', 'baseUrl');
   }
   if (url.search || url.hash) {
-    throw new PlugboardConfigError('The Plugboard base URL must not contain a query or fragment');
+    throw new PlugboardConfigError('The Plugboard base URL must not contain a query or fragment', 'baseUrl');
   }
   if (url.protocol === 'https:') return url;
   if (url.protocol === 'http:') {
     if (isLoopbackHost(url.hostname) && allowPrivateHosts) return url;
     throw new PlugboardConfigError(
       `Refusing plain HTTP to ${url.host}: Plugboard requires HTTPS (Basic auth credentials would be sent unencrypted)`,
+      'baseUrl',
     );
   }
-  throw new PlugboardConfigError(`Unsupported protocol ${url.protocol} in the Plugboard base URL; use https://`);
+  throw new PlugboardConfigError(`Unsupported protocol ${url.protocol} in the Plugboard base URL; use https://`, 'baseUrl');
 }
 
 function isRecord(x: unknown): x is Record<string, unknown> {
@@ -135,15 +136,15 @@ export class PlugboardClient {
     const connectionId = String(creds.connectionId ?? '').trim();
     const username = String(creds.username ?? '');
     const password = String(creds.password ?? '');
-    if (!HEADER_SAFE.test(tenant)) throw new PlugboardConfigError('The Plugboard tenant must be non-empty printable ASCII');
+    if (!HEADER_SAFE.test(tenant)) throw new PlugboardConfigError('The Plugboard tenant must be non-empty printable ASCII', 'tenant');
     if (!HEADER_SAFE.test(connectionId)) {
-      throw new PlugboardConfigError('The Plugboard connection id (X-ConnectionId) must be non-empty printable ASCII');
+      throw new PlugboardConfigError('The Plugboard connection id (X-ConnectionId) must be non-empty printable ASCII', 'connectionId');
     }
     if (username === '' || username.includes(':') || hasControlChars(username)) {
-      throw new PlugboardConfigError('The Plugboard username must be non-empty and must not contain ":" or control characters');
+      throw new PlugboardConfigError('The Plugboard username must be non-empty and must not contain ":" or control characters', 'username');
     }
     if (hasControlChars(password)) {
-      throw new PlugboardConfigError('The Plugboard password must not contain control characters');
+      throw new PlugboardConfigError('The Plugboard password must not contain control characters', 'password');
     }
     if (!isValidUserAgent(opts.userAgent)) {
       throw new PlugboardConfigError(

@@ -152,7 +152,7 @@ export class PlugboardConnectionStore {
       // The client checks what Plugboard's rules need (HTTPS, header-safe tenant and id, ...).
       this.client({ ...creds, password });
     } catch (err) {
-      if (err instanceof PlugboardConfigError) throw new InvalidPlugboardSettingsError(fieldOf(err.message), `${err.message}.`);
+      if (err instanceof PlugboardConfigError) throw new InvalidPlugboardSettingsError(err.setting ?? 'baseUrl', `${err.message}.`);
       throw err;
     }
     let vatRatePercent: string;
@@ -185,15 +185,6 @@ export class PlugboardConnectionStore {
 
 /** ISO 4217 codes the runtime's ICU knows, lower case; any three letters would pass the format check. */
 const KNOWN_CURRENCIES = new Set(Intl.supportedValuesOf('currency').map((c) => c.toLowerCase()));
-
-function fieldOf(message: string): keyof PlugboardSettingsInput {
-  if (/base URL|HTTP|protocol/i.test(message)) return 'baseUrl';
-  if (/tenant/i.test(message)) return 'tenant';
-  if (/connection id/i.test(message)) return 'connectionId';
-  if (/username/i.test(message)) return 'username';
-  if (/password/i.test(message)) return 'password';
-  return 'baseUrl';
-}
 
 function toView(row: PlugboardConnection): PlugboardSettingsView {
   return {

@@ -43,10 +43,16 @@ export class PlugboardError extends Error {
   }
 }
 
-/** Configuration problems detected before anything is sent. */
+/** Which connection setting a configuration problem is about. */
+export type PlugboardSetting = 'baseUrl' | 'tenant' | 'connectionId' | 'username' | 'password';
+
+/** Configuration problems detected before anything is sent; `setting` names the culprit when there is one. */
 export class PlugboardConfigError extends PlugboardError {
   override name = 'PlugboardConfigError';
-  constructor(message: string) {
+  constructor(
+    message: string,
+    readonly setting: PlugboardSetting | null = null,
+  ) {
     super(message, { status: 0, kind: 'config' });
   }
 }
