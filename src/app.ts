@@ -16,7 +16,6 @@ import { requestContextPlugin } from './plugins/request-context.js';
 import { unreadBodiesPlugin } from './plugins/unread-bodies.js';
 import { trustProxyOption } from './web/trust-proxy.js';
 import { bodyIdleTimeout, slowClientLimits } from './plugins/slow-clients.js';
-import type { SonletSandbox } from './sandbox/sonlet/index.js';
 import type { JobQueue } from './jobs/queue.js';
 
 const PUBLIC_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../public');
@@ -27,9 +26,11 @@ export interface BuildOptions {
   /** Where log lines go (tests capture them); stdout by default. */
   logStream?: NodeJS.WritableStream;
   /** Served under /sandbox/sonlet when given (sandbox mode). */
-  sonletSandbox?: SonletSandbox;
+  sonletSandbox?: { plugin: FastifyPluginAsync };
   /** Extra plugin registered at the root in sandbox mode (the Plugboard stand-in). */
   extraSandboxes?: Array<{ prefix: string; plugin: FastifyPluginAsync }>;
+  /** What the mounted sandboxes offer a seller to try (sandbox mode only). */
+  sandboxDemo?: SandboxDemo;
   /** Background jobs (publishing); started and stopped by the caller. Without it, publishing is unavailable. */
   jobs?: JobQueue;
   /** Readiness check beyond "database answers", e.g. pending migrations. */
@@ -41,10 +42,17 @@ export interface BuildOptions {
   beforeDatabaseClose?: () => Promise<void>;
 }
 
+/** Demo accounts of the sandboxes, handed in by whoever mounts them: console code never imports a sandbox. */
+export interface SandboxDemo {
+  /** A Plugboard tenant suggested on the web-shop settings form. */
+  plugboard: { baseUrl: string; tenant: string; connectionId: string; username: string; password: string };
+}
+
 declare module 'fastify' {
   interface FastifyInstance {
     config: Config;
     services: Services;
+    sandboxDemo: SandboxDemo | null;
   }
 }
 
@@ -67,6 +75,7 @@ export async function buildApp(opts: BuildOptions): Promise<FastifyInstance> {
   await app.register(bodyIdleTimeout, { bodyIdleMs: config.timeouts.bodyIdleMs });
   await app.register(unreadBodiesPlugin, { maxBytes: config.uploads.maxBytes });
   app.decorate('config', config);
+  app.decorate('sandboxDemo', opts.sandboxDemo ?? null);
   app.decorate('services', createServices(config, opts.prisma, opts.jobs ?? null));
   await app.services.publisher.work(app.log.child({ module: 'publish' }));
   await app.services.uploads.work(app.log.child({ module: 'uploads' }));

@@ -20,6 +20,8 @@ export interface Config {
   tokenEncryptionKey: Buffer;
   /** Sandbox mode: SONLET_BASE_URL unset, so the console serves stand-ins for Sonlet and Plugboard itself. */
   sandbox: boolean;
+  /** The Sonlet sandbox refuses authorization requests without PKCE (SANDBOX_REQUIRE_PKCE=true). */
+  sandboxRequirePkce: boolean;
   sonlet: {
     baseUrl: string;
     clientId: string;
@@ -28,6 +30,10 @@ export interface Config {
     timeoutMs: number;
     /** Refresh when the access token has less than this left, instead of waiting for a 401. */
     refreshLeewaySeconds: number;
+    /** Largest JSON answer read from Sonlet; past it the connection is cut. */
+    maxAnswerBytes: number;
+    /** Most pages any walk of Sonlet's `next` links reads. */
+    maxWalkPages: number;
   };
   catalogTtlSeconds: number;
   summaryTtlSeconds: number;
@@ -79,6 +85,9 @@ const EnvSchema = Type.Object({
   SONLET_CLIENT_SECRET: Type.Optional(Type.String()),
   SONLET_TIMEOUT_MS: whole(1, 10_000),
   SONLET_REFRESH_LEEWAY_SECONDS: whole(0, 3600),
+  SONLET_MAX_ANSWER_BYTES: whole(1024, 4 * 1024 * 1024),
+  SONLET_MAX_WALK_PAGES: whole(1, 500),
+  SANDBOX_REQUIRE_PKCE: Type.Boolean({ default: false }),
   CATALOG_TTL_SECONDS: whole(0, 3600),
   SUMMARY_TTL_SECONDS: whole(0, 900),
   UPLOAD_MAX_BYTES: whole(1, 20 * 1024 * 1024),
@@ -157,6 +166,7 @@ export function loadConfig(env: Env = process.env): Config {
     sessionSecret: parsed.SESSION_SECRET!,
     tokenEncryptionKey: tokenEncryptionKey!,
     sandbox,
+    sandboxRequirePkce: parsed.SANDBOX_REQUIRE_PKCE,
     sonlet: {
       baseUrl: sonletBaseUrl!,
       clientId: sandbox ? SANDBOX_CONSOLE_CLIENT.clientId : parsed.SONLET_CLIENT_ID!,
@@ -164,6 +174,8 @@ export function loadConfig(env: Env = process.env): Config {
       redirectUri: `${publicUrl}/cb`,
       timeoutMs: parsed.SONLET_TIMEOUT_MS,
       refreshLeewaySeconds: parsed.SONLET_REFRESH_LEEWAY_SECONDS,
+      maxAnswerBytes: parsed.SONLET_MAX_ANSWER_BYTES,
+      maxWalkPages: parsed.SONLET_MAX_WALK_PAGES,
     },
     catalogTtlSeconds: parsed.CATALOG_TTL_SECONDS,
     summaryTtlSeconds: parsed.SUMMARY_TTL_SECONDS,

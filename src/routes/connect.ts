@@ -113,7 +113,7 @@ export async function connectRoutes(fastify: FastifyInstance) {
   }
 
   async function disconnect(request: SellerRequest, reply: FastifyReply) {
-    await services.vault.disconnect(request.user.id);
+    await services.vault.disconnect(request.user.id, request.log);
     await services.catalog.forget(request.user.id);
     return reply.redirect('/');
   }

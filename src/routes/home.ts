@@ -2,6 +2,7 @@ import type { FastifyInstance, FastifyReply } from 'fastify';
 import { DomainError } from '../errors.js';
 import { minutesAgo, type InventorySummary } from '../inventory/summary.js';
 import { signedIn, type Req, type SellerRequest } from '../web/typed-routes.js';
+import { whileSellerWaits } from '../web/seller-waits.js';
 
 export async function homeRoutes(app: FastifyInstance) {
   const { services } = app;
@@ -17,7 +18,7 @@ export async function homeRoutes(app: FastifyInstance) {
     let summaryError: string | null = null;
     if (connection.state === 'active') {
       try {
-        summary = await services.summaries.get(userId, services.sonletApiFor(userId));
+        summary = await services.summaries.get(userId, services.sonletApiFor(userId), { signal: whileSellerWaits(reply) });
       } catch (err) {
         if (!(err instanceof DomainError)) throw err;
         // The rest of the home page still works; the summary says what went wrong.

@@ -1,7 +1,8 @@
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
-import { browseItems } from '../inventory/browse.js';
+import { browseItems, withCatalogNames } from '../inventory/browse.js';
+import { whileSellerWaits } from '../web/seller-waits.js';
 import { NeedsReconnectError, NotConnectedError } from '../errors.js';
 import { signedIn, type SellerRequest } from '../web/typed-routes.js';
 
@@ -34,21 +35,25 @@ export async function inventoryRoutes(fastify: FastifyInstance) {
   async function listItems(request: SellerRequest<typeof ListItems>, reply: FastifyReply) {
     const userId = request.user.id;
     const api = services.sonletApiFor(userId);
+    const signal = whileSellerWaits(reply);
     return whenConnected(reply, 'Items', async () => {
       const [catalog, view] = await Promise.all([
-        services.catalog.get(userId, api),
-        browseItems(api, request.query, () => services.summaries.items(userId, api)),
+        services.catalog.get(userId, api, { signal }),
+        browseItems(api, request.query, (filters) => services.summaries.matchingItems(userId, api, filters, { signal }), { signal }),
       ]);
       const published = await services.publisher.statusOf(userId, view.items.map((i) => i.pk));
       const nothingSelected = request.query.publish === NOTHING_SELECTED;
-      return reply.page('items', { title: 'Items', ...view, catalog, ...published, nothingSelected, scripts: ['/public/publish-select.js'] });
+      return reply.page('items', { title: 'Items', ...view, items: withCatalogNames(view.items, catalog), catalog, ...published, nothingSelected, scripts: ['/public/publish-select.js'] });
     });
   }
 
   async function showItem(request: SellerRequest<typeof ShowItem>, reply: FastifyReply) {
     const userId = request.user.id;
+    const api = services.sonletApiFor(userId);
+    const signal = whileSellerWaits(reply);
     return whenConnected(reply, 'Item', async () => {
-      const item = await services.sonletApiFor(userId).getItem(request.params.pk);
+      const [catalog, found] = await Promise.all([services.catalog.get(userId, api, { signal }), api.getItem(request.params.pk, { signal })]);
+      const [item] = withCatalogNames([found], catalog);
       const { plugboardReady, exports } = await services.publisher.statusOf(userId, [item.pk]);
       return reply.page('item', { title: `${item.style} ${item.size}`, item, plugboardReady, export: exports[item.pk] ?? null });
     });
@@ -58,9 +63,10 @@ export async function inventoryRoutes(fastify: FastifyInstance) {
     const userId = request.user.id;
     const api = services.sonletApiFor(userId);
     const page = request.query.page;
+    const signal = whileSellerWaits(reply);
     return whenConnected(reply, 'Images', async () => {
       // The gallery links each image to its items through the (cached) inventory walk.
-      const [images, summary] = await Promise.all([api.listImages(page), services.summaries.get(userId, api)]);
+      const [images, summary] = await Promise.all([api.listImages(page, { signal }), services.summaries.get(userId, api, { signal })]);
       const lastPage = images.next ? Math.ceil(images.count / Math.max(images.results.length, 1)) : page;
       return reply.page('images', { title: 'Images', images: images.results, count: images.count, page, lastPage, itemsByImage: summary.itemsByImage });
     });
