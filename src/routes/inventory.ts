@@ -1,8 +1,9 @@
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
-import { browseItems, withCatalogNames } from '../inventory/browse.js';
+import { browseItems, pageLocally, withCatalogNames, type ItemsQuery } from '../inventory/browse.js';
 import { whileSellerWaits } from '../web/seller-waits.js';
+import { filterByShop, SHOP_FILTERS, type ShopFilter } from '../plugboard/shop-filter.js';
 import { NeedsReconnectError, NotConnectedError } from '../errors.js';
 import { signedIn, type SellerRequest } from '../web/typed-routes.js';
 
@@ -18,6 +19,7 @@ const ListItems = {
     page: pageNumber(),
     style: Type.Optional(sonletId()),
     size: Type.Optional(sonletId()),
+    shop: Type.Optional(Type.Enum(SHOP_FILTERS)),
     publish: Type.Optional(Type.Literal(NOTHING_SELECTED)),
   }),
 };
@@ -36,15 +38,26 @@ export async function inventoryRoutes(fastify: FastifyInstance) {
     const userId = request.user.id;
     const api = services.sonletApiFor(userId);
     const signal = whileSellerWaits(reply);
+    const shop = request.query.shop || null;
     return whenConnected(reply, 'Items', async () => {
       const [catalog, view] = await Promise.all([
         services.catalog.get(userId, api, { signal }),
-        browseItems(api, request.query, (filters) => services.summaries.matchingItems(userId, api, filters, { signal }), { signal }),
+        shop
+          ? browseByShop(userId, request.query, shop, signal)
+          : browseItems(api, request.query, (filters) => services.summaries.matchingItems(userId, api, filters, { signal }), { signal }),
       ]);
-      const published = await services.publisher.statusOf(userId, view.items.map((i) => i.pk));
+      const pks = view.items.map((i) => i.pk);
+      const [published, soldOn] = await Promise.all([services.publisher.statusOf(userId, pks), services.shopOrders.soldOn(userId, pks)]);
       const nothingSelected = request.query.publish === NOTHING_SELECTED;
-      return reply.page('items', { title: 'Items', ...view, items: withCatalogNames(view.items, catalog), catalog, ...published, nothingSelected, scripts: ['/public/publish-select.js'] });
+      return reply.page('items', { title: 'Items', ...view, items: withCatalogNames(view.items, catalog), shop, catalog, ...published, soldOn, nothingSelected, scripts: ['/public/publish-select.js'] });
     });
+  }
+
+  /** The web-shop filter needs the whole inventory: the walked (and cached) matching items, filtered and paged here. */
+  async function browseByShop(userId: string, query: ItemsQuery, shop: ShopFilter, signal: AbortSignal) {
+    const filters = { style: query.style ?? null, size: query.size ?? null };
+    const matching = await services.summaries.matchingItems(userId, services.sonletApiFor(userId), filters, { signal });
+    return pageLocally(await filterByShop({ prisma: services.prisma, connections: services.plugboardConnections }, userId, matching, shop), query.page, 20, filters);
   }
 
   async function showItem(request: SellerRequest<typeof ShowItem>, reply: FastifyReply) {
@@ -54,8 +67,8 @@ export async function inventoryRoutes(fastify: FastifyInstance) {
     return whenConnected(reply, 'Item', async () => {
       const [catalog, found] = await Promise.all([services.catalog.get(userId, api, { signal }), api.getItem(request.params.pk, { signal })]);
       const [item] = withCatalogNames([found], catalog);
-      const { plugboardReady, exports } = await services.publisher.statusOf(userId, [item.pk]);
-      return reply.page('item', { title: `${item.style} ${item.size}`, item, plugboardReady, export: exports[item.pk] ?? null });
+      const [{ plugboardReady, exports }, soldOn] = await Promise.all([services.publisher.statusOf(userId, [item!.pk]), services.shopOrders.soldOn(userId, [item!.pk])]);
+      return reply.page('item', { title: `${item!.style} ${item!.size}`, item, plugboardReady, export: exports[item!.pk] ?? null, soldOn: soldOn[item!.pk] ?? null });
     });
   }
 

@@ -1,9 +1,9 @@
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
-import { InvalidInputError } from '../errors.js';
-import { PlugboardError } from '../plugboard/errors.js';
+import { DomainError, InvalidInputError } from '../errors.js';
 import type { PlugboardSettingsInput, PlugboardSettingsView } from '../plugboard/connection-store.js';
+import { statusOf } from '../web/error-pages.js';
 import { MAX_ITEMS_PER_PUBLISH } from '../plugboard/publish.js';
 import { consoleTarget } from '../web/redirect-target.js';
 import { sellerOf, signedIn, type SellerRequest } from '../web/typed-routes.js';
@@ -21,7 +21,9 @@ const SettingsBody = Type.Object({
   password: Type.String({ maxLength: 500, default: '' }),
   vatRatePercent: Type.String({ minLength: 1, maxLength: 20, pattern: '^\\s*\\d{1,3}([.,]\\d{1,4})?\\s*$' }),
   currency: Type.String({ minLength: 3, maxLength: 3, pattern: '^[A-Za-z]{3}$' }),
-  language: Type.String({ maxLength: 3, pattern: '^([A-Za-z]{2,3})?$', default: '' }),
+  languages: Type.String({ maxLength: 100, pattern: '^[A-Za-z ,;]*$', default: '' }),
+  brand: Type.String({ maxLength: 200, default: '' }),
+  autoPublish: Type.Optional(Type.Literal('on')),
   _csrf: Type.Optional(Type.String({ maxLength: 200 })),
 });
 const SaveSettings = { body: SettingsBody };
@@ -36,7 +38,9 @@ const FIELD_HELP: Record<keyof PlugboardSettingsInput, string> = {
   password: 'The password is too long.',
   vatRatePercent: 'The VAT rate must be a number of percent, such as 25 or 12.5.',
   currency: 'The currency must be a three-letter ISO 4217 code, such as USD, EUR or SEK.',
-  language: 'The language must be a two- or three-letter code, such as en, eng or swe, or empty for the default.',
+  languages: 'Languages are two- or three-letter codes separated by commas, such as eng, deu.',
+  brand: 'The brand is too long.',
+  autoPublish: 'Tick the box or leave it empty.',
 };
 
 const uuid = () => Type.String({ pattern: '^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$' });
@@ -88,6 +92,7 @@ export async function plugboardRoutes(fastify: FastifyInstance) {
 
   async function saveSettings(request: SellerRequest<typeof SaveSettings>, reply: FastifyReply) {
     await services.plugboardConnections.save(request.user.id, request.body);
+    await services.scheduleShop(request.user.id);
     return reply.code(303).redirect('/settings/plugboard?saved=1');
   }
 
@@ -99,11 +104,9 @@ export async function plugboardRoutes(fastify: FastifyInstance) {
       const check = await services.plugboardConnections.test(userId, request.body);
       return reply.page(VIEW, { ...data, check });
     } catch (err) {
-      if (!(err instanceof PlugboardError)) throw err;
-      const refused = err.kind === 'http' && err.status >= 400 && err.status < 500;
-      const status = refused || err.kind === 'config' ? 400 : 502;
-      request.log.info({ status: err.status, kind: err.kind }, 'Plugboard connection test failed');
-      return reply.page(VIEW, { ...data, checkError: { message: err.message, fromPlugboard: err.kind === 'http', status: err.status || null } }, status);
+      if (!(err instanceof DomainError && err.field)) throw err;
+      request.log.info({ kind: err.kind, field: err.field }, 'Plugboard connection test failed');
+      return reply.page(VIEW, { ...data, field: err.field, checkError: { message: err.message } }, statusOf(err));
     }
   }
 
@@ -149,7 +152,7 @@ export async function plugboardRoutes(fastify: FastifyInstance) {
 
   function suggestedValues(): Record<string, string> {
     const demo = app.sandboxDemo?.plugboard;
-    if (!demo) return { baseUrl: '', tenant: '', connectionId: '', username: '', vatRatePercent: '25', currency: 'USD', language: '' };
+    if (!demo) return { baseUrl: '', tenant: '', connectionId: '', username: '', vatRatePercent: '25', currency: 'USD', languages: '', brand: '', autoPublish: '' };
     return {
       baseUrl: demo.baseUrl,
       tenant: demo.tenant,
@@ -157,7 +160,9 @@ export async function plugboardRoutes(fastify: FastifyInstance) {
       username: demo.username,
       vatRatePercent: '25',
       currency: 'SEK',
-      language: '',
+      languages: '',
+      brand: '',
+      autoPublish: '',
     };
   }
 }
@@ -170,7 +175,9 @@ function savedValues(saved: PlugboardSettingsView): Record<string, string> {
     username: saved.username,
     vatRatePercent: saved.vatRatePercent,
     currency: saved.currency,
-    language: saved.language ?? '',
+    languages: saved.languages.join(', '),
+    brand: saved.brand ?? '',
+    autoPublish: saved.autoPublish ? 'on' : '',
   };
 }
 
@@ -178,7 +185,7 @@ function savedValues(saved: PlugboardSettingsView): Record<string, string> {
 function typedValues(body: unknown): Record<string, string> {
   const values: Record<string, string> = {};
   if (!body || typeof body !== 'object') return values;
-  for (const key of ['baseUrl', 'tenant', 'connectionId', 'username', 'vatRatePercent', 'currency', 'language']) {
+  for (const key of ['baseUrl', 'tenant', 'connectionId', 'username', 'vatRatePercent', 'currency', 'languages', 'brand', 'autoPublish']) {
     const v = (body as Record<string, unknown>)[key];
     if (typeof v === 'string') values[key] = v.slice(0, 500);
   }

@@ -32,8 +32,9 @@ declare module 'fastify' {
 /** The kinds that are about what the seller sent, and so belong next to the form. */
 const FORM_KINDS = new Set<ErrorKind>(['invalid-input', 'already-exists', 'wrong-credentials', 'form-expired', 'too-many-requests', 'too-large', 'unsupported-media']);
 
+/** About what the seller sent, or naming one of the form's fields (a Plugboard address nobody answers at). */
 export function isFormError(err: DomainError): boolean {
-  return FORM_KINDS.has(err.kind);
+  return FORM_KINDS.has(err.kind) || err.field !== null;
 }
 
 export async function sendFormError(request: FastifyRequest, reply: FastifyReply, form: FormPage, err: DomainError): Promise<FastifyReply> {

@@ -8,9 +8,11 @@ import type { Catalog } from '../inventory/catalog-cache.js';
 import type { ItemsView } from '../inventory/browse.js';
 import type { SonletImage, SonletItem } from '../sonlet/types.js';
 import type { ExportView, BatchView } from '../plugboard/publish.js';
-import type { UploadBatchView, UploadView } from '../inventory/upload-pipeline.js';
+import type { UploadBatchView, UploadView } from '../inventory/upload-view.js';
 import type { UploadFormValues } from '../inventory/upload-form.js';
 import type { ConnectionCheck, PlugboardSettingsView } from '../plugboard/connection-store.js';
+import type { ShopFilter } from '../plugboard/shop-filter.js';
+import type { OrderView } from '../plugboard/shop-orders.js';
 import type { ErrorAction } from './error-pages.js';
 
 interface Page {
@@ -47,6 +49,10 @@ export interface ItemsPage extends Page, ItemsView {
   catalog: Catalog;
   plugboardReady: boolean;
   exports: Record<number, ExportView>;
+  /** The web-shop filter chosen on the grid, if any. */
+  shop: ShopFilter | null;
+  /** When an item's product was last ordered in the web shop. */
+  soldOn: Record<number, Date>;
   /** "Publish selected" was pressed with nothing ticked. */
   nothingSelected: boolean;
 }
@@ -55,6 +61,7 @@ export interface ItemPage extends Page {
   item: SonletItem;
   plugboardReady: boolean;
   export: ExportView | null;
+  soldOn: Date | null;
 }
 
 export interface ImagesPage extends Page {
@@ -72,6 +79,8 @@ export interface UploadPage extends Page, FormState {
   maxBytesLabel: string;
   maxBytes: number;
   maxAttributes: number;
+  /** The no-JS form's key for its photos: posting it twice still makes each photo one item. */
+  photoKey: string;
 }
 
 export interface UploadsPage extends Page {
@@ -95,7 +104,21 @@ export interface PlugboardSettingsPage extends Page, FormState {
   sandboxTenant: { password: string } | null;
   notice?: string | null;
   check?: ConnectionCheck;
-  checkError?: { message: string; fromPlugboard: boolean; status: number | null };
+  checkError?: { message: string };
+}
+
+export interface OrdersPage extends Page {
+  plugboardReady: boolean;
+  orders: OrderView[];
+  total: number;
+  polledAt: Date | null;
+  lastError: string | null;
+  page: number;
+  lastPage: number;
+}
+
+export interface UnpublishConfirmPage extends Page {
+  items: Array<{ pk: number; title: string | null; thumbnailUrl: string | null; published: boolean }>;
 }
 
 export interface Pages {
@@ -111,6 +134,8 @@ export interface Pages {
   uploads: UploadsPage;
   'upload-result': UploadResultPage;
   'publish-batch': Page & { batch: BatchView };
+  'unpublish-confirm': UnpublishConfirmPage;
+  orders: OrdersPage;
   'settings-plugboard': PlugboardSettingsPage;
   'connect-result': Page & { message: string; retry?: string };
   error: ErrorPage;

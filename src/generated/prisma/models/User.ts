@@ -180,6 +180,9 @@ export type UserWhereInput = {
   plugboardConnection?: Prisma.XOR<Prisma.PlugboardConnectionNullableScalarRelationFilter, Prisma.PlugboardConnectionWhereInput> | null
   plugboardExports?: Prisma.PlugboardExportListRelationFilter
   catalogCache?: Prisma.CatalogCacheListRelationFilter
+  shopOrders?: Prisma.ShopOrderListRelationFilter
+  tasks?: Prisma.TaskListRelationFilter
+  uploadPhotos?: Prisma.UploadPhotoListRelationFilter
 }
 
 export type UserOrderByWithRelationInput = {
@@ -193,6 +196,9 @@ export type UserOrderByWithRelationInput = {
   plugboardConnection?: Prisma.PlugboardConnectionOrderByWithRelationInput
   plugboardExports?: Prisma.PlugboardExportOrderByRelationAggregateInput
   catalogCache?: Prisma.CatalogCacheOrderByRelationAggregateInput
+  shopOrders?: Prisma.ShopOrderOrderByRelationAggregateInput
+  tasks?: Prisma.TaskOrderByRelationAggregateInput
+  uploadPhotos?: Prisma.UploadPhotoOrderByRelationAggregateInput
 }
 
 export type UserWhereUniqueInput = Prisma.AtLeast<{
@@ -209,6 +215,9 @@ export type UserWhereUniqueInput = Prisma.AtLeast<{
   plugboardConnection?: Prisma.XOR<Prisma.PlugboardConnectionNullableScalarRelationFilter, Prisma.PlugboardConnectionWhereInput> | null
   plugboardExports?: Prisma.PlugboardExportListRelationFilter
   catalogCache?: Prisma.CatalogCacheListRelationFilter
+  shopOrders?: Prisma.ShopOrderListRelationFilter
+  tasks?: Prisma.TaskListRelationFilter
+  uploadPhotos?: Prisma.UploadPhotoListRelationFilter
 }, "id" | "email">
 
 export type UserOrderByWithAggregationInput = {
@@ -242,6 +251,9 @@ export type UserCreateInput = {
   plugboardConnection?: Prisma.PlugboardConnectionCreateNestedOneWithoutUserInput
   plugboardExports?: Prisma.PlugboardExportCreateNestedManyWithoutUserInput
   catalogCache?: Prisma.CatalogCacheCreateNestedManyWithoutUserInput
+  shopOrders?: Prisma.ShopOrderCreateNestedManyWithoutUserInput
+  tasks?: Prisma.TaskCreateNestedManyWithoutUserInput
+  uploadPhotos?: Prisma.UploadPhotoCreateNestedManyWithoutUserInput
 }
 
 export type UserUncheckedCreateInput = {
@@ -255,6 +267,9 @@ export type UserUncheckedCreateInput = {
   plugboardConnection?: Prisma.PlugboardConnectionUncheckedCreateNestedOneWithoutUserInput
   plugboardExports?: Prisma.PlugboardExportUncheckedCreateNestedManyWithoutUserInput
   catalogCache?: Prisma.CatalogCacheUncheckedCreateNestedManyWithoutUserInput
+  shopOrders?: Prisma.ShopOrderUncheckedCreateNestedManyWithoutUserInput
+  tasks?: Prisma.TaskUncheckedCreateNestedManyWithoutUserInput
+  uploadPhotos?: Prisma.UploadPhotoUncheckedCreateNestedManyWithoutUserInput
 }
 
 export type UserUpdateInput = {
@@ -268,6 +283,9 @@ export type UserUpdateInput = {
   plugboardConnection?: Prisma.PlugboardConnectionUpdateOneWithoutUserNestedInput
   plugboardExports?: Prisma.PlugboardExportUpdateManyWithoutUserNestedInput
   catalogCache?: Prisma.CatalogCacheUpdateManyWithoutUserNestedInput
+  shopOrders?: Prisma.ShopOrderUpdateManyWithoutUserNestedInput
+  tasks?: Prisma.TaskUpdateManyWithoutUserNestedInput
+  uploadPhotos?: Prisma.UploadPhotoUpdateManyWithoutUserNestedInput
 }
 
 export type UserUncheckedUpdateInput = {
@@ -281,6 +299,9 @@ export type UserUncheckedUpdateInput = {
   plugboardConnection?: Prisma.PlugboardConnectionUncheckedUpdateOneWithoutUserNestedInput
   plugboardExports?: Prisma.PlugboardExportUncheckedUpdateManyWithoutUserNestedInput
   catalogCache?: Prisma.CatalogCacheUncheckedUpdateManyWithoutUserNestedInput
+  shopOrders?: Prisma.ShopOrderUncheckedUpdateManyWithoutUserNestedInput
+  tasks?: Prisma.TaskUncheckedUpdateManyWithoutUserNestedInput
+  uploadPhotos?: Prisma.UploadPhotoUncheckedUpdateManyWithoutUserNestedInput
 }
 
 export type UserCreateManyInput = {
@@ -401,6 +422,36 @@ export type UserUpdateOneRequiredWithoutUploadsNestedInput = {
   update?: Prisma.XOR<Prisma.XOR<Prisma.UserUpdateToOneWithWhereWithoutUploadsInput, Prisma.UserUpdateWithoutUploadsInput>, Prisma.UserUncheckedUpdateWithoutUploadsInput>
 }
 
+export type UserCreateNestedOneWithoutUploadPhotosInput = {
+  create?: Prisma.XOR<Prisma.UserCreateWithoutUploadPhotosInput, Prisma.UserUncheckedCreateWithoutUploadPhotosInput>
+  connectOrCreate?: Prisma.UserCreateOrConnectWithoutUploadPhotosInput
+  connect?: Prisma.UserWhereUniqueInput
+}
+
+export type UserUpdateOneRequiredWithoutUploadPhotosNestedInput = {
+  create?: Prisma.XOR<Prisma.UserCreateWithoutUploadPhotosInput, Prisma.UserUncheckedCreateWithoutUploadPhotosInput>
+  connectOrCreate?: Prisma.UserCreateOrConnectWithoutUploadPhotosInput
+  upsert?: Prisma.UserUpsertWithoutUploadPhotosInput
+  connect?: Prisma.UserWhereUniqueInput
+  update?: Prisma.XOR<Prisma.XOR<Prisma.UserUpdateToOneWithWhereWithoutUploadPhotosInput, Prisma.UserUpdateWithoutUploadPhotosInput>, Prisma.UserUncheckedUpdateWithoutUploadPhotosInput>
+}
+
+export type UserCreateNestedOneWithoutTasksInput = {
+  create?: Prisma.XOR<Prisma.UserCreateWithoutTasksInput, Prisma.UserUncheckedCreateWithoutTasksInput>
+  connectOrCreate?: Prisma.UserCreateOrConnectWithoutTasksInput
+  connect?: Prisma.UserWhereUniqueInput
+}
+
+export type UserUpdateOneWithoutTasksNestedInput = {
+  create?: Prisma.XOR<Prisma.UserCreateWithoutTasksInput, Prisma.UserUncheckedCreateWithoutTasksInput>
+  connectOrCreate?: Prisma.UserCreateOrConnectWithoutTasksInput
+  upsert?: Prisma.UserUpsertWithoutTasksInput
+  disconnect?: Prisma.UserWhereInput | boolean
+  delete?: Prisma.UserWhereInput | boolean
+  connect?: Prisma.UserWhereUniqueInput
+  update?: Prisma.XOR<Prisma.XOR<Prisma.UserUpdateToOneWithWhereWithoutTasksInput, Prisma.UserUpdateWithoutTasksInput>, Prisma.UserUncheckedUpdateWithoutTasksInput>
+}
+
 export type UserCreateNestedOneWithoutPlugboardConnectionInput = {
   create?: Prisma.XOR<Prisma.UserCreateWithoutPlugboardConnectionInput, Prisma.UserUncheckedCreateWithoutPlugboardConnectionInput>
   connectOrCreate?: Prisma.UserCreateOrConnectWithoutPlugboardConnectionInput
@@ -429,6 +480,20 @@ export type UserUpdateOneRequiredWithoutPlugboardExportsNestedInput = {
   update?: Prisma.XOR<Prisma.XOR<Prisma.UserUpdateToOneWithWhereWithoutPlugboardExportsInput, Prisma.UserUpdateWithoutPlugboardExportsInput>, Prisma.UserUncheckedUpdateWithoutPlugboardExportsInput>
 }
 
+export type UserCreateNestedOneWithoutShopOrdersInput = {
+  create?: Prisma.XOR<Prisma.UserCreateWithoutShopOrdersInput, Prisma.UserUncheckedCreateWithoutShopOrdersInput>
+  connectOrCreate?: Prisma.UserCreateOrConnectWithoutShopOrdersInput
+  connect?: Prisma.UserWhereUniqueInput
+}
+
+export type UserUpdateOneRequiredWithoutShopOrdersNestedInput = {
+  create?: Prisma.XOR<Prisma.UserCreateWithoutShopOrdersInput, Prisma.UserUncheckedCreateWithoutShopOrdersInput>
+  connectOrCreate?: Prisma.UserCreateOrConnectWithoutShopOrdersInput
+  upsert?: Prisma.UserUpsertWithoutShopOrdersInput
+  connect?: Prisma.UserWhereUniqueInput
+  update?: Prisma.XOR<Prisma.XOR<Prisma.UserUpdateToOneWithWhereWithoutShopOrdersInput, Prisma.UserUpdateWithoutShopOrdersInput>, Prisma.UserUncheckedUpdateWithoutShopOrdersInput>
+}
+
 export type UserCreateWithoutSessionsInput = {
   id?: string
   email: string
@@ -439,6 +504,9 @@ export type UserCreateWithoutSessionsInput = {
   plugboardConnection?: Prisma.PlugboardConnectionCreateNestedOneWithoutUserInput
   plugboardExports?: Prisma.PlugboardExportCreateNestedManyWithoutUserInput
   catalogCache?: Prisma.CatalogCacheCreateNestedManyWithoutUserInput
+  shopOrders?: Prisma.ShopOrderCreateNestedManyWithoutUserInput
+  tasks?: Prisma.TaskCreateNestedManyWithoutUserInput
+  uploadPhotos?: Prisma.UploadPhotoCreateNestedManyWithoutUserInput
 }
 
 export type UserUncheckedCreateWithoutSessionsInput = {
@@ -451,6 +519,9 @@ export type UserUncheckedCreateWithoutSessionsInput = {
   plugboardConnection?: Prisma.PlugboardConnectionUncheckedCreateNestedOneWithoutUserInput
   plugboardExports?: Prisma.PlugboardExportUncheckedCreateNestedManyWithoutUserInput
   catalogCache?: Prisma.CatalogCacheUncheckedCreateNestedManyWithoutUserInput
+  shopOrders?: Prisma.ShopOrderUncheckedCreateNestedManyWithoutUserInput
+  tasks?: Prisma.TaskUncheckedCreateNestedManyWithoutUserInput
+  uploadPhotos?: Prisma.UploadPhotoUncheckedCreateNestedManyWithoutUserInput
 }
 
 export type UserCreateOrConnectWithoutSessionsInput = {
@@ -479,6 +550,9 @@ export type UserUpdateWithoutSessionsInput = {
   plugboardConnection?: Prisma.PlugboardConnectionUpdateOneWithoutUserNestedInput
   plugboardExports?: Prisma.PlugboardExportUpdateManyWithoutUserNestedInput
   catalogCache?: Prisma.CatalogCacheUpdateManyWithoutUserNestedInput
+  shopOrders?: Prisma.ShopOrderUpdateManyWithoutUserNestedInput
+  tasks?: Prisma.TaskUpdateManyWithoutUserNestedInput
+  uploadPhotos?: Prisma.UploadPhotoUpdateManyWithoutUserNestedInput
 }
 
 export type UserUncheckedUpdateWithoutSessionsInput = {
@@ -491,6 +565,9 @@ export type UserUncheckedUpdateWithoutSessionsInput = {
   plugboardConnection?: Prisma.PlugboardConnectionUncheckedUpdateOneWithoutUserNestedInput
   plugboardExports?: Prisma.PlugboardExportUncheckedUpdateManyWithoutUserNestedInput
   catalogCache?: Prisma.CatalogCacheUncheckedUpdateManyWithoutUserNestedInput
+  shopOrders?: Prisma.ShopOrderUncheckedUpdateManyWithoutUserNestedInput
+  tasks?: Prisma.TaskUncheckedUpdateManyWithoutUserNestedInput
+  uploadPhotos?: Prisma.UploadPhotoUncheckedUpdateManyWithoutUserNestedInput
 }
 
 export type UserCreateWithoutSonletConnectionInput = {
@@ -503,6 +580,9 @@ export type UserCreateWithoutSonletConnectionInput = {
   plugboardConnection?: Prisma.PlugboardConnectionCreateNestedOneWithoutUserInput
   plugboardExports?: Prisma.PlugboardExportCreateNestedManyWithoutUserInput
   catalogCache?: Prisma.CatalogCacheCreateNestedManyWithoutUserInput
+  shopOrders?: Prisma.ShopOrderCreateNestedManyWithoutUserInput
+  tasks?: Prisma.TaskCreateNestedManyWithoutUserInput
+  uploadPhotos?: Prisma.UploadPhotoCreateNestedManyWithoutUserInput
 }
 
 export type UserUncheckedCreateWithoutSonletConnectionInput = {
@@ -515,6 +595,9 @@ export type UserUncheckedCreateWithoutSonletConnectionInput = {
   plugboardConnection?: Prisma.PlugboardConnectionUncheckedCreateNestedOneWithoutUserInput
   plugboardExports?: Prisma.PlugboardExportUncheckedCreateNestedManyWithoutUserInput
   catalogCache?: Prisma.CatalogCacheUncheckedCreateNestedManyWithoutUserInput
+  shopOrders?: Prisma.ShopOrderUncheckedCreateNestedManyWithoutUserInput
+  tasks?: Prisma.TaskUncheckedCreateNestedManyWithoutUserInput
+  uploadPhotos?: Prisma.UploadPhotoUncheckedCreateNestedManyWithoutUserInput
 }
 
 export type UserCreateOrConnectWithoutSonletConnectionInput = {
@@ -543,6 +626,9 @@ export type UserUpdateWithoutSonletConnectionInput = {
   plugboardConnection?: Prisma.PlugboardConnectionUpdateOneWithoutUserNestedInput
   plugboardExports?: Prisma.PlugboardExportUpdateManyWithoutUserNestedInput
   catalogCache?: Prisma.CatalogCacheUpdateManyWithoutUserNestedInput
+  shopOrders?: Prisma.ShopOrderUpdateManyWithoutUserNestedInput
+  tasks?: Prisma.TaskUpdateManyWithoutUserNestedInput
+  uploadPhotos?: Prisma.UploadPhotoUpdateManyWithoutUserNestedInput
 }
 
 export type UserUncheckedUpdateWithoutSonletConnectionInput = {
@@ -555,6 +641,9 @@ export type UserUncheckedUpdateWithoutSonletConnectionInput = {
   plugboardConnection?: Prisma.PlugboardConnectionUncheckedUpdateOneWithoutUserNestedInput
   plugboardExports?: Prisma.PlugboardExportUncheckedUpdateManyWithoutUserNestedInput
   catalogCache?: Prisma.CatalogCacheUncheckedUpdateManyWithoutUserNestedInput
+  shopOrders?: Prisma.ShopOrderUncheckedUpdateManyWithoutUserNestedInput
+  tasks?: Prisma.TaskUncheckedUpdateManyWithoutUserNestedInput
+  uploadPhotos?: Prisma.UploadPhotoUncheckedUpdateManyWithoutUserNestedInput
 }
 
 export type UserCreateWithoutCatalogCacheInput = {
@@ -567,6 +656,9 @@ export type UserCreateWithoutCatalogCacheInput = {
   uploads?: Prisma.UploadCreateNestedManyWithoutUserInput
   plugboardConnection?: Prisma.PlugboardConnectionCreateNestedOneWithoutUserInput
   plugboardExports?: Prisma.PlugboardExportCreateNestedManyWithoutUserInput
+  shopOrders?: Prisma.ShopOrderCreateNestedManyWithoutUserInput
+  tasks?: Prisma.TaskCreateNestedManyWithoutUserInput
+  uploadPhotos?: Prisma.UploadPhotoCreateNestedManyWithoutUserInput
 }
 
 export type UserUncheckedCreateWithoutCatalogCacheInput = {
@@ -579,6 +671,9 @@ export type UserUncheckedCreateWithoutCatalogCacheInput = {
   uploads?: Prisma.UploadUncheckedCreateNestedManyWithoutUserInput
   plugboardConnection?: Prisma.PlugboardConnectionUncheckedCreateNestedOneWithoutUserInput
   plugboardExports?: Prisma.PlugboardExportUncheckedCreateNestedManyWithoutUserInput
+  shopOrders?: Prisma.ShopOrderUncheckedCreateNestedManyWithoutUserInput
+  tasks?: Prisma.TaskUncheckedCreateNestedManyWithoutUserInput
+  uploadPhotos?: Prisma.UploadPhotoUncheckedCreateNestedManyWithoutUserInput
 }
 
 export type UserCreateOrConnectWithoutCatalogCacheInput = {
@@ -607,6 +702,9 @@ export type UserUpdateWithoutCatalogCacheInput = {
   uploads?: Prisma.UploadUpdateManyWithoutUserNestedInput
   plugboardConnection?: Prisma.PlugboardConnectionUpdateOneWithoutUserNestedInput
   plugboardExports?: Prisma.PlugboardExportUpdateManyWithoutUserNestedInput
+  shopOrders?: Prisma.ShopOrderUpdateManyWithoutUserNestedInput
+  tasks?: Prisma.TaskUpdateManyWithoutUserNestedInput
+  uploadPhotos?: Prisma.UploadPhotoUpdateManyWithoutUserNestedInput
 }
 
 export type UserUncheckedUpdateWithoutCatalogCacheInput = {
@@ -619,6 +717,9 @@ export type UserUncheckedUpdateWithoutCatalogCacheInput = {
   uploads?: Prisma.UploadUncheckedUpdateManyWithoutUserNestedInput
   plugboardConnection?: Prisma.PlugboardConnectionUncheckedUpdateOneWithoutUserNestedInput
   plugboardExports?: Prisma.PlugboardExportUncheckedUpdateManyWithoutUserNestedInput
+  shopOrders?: Prisma.ShopOrderUncheckedUpdateManyWithoutUserNestedInput
+  tasks?: Prisma.TaskUncheckedUpdateManyWithoutUserNestedInput
+  uploadPhotos?: Prisma.UploadPhotoUncheckedUpdateManyWithoutUserNestedInput
 }
 
 export type UserCreateWithoutUploadsInput = {
@@ -631,6 +732,9 @@ export type UserCreateWithoutUploadsInput = {
   plugboardConnection?: Prisma.PlugboardConnectionCreateNestedOneWithoutUserInput
   plugboardExports?: Prisma.PlugboardExportCreateNestedManyWithoutUserInput
   catalogCache?: Prisma.CatalogCacheCreateNestedManyWithoutUserInput
+  shopOrders?: Prisma.ShopOrderCreateNestedManyWithoutUserInput
+  tasks?: Prisma.TaskCreateNestedManyWithoutUserInput
+  uploadPhotos?: Prisma.UploadPhotoCreateNestedManyWithoutUserInput
 }
 
 export type UserUncheckedCreateWithoutUploadsInput = {
@@ -643,6 +747,9 @@ export type UserUncheckedCreateWithoutUploadsInput = {
   plugboardConnection?: Prisma.PlugboardConnectionUncheckedCreateNestedOneWithoutUserInput
   plugboardExports?: Prisma.PlugboardExportUncheckedCreateNestedManyWithoutUserInput
   catalogCache?: Prisma.CatalogCacheUncheckedCreateNestedManyWithoutUserInput
+  shopOrders?: Prisma.ShopOrderUncheckedCreateNestedManyWithoutUserInput
+  tasks?: Prisma.TaskUncheckedCreateNestedManyWithoutUserInput
+  uploadPhotos?: Prisma.UploadPhotoUncheckedCreateNestedManyWithoutUserInput
 }
 
 export type UserCreateOrConnectWithoutUploadsInput = {
@@ -671,6 +778,9 @@ export type UserUpdateWithoutUploadsInput = {
   plugboardConnection?: Prisma.PlugboardConnectionUpdateOneWithoutUserNestedInput
   plugboardExports?: Prisma.PlugboardExportUpdateManyWithoutUserNestedInput
   catalogCache?: Prisma.CatalogCacheUpdateManyWithoutUserNestedInput
+  shopOrders?: Prisma.ShopOrderUpdateManyWithoutUserNestedInput
+  tasks?: Prisma.TaskUpdateManyWithoutUserNestedInput
+  uploadPhotos?: Prisma.UploadPhotoUpdateManyWithoutUserNestedInput
 }
 
 export type UserUncheckedUpdateWithoutUploadsInput = {
@@ -683,6 +793,161 @@ export type UserUncheckedUpdateWithoutUploadsInput = {
   plugboardConnection?: Prisma.PlugboardConnectionUncheckedUpdateOneWithoutUserNestedInput
   plugboardExports?: Prisma.PlugboardExportUncheckedUpdateManyWithoutUserNestedInput
   catalogCache?: Prisma.CatalogCacheUncheckedUpdateManyWithoutUserNestedInput
+  shopOrders?: Prisma.ShopOrderUncheckedUpdateManyWithoutUserNestedInput
+  tasks?: Prisma.TaskUncheckedUpdateManyWithoutUserNestedInput
+  uploadPhotos?: Prisma.UploadPhotoUncheckedUpdateManyWithoutUserNestedInput
+}
+
+export type UserCreateWithoutUploadPhotosInput = {
+  id?: string
+  email: string
+  passwordHash: string
+  createdAt?: Date | string
+  sonletConnection?: Prisma.SonletConnectionCreateNestedOneWithoutUserInput
+  sessions?: Prisma.SessionCreateNestedManyWithoutUserInput
+  uploads?: Prisma.UploadCreateNestedManyWithoutUserInput
+  plugboardConnection?: Prisma.PlugboardConnectionCreateNestedOneWithoutUserInput
+  plugboardExports?: Prisma.PlugboardExportCreateNestedManyWithoutUserInput
+  catalogCache?: Prisma.CatalogCacheCreateNestedManyWithoutUserInput
+  shopOrders?: Prisma.ShopOrderCreateNestedManyWithoutUserInput
+  tasks?: Prisma.TaskCreateNestedManyWithoutUserInput
+}
+
+export type UserUncheckedCreateWithoutUploadPhotosInput = {
+  id?: string
+  email: string
+  passwordHash: string
+  createdAt?: Date | string
+  sonletConnection?: Prisma.SonletConnectionUncheckedCreateNestedOneWithoutUserInput
+  sessions?: Prisma.SessionUncheckedCreateNestedManyWithoutUserInput
+  uploads?: Prisma.UploadUncheckedCreateNestedManyWithoutUserInput
+  plugboardConnection?: Prisma.PlugboardConnectionUncheckedCreateNestedOneWithoutUserInput
+  plugboardExports?: Prisma.PlugboardExportUncheckedCreateNestedManyWithoutUserInput
+  catalogCache?: Prisma.CatalogCacheUncheckedCreateNestedManyWithoutUserInput
+  shopOrders?: Prisma.ShopOrderUncheckedCreateNestedManyWithoutUserInput
+  tasks?: Prisma.TaskUncheckedCreateNestedManyWithoutUserInput
+}
+
+export type UserCreateOrConnectWithoutUploadPhotosInput = {
+  where: Prisma.UserWhereUniqueInput
+  create: Prisma.XOR<Prisma.UserCreateWithoutUploadPhotosInput, Prisma.UserUncheckedCreateWithoutUploadPhotosInput>
+}
+
+export type UserUpsertWithoutUploadPhotosInput = {
+  update: Prisma.XOR<Prisma.UserUpdateWithoutUploadPhotosInput, Prisma.UserUncheckedUpdateWithoutUploadPhotosInput>
+  create: Prisma.XOR<Prisma.UserCreateWithoutUploadPhotosInput, Prisma.UserUncheckedCreateWithoutUploadPhotosInput>
+  where?: Prisma.UserWhereInput
+}
+
+export type UserUpdateToOneWithWhereWithoutUploadPhotosInput = {
+  where?: Prisma.UserWhereInput
+  data: Prisma.XOR<Prisma.UserUpdateWithoutUploadPhotosInput, Prisma.UserUncheckedUpdateWithoutUploadPhotosInput>
+}
+
+export type UserUpdateWithoutUploadPhotosInput = {
+  id?: Prisma.StringFieldUpdateOperationsInput | string
+  email?: Prisma.StringFieldUpdateOperationsInput | string
+  passwordHash?: Prisma.StringFieldUpdateOperationsInput | string
+  createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  sonletConnection?: Prisma.SonletConnectionUpdateOneWithoutUserNestedInput
+  sessions?: Prisma.SessionUpdateManyWithoutUserNestedInput
+  uploads?: Prisma.UploadUpdateManyWithoutUserNestedInput
+  plugboardConnection?: Prisma.PlugboardConnectionUpdateOneWithoutUserNestedInput
+  plugboardExports?: Prisma.PlugboardExportUpdateManyWithoutUserNestedInput
+  catalogCache?: Prisma.CatalogCacheUpdateManyWithoutUserNestedInput
+  shopOrders?: Prisma.ShopOrderUpdateManyWithoutUserNestedInput
+  tasks?: Prisma.TaskUpdateManyWithoutUserNestedInput
+}
+
+export type UserUncheckedUpdateWithoutUploadPhotosInput = {
+  id?: Prisma.StringFieldUpdateOperationsInput | string
+  email?: Prisma.StringFieldUpdateOperationsInput | string
+  passwordHash?: Prisma.StringFieldUpdateOperationsInput | string
+  createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  sonletConnection?: Prisma.SonletConnectionUncheckedUpdateOneWithoutUserNestedInput
+  sessions?: Prisma.SessionUncheckedUpdateManyWithoutUserNestedInput
+  uploads?: Prisma.UploadUncheckedUpdateManyWithoutUserNestedInput
+  plugboardConnection?: Prisma.PlugboardConnectionUncheckedUpdateOneWithoutUserNestedInput
+  plugboardExports?: Prisma.PlugboardExportUncheckedUpdateManyWithoutUserNestedInput
+  catalogCache?: Prisma.CatalogCacheUncheckedUpdateManyWithoutUserNestedInput
+  shopOrders?: Prisma.ShopOrderUncheckedUpdateManyWithoutUserNestedInput
+  tasks?: Prisma.TaskUncheckedUpdateManyWithoutUserNestedInput
+}
+
+export type UserCreateWithoutTasksInput = {
+  id?: string
+  email: string
+  passwordHash: string
+  createdAt?: Date | string
+  sonletConnection?: Prisma.SonletConnectionCreateNestedOneWithoutUserInput
+  sessions?: Prisma.SessionCreateNestedManyWithoutUserInput
+  uploads?: Prisma.UploadCreateNestedManyWithoutUserInput
+  plugboardConnection?: Prisma.PlugboardConnectionCreateNestedOneWithoutUserInput
+  plugboardExports?: Prisma.PlugboardExportCreateNestedManyWithoutUserInput
+  catalogCache?: Prisma.CatalogCacheCreateNestedManyWithoutUserInput
+  shopOrders?: Prisma.ShopOrderCreateNestedManyWithoutUserInput
+  uploadPhotos?: Prisma.UploadPhotoCreateNestedManyWithoutUserInput
+}
+
+export type UserUncheckedCreateWithoutTasksInput = {
+  id?: string
+  email: string
+  passwordHash: string
+  createdAt?: Date | string
+  sonletConnection?: Prisma.SonletConnectionUncheckedCreateNestedOneWithoutUserInput
+  sessions?: Prisma.SessionUncheckedCreateNestedManyWithoutUserInput
+  uploads?: Prisma.UploadUncheckedCreateNestedManyWithoutUserInput
+  plugboardConnection?: Prisma.PlugboardConnectionUncheckedCreateNestedOneWithoutUserInput
+  plugboardExports?: Prisma.PlugboardExportUncheckedCreateNestedManyWithoutUserInput
+  catalogCache?: Prisma.CatalogCacheUncheckedCreateNestedManyWithoutUserInput
+  shopOrders?: Prisma.ShopOrderUncheckedCreateNestedManyWithoutUserInput
+  uploadPhotos?: Prisma.UploadPhotoUncheckedCreateNestedManyWithoutUserInput
+}
+
+export type UserCreateOrConnectWithoutTasksInput = {
+  where: Prisma.UserWhereUniqueInput
+  create: Prisma.XOR<Prisma.UserCreateWithoutTasksInput, Prisma.UserUncheckedCreateWithoutTasksInput>
+}
+
+export type UserUpsertWithoutTasksInput = {
+  update: Prisma.XOR<Prisma.UserUpdateWithoutTasksInput, Prisma.UserUncheckedUpdateWithoutTasksInput>
+  create: Prisma.XOR<Prisma.UserCreateWithoutTasksInput, Prisma.UserUncheckedCreateWithoutTasksInput>
+  where?: Prisma.UserWhereInput
+}
+
+export type UserUpdateToOneWithWhereWithoutTasksInput = {
+  where?: Prisma.UserWhereInput
+  data: Prisma.XOR<Prisma.UserUpdateWithoutTasksInput, Prisma.UserUncheckedUpdateWithoutTasksInput>
+}
+
+export type UserUpdateWithoutTasksInput = {
+  id?: Prisma.StringFieldUpdateOperationsInput | string
+  email?: Prisma.StringFieldUpdateOperationsInput | string
+  passwordHash?: Prisma.StringFieldUpdateOperationsInput | string
+  createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  sonletConnection?: Prisma.SonletConnectionUpdateOneWithoutUserNestedInput
+  sessions?: Prisma.SessionUpdateManyWithoutUserNestedInput
+  uploads?: Prisma.UploadUpdateManyWithoutUserNestedInput
+  plugboardConnection?: Prisma.PlugboardConnectionUpdateOneWithoutUserNestedInput
+  plugboardExports?: Prisma.PlugboardExportUpdateManyWithoutUserNestedInput
+  catalogCache?: Prisma.CatalogCacheUpdateManyWithoutUserNestedInput
+  shopOrders?: Prisma.ShopOrderUpdateManyWithoutUserNestedInput
+  uploadPhotos?: Prisma.UploadPhotoUpdateManyWithoutUserNestedInput
+}
+
+export type UserUncheckedUpdateWithoutTasksInput = {
+  id?: Prisma.StringFieldUpdateOperationsInput | string
+  email?: Prisma.StringFieldUpdateOperationsInput | string
+  passwordHash?: Prisma.StringFieldUpdateOperationsInput | string
+  createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  sonletConnection?: Prisma.SonletConnectionUncheckedUpdateOneWithoutUserNestedInput
+  sessions?: Prisma.SessionUncheckedUpdateManyWithoutUserNestedInput
+  uploads?: Prisma.UploadUncheckedUpdateManyWithoutUserNestedInput
+  plugboardConnection?: Prisma.PlugboardConnectionUncheckedUpdateOneWithoutUserNestedInput
+  plugboardExports?: Prisma.PlugboardExportUncheckedUpdateManyWithoutUserNestedInput
+  catalogCache?: Prisma.CatalogCacheUncheckedUpdateManyWithoutUserNestedInput
+  shopOrders?: Prisma.ShopOrderUncheckedUpdateManyWithoutUserNestedInput
+  uploadPhotos?: Prisma.UploadPhotoUncheckedUpdateManyWithoutUserNestedInput
 }
 
 export type UserCreateWithoutPlugboardConnectionInput = {
@@ -695,6 +960,9 @@ export type UserCreateWithoutPlugboardConnectionInput = {
   uploads?: Prisma.UploadCreateNestedManyWithoutUserInput
   plugboardExports?: Prisma.PlugboardExportCreateNestedManyWithoutUserInput
   catalogCache?: Prisma.CatalogCacheCreateNestedManyWithoutUserInput
+  shopOrders?: Prisma.ShopOrderCreateNestedManyWithoutUserInput
+  tasks?: Prisma.TaskCreateNestedManyWithoutUserInput
+  uploadPhotos?: Prisma.UploadPhotoCreateNestedManyWithoutUserInput
 }
 
 export type UserUncheckedCreateWithoutPlugboardConnectionInput = {
@@ -707,6 +975,9 @@ export type UserUncheckedCreateWithoutPlugboardConnectionInput = {
   uploads?: Prisma.UploadUncheckedCreateNestedManyWithoutUserInput
   plugboardExports?: Prisma.PlugboardExportUncheckedCreateNestedManyWithoutUserInput
   catalogCache?: Prisma.CatalogCacheUncheckedCreateNestedManyWithoutUserInput
+  shopOrders?: Prisma.ShopOrderUncheckedCreateNestedManyWithoutUserInput
+  tasks?: Prisma.TaskUncheckedCreateNestedManyWithoutUserInput
+  uploadPhotos?: Prisma.UploadPhotoUncheckedCreateNestedManyWithoutUserInput
 }
 
 export type UserCreateOrConnectWithoutPlugboardConnectionInput = {
@@ -735,6 +1006,9 @@ export type UserUpdateWithoutPlugboardConnectionInput = {
   uploads?: Prisma.UploadUpdateManyWithoutUserNestedInput
   plugboardExports?: Prisma.PlugboardExportUpdateManyWithoutUserNestedInput
   catalogCache?: Prisma.CatalogCacheUpdateManyWithoutUserNestedInput
+  shopOrders?: Prisma.ShopOrderUpdateManyWithoutUserNestedInput
+  tasks?: Prisma.TaskUpdateManyWithoutUserNestedInput
+  uploadPhotos?: Prisma.UploadPhotoUpdateManyWithoutUserNestedInput
 }
 
 export type UserUncheckedUpdateWithoutPlugboardConnectionInput = {
@@ -747,6 +1021,9 @@ export type UserUncheckedUpdateWithoutPlugboardConnectionInput = {
   uploads?: Prisma.UploadUncheckedUpdateManyWithoutUserNestedInput
   plugboardExports?: Prisma.PlugboardExportUncheckedUpdateManyWithoutUserNestedInput
   catalogCache?: Prisma.CatalogCacheUncheckedUpdateManyWithoutUserNestedInput
+  shopOrders?: Prisma.ShopOrderUncheckedUpdateManyWithoutUserNestedInput
+  tasks?: Prisma.TaskUncheckedUpdateManyWithoutUserNestedInput
+  uploadPhotos?: Prisma.UploadPhotoUncheckedUpdateManyWithoutUserNestedInput
 }
 
 export type UserCreateWithoutPlugboardExportsInput = {
@@ -759,6 +1036,9 @@ export type UserCreateWithoutPlugboardExportsInput = {
   uploads?: Prisma.UploadCreateNestedManyWithoutUserInput
   plugboardConnection?: Prisma.PlugboardConnectionCreateNestedOneWithoutUserInput
   catalogCache?: Prisma.CatalogCacheCreateNestedManyWithoutUserInput
+  shopOrders?: Prisma.ShopOrderCreateNestedManyWithoutUserInput
+  tasks?: Prisma.TaskCreateNestedManyWithoutUserInput
+  uploadPhotos?: Prisma.UploadPhotoCreateNestedManyWithoutUserInput
 }
 
 export type UserUncheckedCreateWithoutPlugboardExportsInput = {
@@ -771,6 +1051,9 @@ export type UserUncheckedCreateWithoutPlugboardExportsInput = {
   uploads?: Prisma.UploadUncheckedCreateNestedManyWithoutUserInput
   plugboardConnection?: Prisma.PlugboardConnectionUncheckedCreateNestedOneWithoutUserInput
   catalogCache?: Prisma.CatalogCacheUncheckedCreateNestedManyWithoutUserInput
+  shopOrders?: Prisma.ShopOrderUncheckedCreateNestedManyWithoutUserInput
+  tasks?: Prisma.TaskUncheckedCreateNestedManyWithoutUserInput
+  uploadPhotos?: Prisma.UploadPhotoUncheckedCreateNestedManyWithoutUserInput
 }
 
 export type UserCreateOrConnectWithoutPlugboardExportsInput = {
@@ -799,6 +1082,9 @@ export type UserUpdateWithoutPlugboardExportsInput = {
   uploads?: Prisma.UploadUpdateManyWithoutUserNestedInput
   plugboardConnection?: Prisma.PlugboardConnectionUpdateOneWithoutUserNestedInput
   catalogCache?: Prisma.CatalogCacheUpdateManyWithoutUserNestedInput
+  shopOrders?: Prisma.ShopOrderUpdateManyWithoutUserNestedInput
+  tasks?: Prisma.TaskUpdateManyWithoutUserNestedInput
+  uploadPhotos?: Prisma.UploadPhotoUpdateManyWithoutUserNestedInput
 }
 
 export type UserUncheckedUpdateWithoutPlugboardExportsInput = {
@@ -811,6 +1097,85 @@ export type UserUncheckedUpdateWithoutPlugboardExportsInput = {
   uploads?: Prisma.UploadUncheckedUpdateManyWithoutUserNestedInput
   plugboardConnection?: Prisma.PlugboardConnectionUncheckedUpdateOneWithoutUserNestedInput
   catalogCache?: Prisma.CatalogCacheUncheckedUpdateManyWithoutUserNestedInput
+  shopOrders?: Prisma.ShopOrderUncheckedUpdateManyWithoutUserNestedInput
+  tasks?: Prisma.TaskUncheckedUpdateManyWithoutUserNestedInput
+  uploadPhotos?: Prisma.UploadPhotoUncheckedUpdateManyWithoutUserNestedInput
+}
+
+export type UserCreateWithoutShopOrdersInput = {
+  id?: string
+  email: string
+  passwordHash: string
+  createdAt?: Date | string
+  sonletConnection?: Prisma.SonletConnectionCreateNestedOneWithoutUserInput
+  sessions?: Prisma.SessionCreateNestedManyWithoutUserInput
+  uploads?: Prisma.UploadCreateNestedManyWithoutUserInput
+  plugboardConnection?: Prisma.PlugboardConnectionCreateNestedOneWithoutUserInput
+  plugboardExports?: Prisma.PlugboardExportCreateNestedManyWithoutUserInput
+  catalogCache?: Prisma.CatalogCacheCreateNestedManyWithoutUserInput
+  tasks?: Prisma.TaskCreateNestedManyWithoutUserInput
+  uploadPhotos?: Prisma.UploadPhotoCreateNestedManyWithoutUserInput
+}
+
+export type UserUncheckedCreateWithoutShopOrdersInput = {
+  id?: string
+  email: string
+  passwordHash: string
+  createdAt?: Date | string
+  sonletConnection?: Prisma.SonletConnectionUncheckedCreateNestedOneWithoutUserInput
+  sessions?: Prisma.SessionUncheckedCreateNestedManyWithoutUserInput
+  uploads?: Prisma.UploadUncheckedCreateNestedManyWithoutUserInput
+  plugboardConnection?: Prisma.PlugboardConnectionUncheckedCreateNestedOneWithoutUserInput
+  plugboardExports?: Prisma.PlugboardExportUncheckedCreateNestedManyWithoutUserInput
+  catalogCache?: Prisma.CatalogCacheUncheckedCreateNestedManyWithoutUserInput
+  tasks?: Prisma.TaskUncheckedCreateNestedManyWithoutUserInput
+  uploadPhotos?: Prisma.UploadPhotoUncheckedCreateNestedManyWithoutUserInput
+}
+
+export type UserCreateOrConnectWithoutShopOrdersInput = {
+  where: Prisma.UserWhereUniqueInput
+  create: Prisma.XOR<Prisma.UserCreateWithoutShopOrdersInput, Prisma.UserUncheckedCreateWithoutShopOrdersInput>
+}
+
+export type UserUpsertWithoutShopOrdersInput = {
+  update: Prisma.XOR<Prisma.UserUpdateWithoutShopOrdersInput, Prisma.UserUncheckedUpdateWithoutShopOrdersInput>
+  create: Prisma.XOR<Prisma.UserCreateWithoutShopOrdersInput, Prisma.UserUncheckedCreateWithoutShopOrdersInput>
+  where?: Prisma.UserWhereInput
+}
+
+export type UserUpdateToOneWithWhereWithoutShopOrdersInput = {
+  where?: Prisma.UserWhereInput
+  data: Prisma.XOR<Prisma.UserUpdateWithoutShopOrdersInput, Prisma.UserUncheckedUpdateWithoutShopOrdersInput>
+}
+
+export type UserUpdateWithoutShopOrdersInput = {
+  id?: Prisma.StringFieldUpdateOperationsInput | string
+  email?: Prisma.StringFieldUpdateOperationsInput | string
+  passwordHash?: Prisma.StringFieldUpdateOperationsInput | string
+  createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  sonletConnection?: Prisma.SonletConnectionUpdateOneWithoutUserNestedInput
+  sessions?: Prisma.SessionUpdateManyWithoutUserNestedInput
+  uploads?: Prisma.UploadUpdateManyWithoutUserNestedInput
+  plugboardConnection?: Prisma.PlugboardConnectionUpdateOneWithoutUserNestedInput
+  plugboardExports?: Prisma.PlugboardExportUpdateManyWithoutUserNestedInput
+  catalogCache?: Prisma.CatalogCacheUpdateManyWithoutUserNestedInput
+  tasks?: Prisma.TaskUpdateManyWithoutUserNestedInput
+  uploadPhotos?: Prisma.UploadPhotoUpdateManyWithoutUserNestedInput
+}
+
+export type UserUncheckedUpdateWithoutShopOrdersInput = {
+  id?: Prisma.StringFieldUpdateOperationsInput | string
+  email?: Prisma.StringFieldUpdateOperationsInput | string
+  passwordHash?: Prisma.StringFieldUpdateOperationsInput | string
+  createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  sonletConnection?: Prisma.SonletConnectionUncheckedUpdateOneWithoutUserNestedInput
+  sessions?: Prisma.SessionUncheckedUpdateManyWithoutUserNestedInput
+  uploads?: Prisma.UploadUncheckedUpdateManyWithoutUserNestedInput
+  plugboardConnection?: Prisma.PlugboardConnectionUncheckedUpdateOneWithoutUserNestedInput
+  plugboardExports?: Prisma.PlugboardExportUncheckedUpdateManyWithoutUserNestedInput
+  catalogCache?: Prisma.CatalogCacheUncheckedUpdateManyWithoutUserNestedInput
+  tasks?: Prisma.TaskUncheckedUpdateManyWithoutUserNestedInput
+  uploadPhotos?: Prisma.UploadPhotoUncheckedUpdateManyWithoutUserNestedInput
 }
 
 
@@ -823,6 +1188,9 @@ export type UserCountOutputType = {
   uploads: number
   plugboardExports: number
   catalogCache: number
+  shopOrders: number
+  tasks: number
+  uploadPhotos: number
 }
 
 export type UserCountOutputTypeSelect<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
@@ -830,6 +1198,9 @@ export type UserCountOutputTypeSelect<ExtArgs extends runtime.Types.Extensions.I
   uploads?: boolean | UserCountOutputTypeCountUploadsArgs
   plugboardExports?: boolean | UserCountOutputTypeCountPlugboardExportsArgs
   catalogCache?: boolean | UserCountOutputTypeCountCatalogCacheArgs
+  shopOrders?: boolean | UserCountOutputTypeCountShopOrdersArgs
+  tasks?: boolean | UserCountOutputTypeCountTasksArgs
+  uploadPhotos?: boolean | UserCountOutputTypeCountUploadPhotosArgs
 }
 
 /**
@@ -870,6 +1241,27 @@ export type UserCountOutputTypeCountCatalogCacheArgs<ExtArgs extends runtime.Typ
   where?: Prisma.CatalogCacheWhereInput
 }
 
+/**
+ * UserCountOutputType without action
+ */
+export type UserCountOutputTypeCountShopOrdersArgs<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
+  where?: Prisma.ShopOrderWhereInput
+}
+
+/**
+ * UserCountOutputType without action
+ */
+export type UserCountOutputTypeCountTasksArgs<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
+  where?: Prisma.TaskWhereInput
+}
+
+/**
+ * UserCountOutputType without action
+ */
+export type UserCountOutputTypeCountUploadPhotosArgs<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
+  where?: Prisma.UploadPhotoWhereInput
+}
+
 
 export type UserSelect<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = runtime.Types.Extensions.GetSelect<{
   id?: boolean
@@ -882,6 +1274,9 @@ export type UserSelect<ExtArgs extends runtime.Types.Extensions.InternalArgs = r
   plugboardConnection?: boolean | Prisma.User$plugboardConnectionArgs<ExtArgs>
   plugboardExports?: boolean | Prisma.User$plugboardExportsArgs<ExtArgs>
   catalogCache?: boolean | Prisma.User$catalogCacheArgs<ExtArgs>
+  shopOrders?: boolean | Prisma.User$shopOrdersArgs<ExtArgs>
+  tasks?: boolean | Prisma.User$tasksArgs<ExtArgs>
+  uploadPhotos?: boolean | Prisma.User$uploadPhotosArgs<ExtArgs>
   _count?: boolean | Prisma.UserCountOutputTypeDefaultArgs<ExtArgs>
 }, ExtArgs["result"]["user"]>
 
@@ -914,6 +1309,9 @@ export type UserInclude<ExtArgs extends runtime.Types.Extensions.InternalArgs = 
   plugboardConnection?: boolean | Prisma.User$plugboardConnectionArgs<ExtArgs>
   plugboardExports?: boolean | Prisma.User$plugboardExportsArgs<ExtArgs>
   catalogCache?: boolean | Prisma.User$catalogCacheArgs<ExtArgs>
+  shopOrders?: boolean | Prisma.User$shopOrdersArgs<ExtArgs>
+  tasks?: boolean | Prisma.User$tasksArgs<ExtArgs>
+  uploadPhotos?: boolean | Prisma.User$uploadPhotosArgs<ExtArgs>
   _count?: boolean | Prisma.UserCountOutputTypeDefaultArgs<ExtArgs>
 }
 export type UserIncludeCreateManyAndReturn<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {}
@@ -928,6 +1326,9 @@ export type $UserPayload<ExtArgs extends runtime.Types.Extensions.InternalArgs =
     plugboardConnection: Prisma.$PlugboardConnectionPayload<ExtArgs> | null
     plugboardExports: Prisma.$PlugboardExportPayload<ExtArgs>[]
     catalogCache: Prisma.$CatalogCachePayload<ExtArgs>[]
+    shopOrders: Prisma.$ShopOrderPayload<ExtArgs>[]
+    tasks: Prisma.$TaskPayload<ExtArgs>[]
+    uploadPhotos: Prisma.$UploadPhotoPayload<ExtArgs>[]
   }
   scalars: runtime.Types.Extensions.GetPayloadResult<{
     id: string
@@ -1334,6 +1735,9 @@ export interface Prisma__UserClient<T, Null = never, ExtArgs extends runtime.Typ
   plugboardConnection<T extends Prisma.User$plugboardConnectionArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.User$plugboardConnectionArgs<ExtArgs>>): Prisma.Prisma__PlugboardConnectionClient<runtime.Types.Result.GetResult<Prisma.$PlugboardConnectionPayload<ExtArgs>, T, "findUniqueOrThrow", GlobalOmitOptions> | null, null, ExtArgs, GlobalOmitOptions>
   plugboardExports<T extends Prisma.User$plugboardExportsArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.User$plugboardExportsArgs<ExtArgs>>): Prisma.PrismaPromise<runtime.Types.Result.GetResult<Prisma.$PlugboardExportPayload<ExtArgs>, T, "findMany", GlobalOmitOptions> | Null>
   catalogCache<T extends Prisma.User$catalogCacheArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.User$catalogCacheArgs<ExtArgs>>): Prisma.PrismaPromise<runtime.Types.Result.GetResult<Prisma.$CatalogCachePayload<ExtArgs>, T, "findMany", GlobalOmitOptions> | Null>
+  shopOrders<T extends Prisma.User$shopOrdersArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.User$shopOrdersArgs<ExtArgs>>): Prisma.PrismaPromise<runtime.Types.Result.GetResult<Prisma.$ShopOrderPayload<ExtArgs>, T, "findMany", GlobalOmitOptions> | Null>
+  tasks<T extends Prisma.User$tasksArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.User$tasksArgs<ExtArgs>>): Prisma.PrismaPromise<runtime.Types.Result.GetResult<Prisma.$TaskPayload<ExtArgs>, T, "findMany", GlobalOmitOptions> | Null>
+  uploadPhotos<T extends Prisma.User$uploadPhotosArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.User$uploadPhotosArgs<ExtArgs>>): Prisma.PrismaPromise<runtime.Types.Result.GetResult<Prisma.$UploadPhotoPayload<ExtArgs>, T, "findMany", GlobalOmitOptions> | Null>
   /**
    * Attaches callbacks for the resolution and/or rejection of the Promise.
    * @param onfulfilled The callback to execute when the Promise is resolved.
@@ -1891,6 +2295,78 @@ export type User$catalogCacheArgs<ExtArgs extends runtime.Types.Extensions.Inter
   take?: number
   skip?: number
   distinct?: Prisma.CatalogCacheScalarFieldEnum | Prisma.CatalogCacheScalarFieldEnum[]
+}
+
+/**
+ * User.shopOrders
+ */
+export type User$shopOrdersArgs<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
+  /**
+   * Select specific fields to fetch from the ShopOrder
+   */
+  select?: Prisma.ShopOrderSelect<ExtArgs> | null
+  /**
+   * Omit specific fields from the ShopOrder
+   */
+  omit?: Prisma.ShopOrderOmit<ExtArgs> | null
+  /**
+   * Choose, which related nodes to fetch as well
+   */
+  include?: Prisma.ShopOrderInclude<ExtArgs> | null
+  where?: Prisma.ShopOrderWhereInput
+  orderBy?: Prisma.ShopOrderOrderByWithRelationInput | Prisma.ShopOrderOrderByWithRelationInput[]
+  cursor?: Prisma.ShopOrderWhereUniqueInput
+  take?: number
+  skip?: number
+  distinct?: Prisma.ShopOrderScalarFieldEnum | Prisma.ShopOrderScalarFieldEnum[]
+}
+
+/**
+ * User.tasks
+ */
+export type User$tasksArgs<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
+  /**
+   * Select specific fields to fetch from the Task
+   */
+  select?: Prisma.TaskSelect<ExtArgs> | null
+  /**
+   * Omit specific fields from the Task
+   */
+  omit?: Prisma.TaskOmit<ExtArgs> | null
+  /**
+   * Choose, which related nodes to fetch as well
+   */
+  include?: Prisma.TaskInclude<ExtArgs> | null
+  where?: Prisma.TaskWhereInput
+  orderBy?: Prisma.TaskOrderByWithRelationInput | Prisma.TaskOrderByWithRelationInput[]
+  cursor?: Prisma.TaskWhereUniqueInput
+  take?: number
+  skip?: number
+  distinct?: Prisma.TaskScalarFieldEnum | Prisma.TaskScalarFieldEnum[]
+}
+
+/**
+ * User.uploadPhotos
+ */
+export type User$uploadPhotosArgs<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
+  /**
+   * Select specific fields to fetch from the UploadPhoto
+   */
+  select?: Prisma.UploadPhotoSelect<ExtArgs> | null
+  /**
+   * Omit specific fields from the UploadPhoto
+   */
+  omit?: Prisma.UploadPhotoOmit<ExtArgs> | null
+  /**
+   * Choose, which related nodes to fetch as well
+   */
+  include?: Prisma.UploadPhotoInclude<ExtArgs> | null
+  where?: Prisma.UploadPhotoWhereInput
+  orderBy?: Prisma.UploadPhotoOrderByWithRelationInput | Prisma.UploadPhotoOrderByWithRelationInput[]
+  cursor?: Prisma.UploadPhotoWhereUniqueInput
+  take?: number
+  skip?: number
+  distinct?: Prisma.UploadPhotoScalarFieldEnum | Prisma.UploadPhotoScalarFieldEnum[]
 }
 
 /**
