@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { loadConfig, ConfigError, SANDBOX_CONSOLE_CLIENT, SANDBOX_TOOLS_CLIENT, type Config } from './config.js';
+import { ensurePrivateDir, withKeptSecrets } from './kept-secrets.js';
 import { buildApp, type SandboxDemo } from './app.js';
 import { createPrisma } from './db/client.js';
 import { startEmbeddedPostgres } from './db/embedded.js';
@@ -8,25 +9,29 @@ import { applyMigrations } from './db/migrate.js';
 import { migrationReadiness } from './routes/health.js';
 import { createSonletSandbox, type SonletSandbox } from './sandbox/sonlet/index.js';
 import { createPlugboardSandbox, DEMO_PLUGBOARD_TENANTS, type PlugboardSandbox } from './sandbox/plugboard/index.js';
+import { guardProcess } from './web/process-guard.js';
 
 /** Process entry: config, database (embedded when DATABASE_URL is unset), migrations, sandboxes, listen, shutdown. */
 async function main() {
   const startedAt = Date.now();
   let config: Config;
   try {
-    config = loadConfig();
+    // Generated secrets are written here, before (not while) the configuration is read.
+    config = loadConfig(await withKeptSecrets(process.env));
   } catch (err) {
     if (err instanceof ConfigError) {
-      console.error(`Configuration error: ${err.message}`);
+      console.error(`Configuration error${err.problems.length > 1 ? 's' : ''}:\n${err.problems.map((p) => `  - ${p}`).join('\n')}`);
       process.exit(2);
     }
     throw err;
   }
 
   const say = (msg: string) => console.log(`[console] ${msg}`);
+  // Embedded Postgres, sandbox state and generated secrets live here: only the console's user may enter.
+  await ensurePrivateDir(config.dataDir);
   if (config.secureCookies && config.trustProxy === false) {
     // Behind a TLS proxy the console sees plain HTTP and would refuse to send the Secure session cookie.
-    say('warning: PUBLIC_URL is https but TRUST_PROXY is not set; behind a TLS reverse proxy, set TRUST_PROXY=true (or the proxy address) or sign-in will not stick');
+    say('warning: PUBLIC_URL is https but TRUST_PROXY is not set; behind a TLS reverse proxy, set TRUST_PROXY to the number of proxies (1) or their addresses, or sign-in will not stick');
   }
   let stopEmbedded: (() => Promise<void>) | null = null;
   let clusterDir: string | null = null;
@@ -76,6 +81,7 @@ async function main() {
   });
 
   let stopping = false;
+  const guard = guardProcess(app.log);
   const shutdown = async (signal: string) => {
     if (stopping) return;
     stopping = true;
@@ -117,6 +123,7 @@ async function main() {
     if (stopEmbedded) await stopEmbedded();
     process.exit(1);
   }
+  guard.serving();
   say(`ready in ${((Date.now() - startedAt) / 1000).toFixed(1)} s${config.sandbox ? ' (sandbox mode: Sonlet and Plugboard are simulated)' : ''}`);
   say(`open ${config.publicUrl}`);
 }

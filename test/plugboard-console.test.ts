@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import pg from 'pg';
 import { startStack, signUp, connectSonlet, uniqueEmail, type Stack } from './support/stack.js';
 import { location, type HttpSession } from './support/http.js';
+import { freePortOnLoopback } from './support/ports.js';
 import { startHostileProvider, type HostileProvider } from './support/hostile-provider.js';
 import { startPlugboardSandbox, DEMO_PLUGBOARD_TENANTS, type StartedPlugboardSandbox } from '../src/sandbox/plugboard/index.js';
 import { TokenCipher } from '../src/crypto/token-cipher.js';
@@ -55,6 +56,19 @@ describe('settings are verified before they are saved, and credentials follow th
     expect(html).toContain('Plugboard refused these credentials');
     expect(html).toMatch(/name="password"[^>]*aria-invalid="true"/);
     expect(html).not.toContain('not-the-password');
+    const { rows } = await db.query(`SELECT 1 FROM "PlugboardConnection" p JOIN "User" u ON u.id = p."userId" WHERE u.email = $1`, [sellerEmail]);
+    expect(rows).toHaveLength(0);
+  });
+
+  it('an address nobody answers at comes back on the form, with what was typed, and saves nothing', async () => {
+    const closed = `http://127.0.0.1:${await freePortOnLoopback()}`;
+    const res = await seller.submit('/settings/plugboard', '/settings/plugboard', settingsFor(closed, DEMO, { brand: 'Kept Brand' }));
+    expect(res.status).toBe(502);
+    const html = await res.text();
+    expect(html).toContain('Could not reach this address');
+    expect(html).toMatch(/name="baseUrl"[^>]*aria-invalid="true"/);
+    expect(html).toContain('value="Kept Brand"');
+    expect(html).not.toContain(DEMO.password);
     const { rows } = await db.query(`SELECT 1 FROM "PlugboardConnection" p JOIN "User" u ON u.id = p."userId" WHERE u.email = $1`, [sellerEmail]);
     expect(rows).toHaveLength(0);
   });
@@ -136,6 +150,18 @@ describe('publishing that sells', () => {
     expect(products().filter((p) => p.remoteId === `sonlet-item-${fresh!.pk}`)).toHaveLength(1);
     expect(products()).toHaveLength(21);
     pks.push(fresh!.pk);
+  });
+
+  it('“Publish selected” with nothing ticked goes back to the items page it came from, which says so next to the button', async () => {
+    const { csrf } = await seller.page('/items?page=2');
+    const nothingTicked = (back: string) =>
+      seller.request('POST', '/publish', { body: new URLSearchParams({ _csrf: csrf!, scope: 'selected', back }).toString(), headers: { 'content-type': 'application/x-www-form-urlencoded' } });
+    const none = await nothingTicked('/items?page=2');
+    expect(none.status).toBe(303);
+    expect(location(none)).toBe('/items?page=2&publish=none-selected');
+    expect(await (await seller.get(location(none))).text()).toMatch(/id="publish-none">Select at least one item to publish/);
+    expect(location(await nothingTicked('https://evil.example/items'))).toBe('/items?publish=none-selected');
+    expect(products()).toHaveLength(21);
   });
 
   it('sold out in Sonlet: within one sync period the product is not purchasable; items that did not change are not sent', async () => {

@@ -1,81 +1,74 @@
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { AccountError, PASSWORD_MAX } from '../accounts/accounts.js';
+import type { FastifyInstance, FastifyReply } from 'fastify';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import { Type } from 'typebox';
+import { PASSWORD_MAX } from '../accounts/accounts.js';
+import { consoleTarget } from '../web/redirect-target.js';
+import { SESSION_COOKIE } from '../plugins/browser-session.js';
+import type { Req } from '../web/typed-routes.js';
 
-const credentialsBody = {
-  type: 'object',
-  required: ['email', 'password'],
-  additionalProperties: false,
-  properties: {
-    // No control or bidirectional-override characters: Postgres refuses NUL, and an RTL override
-    // would make an address display as a different one.
-    email: { type: 'string', maxLength: 254, pattern: '^[^\\u0000-\\u001f\\u007f\\u200e\\u200f\\u202a-\\u202e\\u2066-\\u2069]*$' },
-    password: { type: 'string', maxLength: PASSWORD_MAX },
-    _csrf: { type: 'string', maxLength: 200 },
-    next: { type: 'string', maxLength: 500 },
+/** No control or bidirectional-override characters: Postgres refuses NUL, and an RTL override would make an address display as a different one. */
+const EMAIL_CHARACTERS = '^[^\\u0000-\\u001f\\u007f\\u200e\\u200f\\u202a-\\u202e\\u2066-\\u2069]*$';
+
+const Credentials = Type.Object(
+  {
+    email: Type.String({ maxLength: 254, pattern: EMAIL_CHARACTERS }),
+    password: Type.String({ maxLength: PASSWORD_MAX }),
+    _csrf: Type.Optional(Type.String({ maxLength: 200 })),
+    // Any value: a bad one sends the seller home (consoleTarget), never to a dead-end error page.
+    next: Type.Optional(Type.Unknown()),
   },
-} as const;
+  { additionalProperties: false },
+);
+const SignUp = { body: Credentials };
+const SignIn = { body: Credentials };
+const SignInPage = { querystring: Type.Object({ next: Type.Optional(Type.Unknown()) }) };
 
-interface CredentialsBody {
-  email: string;
-  password: string;
-  next?: string;
-}
-
-/** Only same-site paths, so a crafted `next` cannot send the seller elsewhere after signing in. */
-export function safeNext(next: unknown): string {
-  return typeof next === 'string' && /^\/(?![/\\])/.test(next) ? next : '/';
-}
-
-export async function accountRoutes(app: FastifyInstance) {
+export async function accountRoutes(fastify: FastifyInstance) {
+  const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
   const { accounts } = app.services;
+  const safeNext = (next: unknown) => consoleTarget(next, app.config.publicUrl);
   const signInLimit = { max: app.config.rateLimit.signInPerMinute, timeWindow: '1 minute' };
+  const signUpForm = { view: 'sign-up', page: () => ({ title: 'Create your account' }) } as const;
+  const signInForm = { view: 'sign-in', page: (request: Req<typeof SignIn>) => ({ title: 'Sign in', values: { next: safeNext(request.body?.next) } }) } as const;
 
   app.get('/sign-up', showSignUp);
-  app.post<{ Body: CredentialsBody }>('/sign-up', { schema: { body: credentialsBody }, preHandler: app.csrfProtection, config: { formView: 'sign-up', rateLimit: signInLimit } }, signUp);
-  app.get<{ Querystring: { next?: string } }>('/sign-in', showSignIn);
-  app.post<{ Body: CredentialsBody }>('/sign-in', { schema: { body: credentialsBody }, preHandler: app.csrfProtection, config: { formView: 'sign-in', rateLimit: signInLimit } }, signIn);
+  app.post('/sign-up', { schema: SignUp, preHandler: app.csrfProtection, config: { form: signUpForm, rateLimit: signInLimit } }, signUp);
+  app.get('/sign-in', { schema: SignInPage }, showSignIn);
+  app.post('/sign-in', { schema: SignIn, preHandler: app.csrfProtection, config: { form: signInForm, rateLimit: signInLimit } }, signIn);
   app.post('/sign-out', { preHandler: app.csrfProtection }, signOut);
 
-  async function showSignUp(request: FastifyRequest, reply: FastifyReply) {
+  async function showSignUp(request: Req, reply: FastifyReply) {
     if (request.user) return reply.redirect('/');
     return reply.page('sign-up', { title: 'Create your account', values: {} });
   }
 
-  async function signUp(request: FastifyRequest<{ Body: CredentialsBody }>, reply: FastifyReply) {
-    try {
-      const user = await accounts.signUp(request.body.email, request.body.password);
-      await startSession(request, user);
-      return reply.redirect('/');
-    } catch (err) {
-      if (!(err instanceof AccountError)) throw err;
-      return reply.page('sign-up', { title: 'Create your account', error: err.message, field: err.field, values: { email: request.body.email } }, err.statusCode);
-    }
+  async function signUp(request: Req<typeof SignUp>, reply: FastifyReply) {
+    const user = await accounts.signUp(request.body.email, request.body.password);
+    await startSession(request, user);
+    return reply.redirect('/');
   }
 
-  async function showSignIn(request: FastifyRequest<{ Querystring: { next?: string } }>, reply: FastifyReply) {
+  async function showSignIn(request: Req<typeof SignInPage>, reply: FastifyReply) {
     if (request.user) return reply.redirect(safeNext(request.query.next));
     return reply.page('sign-in', { title: 'Sign in', values: { next: safeNext(request.query.next) } });
   }
 
-  async function signIn(request: FastifyRequest<{ Body: CredentialsBody }>, reply: FastifyReply) {
-    try {
-      const user = await accounts.signIn(request.body.email, request.body.password);
-      await startSession(request, user);
-      return reply.redirect(safeNext(request.body.next));
-    } catch (err) {
-      if (!(err instanceof AccountError)) throw err;
-      return reply.page('sign-in', { title: 'Sign in', error: err.message, values: { email: request.body.email, next: safeNext(request.body.next) } }, err.statusCode);
-    }
+  async function signIn(request: Req<typeof SignIn>, reply: FastifyReply) {
+    const user = await accounts.signIn(request.body.email, request.body.password);
+    await startSession(request, user);
+    return reply.redirect(safeNext(request.body.next));
   }
 
-  async function signOut(request: FastifyRequest, reply: FastifyReply) {
+  async function signOut(request: Req, reply: FastifyReply) {
     await request.session.destroy();
+    // The row is gone; the browser forgets the id too.
+    reply.clearCookie(SESSION_COOKIE, { path: '/' });
     return reply.redirect('/sign-in');
   }
 }
 
 /** A fresh session id at sign-in, so an id planted before sign-in is worthless afterwards. */
-async function startSession(request: FastifyRequest, user: { id: string; email: string }) {
+async function startSession(request: Req, user: { id: string; email: string }) {
   await request.session.regenerate();
   request.session.userId = user.id;
   request.session.userEmail = user.email;

@@ -1,8 +1,5 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import cookie from '@fastify/cookie';
-import session from '@fastify/session';
-import csrf from '@fastify/csrf-protection';
-import formbody from '@fastify/formbody';
+import fp from 'fastify-plugin';
 import rateLimit from '@fastify/rate-limit';
 import { accountRoutes } from './accounts.js';
 import { connectRoutes } from './connect.js';
@@ -12,29 +9,21 @@ import { plugboardRoutes } from './plugboard.js';
 import { shopRoutes } from './shop.js';
 import { orderRoutes } from './orders.js';
 import { uploadRoutes } from './uploads.js';
+import { lenientQuery } from '../web/lenient-query.js';
+import { notFoundPage } from '../web/error-pages.js';
+import { DomainError } from '../errors.js';
 
-/** The signed-in seller, as the session knows them. */
-export interface SessionUser {
-  id: string;
-  email: string;
-}
+import { browserSession, csrfUserInfo } from '../plugins/browser-session.js';
+import { anonymousPageLimit } from '../plugins/anonymous-limit.js';
+
+export { SESSION_COOKIE, type SessionUser } from '../plugins/browser-session.js';
 
 declare module 'fastify' {
-  interface Session {
-    userId?: string;
-    userEmail?: string;
-    oauthState?: string;
-  }
-  interface FastifyRequest {
-    user: SessionUser | null;
-  }
   interface FastifyInstance {
     /** preHandler for pages that need a signed-in seller. */
     requireUser: (request: FastifyRequest, reply: FastifyReply) => Promise<void>;
   }
 }
-
-export const SESSION_COOKIE = 'sid';
 
 /**
  * Everything the seller's browser talks to: cookies, sessions, CSRF, forms. Encapsulated so the
@@ -43,42 +32,22 @@ export const SESSION_COOKIE = 'sid';
 export async function consoleScope(app: FastifyInstance) {
   const { config, services } = app;
 
-  await app.register(cookie);
-  await app.register(session, {
-    secret: config.sessionSecret,
-    cookieName: SESSION_COOKIE,
-    store: services.sessionStore,
-    saveUninitialized: false,
-    // Saving the session on every request would cost a database write per page; it lasts 7 days from sign-in.
-    rolling: false,
-    cookie: {
-      path: '/',
-      httpOnly: true,
-      sameSite: 'lax',
-      secure: config.secureCookies,
-      maxAge: 7 * 24 * 3600 * 1000,
-    },
-  });
-  await app.register(csrf, { sessionPlugin: '@fastify/session' });
-  await app.register(formbody, { bodyLimit: 64 * 1024 });
-  // Pages post HTML forms only; JSON or plain text at a form route is refused with 415 rather than
-  // parsed (Fastify's defaults). The sandboxes beside this scope keep their JSON parser.
-  app.removeContentTypeParser(['application/json', 'text/plain']);
+  // Registered without encapsulation: the hooks and decorators below belong to this scope.
+  await app.register(fp(browserSession), { config, store: services.sessionStore });
   await app.register(rateLimit, { global: false });
-
-  app.decorateRequest('user', null);
-  // Session rows cascade-delete with their user, so a live session is proof enough: no user query per request.
-  app.addHook('preHandler', async (request) => {
-    const { userId, userEmail } = request.session;
-    if (userId && userEmail) request.user = { id: userId, email: userEmail };
-  });
+  await app.register(fp(anonymousPageLimit), { perMinute: config.rateLimit.anonymousPagesPerMinute });
+  app.addHook('preValidation', lenientQuery);
   app.addHook('onRequest', async (request) => {
-    request.pageLocals = (req, reply) => ({
-      sandbox: config.sandbox,
-      userEmail: req.user?.email ?? null,
-      csrf: () => reply.generateCsrf(),
-      path: req.url,
-    });
+    request.pageLocals = (req, reply) => {
+      // One token per page: a visitor without the cookie would otherwise get a new secret per form.
+      let token: string | null = null;
+      return {
+        sandbox: config.sandbox,
+        userEmail: req.user?.email ?? null,
+        csrf: () => (token ??= reply.generateCsrf({ userInfo: csrfUserInfo(req) })),
+        path: req.url,
+      };
+    };
   });
 
   app.decorate('requireUser', async (request: FastifyRequest, reply: FastifyReply) => {
@@ -89,8 +58,17 @@ export async function consoleScope(app: FastifyInstance) {
       await reply.redirect(`/sign-in?next=${encodeURIComponent(next)}`);
       return;
     }
-    await reply.page('error', { title: 'Signed out', message: 'Your session has ended. Sign in again to continue.', statusCode: 401 }, 401);
+    throw new DomainError('signed-out', 'Your session has ended. Sign in again to continue.');
   });
+  // Pages and redirects here carry a seller's data, a form token or session state: no cache keeps
+  // them (the back button after sign-out included). A route that means to be cached says so itself.
+  app.addHook('onSend', async (_request, reply, payload) => {
+    if (!reply.hasHeader('cache-control')) reply.header('cache-control', 'no-store');
+    return payload;
+  });
+
+  // Inside this scope so a page that is not there still knows who is signed in.
+  app.setNotFoundHandler(notFoundPage);
 
   await app.register(accountRoutes);
   await app.register(connectRoutes);

@@ -44,6 +44,12 @@ export const ERROR_PAGES: Record<ErrorKind, ErrorPage> = {
   'not-set-up': { status: 409, title: () => 'Plugboard is not set up', action: () => ({ href: '/settings/plugboard', label: 'Set up Plugboard' }) },
   unavailable: { status: 503, title: () => 'Not available right now', retry: true },
   gone: { status: 410, title: () => 'No longer here' },
+  'too-many-requests': { status: 429, title: () => 'Slow down' },
+  'already-exists': { status: 409, title: () => 'Already there' },
+  'wrong-credentials': { status: 401, title: () => 'Not signed in' },
+  'form-expired': { status: 403, title: () => 'Form expired', action: () => ({ href: '/', label: 'Start again' }) },
+  'signed-out': { status: 401, title: () => 'Signed out', action: () => ({ href: '/sign-in', label: 'Sign in' }) },
+  'unsupported-body': { status: 415, title: () => 'Not accepted' },
 };
 
 export function statusOf(err: DomainError): number {
@@ -65,4 +71,12 @@ export function sendErrorPage(request: FastifyRequest, reply: FastifyReply, err:
     },
     page.status,
   );
+}
+
+/** The page for an address the console does not have. */
+export function notFoundPage(request: FastifyRequest, reply: FastifyReply): FastifyReply {
+  const path = request.url.split('?')[0]!;
+  // Long or odd paths are not worth echoing in full; the page is escaped either way.
+  const shown = path.length > 100 ? `${path.slice(0, 100)}…` : path;
+  return reply.page('error', { title: 'Not found', message: `There is no page at ${shown}.`, statusCode: 404 }, 404);
 }
