@@ -106,3 +106,14 @@ export type ShopOrder = Prisma.ShopOrderModel
  * One row of a web-shop order; `sonletItemId` is set when the row is one of the seller's published items.
  */
 export type ShopOrderRow = Prisma.ShopOrderRowModel
+/**
+ * Model SellerSettings
+ * What a seller chose for themselves; no row means every default.
+ */
+export type SellerSettings = Prisma.SellerSettingsModel
+/**
+ * Model InventoryItem
+ * One item as a full walk of the seller's Sonlet inventory found it: what search, sort and filters read.
+ * Rows of one walk share `walkId`; the inventory summary names the walk that is current.
+ */
+export type InventoryItem = Prisma.InventoryItemModel

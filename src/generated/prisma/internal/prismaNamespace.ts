@@ -408,7 +408,9 @@ export const ModelName = {
   PlugboardConnection: 'PlugboardConnection',
   PlugboardExport: 'PlugboardExport',
   ShopOrder: 'ShopOrder',
-  ShopOrderRow: 'ShopOrderRow'
+  ShopOrderRow: 'ShopOrderRow',
+  SellerSettings: 'SellerSettings',
+  InventoryItem: 'InventoryItem'
 } as const
 
 export type ModelName = (typeof ModelName)[keyof typeof ModelName]
@@ -424,7 +426,7 @@ export type TypeMap<ExtArgs extends runtime.Types.Extensions.InternalArgs = runt
     omit: GlobalOmitOptions
   }
   meta: {
-    modelProps: "user" | "session" | "sonletConnection" | "catalogCache" | "upload" | "uploadPhoto" | "uploadPhotoChunk" | "task" | "plugboardConnection" | "plugboardExport" | "shopOrder" | "shopOrderRow"
+    modelProps: "user" | "session" | "sonletConnection" | "catalogCache" | "upload" | "uploadPhoto" | "uploadPhotoChunk" | "task" | "plugboardConnection" | "plugboardExport" | "shopOrder" | "shopOrderRow" | "sellerSettings" | "inventoryItem"
     txIsolationLevel: TransactionIsolationLevel
   }
   model: {
@@ -1316,6 +1318,154 @@ export type TypeMap<ExtArgs extends runtime.Types.Extensions.InternalArgs = runt
         }
       }
     }
+    SellerSettings: {
+      payload: Prisma.$SellerSettingsPayload<ExtArgs>
+      fields: Prisma.SellerSettingsFieldRefs
+      operations: {
+        findUnique: {
+          args: Prisma.SellerSettingsFindUniqueArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$SellerSettingsPayload> | null
+        }
+        findUniqueOrThrow: {
+          args: Prisma.SellerSettingsFindUniqueOrThrowArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$SellerSettingsPayload>
+        }
+        findFirst: {
+          args: Prisma.SellerSettingsFindFirstArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$SellerSettingsPayload> | null
+        }
+        findFirstOrThrow: {
+          args: Prisma.SellerSettingsFindFirstOrThrowArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$SellerSettingsPayload>
+        }
+        findMany: {
+          args: Prisma.SellerSettingsFindManyArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$SellerSettingsPayload>[]
+        }
+        create: {
+          args: Prisma.SellerSettingsCreateArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$SellerSettingsPayload>
+        }
+        createMany: {
+          args: Prisma.SellerSettingsCreateManyArgs<ExtArgs>
+          result: BatchPayload
+        }
+        createManyAndReturn: {
+          args: Prisma.SellerSettingsCreateManyAndReturnArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$SellerSettingsPayload>[]
+        }
+        delete: {
+          args: Prisma.SellerSettingsDeleteArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$SellerSettingsPayload>
+        }
+        update: {
+          args: Prisma.SellerSettingsUpdateArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$SellerSettingsPayload>
+        }
+        deleteMany: {
+          args: Prisma.SellerSettingsDeleteManyArgs<ExtArgs>
+          result: BatchPayload
+        }
+        updateMany: {
+          args: Prisma.SellerSettingsUpdateManyArgs<ExtArgs>
+          result: BatchPayload
+        }
+        updateManyAndReturn: {
+          args: Prisma.SellerSettingsUpdateManyAndReturnArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$SellerSettingsPayload>[]
+        }
+        upsert: {
+          args: Prisma.SellerSettingsUpsertArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$SellerSettingsPayload>
+        }
+        aggregate: {
+          args: Prisma.SellerSettingsAggregateArgs<ExtArgs>
+          result: runtime.Types.Utils.Optional<Prisma.AggregateSellerSettings>
+        }
+        groupBy: {
+          args: Prisma.SellerSettingsGroupByArgs<ExtArgs>
+          result: runtime.Types.Utils.Optional<Prisma.SellerSettingsGroupByOutputType>[]
+        }
+        count: {
+          args: Prisma.SellerSettingsCountArgs<ExtArgs>
+          result: runtime.Types.Utils.Optional<Prisma.SellerSettingsCountAggregateOutputType> | number
+        }
+      }
+    }
+    InventoryItem: {
+      payload: Prisma.$InventoryItemPayload<ExtArgs>
+      fields: Prisma.InventoryItemFieldRefs
+      operations: {
+        findUnique: {
+          args: Prisma.InventoryItemFindUniqueArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$InventoryItemPayload> | null
+        }
+        findUniqueOrThrow: {
+          args: Prisma.InventoryItemFindUniqueOrThrowArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$InventoryItemPayload>
+        }
+        findFirst: {
+          args: Prisma.InventoryItemFindFirstArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$InventoryItemPayload> | null
+        }
+        findFirstOrThrow: {
+          args: Prisma.InventoryItemFindFirstOrThrowArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$InventoryItemPayload>
+        }
+        findMany: {
+          args: Prisma.InventoryItemFindManyArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$InventoryItemPayload>[]
+        }
+        create: {
+          args: Prisma.InventoryItemCreateArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$InventoryItemPayload>
+        }
+        createMany: {
+          args: Prisma.InventoryItemCreateManyArgs<ExtArgs>
+          result: BatchPayload
+        }
+        createManyAndReturn: {
+          args: Prisma.InventoryItemCreateManyAndReturnArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$InventoryItemPayload>[]
+        }
+        delete: {
+          args: Prisma.InventoryItemDeleteArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$InventoryItemPayload>
+        }
+        update: {
+          args: Prisma.InventoryItemUpdateArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$InventoryItemPayload>
+        }
+        deleteMany: {
+          args: Prisma.InventoryItemDeleteManyArgs<ExtArgs>
+          result: BatchPayload
+        }
+        updateMany: {
+          args: Prisma.InventoryItemUpdateManyArgs<ExtArgs>
+          result: BatchPayload
+        }
+        updateManyAndReturn: {
+          args: Prisma.InventoryItemUpdateManyAndReturnArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$InventoryItemPayload>[]
+        }
+        upsert: {
+          args: Prisma.InventoryItemUpsertArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$InventoryItemPayload>
+        }
+        aggregate: {
+          args: Prisma.InventoryItemAggregateArgs<ExtArgs>
+          result: runtime.Types.Utils.Optional<Prisma.AggregateInventoryItem>
+        }
+        groupBy: {
+          args: Prisma.InventoryItemGroupByArgs<ExtArgs>
+          result: runtime.Types.Utils.Optional<Prisma.InventoryItemGroupByOutputType>[]
+        }
+        count: {
+          args: Prisma.InventoryItemCountArgs<ExtArgs>
+          result: runtime.Types.Utils.Optional<Prisma.InventoryItemCountAggregateOutputType> | number
+        }
+      }
+    }
   }
 } & {
   other: {
@@ -1425,6 +1575,7 @@ export const UploadScalarFieldEnum = {
   keyInFlightSince: 'keyInFlightSince',
   sonletImageId: 'sonletImageId',
   sonletItemId: 'sonletItemId',
+  thumbnailUrl: 'thumbnailUrl',
   sha256: 'sha256',
   createdAt: 'createdAt',
   updatedAt: 'updatedAt'
@@ -1561,6 +1712,32 @@ export const ShopOrderRowScalarFieldEnum = {
 } as const
 
 export type ShopOrderRowScalarFieldEnum = (typeof ShopOrderRowScalarFieldEnum)[keyof typeof ShopOrderRowScalarFieldEnum]
+
+
+export const SellerSettingsScalarFieldEnum = {
+  userId: 'userId',
+  downscalePhotos: 'downscalePhotos',
+  updatedAt: 'updatedAt'
+} as const
+
+export type SellerSettingsScalarFieldEnum = (typeof SellerSettingsScalarFieldEnum)[keyof typeof SellerSettingsScalarFieldEnum]
+
+
+export const InventoryItemScalarFieldEnum = {
+  userId: 'userId',
+  walkId: 'walkId',
+  pk: 'pk',
+  itemchoiceId: 'itemchoiceId',
+  sizeId: 'sizeId',
+  price: 'price',
+  quantity: 'quantity',
+  created: 'created',
+  searchText: 'searchText',
+  item: 'item',
+  walkedAt: 'walkedAt'
+} as const
+
+export type InventoryItemScalarFieldEnum = (typeof InventoryItemScalarFieldEnum)[keyof typeof InventoryItemScalarFieldEnum]
 
 
 export const SortOrder = {
@@ -1725,6 +1902,20 @@ export type ListEnumTaskStatusFieldRefInput<$PrismaModel> = FieldRefInputType<$P
  * Reference to a field of type 'Boolean'
  */
 export type BooleanFieldRefInput<$PrismaModel> = FieldRefInputType<$PrismaModel, 'Boolean'>
+    
+
+
+/**
+ * Reference to a field of type 'Decimal'
+ */
+export type DecimalFieldRefInput<$PrismaModel> = FieldRefInputType<$PrismaModel, 'Decimal'>
+    
+
+
+/**
+ * Reference to a field of type 'Decimal[]'
+ */
+export type ListDecimalFieldRefInput<$PrismaModel> = FieldRefInputType<$PrismaModel, 'Decimal[]'>
     
 
 
@@ -1904,6 +2095,8 @@ export type GlobalOmitConfig = {
   plugboardExport?: Prisma.PlugboardExportOmit
   shopOrder?: Prisma.ShopOrderOmit
   shopOrderRow?: Prisma.ShopOrderRowOmit
+  sellerSettings?: Prisma.SellerSettingsOmit
+  inventoryItem?: Prisma.InventoryItemOmit
 }
 
 /* Types for Logging */

@@ -62,7 +62,9 @@ export const ModelName = {
   PlugboardConnection: 'PlugboardConnection',
   PlugboardExport: 'PlugboardExport',
   ShopOrder: 'ShopOrder',
-  ShopOrderRow: 'ShopOrderRow'
+  ShopOrderRow: 'ShopOrderRow',
+  SellerSettings: 'SellerSettings',
+  InventoryItem: 'InventoryItem'
 } as const
 
 export type ModelName = (typeof ModelName)[keyof typeof ModelName]
@@ -151,6 +153,7 @@ export const UploadScalarFieldEnum = {
   keyInFlightSince: 'keyInFlightSince',
   sonletImageId: 'sonletImageId',
   sonletItemId: 'sonletItemId',
+  thumbnailUrl: 'thumbnailUrl',
   sha256: 'sha256',
   createdAt: 'createdAt',
   updatedAt: 'updatedAt'
@@ -287,6 +290,32 @@ export const ShopOrderRowScalarFieldEnum = {
 } as const
 
 export type ShopOrderRowScalarFieldEnum = (typeof ShopOrderRowScalarFieldEnum)[keyof typeof ShopOrderRowScalarFieldEnum]
+
+
+export const SellerSettingsScalarFieldEnum = {
+  userId: 'userId',
+  downscalePhotos: 'downscalePhotos',
+  updatedAt: 'updatedAt'
+} as const
+
+export type SellerSettingsScalarFieldEnum = (typeof SellerSettingsScalarFieldEnum)[keyof typeof SellerSettingsScalarFieldEnum]
+
+
+export const InventoryItemScalarFieldEnum = {
+  userId: 'userId',
+  walkId: 'walkId',
+  pk: 'pk',
+  itemchoiceId: 'itemchoiceId',
+  sizeId: 'sizeId',
+  price: 'price',
+  quantity: 'quantity',
+  created: 'created',
+  searchText: 'searchText',
+  item: 'item',
+  walkedAt: 'walkedAt'
+} as const
+
+export type InventoryItemScalarFieldEnum = (typeof InventoryItemScalarFieldEnum)[keyof typeof InventoryItemScalarFieldEnum]
 
 
 export const SortOrder = {

@@ -66,6 +66,7 @@ export type UploadMinAggregateOutputType = {
   keyInFlightSince: Date | null
   sonletImageId: number | null
   sonletItemId: number | null
+  thumbnailUrl: string | null
   sha256: string | null
   createdAt: Date | null
   updatedAt: Date | null
@@ -92,6 +93,7 @@ export type UploadMaxAggregateOutputType = {
   keyInFlightSince: Date | null
   sonletImageId: number | null
   sonletItemId: number | null
+  thumbnailUrl: string | null
   sha256: string | null
   createdAt: Date | null
   updatedAt: Date | null
@@ -119,6 +121,7 @@ export type UploadCountAggregateOutputType = {
   keyInFlightSince: number
   sonletImageId: number
   sonletItemId: number
+  thumbnailUrl: number
   sha256: number
   createdAt: number
   updatedAt: number
@@ -165,6 +168,7 @@ export type UploadMinAggregateInputType = {
   keyInFlightSince?: true
   sonletImageId?: true
   sonletItemId?: true
+  thumbnailUrl?: true
   sha256?: true
   createdAt?: true
   updatedAt?: true
@@ -191,6 +195,7 @@ export type UploadMaxAggregateInputType = {
   keyInFlightSince?: true
   sonletImageId?: true
   sonletItemId?: true
+  thumbnailUrl?: true
   sha256?: true
   createdAt?: true
   updatedAt?: true
@@ -218,6 +223,7 @@ export type UploadCountAggregateInputType = {
   keyInFlightSince?: true
   sonletImageId?: true
   sonletItemId?: true
+  thumbnailUrl?: true
   sha256?: true
   createdAt?: true
   updatedAt?: true
@@ -332,6 +338,7 @@ export type UploadGroupByOutputType = {
   keyInFlightSince: Date | null
   sonletImageId: number | null
   sonletItemId: number | null
+  thumbnailUrl: string | null
   sha256: string | null
   createdAt: Date
   updatedAt: Date
@@ -382,6 +389,7 @@ export type UploadWhereInput = {
   keyInFlightSince?: Prisma.DateTimeNullableFilter<"Upload"> | Date | string | null
   sonletImageId?: Prisma.IntNullableFilter<"Upload"> | number | null
   sonletItemId?: Prisma.IntNullableFilter<"Upload"> | number | null
+  thumbnailUrl?: Prisma.StringNullableFilter<"Upload"> | string | null
   sha256?: Prisma.StringNullableFilter<"Upload"> | string | null
   createdAt?: Prisma.DateTimeFilter<"Upload"> | Date | string
   updatedAt?: Prisma.DateTimeFilter<"Upload"> | Date | string
@@ -411,6 +419,7 @@ export type UploadOrderByWithRelationInput = {
   keyInFlightSince?: Prisma.SortOrderInput | Prisma.SortOrder
   sonletImageId?: Prisma.SortOrderInput | Prisma.SortOrder
   sonletItemId?: Prisma.SortOrderInput | Prisma.SortOrder
+  thumbnailUrl?: Prisma.SortOrderInput | Prisma.SortOrder
   sha256?: Prisma.SortOrderInput | Prisma.SortOrder
   createdAt?: Prisma.SortOrder
   updatedAt?: Prisma.SortOrder
@@ -446,6 +455,7 @@ export type UploadWhereUniqueInput = Prisma.AtLeast<{
   keyInFlightSince?: Prisma.DateTimeNullableFilter<"Upload"> | Date | string | null
   sonletImageId?: Prisma.IntNullableFilter<"Upload"> | number | null
   sonletItemId?: Prisma.IntNullableFilter<"Upload"> | number | null
+  thumbnailUrl?: Prisma.StringNullableFilter<"Upload"> | string | null
   sha256?: Prisma.StringNullableFilter<"Upload"> | string | null
   createdAt?: Prisma.DateTimeFilter<"Upload"> | Date | string
   updatedAt?: Prisma.DateTimeFilter<"Upload"> | Date | string
@@ -475,6 +485,7 @@ export type UploadOrderByWithAggregationInput = {
   keyInFlightSince?: Prisma.SortOrderInput | Prisma.SortOrder
   sonletImageId?: Prisma.SortOrderInput | Prisma.SortOrder
   sonletItemId?: Prisma.SortOrderInput | Prisma.SortOrder
+  thumbnailUrl?: Prisma.SortOrderInput | Prisma.SortOrder
   sha256?: Prisma.SortOrderInput | Prisma.SortOrder
   createdAt?: Prisma.SortOrder
   updatedAt?: Prisma.SortOrder
@@ -510,6 +521,7 @@ export type UploadScalarWhereWithAggregatesInput = {
   keyInFlightSince?: Prisma.DateTimeNullableWithAggregatesFilter<"Upload"> | Date | string | null
   sonletImageId?: Prisma.IntNullableWithAggregatesFilter<"Upload"> | number | null
   sonletItemId?: Prisma.IntNullableWithAggregatesFilter<"Upload"> | number | null
+  thumbnailUrl?: Prisma.StringNullableWithAggregatesFilter<"Upload"> | string | null
   sha256?: Prisma.StringNullableWithAggregatesFilter<"Upload"> | string | null
   createdAt?: Prisma.DateTimeWithAggregatesFilter<"Upload"> | Date | string
   updatedAt?: Prisma.DateTimeWithAggregatesFilter<"Upload"> | Date | string
@@ -535,6 +547,7 @@ export type UploadCreateInput = {
   keyInFlightSince?: Date | string | null
   sonletImageId?: number | null
   sonletItemId?: number | null
+  thumbnailUrl?: string | null
   sha256?: string | null
   createdAt?: Date | string
   updatedAt?: Date | string
@@ -564,6 +577,7 @@ export type UploadUncheckedCreateInput = {
   keyInFlightSince?: Date | string | null
   sonletImageId?: number | null
   sonletItemId?: number | null
+  thumbnailUrl?: string | null
   sha256?: string | null
   createdAt?: Date | string
   updatedAt?: Date | string
@@ -589,6 +603,7 @@ export type UploadUpdateInput = {
   keyInFlightSince?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   sonletImageId?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
   sonletItemId?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
+  thumbnailUrl?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   sha256?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
@@ -618,6 +633,7 @@ export type UploadUncheckedUpdateInput = {
   keyInFlightSince?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   sonletImageId?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
   sonletItemId?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
+  thumbnailUrl?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   sha256?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
@@ -645,6 +661,7 @@ export type UploadCreateManyInput = {
   keyInFlightSince?: Date | string | null
   sonletImageId?: number | null
   sonletItemId?: number | null
+  thumbnailUrl?: string | null
   sha256?: string | null
   createdAt?: Date | string
   updatedAt?: Date | string
@@ -670,6 +687,7 @@ export type UploadUpdateManyMutationInput = {
   keyInFlightSince?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   sonletImageId?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
   sonletItemId?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
+  thumbnailUrl?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   sha256?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
@@ -697,6 +715,7 @@ export type UploadUncheckedUpdateManyInput = {
   keyInFlightSince?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   sonletImageId?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
   sonletItemId?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
+  thumbnailUrl?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   sha256?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
@@ -749,6 +768,7 @@ export type UploadCountOrderByAggregateInput = {
   keyInFlightSince?: Prisma.SortOrder
   sonletImageId?: Prisma.SortOrder
   sonletItemId?: Prisma.SortOrder
+  thumbnailUrl?: Prisma.SortOrder
   sha256?: Prisma.SortOrder
   createdAt?: Prisma.SortOrder
   updatedAt?: Prisma.SortOrder
@@ -784,6 +804,7 @@ export type UploadMaxOrderByAggregateInput = {
   keyInFlightSince?: Prisma.SortOrder
   sonletImageId?: Prisma.SortOrder
   sonletItemId?: Prisma.SortOrder
+  thumbnailUrl?: Prisma.SortOrder
   sha256?: Prisma.SortOrder
   createdAt?: Prisma.SortOrder
   updatedAt?: Prisma.SortOrder
@@ -810,6 +831,7 @@ export type UploadMinOrderByAggregateInput = {
   keyInFlightSince?: Prisma.SortOrder
   sonletImageId?: Prisma.SortOrder
   sonletItemId?: Prisma.SortOrder
+  thumbnailUrl?: Prisma.SortOrder
   sha256?: Prisma.SortOrder
   createdAt?: Prisma.SortOrder
   updatedAt?: Prisma.SortOrder
@@ -939,6 +961,7 @@ export type UploadCreateWithoutUserInput = {
   keyInFlightSince?: Date | string | null
   sonletImageId?: number | null
   sonletItemId?: number | null
+  thumbnailUrl?: string | null
   sha256?: string | null
   createdAt?: Date | string
   updatedAt?: Date | string
@@ -966,6 +989,7 @@ export type UploadUncheckedCreateWithoutUserInput = {
   keyInFlightSince?: Date | string | null
   sonletImageId?: number | null
   sonletItemId?: number | null
+  thumbnailUrl?: string | null
   sha256?: string | null
   createdAt?: Date | string
   updatedAt?: Date | string
@@ -1022,6 +1046,7 @@ export type UploadScalarWhereInput = {
   keyInFlightSince?: Prisma.DateTimeNullableFilter<"Upload"> | Date | string | null
   sonletImageId?: Prisma.IntNullableFilter<"Upload"> | number | null
   sonletItemId?: Prisma.IntNullableFilter<"Upload"> | number | null
+  thumbnailUrl?: Prisma.StringNullableFilter<"Upload"> | string | null
   sha256?: Prisma.StringNullableFilter<"Upload"> | string | null
   createdAt?: Prisma.DateTimeFilter<"Upload"> | Date | string
   updatedAt?: Prisma.DateTimeFilter<"Upload"> | Date | string
@@ -1047,6 +1072,7 @@ export type UploadCreateWithoutPhotoInput = {
   keyInFlightSince?: Date | string | null
   sonletImageId?: number | null
   sonletItemId?: number | null
+  thumbnailUrl?: string | null
   sha256?: string | null
   createdAt?: Date | string
   updatedAt?: Date | string
@@ -1074,6 +1100,7 @@ export type UploadUncheckedCreateWithoutPhotoInput = {
   keyInFlightSince?: Date | string | null
   sonletImageId?: number | null
   sonletItemId?: number | null
+  thumbnailUrl?: string | null
   sha256?: string | null
   createdAt?: Date | string
   updatedAt?: Date | string
@@ -1115,6 +1142,7 @@ export type UploadUpdateWithoutPhotoInput = {
   keyInFlightSince?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   sonletImageId?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
   sonletItemId?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
+  thumbnailUrl?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   sha256?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
@@ -1142,6 +1170,7 @@ export type UploadUncheckedUpdateWithoutPhotoInput = {
   keyInFlightSince?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   sonletImageId?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
   sonletItemId?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
+  thumbnailUrl?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   sha256?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
@@ -1168,6 +1197,7 @@ export type UploadCreateManyUserInput = {
   keyInFlightSince?: Date | string | null
   sonletImageId?: number | null
   sonletItemId?: number | null
+  thumbnailUrl?: string | null
   sha256?: string | null
   createdAt?: Date | string
   updatedAt?: Date | string
@@ -1193,6 +1223,7 @@ export type UploadUpdateWithoutUserInput = {
   keyInFlightSince?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   sonletImageId?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
   sonletItemId?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
+  thumbnailUrl?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   sha256?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
@@ -1220,6 +1251,7 @@ export type UploadUncheckedUpdateWithoutUserInput = {
   keyInFlightSince?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   sonletImageId?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
   sonletItemId?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
+  thumbnailUrl?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   sha256?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
@@ -1246,6 +1278,7 @@ export type UploadUncheckedUpdateManyWithoutUserInput = {
   keyInFlightSince?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   sonletImageId?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
   sonletItemId?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
+  thumbnailUrl?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   sha256?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
@@ -1275,6 +1308,7 @@ export type UploadSelect<ExtArgs extends runtime.Types.Extensions.InternalArgs =
   keyInFlightSince?: boolean
   sonletImageId?: boolean
   sonletItemId?: boolean
+  thumbnailUrl?: boolean
   sha256?: boolean
   createdAt?: boolean
   updatedAt?: boolean
@@ -1304,6 +1338,7 @@ export type UploadSelectCreateManyAndReturn<ExtArgs extends runtime.Types.Extens
   keyInFlightSince?: boolean
   sonletImageId?: boolean
   sonletItemId?: boolean
+  thumbnailUrl?: boolean
   sha256?: boolean
   createdAt?: boolean
   updatedAt?: boolean
@@ -1333,6 +1368,7 @@ export type UploadSelectUpdateManyAndReturn<ExtArgs extends runtime.Types.Extens
   keyInFlightSince?: boolean
   sonletImageId?: boolean
   sonletItemId?: boolean
+  thumbnailUrl?: boolean
   sha256?: boolean
   createdAt?: boolean
   updatedAt?: boolean
@@ -1362,12 +1398,13 @@ export type UploadSelectScalar = {
   keyInFlightSince?: boolean
   sonletImageId?: boolean
   sonletItemId?: boolean
+  thumbnailUrl?: boolean
   sha256?: boolean
   createdAt?: boolean
   updatedAt?: boolean
 }
 
-export type UploadOmit<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = runtime.Types.Extensions.GetOmit<"id" | "userId" | "batchId" | "step" | "photoKey" | "originalName" | "contentType" | "byteSize" | "photoId" | "filePath" | "itemchoiceId" | "sizeId" | "quantity" | "price" | "attributes" | "imageKey" | "itemKey" | "keySentAt" | "keyInFlightSince" | "sonletImageId" | "sonletItemId" | "sha256" | "createdAt" | "updatedAt", ExtArgs["result"]["upload"]>
+export type UploadOmit<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = runtime.Types.Extensions.GetOmit<"id" | "userId" | "batchId" | "step" | "photoKey" | "originalName" | "contentType" | "byteSize" | "photoId" | "filePath" | "itemchoiceId" | "sizeId" | "quantity" | "price" | "attributes" | "imageKey" | "itemKey" | "keySentAt" | "keyInFlightSince" | "sonletImageId" | "sonletItemId" | "thumbnailUrl" | "sha256" | "createdAt" | "updatedAt", ExtArgs["result"]["upload"]>
 export type UploadInclude<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
   user?: boolean | Prisma.UserDefaultArgs<ExtArgs>
   photo?: boolean | Prisma.Upload$photoArgs<ExtArgs>
@@ -1424,6 +1461,10 @@ export type $UploadPayload<ExtArgs extends runtime.Types.Extensions.InternalArgs
     keyInFlightSince: Date | null
     sonletImageId: number | null
     sonletItemId: number | null
+    /**
+     * Sonlet's thumbnail of the image, once it exists: the uploads list shows it without asking Sonlet.
+     */
+    thumbnailUrl: string | null
     /**
      * SHA-256 of the photo as received: how reconciliation recognises the image an earlier attempt created.
      */
@@ -1876,6 +1917,7 @@ export interface UploadFieldRefs {
   readonly keyInFlightSince: Prisma.FieldRef<"Upload", 'DateTime'>
   readonly sonletImageId: Prisma.FieldRef<"Upload", 'Int'>
   readonly sonletItemId: Prisma.FieldRef<"Upload", 'Int'>
+  readonly thumbnailUrl: Prisma.FieldRef<"Upload", 'String'>
   readonly sha256: Prisma.FieldRef<"Upload", 'String'>
   readonly createdAt: Prisma.FieldRef<"Upload", 'DateTime'>
   readonly updatedAt: Prisma.FieldRef<"Upload", 'DateTime'>

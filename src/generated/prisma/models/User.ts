@@ -183,6 +183,8 @@ export type UserWhereInput = {
   shopOrders?: Prisma.ShopOrderListRelationFilter
   tasks?: Prisma.TaskListRelationFilter
   uploadPhotos?: Prisma.UploadPhotoListRelationFilter
+  sellerSettings?: Prisma.XOR<Prisma.SellerSettingsNullableScalarRelationFilter, Prisma.SellerSettingsWhereInput> | null
+  inventoryItems?: Prisma.InventoryItemListRelationFilter
 }
 
 export type UserOrderByWithRelationInput = {
@@ -199,6 +201,8 @@ export type UserOrderByWithRelationInput = {
   shopOrders?: Prisma.ShopOrderOrderByRelationAggregateInput
   tasks?: Prisma.TaskOrderByRelationAggregateInput
   uploadPhotos?: Prisma.UploadPhotoOrderByRelationAggregateInput
+  sellerSettings?: Prisma.SellerSettingsOrderByWithRelationInput
+  inventoryItems?: Prisma.InventoryItemOrderByRelationAggregateInput
 }
 
 export type UserWhereUniqueInput = Prisma.AtLeast<{
@@ -218,6 +222,8 @@ export type UserWhereUniqueInput = Prisma.AtLeast<{
   shopOrders?: Prisma.ShopOrderListRelationFilter
   tasks?: Prisma.TaskListRelationFilter
   uploadPhotos?: Prisma.UploadPhotoListRelationFilter
+  sellerSettings?: Prisma.XOR<Prisma.SellerSettingsNullableScalarRelationFilter, Prisma.SellerSettingsWhereInput> | null
+  inventoryItems?: Prisma.InventoryItemListRelationFilter
 }, "id" | "email">
 
 export type UserOrderByWithAggregationInput = {
@@ -254,6 +260,8 @@ export type UserCreateInput = {
   shopOrders?: Prisma.ShopOrderCreateNestedManyWithoutUserInput
   tasks?: Prisma.TaskCreateNestedManyWithoutUserInput
   uploadPhotos?: Prisma.UploadPhotoCreateNestedManyWithoutUserInput
+  sellerSettings?: Prisma.SellerSettingsCreateNestedOneWithoutUserInput
+  inventoryItems?: Prisma.InventoryItemCreateNestedManyWithoutUserInput
 }
 
 export type UserUncheckedCreateInput = {
@@ -270,6 +278,8 @@ export type UserUncheckedCreateInput = {
   shopOrders?: Prisma.ShopOrderUncheckedCreateNestedManyWithoutUserInput
   tasks?: Prisma.TaskUncheckedCreateNestedManyWithoutUserInput
   uploadPhotos?: Prisma.UploadPhotoUncheckedCreateNestedManyWithoutUserInput
+  sellerSettings?: Prisma.SellerSettingsUncheckedCreateNestedOneWithoutUserInput
+  inventoryItems?: Prisma.InventoryItemUncheckedCreateNestedManyWithoutUserInput
 }
 
 export type UserUpdateInput = {
@@ -286,6 +296,8 @@ export type UserUpdateInput = {
   shopOrders?: Prisma.ShopOrderUpdateManyWithoutUserNestedInput
   tasks?: Prisma.TaskUpdateManyWithoutUserNestedInput
   uploadPhotos?: Prisma.UploadPhotoUpdateManyWithoutUserNestedInput
+  sellerSettings?: Prisma.SellerSettingsUpdateOneWithoutUserNestedInput
+  inventoryItems?: Prisma.InventoryItemUpdateManyWithoutUserNestedInput
 }
 
 export type UserUncheckedUpdateInput = {
@@ -302,6 +314,8 @@ export type UserUncheckedUpdateInput = {
   shopOrders?: Prisma.ShopOrderUncheckedUpdateManyWithoutUserNestedInput
   tasks?: Prisma.TaskUncheckedUpdateManyWithoutUserNestedInput
   uploadPhotos?: Prisma.UploadPhotoUncheckedUpdateManyWithoutUserNestedInput
+  sellerSettings?: Prisma.SellerSettingsUncheckedUpdateOneWithoutUserNestedInput
+  inventoryItems?: Prisma.InventoryItemUncheckedUpdateManyWithoutUserNestedInput
 }
 
 export type UserCreateManyInput = {
@@ -494,6 +508,34 @@ export type UserUpdateOneRequiredWithoutShopOrdersNestedInput = {
   update?: Prisma.XOR<Prisma.XOR<Prisma.UserUpdateToOneWithWhereWithoutShopOrdersInput, Prisma.UserUpdateWithoutShopOrdersInput>, Prisma.UserUncheckedUpdateWithoutShopOrdersInput>
 }
 
+export type UserCreateNestedOneWithoutSellerSettingsInput = {
+  create?: Prisma.XOR<Prisma.UserCreateWithoutSellerSettingsInput, Prisma.UserUncheckedCreateWithoutSellerSettingsInput>
+  connectOrCreate?: Prisma.UserCreateOrConnectWithoutSellerSettingsInput
+  connect?: Prisma.UserWhereUniqueInput
+}
+
+export type UserUpdateOneRequiredWithoutSellerSettingsNestedInput = {
+  create?: Prisma.XOR<Prisma.UserCreateWithoutSellerSettingsInput, Prisma.UserUncheckedCreateWithoutSellerSettingsInput>
+  connectOrCreate?: Prisma.UserCreateOrConnectWithoutSellerSettingsInput
+  upsert?: Prisma.UserUpsertWithoutSellerSettingsInput
+  connect?: Prisma.UserWhereUniqueInput
+  update?: Prisma.XOR<Prisma.XOR<Prisma.UserUpdateToOneWithWhereWithoutSellerSettingsInput, Prisma.UserUpdateWithoutSellerSettingsInput>, Prisma.UserUncheckedUpdateWithoutSellerSettingsInput>
+}
+
+export type UserCreateNestedOneWithoutInventoryItemsInput = {
+  create?: Prisma.XOR<Prisma.UserCreateWithoutInventoryItemsInput, Prisma.UserUncheckedCreateWithoutInventoryItemsInput>
+  connectOrCreate?: Prisma.UserCreateOrConnectWithoutInventoryItemsInput
+  connect?: Prisma.UserWhereUniqueInput
+}
+
+export type UserUpdateOneRequiredWithoutInventoryItemsNestedInput = {
+  create?: Prisma.XOR<Prisma.UserCreateWithoutInventoryItemsInput, Prisma.UserUncheckedCreateWithoutInventoryItemsInput>
+  connectOrCreate?: Prisma.UserCreateOrConnectWithoutInventoryItemsInput
+  upsert?: Prisma.UserUpsertWithoutInventoryItemsInput
+  connect?: Prisma.UserWhereUniqueInput
+  update?: Prisma.XOR<Prisma.XOR<Prisma.UserUpdateToOneWithWhereWithoutInventoryItemsInput, Prisma.UserUpdateWithoutInventoryItemsInput>, Prisma.UserUncheckedUpdateWithoutInventoryItemsInput>
+}
+
 export type UserCreateWithoutSessionsInput = {
   id?: string
   email: string
@@ -507,6 +549,8 @@ export type UserCreateWithoutSessionsInput = {
   shopOrders?: Prisma.ShopOrderCreateNestedManyWithoutUserInput
   tasks?: Prisma.TaskCreateNestedManyWithoutUserInput
   uploadPhotos?: Prisma.UploadPhotoCreateNestedManyWithoutUserInput
+  sellerSettings?: Prisma.SellerSettingsCreateNestedOneWithoutUserInput
+  inventoryItems?: Prisma.InventoryItemCreateNestedManyWithoutUserInput
 }
 
 export type UserUncheckedCreateWithoutSessionsInput = {
@@ -522,6 +566,8 @@ export type UserUncheckedCreateWithoutSessionsInput = {
   shopOrders?: Prisma.ShopOrderUncheckedCreateNestedManyWithoutUserInput
   tasks?: Prisma.TaskUncheckedCreateNestedManyWithoutUserInput
   uploadPhotos?: Prisma.UploadPhotoUncheckedCreateNestedManyWithoutUserInput
+  sellerSettings?: Prisma.SellerSettingsUncheckedCreateNestedOneWithoutUserInput
+  inventoryItems?: Prisma.InventoryItemUncheckedCreateNestedManyWithoutUserInput
 }
 
 export type UserCreateOrConnectWithoutSessionsInput = {
@@ -553,6 +599,8 @@ export type UserUpdateWithoutSessionsInput = {
   shopOrders?: Prisma.ShopOrderUpdateManyWithoutUserNestedInput
   tasks?: Prisma.TaskUpdateManyWithoutUserNestedInput
   uploadPhotos?: Prisma.UploadPhotoUpdateManyWithoutUserNestedInput
+  sellerSettings?: Prisma.SellerSettingsUpdateOneWithoutUserNestedInput
+  inventoryItems?: Prisma.InventoryItemUpdateManyWithoutUserNestedInput
 }
 
 export type UserUncheckedUpdateWithoutSessionsInput = {
@@ -568,6 +616,8 @@ export type UserUncheckedUpdateWithoutSessionsInput = {
   shopOrders?: Prisma.ShopOrderUncheckedUpdateManyWithoutUserNestedInput
   tasks?: Prisma.TaskUncheckedUpdateManyWithoutUserNestedInput
   uploadPhotos?: Prisma.UploadPhotoUncheckedUpdateManyWithoutUserNestedInput
+  sellerSettings?: Prisma.SellerSettingsUncheckedUpdateOneWithoutUserNestedInput
+  inventoryItems?: Prisma.InventoryItemUncheckedUpdateManyWithoutUserNestedInput
 }
 
 export type UserCreateWithoutSonletConnectionInput = {
@@ -583,6 +633,8 @@ export type UserCreateWithoutSonletConnectionInput = {
   shopOrders?: Prisma.ShopOrderCreateNestedManyWithoutUserInput
   tasks?: Prisma.TaskCreateNestedManyWithoutUserInput
   uploadPhotos?: Prisma.UploadPhotoCreateNestedManyWithoutUserInput
+  sellerSettings?: Prisma.SellerSettingsCreateNestedOneWithoutUserInput
+  inventoryItems?: Prisma.InventoryItemCreateNestedManyWithoutUserInput
 }
 
 export type UserUncheckedCreateWithoutSonletConnectionInput = {
@@ -598,6 +650,8 @@ export type UserUncheckedCreateWithoutSonletConnectionInput = {
   shopOrders?: Prisma.ShopOrderUncheckedCreateNestedManyWithoutUserInput
   tasks?: Prisma.TaskUncheckedCreateNestedManyWithoutUserInput
   uploadPhotos?: Prisma.UploadPhotoUncheckedCreateNestedManyWithoutUserInput
+  sellerSettings?: Prisma.SellerSettingsUncheckedCreateNestedOneWithoutUserInput
+  inventoryItems?: Prisma.InventoryItemUncheckedCreateNestedManyWithoutUserInput
 }
 
 export type UserCreateOrConnectWithoutSonletConnectionInput = {
@@ -629,6 +683,8 @@ export type UserUpdateWithoutSonletConnectionInput = {
   shopOrders?: Prisma.ShopOrderUpdateManyWithoutUserNestedInput
   tasks?: Prisma.TaskUpdateManyWithoutUserNestedInput
   uploadPhotos?: Prisma.UploadPhotoUpdateManyWithoutUserNestedInput
+  sellerSettings?: Prisma.SellerSettingsUpdateOneWithoutUserNestedInput
+  inventoryItems?: Prisma.InventoryItemUpdateManyWithoutUserNestedInput
 }
 
 export type UserUncheckedUpdateWithoutSonletConnectionInput = {
@@ -644,6 +700,8 @@ export type UserUncheckedUpdateWithoutSonletConnectionInput = {
   shopOrders?: Prisma.ShopOrderUncheckedUpdateManyWithoutUserNestedInput
   tasks?: Prisma.TaskUncheckedUpdateManyWithoutUserNestedInput
   uploadPhotos?: Prisma.UploadPhotoUncheckedUpdateManyWithoutUserNestedInput
+  sellerSettings?: Prisma.SellerSettingsUncheckedUpdateOneWithoutUserNestedInput
+  inventoryItems?: Prisma.InventoryItemUncheckedUpdateManyWithoutUserNestedInput
 }
 
 export type UserCreateWithoutCatalogCacheInput = {
@@ -659,6 +717,8 @@ export type UserCreateWithoutCatalogCacheInput = {
   shopOrders?: Prisma.ShopOrderCreateNestedManyWithoutUserInput
   tasks?: Prisma.TaskCreateNestedManyWithoutUserInput
   uploadPhotos?: Prisma.UploadPhotoCreateNestedManyWithoutUserInput
+  sellerSettings?: Prisma.SellerSettingsCreateNestedOneWithoutUserInput
+  inventoryItems?: Prisma.InventoryItemCreateNestedManyWithoutUserInput
 }
 
 export type UserUncheckedCreateWithoutCatalogCacheInput = {
@@ -674,6 +734,8 @@ export type UserUncheckedCreateWithoutCatalogCacheInput = {
   shopOrders?: Prisma.ShopOrderUncheckedCreateNestedManyWithoutUserInput
   tasks?: Prisma.TaskUncheckedCreateNestedManyWithoutUserInput
   uploadPhotos?: Prisma.UploadPhotoUncheckedCreateNestedManyWithoutUserInput
+  sellerSettings?: Prisma.SellerSettingsUncheckedCreateNestedOneWithoutUserInput
+  inventoryItems?: Prisma.InventoryItemUncheckedCreateNestedManyWithoutUserInput
 }
 
 export type UserCreateOrConnectWithoutCatalogCacheInput = {
@@ -705,6 +767,8 @@ export type UserUpdateWithoutCatalogCacheInput = {
   shopOrders?: Prisma.ShopOrderUpdateManyWithoutUserNestedInput
   tasks?: Prisma.TaskUpdateManyWithoutUserNestedInput
   uploadPhotos?: Prisma.UploadPhotoUpdateManyWithoutUserNestedInput
+  sellerSettings?: Prisma.SellerSettingsUpdateOneWithoutUserNestedInput
+  inventoryItems?: Prisma.InventoryItemUpdateManyWithoutUserNestedInput
 }
 
 export type UserUncheckedUpdateWithoutCatalogCacheInput = {
@@ -720,6 +784,8 @@ export type UserUncheckedUpdateWithoutCatalogCacheInput = {
   shopOrders?: Prisma.ShopOrderUncheckedUpdateManyWithoutUserNestedInput
   tasks?: Prisma.TaskUncheckedUpdateManyWithoutUserNestedInput
   uploadPhotos?: Prisma.UploadPhotoUncheckedUpdateManyWithoutUserNestedInput
+  sellerSettings?: Prisma.SellerSettingsUncheckedUpdateOneWithoutUserNestedInput
+  inventoryItems?: Prisma.InventoryItemUncheckedUpdateManyWithoutUserNestedInput
 }
 
 export type UserCreateWithoutUploadsInput = {
@@ -735,6 +801,8 @@ export type UserCreateWithoutUploadsInput = {
   shopOrders?: Prisma.ShopOrderCreateNestedManyWithoutUserInput
   tasks?: Prisma.TaskCreateNestedManyWithoutUserInput
   uploadPhotos?: Prisma.UploadPhotoCreateNestedManyWithoutUserInput
+  sellerSettings?: Prisma.SellerSettingsCreateNestedOneWithoutUserInput
+  inventoryItems?: Prisma.InventoryItemCreateNestedManyWithoutUserInput
 }
 
 export type UserUncheckedCreateWithoutUploadsInput = {
@@ -750,6 +818,8 @@ export type UserUncheckedCreateWithoutUploadsInput = {
   shopOrders?: Prisma.ShopOrderUncheckedCreateNestedManyWithoutUserInput
   tasks?: Prisma.TaskUncheckedCreateNestedManyWithoutUserInput
   uploadPhotos?: Prisma.UploadPhotoUncheckedCreateNestedManyWithoutUserInput
+  sellerSettings?: Prisma.SellerSettingsUncheckedCreateNestedOneWithoutUserInput
+  inventoryItems?: Prisma.InventoryItemUncheckedCreateNestedManyWithoutUserInput
 }
 
 export type UserCreateOrConnectWithoutUploadsInput = {
@@ -781,6 +851,8 @@ export type UserUpdateWithoutUploadsInput = {
   shopOrders?: Prisma.ShopOrderUpdateManyWithoutUserNestedInput
   tasks?: Prisma.TaskUpdateManyWithoutUserNestedInput
   uploadPhotos?: Prisma.UploadPhotoUpdateManyWithoutUserNestedInput
+  sellerSettings?: Prisma.SellerSettingsUpdateOneWithoutUserNestedInput
+  inventoryItems?: Prisma.InventoryItemUpdateManyWithoutUserNestedInput
 }
 
 export type UserUncheckedUpdateWithoutUploadsInput = {
@@ -796,6 +868,8 @@ export type UserUncheckedUpdateWithoutUploadsInput = {
   shopOrders?: Prisma.ShopOrderUncheckedUpdateManyWithoutUserNestedInput
   tasks?: Prisma.TaskUncheckedUpdateManyWithoutUserNestedInput
   uploadPhotos?: Prisma.UploadPhotoUncheckedUpdateManyWithoutUserNestedInput
+  sellerSettings?: Prisma.SellerSettingsUncheckedUpdateOneWithoutUserNestedInput
+  inventoryItems?: Prisma.InventoryItemUncheckedUpdateManyWithoutUserNestedInput
 }
 
 export type UserCreateWithoutUploadPhotosInput = {
@@ -811,6 +885,8 @@ export type UserCreateWithoutUploadPhotosInput = {
   catalogCache?: Prisma.CatalogCacheCreateNestedManyWithoutUserInput
   shopOrders?: Prisma.ShopOrderCreateNestedManyWithoutUserInput
   tasks?: Prisma.TaskCreateNestedManyWithoutUserInput
+  sellerSettings?: Prisma.SellerSettingsCreateNestedOneWithoutUserInput
+  inventoryItems?: Prisma.InventoryItemCreateNestedManyWithoutUserInput
 }
 
 export type UserUncheckedCreateWithoutUploadPhotosInput = {
@@ -826,6 +902,8 @@ export type UserUncheckedCreateWithoutUploadPhotosInput = {
   catalogCache?: Prisma.CatalogCacheUncheckedCreateNestedManyWithoutUserInput
   shopOrders?: Prisma.ShopOrderUncheckedCreateNestedManyWithoutUserInput
   tasks?: Prisma.TaskUncheckedCreateNestedManyWithoutUserInput
+  sellerSettings?: Prisma.SellerSettingsUncheckedCreateNestedOneWithoutUserInput
+  inventoryItems?: Prisma.InventoryItemUncheckedCreateNestedManyWithoutUserInput
 }
 
 export type UserCreateOrConnectWithoutUploadPhotosInput = {
@@ -857,6 +935,8 @@ export type UserUpdateWithoutUploadPhotosInput = {
   catalogCache?: Prisma.CatalogCacheUpdateManyWithoutUserNestedInput
   shopOrders?: Prisma.ShopOrderUpdateManyWithoutUserNestedInput
   tasks?: Prisma.TaskUpdateManyWithoutUserNestedInput
+  sellerSettings?: Prisma.SellerSettingsUpdateOneWithoutUserNestedInput
+  inventoryItems?: Prisma.InventoryItemUpdateManyWithoutUserNestedInput
 }
 
 export type UserUncheckedUpdateWithoutUploadPhotosInput = {
@@ -872,6 +952,8 @@ export type UserUncheckedUpdateWithoutUploadPhotosInput = {
   catalogCache?: Prisma.CatalogCacheUncheckedUpdateManyWithoutUserNestedInput
   shopOrders?: Prisma.ShopOrderUncheckedUpdateManyWithoutUserNestedInput
   tasks?: Prisma.TaskUncheckedUpdateManyWithoutUserNestedInput
+  sellerSettings?: Prisma.SellerSettingsUncheckedUpdateOneWithoutUserNestedInput
+  inventoryItems?: Prisma.InventoryItemUncheckedUpdateManyWithoutUserNestedInput
 }
 
 export type UserCreateWithoutTasksInput = {
@@ -887,6 +969,8 @@ export type UserCreateWithoutTasksInput = {
   catalogCache?: Prisma.CatalogCacheCreateNestedManyWithoutUserInput
   shopOrders?: Prisma.ShopOrderCreateNestedManyWithoutUserInput
   uploadPhotos?: Prisma.UploadPhotoCreateNestedManyWithoutUserInput
+  sellerSettings?: Prisma.SellerSettingsCreateNestedOneWithoutUserInput
+  inventoryItems?: Prisma.InventoryItemCreateNestedManyWithoutUserInput
 }
 
 export type UserUncheckedCreateWithoutTasksInput = {
@@ -902,6 +986,8 @@ export type UserUncheckedCreateWithoutTasksInput = {
   catalogCache?: Prisma.CatalogCacheUncheckedCreateNestedManyWithoutUserInput
   shopOrders?: Prisma.ShopOrderUncheckedCreateNestedManyWithoutUserInput
   uploadPhotos?: Prisma.UploadPhotoUncheckedCreateNestedManyWithoutUserInput
+  sellerSettings?: Prisma.SellerSettingsUncheckedCreateNestedOneWithoutUserInput
+  inventoryItems?: Prisma.InventoryItemUncheckedCreateNestedManyWithoutUserInput
 }
 
 export type UserCreateOrConnectWithoutTasksInput = {
@@ -933,6 +1019,8 @@ export type UserUpdateWithoutTasksInput = {
   catalogCache?: Prisma.CatalogCacheUpdateManyWithoutUserNestedInput
   shopOrders?: Prisma.ShopOrderUpdateManyWithoutUserNestedInput
   uploadPhotos?: Prisma.UploadPhotoUpdateManyWithoutUserNestedInput
+  sellerSettings?: Prisma.SellerSettingsUpdateOneWithoutUserNestedInput
+  inventoryItems?: Prisma.InventoryItemUpdateManyWithoutUserNestedInput
 }
 
 export type UserUncheckedUpdateWithoutTasksInput = {
@@ -948,6 +1036,8 @@ export type UserUncheckedUpdateWithoutTasksInput = {
   catalogCache?: Prisma.CatalogCacheUncheckedUpdateManyWithoutUserNestedInput
   shopOrders?: Prisma.ShopOrderUncheckedUpdateManyWithoutUserNestedInput
   uploadPhotos?: Prisma.UploadPhotoUncheckedUpdateManyWithoutUserNestedInput
+  sellerSettings?: Prisma.SellerSettingsUncheckedUpdateOneWithoutUserNestedInput
+  inventoryItems?: Prisma.InventoryItemUncheckedUpdateManyWithoutUserNestedInput
 }
 
 export type UserCreateWithoutPlugboardConnectionInput = {
@@ -963,6 +1053,8 @@ export type UserCreateWithoutPlugboardConnectionInput = {
   shopOrders?: Prisma.ShopOrderCreateNestedManyWithoutUserInput
   tasks?: Prisma.TaskCreateNestedManyWithoutUserInput
   uploadPhotos?: Prisma.UploadPhotoCreateNestedManyWithoutUserInput
+  sellerSettings?: Prisma.SellerSettingsCreateNestedOneWithoutUserInput
+  inventoryItems?: Prisma.InventoryItemCreateNestedManyWithoutUserInput
 }
 
 export type UserUncheckedCreateWithoutPlugboardConnectionInput = {
@@ -978,6 +1070,8 @@ export type UserUncheckedCreateWithoutPlugboardConnectionInput = {
   shopOrders?: Prisma.ShopOrderUncheckedCreateNestedManyWithoutUserInput
   tasks?: Prisma.TaskUncheckedCreateNestedManyWithoutUserInput
   uploadPhotos?: Prisma.UploadPhotoUncheckedCreateNestedManyWithoutUserInput
+  sellerSettings?: Prisma.SellerSettingsUncheckedCreateNestedOneWithoutUserInput
+  inventoryItems?: Prisma.InventoryItemUncheckedCreateNestedManyWithoutUserInput
 }
 
 export type UserCreateOrConnectWithoutPlugboardConnectionInput = {
@@ -1009,6 +1103,8 @@ export type UserUpdateWithoutPlugboardConnectionInput = {
   shopOrders?: Prisma.ShopOrderUpdateManyWithoutUserNestedInput
   tasks?: Prisma.TaskUpdateManyWithoutUserNestedInput
   uploadPhotos?: Prisma.UploadPhotoUpdateManyWithoutUserNestedInput
+  sellerSettings?: Prisma.SellerSettingsUpdateOneWithoutUserNestedInput
+  inventoryItems?: Prisma.InventoryItemUpdateManyWithoutUserNestedInput
 }
 
 export type UserUncheckedUpdateWithoutPlugboardConnectionInput = {
@@ -1024,6 +1120,8 @@ export type UserUncheckedUpdateWithoutPlugboardConnectionInput = {
   shopOrders?: Prisma.ShopOrderUncheckedUpdateManyWithoutUserNestedInput
   tasks?: Prisma.TaskUncheckedUpdateManyWithoutUserNestedInput
   uploadPhotos?: Prisma.UploadPhotoUncheckedUpdateManyWithoutUserNestedInput
+  sellerSettings?: Prisma.SellerSettingsUncheckedUpdateOneWithoutUserNestedInput
+  inventoryItems?: Prisma.InventoryItemUncheckedUpdateManyWithoutUserNestedInput
 }
 
 export type UserCreateWithoutPlugboardExportsInput = {
@@ -1039,6 +1137,8 @@ export type UserCreateWithoutPlugboardExportsInput = {
   shopOrders?: Prisma.ShopOrderCreateNestedManyWithoutUserInput
   tasks?: Prisma.TaskCreateNestedManyWithoutUserInput
   uploadPhotos?: Prisma.UploadPhotoCreateNestedManyWithoutUserInput
+  sellerSettings?: Prisma.SellerSettingsCreateNestedOneWithoutUserInput
+  inventoryItems?: Prisma.InventoryItemCreateNestedManyWithoutUserInput
 }
 
 export type UserUncheckedCreateWithoutPlugboardExportsInput = {
@@ -1054,6 +1154,8 @@ export type UserUncheckedCreateWithoutPlugboardExportsInput = {
   shopOrders?: Prisma.ShopOrderUncheckedCreateNestedManyWithoutUserInput
   tasks?: Prisma.TaskUncheckedCreateNestedManyWithoutUserInput
   uploadPhotos?: Prisma.UploadPhotoUncheckedCreateNestedManyWithoutUserInput
+  sellerSettings?: Prisma.SellerSettingsUncheckedCreateNestedOneWithoutUserInput
+  inventoryItems?: Prisma.InventoryItemUncheckedCreateNestedManyWithoutUserInput
 }
 
 export type UserCreateOrConnectWithoutPlugboardExportsInput = {
@@ -1085,6 +1187,8 @@ export type UserUpdateWithoutPlugboardExportsInput = {
   shopOrders?: Prisma.ShopOrderUpdateManyWithoutUserNestedInput
   tasks?: Prisma.TaskUpdateManyWithoutUserNestedInput
   uploadPhotos?: Prisma.UploadPhotoUpdateManyWithoutUserNestedInput
+  sellerSettings?: Prisma.SellerSettingsUpdateOneWithoutUserNestedInput
+  inventoryItems?: Prisma.InventoryItemUpdateManyWithoutUserNestedInput
 }
 
 export type UserUncheckedUpdateWithoutPlugboardExportsInput = {
@@ -1100,6 +1204,8 @@ export type UserUncheckedUpdateWithoutPlugboardExportsInput = {
   shopOrders?: Prisma.ShopOrderUncheckedUpdateManyWithoutUserNestedInput
   tasks?: Prisma.TaskUncheckedUpdateManyWithoutUserNestedInput
   uploadPhotos?: Prisma.UploadPhotoUncheckedUpdateManyWithoutUserNestedInput
+  sellerSettings?: Prisma.SellerSettingsUncheckedUpdateOneWithoutUserNestedInput
+  inventoryItems?: Prisma.InventoryItemUncheckedUpdateManyWithoutUserNestedInput
 }
 
 export type UserCreateWithoutShopOrdersInput = {
@@ -1115,6 +1221,8 @@ export type UserCreateWithoutShopOrdersInput = {
   catalogCache?: Prisma.CatalogCacheCreateNestedManyWithoutUserInput
   tasks?: Prisma.TaskCreateNestedManyWithoutUserInput
   uploadPhotos?: Prisma.UploadPhotoCreateNestedManyWithoutUserInput
+  sellerSettings?: Prisma.SellerSettingsCreateNestedOneWithoutUserInput
+  inventoryItems?: Prisma.InventoryItemCreateNestedManyWithoutUserInput
 }
 
 export type UserUncheckedCreateWithoutShopOrdersInput = {
@@ -1130,6 +1238,8 @@ export type UserUncheckedCreateWithoutShopOrdersInput = {
   catalogCache?: Prisma.CatalogCacheUncheckedCreateNestedManyWithoutUserInput
   tasks?: Prisma.TaskUncheckedCreateNestedManyWithoutUserInput
   uploadPhotos?: Prisma.UploadPhotoUncheckedCreateNestedManyWithoutUserInput
+  sellerSettings?: Prisma.SellerSettingsUncheckedCreateNestedOneWithoutUserInput
+  inventoryItems?: Prisma.InventoryItemUncheckedCreateNestedManyWithoutUserInput
 }
 
 export type UserCreateOrConnectWithoutShopOrdersInput = {
@@ -1161,6 +1271,8 @@ export type UserUpdateWithoutShopOrdersInput = {
   catalogCache?: Prisma.CatalogCacheUpdateManyWithoutUserNestedInput
   tasks?: Prisma.TaskUpdateManyWithoutUserNestedInput
   uploadPhotos?: Prisma.UploadPhotoUpdateManyWithoutUserNestedInput
+  sellerSettings?: Prisma.SellerSettingsUpdateOneWithoutUserNestedInput
+  inventoryItems?: Prisma.InventoryItemUpdateManyWithoutUserNestedInput
 }
 
 export type UserUncheckedUpdateWithoutShopOrdersInput = {
@@ -1176,6 +1288,176 @@ export type UserUncheckedUpdateWithoutShopOrdersInput = {
   catalogCache?: Prisma.CatalogCacheUncheckedUpdateManyWithoutUserNestedInput
   tasks?: Prisma.TaskUncheckedUpdateManyWithoutUserNestedInput
   uploadPhotos?: Prisma.UploadPhotoUncheckedUpdateManyWithoutUserNestedInput
+  sellerSettings?: Prisma.SellerSettingsUncheckedUpdateOneWithoutUserNestedInput
+  inventoryItems?: Prisma.InventoryItemUncheckedUpdateManyWithoutUserNestedInput
+}
+
+export type UserCreateWithoutSellerSettingsInput = {
+  id?: string
+  email: string
+  passwordHash: string
+  createdAt?: Date | string
+  sonletConnection?: Prisma.SonletConnectionCreateNestedOneWithoutUserInput
+  sessions?: Prisma.SessionCreateNestedManyWithoutUserInput
+  uploads?: Prisma.UploadCreateNestedManyWithoutUserInput
+  plugboardConnection?: Prisma.PlugboardConnectionCreateNestedOneWithoutUserInput
+  plugboardExports?: Prisma.PlugboardExportCreateNestedManyWithoutUserInput
+  catalogCache?: Prisma.CatalogCacheCreateNestedManyWithoutUserInput
+  shopOrders?: Prisma.ShopOrderCreateNestedManyWithoutUserInput
+  tasks?: Prisma.TaskCreateNestedManyWithoutUserInput
+  uploadPhotos?: Prisma.UploadPhotoCreateNestedManyWithoutUserInput
+  inventoryItems?: Prisma.InventoryItemCreateNestedManyWithoutUserInput
+}
+
+export type UserUncheckedCreateWithoutSellerSettingsInput = {
+  id?: string
+  email: string
+  passwordHash: string
+  createdAt?: Date | string
+  sonletConnection?: Prisma.SonletConnectionUncheckedCreateNestedOneWithoutUserInput
+  sessions?: Prisma.SessionUncheckedCreateNestedManyWithoutUserInput
+  uploads?: Prisma.UploadUncheckedCreateNestedManyWithoutUserInput
+  plugboardConnection?: Prisma.PlugboardConnectionUncheckedCreateNestedOneWithoutUserInput
+  plugboardExports?: Prisma.PlugboardExportUncheckedCreateNestedManyWithoutUserInput
+  catalogCache?: Prisma.CatalogCacheUncheckedCreateNestedManyWithoutUserInput
+  shopOrders?: Prisma.ShopOrderUncheckedCreateNestedManyWithoutUserInput
+  tasks?: Prisma.TaskUncheckedCreateNestedManyWithoutUserInput
+  uploadPhotos?: Prisma.UploadPhotoUncheckedCreateNestedManyWithoutUserInput
+  inventoryItems?: Prisma.InventoryItemUncheckedCreateNestedManyWithoutUserInput
+}
+
+export type UserCreateOrConnectWithoutSellerSettingsInput = {
+  where: Prisma.UserWhereUniqueInput
+  create: Prisma.XOR<Prisma.UserCreateWithoutSellerSettingsInput, Prisma.UserUncheckedCreateWithoutSellerSettingsInput>
+}
+
+export type UserUpsertWithoutSellerSettingsInput = {
+  update: Prisma.XOR<Prisma.UserUpdateWithoutSellerSettingsInput, Prisma.UserUncheckedUpdateWithoutSellerSettingsInput>
+  create: Prisma.XOR<Prisma.UserCreateWithoutSellerSettingsInput, Prisma.UserUncheckedCreateWithoutSellerSettingsInput>
+  where?: Prisma.UserWhereInput
+}
+
+export type UserUpdateToOneWithWhereWithoutSellerSettingsInput = {
+  where?: Prisma.UserWhereInput
+  data: Prisma.XOR<Prisma.UserUpdateWithoutSellerSettingsInput, Prisma.UserUncheckedUpdateWithoutSellerSettingsInput>
+}
+
+export type UserUpdateWithoutSellerSettingsInput = {
+  id?: Prisma.StringFieldUpdateOperationsInput | string
+  email?: Prisma.StringFieldUpdateOperationsInput | string
+  passwordHash?: Prisma.StringFieldUpdateOperationsInput | string
+  createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  sonletConnection?: Prisma.SonletConnectionUpdateOneWithoutUserNestedInput
+  sessions?: Prisma.SessionUpdateManyWithoutUserNestedInput
+  uploads?: Prisma.UploadUpdateManyWithoutUserNestedInput
+  plugboardConnection?: Prisma.PlugboardConnectionUpdateOneWithoutUserNestedInput
+  plugboardExports?: Prisma.PlugboardExportUpdateManyWithoutUserNestedInput
+  catalogCache?: Prisma.CatalogCacheUpdateManyWithoutUserNestedInput
+  shopOrders?: Prisma.ShopOrderUpdateManyWithoutUserNestedInput
+  tasks?: Prisma.TaskUpdateManyWithoutUserNestedInput
+  uploadPhotos?: Prisma.UploadPhotoUpdateManyWithoutUserNestedInput
+  inventoryItems?: Prisma.InventoryItemUpdateManyWithoutUserNestedInput
+}
+
+export type UserUncheckedUpdateWithoutSellerSettingsInput = {
+  id?: Prisma.StringFieldUpdateOperationsInput | string
+  email?: Prisma.StringFieldUpdateOperationsInput | string
+  passwordHash?: Prisma.StringFieldUpdateOperationsInput | string
+  createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  sonletConnection?: Prisma.SonletConnectionUncheckedUpdateOneWithoutUserNestedInput
+  sessions?: Prisma.SessionUncheckedUpdateManyWithoutUserNestedInput
+  uploads?: Prisma.UploadUncheckedUpdateManyWithoutUserNestedInput
+  plugboardConnection?: Prisma.PlugboardConnectionUncheckedUpdateOneWithoutUserNestedInput
+  plugboardExports?: Prisma.PlugboardExportUncheckedUpdateManyWithoutUserNestedInput
+  catalogCache?: Prisma.CatalogCacheUncheckedUpdateManyWithoutUserNestedInput
+  shopOrders?: Prisma.ShopOrderUncheckedUpdateManyWithoutUserNestedInput
+  tasks?: Prisma.TaskUncheckedUpdateManyWithoutUserNestedInput
+  uploadPhotos?: Prisma.UploadPhotoUncheckedUpdateManyWithoutUserNestedInput
+  inventoryItems?: Prisma.InventoryItemUncheckedUpdateManyWithoutUserNestedInput
+}
+
+export type UserCreateWithoutInventoryItemsInput = {
+  id?: string
+  email: string
+  passwordHash: string
+  createdAt?: Date | string
+  sonletConnection?: Prisma.SonletConnectionCreateNestedOneWithoutUserInput
+  sessions?: Prisma.SessionCreateNestedManyWithoutUserInput
+  uploads?: Prisma.UploadCreateNestedManyWithoutUserInput
+  plugboardConnection?: Prisma.PlugboardConnectionCreateNestedOneWithoutUserInput
+  plugboardExports?: Prisma.PlugboardExportCreateNestedManyWithoutUserInput
+  catalogCache?: Prisma.CatalogCacheCreateNestedManyWithoutUserInput
+  shopOrders?: Prisma.ShopOrderCreateNestedManyWithoutUserInput
+  tasks?: Prisma.TaskCreateNestedManyWithoutUserInput
+  uploadPhotos?: Prisma.UploadPhotoCreateNestedManyWithoutUserInput
+  sellerSettings?: Prisma.SellerSettingsCreateNestedOneWithoutUserInput
+}
+
+export type UserUncheckedCreateWithoutInventoryItemsInput = {
+  id?: string
+  email: string
+  passwordHash: string
+  createdAt?: Date | string
+  sonletConnection?: Prisma.SonletConnectionUncheckedCreateNestedOneWithoutUserInput
+  sessions?: Prisma.SessionUncheckedCreateNestedManyWithoutUserInput
+  uploads?: Prisma.UploadUncheckedCreateNestedManyWithoutUserInput
+  plugboardConnection?: Prisma.PlugboardConnectionUncheckedCreateNestedOneWithoutUserInput
+  plugboardExports?: Prisma.PlugboardExportUncheckedCreateNestedManyWithoutUserInput
+  catalogCache?: Prisma.CatalogCacheUncheckedCreateNestedManyWithoutUserInput
+  shopOrders?: Prisma.ShopOrderUncheckedCreateNestedManyWithoutUserInput
+  tasks?: Prisma.TaskUncheckedCreateNestedManyWithoutUserInput
+  uploadPhotos?: Prisma.UploadPhotoUncheckedCreateNestedManyWithoutUserInput
+  sellerSettings?: Prisma.SellerSettingsUncheckedCreateNestedOneWithoutUserInput
+}
+
+export type UserCreateOrConnectWithoutInventoryItemsInput = {
+  where: Prisma.UserWhereUniqueInput
+  create: Prisma.XOR<Prisma.UserCreateWithoutInventoryItemsInput, Prisma.UserUncheckedCreateWithoutInventoryItemsInput>
+}
+
+export type UserUpsertWithoutInventoryItemsInput = {
+  update: Prisma.XOR<Prisma.UserUpdateWithoutInventoryItemsInput, Prisma.UserUncheckedUpdateWithoutInventoryItemsInput>
+  create: Prisma.XOR<Prisma.UserCreateWithoutInventoryItemsInput, Prisma.UserUncheckedCreateWithoutInventoryItemsInput>
+  where?: Prisma.UserWhereInput
+}
+
+export type UserUpdateToOneWithWhereWithoutInventoryItemsInput = {
+  where?: Prisma.UserWhereInput
+  data: Prisma.XOR<Prisma.UserUpdateWithoutInventoryItemsInput, Prisma.UserUncheckedUpdateWithoutInventoryItemsInput>
+}
+
+export type UserUpdateWithoutInventoryItemsInput = {
+  id?: Prisma.StringFieldUpdateOperationsInput | string
+  email?: Prisma.StringFieldUpdateOperationsInput | string
+  passwordHash?: Prisma.StringFieldUpdateOperationsInput | string
+  createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  sonletConnection?: Prisma.SonletConnectionUpdateOneWithoutUserNestedInput
+  sessions?: Prisma.SessionUpdateManyWithoutUserNestedInput
+  uploads?: Prisma.UploadUpdateManyWithoutUserNestedInput
+  plugboardConnection?: Prisma.PlugboardConnectionUpdateOneWithoutUserNestedInput
+  plugboardExports?: Prisma.PlugboardExportUpdateManyWithoutUserNestedInput
+  catalogCache?: Prisma.CatalogCacheUpdateManyWithoutUserNestedInput
+  shopOrders?: Prisma.ShopOrderUpdateManyWithoutUserNestedInput
+  tasks?: Prisma.TaskUpdateManyWithoutUserNestedInput
+  uploadPhotos?: Prisma.UploadPhotoUpdateManyWithoutUserNestedInput
+  sellerSettings?: Prisma.SellerSettingsUpdateOneWithoutUserNestedInput
+}
+
+export type UserUncheckedUpdateWithoutInventoryItemsInput = {
+  id?: Prisma.StringFieldUpdateOperationsInput | string
+  email?: Prisma.StringFieldUpdateOperationsInput | string
+  passwordHash?: Prisma.StringFieldUpdateOperationsInput | string
+  createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  sonletConnection?: Prisma.SonletConnectionUncheckedUpdateOneWithoutUserNestedInput
+  sessions?: Prisma.SessionUncheckedUpdateManyWithoutUserNestedInput
+  uploads?: Prisma.UploadUncheckedUpdateManyWithoutUserNestedInput
+  plugboardConnection?: Prisma.PlugboardConnectionUncheckedUpdateOneWithoutUserNestedInput
+  plugboardExports?: Prisma.PlugboardExportUncheckedUpdateManyWithoutUserNestedInput
+  catalogCache?: Prisma.CatalogCacheUncheckedUpdateManyWithoutUserNestedInput
+  shopOrders?: Prisma.ShopOrderUncheckedUpdateManyWithoutUserNestedInput
+  tasks?: Prisma.TaskUncheckedUpdateManyWithoutUserNestedInput
+  uploadPhotos?: Prisma.UploadPhotoUncheckedUpdateManyWithoutUserNestedInput
+  sellerSettings?: Prisma.SellerSettingsUncheckedUpdateOneWithoutUserNestedInput
 }
 
 
@@ -1191,6 +1473,7 @@ export type UserCountOutputType = {
   shopOrders: number
   tasks: number
   uploadPhotos: number
+  inventoryItems: number
 }
 
 export type UserCountOutputTypeSelect<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
@@ -1201,6 +1484,7 @@ export type UserCountOutputTypeSelect<ExtArgs extends runtime.Types.Extensions.I
   shopOrders?: boolean | UserCountOutputTypeCountShopOrdersArgs
   tasks?: boolean | UserCountOutputTypeCountTasksArgs
   uploadPhotos?: boolean | UserCountOutputTypeCountUploadPhotosArgs
+  inventoryItems?: boolean | UserCountOutputTypeCountInventoryItemsArgs
 }
 
 /**
@@ -1262,6 +1546,13 @@ export type UserCountOutputTypeCountUploadPhotosArgs<ExtArgs extends runtime.Typ
   where?: Prisma.UploadPhotoWhereInput
 }
 
+/**
+ * UserCountOutputType without action
+ */
+export type UserCountOutputTypeCountInventoryItemsArgs<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
+  where?: Prisma.InventoryItemWhereInput
+}
+
 
 export type UserSelect<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = runtime.Types.Extensions.GetSelect<{
   id?: boolean
@@ -1277,6 +1568,8 @@ export type UserSelect<ExtArgs extends runtime.Types.Extensions.InternalArgs = r
   shopOrders?: boolean | Prisma.User$shopOrdersArgs<ExtArgs>
   tasks?: boolean | Prisma.User$tasksArgs<ExtArgs>
   uploadPhotos?: boolean | Prisma.User$uploadPhotosArgs<ExtArgs>
+  sellerSettings?: boolean | Prisma.User$sellerSettingsArgs<ExtArgs>
+  inventoryItems?: boolean | Prisma.User$inventoryItemsArgs<ExtArgs>
   _count?: boolean | Prisma.UserCountOutputTypeDefaultArgs<ExtArgs>
 }, ExtArgs["result"]["user"]>
 
@@ -1312,6 +1605,8 @@ export type UserInclude<ExtArgs extends runtime.Types.Extensions.InternalArgs = 
   shopOrders?: boolean | Prisma.User$shopOrdersArgs<ExtArgs>
   tasks?: boolean | Prisma.User$tasksArgs<ExtArgs>
   uploadPhotos?: boolean | Prisma.User$uploadPhotosArgs<ExtArgs>
+  sellerSettings?: boolean | Prisma.User$sellerSettingsArgs<ExtArgs>
+  inventoryItems?: boolean | Prisma.User$inventoryItemsArgs<ExtArgs>
   _count?: boolean | Prisma.UserCountOutputTypeDefaultArgs<ExtArgs>
 }
 export type UserIncludeCreateManyAndReturn<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {}
@@ -1329,6 +1624,8 @@ export type $UserPayload<ExtArgs extends runtime.Types.Extensions.InternalArgs =
     shopOrders: Prisma.$ShopOrderPayload<ExtArgs>[]
     tasks: Prisma.$TaskPayload<ExtArgs>[]
     uploadPhotos: Prisma.$UploadPhotoPayload<ExtArgs>[]
+    sellerSettings: Prisma.$SellerSettingsPayload<ExtArgs> | null
+    inventoryItems: Prisma.$InventoryItemPayload<ExtArgs>[]
   }
   scalars: runtime.Types.Extensions.GetPayloadResult<{
     id: string
@@ -1738,6 +2035,8 @@ export interface Prisma__UserClient<T, Null = never, ExtArgs extends runtime.Typ
   shopOrders<T extends Prisma.User$shopOrdersArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.User$shopOrdersArgs<ExtArgs>>): Prisma.PrismaPromise<runtime.Types.Result.GetResult<Prisma.$ShopOrderPayload<ExtArgs>, T, "findMany", GlobalOmitOptions> | Null>
   tasks<T extends Prisma.User$tasksArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.User$tasksArgs<ExtArgs>>): Prisma.PrismaPromise<runtime.Types.Result.GetResult<Prisma.$TaskPayload<ExtArgs>, T, "findMany", GlobalOmitOptions> | Null>
   uploadPhotos<T extends Prisma.User$uploadPhotosArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.User$uploadPhotosArgs<ExtArgs>>): Prisma.PrismaPromise<runtime.Types.Result.GetResult<Prisma.$UploadPhotoPayload<ExtArgs>, T, "findMany", GlobalOmitOptions> | Null>
+  sellerSettings<T extends Prisma.User$sellerSettingsArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.User$sellerSettingsArgs<ExtArgs>>): Prisma.Prisma__SellerSettingsClient<runtime.Types.Result.GetResult<Prisma.$SellerSettingsPayload<ExtArgs>, T, "findUniqueOrThrow", GlobalOmitOptions> | null, null, ExtArgs, GlobalOmitOptions>
+  inventoryItems<T extends Prisma.User$inventoryItemsArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.User$inventoryItemsArgs<ExtArgs>>): Prisma.PrismaPromise<runtime.Types.Result.GetResult<Prisma.$InventoryItemPayload<ExtArgs>, T, "findMany", GlobalOmitOptions> | Null>
   /**
    * Attaches callbacks for the resolution and/or rejection of the Promise.
    * @param onfulfilled The callback to execute when the Promise is resolved.
@@ -2367,6 +2666,49 @@ export type User$uploadPhotosArgs<ExtArgs extends runtime.Types.Extensions.Inter
   take?: number
   skip?: number
   distinct?: Prisma.UploadPhotoScalarFieldEnum | Prisma.UploadPhotoScalarFieldEnum[]
+}
+
+/**
+ * User.sellerSettings
+ */
+export type User$sellerSettingsArgs<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
+  /**
+   * Select specific fields to fetch from the SellerSettings
+   */
+  select?: Prisma.SellerSettingsSelect<ExtArgs> | null
+  /**
+   * Omit specific fields from the SellerSettings
+   */
+  omit?: Prisma.SellerSettingsOmit<ExtArgs> | null
+  /**
+   * Choose, which related nodes to fetch as well
+   */
+  include?: Prisma.SellerSettingsInclude<ExtArgs> | null
+  where?: Prisma.SellerSettingsWhereInput
+}
+
+/**
+ * User.inventoryItems
+ */
+export type User$inventoryItemsArgs<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
+  /**
+   * Select specific fields to fetch from the InventoryItem
+   */
+  select?: Prisma.InventoryItemSelect<ExtArgs> | null
+  /**
+   * Omit specific fields from the InventoryItem
+   */
+  omit?: Prisma.InventoryItemOmit<ExtArgs> | null
+  /**
+   * Choose, which related nodes to fetch as well
+   */
+  include?: Prisma.InventoryItemInclude<ExtArgs> | null
+  where?: Prisma.InventoryItemWhereInput
+  orderBy?: Prisma.InventoryItemOrderByWithRelationInput | Prisma.InventoryItemOrderByWithRelationInput[]
+  cursor?: Prisma.InventoryItemWhereUniqueInput
+  take?: number
+  skip?: number
+  distinct?: Prisma.InventoryItemScalarFieldEnum | Prisma.InventoryItemScalarFieldEnum[]
 }
 
 /**
