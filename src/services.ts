@@ -7,6 +7,8 @@ import { createSonlet } from './sonlet/sonlet.js';
 import { ImageDigests } from './sonlet/create-once.js';
 import { CatalogCache } from './inventory/catalog-cache.js';
 import { InventorySummaries } from './inventory/summary.js';
+import { InventorySnapshots } from './inventory/inventory-snapshot.js';
+import { InventorySearch } from './inventory/search.js';
 import { poolOf } from './db/client.js';
 import { createNotifications } from './db/notifications.js';
 import { CacheInvalidation } from './db/cache-invalidation.js';
@@ -50,7 +52,7 @@ export function createServices(config: Config, prisma: PrismaClient, background:
   const sonlet = createSonlet({ ...config.sonlet, maxMediaBytes: config.uploads.maxBytes }, prisma, cipher);
   const { vault, apiFor: sonletApiFor } = sonlet;
   const plugboardConnections = new PlugboardConnectionStore(prisma, cipher, config.plugboard, invalidation);
-  const summaries = new InventorySummaries(prisma, config.summaryTtlSeconds, invalidation);
+  const summaries = new InventorySummaries(prisma, config.summaryTtlSeconds, invalidation, new InventorySnapshots(prisma));
   const photos = new PhotoStore(prisma, config.uploads.maxBytes);
   const clock = background?.clock;
   const jobs = background ? new TaskEngine({ prisma, notifications, queue: background.queue, leaseMs: config.taskLeaseSeconds * 1000, clock }) : null;
@@ -91,6 +93,7 @@ export function createServices(config: Config, prisma: PrismaClient, background:
     sessionStore: new PrismaSessionStore(prisma),
     catalog: new CatalogCache(prisma, config.catalogTtlSeconds, invalidation),
     summaries,
+    search: new InventorySearch(prisma, summaries),
     sonletApiFor,
     plugboardConnections,
     publisher,

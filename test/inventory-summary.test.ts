@@ -23,14 +23,14 @@ describe('summarising an inventory', () => {
     expect(summary.totalItems).toBe(4);
     expect(summary.totalPieces).toBe(9);
     expect(summary.byStyle).toEqual([
-      { label: 'Amelia', items: 2, pieces: 4 },
-      { label: 'Carly', items: 1, pieces: 4 },
-      { label: 'Ana', items: 1, pieces: 1 },
+      { label: 'Amelia', items: 2, pieces: 4, id: 1 },
+      { label: 'Carly', items: 1, pieces: 4, id: 1 },
+      { label: 'Ana', items: 1, pieces: 1, id: 1 },
     ]);
     expect(summary.bySize).toEqual([
-      { label: 'M', items: 2, pieces: 7 },
-      { label: 'L', items: 1, pieces: 1 },
-      { label: 'S', items: 1, pieces: 1 },
+      { label: 'M', items: 2, pieces: 7, id: 1 },
+      { label: 'L', items: 1, pieces: 1, id: 1 },
+      { label: 'S', items: 1, pieces: 1, id: 1 },
     ]);
   });
 
@@ -38,7 +38,8 @@ describe('summarising an inventory', () => {
     const summary = summarise([item(1, 'Amelia', 'M', -2), item(2, 'Amelia', 'M', 2)]);
     expect(summary.totalItems).toBe(2);
     expect(summary.totalPieces).toBe(2);
-    expect(summary.byStyle).toEqual([{ label: 'Amelia', items: 2, pieces: 2 }]);
+    expect(summary.byStyle).toEqual([{ label: 'Amelia', items: 2, pieces: 2, id: 1 }]);
+    expect(summary.soldOut).toBe(1);
   });
 
   it('lists the items on each image, for the images gallery', () => {

@@ -4,21 +4,29 @@ import type { SonletApi } from '../sonlet/api-client.js';
 import type { SonletItem } from '../sonlet/types.js';
 import { matches, type ItemMatch } from './browse.js';
 import { SharedWalks } from './shared-walk.js';
+import { startedAfter, type InventorySnapshots, type SnapshotWalk } from './inventory-snapshot.js';
 
 export interface Tally {
   label: string;
   items: number;
   pieces: number;
+  /** The style's or size's Sonlet id, so the tally can link to the grid filtered by it. */
+  id?: number;
 }
 
 export interface InventorySummary {
   totalItems: number;
   totalPieces: number;
+  /** Items with no pieces left. */
+  soldOut?: number;
   byStyle: Tally[];
   bySize: Tally[];
   /** Which items use each image, for the images gallery. */
   itemsByImage: Record<number, Array<{ pk: number; style: string; size: string }>>;
   computedAt: Date;
+  /** The walk whose items (InventoryItem rows) search reads; absent in summaries of older versions. */
+  walkId?: string;
+  walkStartedAt?: string;
 }
 
 const KIND = 'summary';
@@ -45,6 +53,7 @@ export class InventorySummaries {
     private readonly prisma: PrismaClient,
     private readonly ttlSeconds: number,
     private readonly invalidation: CacheInvalidation | null = null,
+    private readonly snapshots: InventorySnapshots | null = null,
   ) {
     // Filtered walks are kept per process: when the seller's inventory changes anywhere, every process forgets them.
     invalidation?.register(KIND, (userId) => this.dropMatches(userId));
@@ -60,15 +69,49 @@ export class InventorySummaries {
 
   private async compute(userId: string, api: SonletApi, signal: AbortSignal): Promise<InventorySummary> {
     const tallies = new Tallies();
-    for await (const items of api.walkItems({}, { signal })) tallies.add(items);
-    const summary = tallies.summary();
+    const walk = this.snapshots?.begin() ?? null;
+    try {
+      for await (const items of api.walkItems({}, { signal })) {
+        tallies.add(items);
+        if (walk) await this.snapshots!.add(userId, walk, items);
+      }
+    } catch (err) {
+      if (walk) await this.snapshots!.discard(userId, walk).catch(() => undefined);
+      throw err;
+    }
+    const summary: InventorySummary = { ...tallies.summary(), ...(walk ? { walkId: walk.walkId, walkStartedAt: walk.startedAt.toISOString() } : {}) };
+    if (!walk) {
+      await this.save(this.prisma, userId, summary);
+      return summary;
+    }
+    let current = summary;
+    await this.snapshots!.finish(userId, walk, async (tx) => {
+      const newer = await this.newerThan(tx, userId, walk);
+      if (newer) {
+        current = newer;
+        return false;
+      }
+      await this.save(tx, userId, summary);
+      return true;
+    });
+    return current;
+  }
+
+  private async save(db: Pick<PrismaClient, 'catalogCache'>, userId: string, summary: InventorySummary): Promise<void> {
     const data = { ...summary, computedAt: summary.computedAt.toISOString() } as object;
-    await this.prisma.catalogCache.upsert({
+    await db.catalogCache.upsert({
       where: { userId_kind: { userId, kind: KIND } },
       create: { userId, kind: KIND, data, fetchedAt: summary.computedAt },
       update: { data, fetchedAt: summary.computedAt },
     });
-    return summary;
+  }
+
+  /** The summary saved by a walk that started after `walk`, if one finished first. */
+  private async newerThan(db: Pick<PrismaClient, 'catalogCache'>, userId: string, walk: SnapshotWalk): Promise<InventorySummary | null> {
+    const row = await db.catalogCache.findUnique({ where: { userId_kind: { userId, kind: KIND } } });
+    const saved = row ? (row.data as unknown as InventorySummary) : null;
+    if (!row || !saved?.walkStartedAt || !saved.walkId || !startedAfter({ walkId: saved.walkId, startedAt: new Date(saved.walkStartedAt) }, walk)) return null;
+    return { ...saved, computedAt: row.fetchedAt };
   }
 
   async cached(userId: string): Promise<InventorySummary | null> {
@@ -115,17 +158,19 @@ export class Tallies {
   private readonly itemsByImage: InventorySummary['itemsByImage'] = {};
   private totalItems = 0;
   private totalPieces = 0;
+  private soldOut = 0;
 
   add(items: SonletItem[]): void {
     for (const item of items) {
       const pieces = Number.isFinite(item.quantity) ? Math.max(0, item.quantity) : 0;
       this.totalItems += 1;
       this.totalPieces += pieces;
-      for (const [map, label] of [
-        [this.byStyle, item.style || `Style ${item.itemchoice_id}`],
-        [this.bySize, item.size || `Size ${item.size_id}`],
+      if (pieces === 0) this.soldOut += 1;
+      for (const [map, label, id] of [
+        [this.byStyle, item.style || `Style ${item.itemchoice_id}`, item.itemchoice_id],
+        [this.bySize, item.size || `Size ${item.size_id}`, item.size_id],
       ] as const) {
-        const tally = map.get(label) ?? { label, items: 0, pieces: 0 };
+        const tally = map.get(label) ?? { label, items: 0, pieces: 0, id };
         tally.items += 1;
         tally.pieces += pieces;
         map.set(label, tally);
@@ -136,7 +181,7 @@ export class Tallies {
 
   summary(): InventorySummary {
     const sorted = (map: Map<string, Tally>) => [...map.values()].sort((a, b) => b.pieces - a.pieces || a.label.localeCompare(b.label));
-    return { totalItems: this.totalItems, totalPieces: this.totalPieces, byStyle: sorted(this.byStyle), bySize: sorted(this.bySize), itemsByImage: this.itemsByImage, computedAt: new Date() };
+    return { totalItems: this.totalItems, totalPieces: this.totalPieces, soldOut: this.soldOut, byStyle: sorted(this.byStyle), bySize: sorted(this.bySize), itemsByImage: this.itemsByImage, computedAt: new Date() };
   }
 }
 

@@ -1,14 +1,21 @@
 import type { FastifyInstance, FastifyReply } from 'fastify';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import { Type } from 'typebox';
 import { DomainError } from '../errors.js';
+import { consoleTarget } from '../web/redirect-target.js';
 import { minutesAgo, type InventorySummary } from '../inventory/summary.js';
 import { signedIn, type Req, type SellerRequest } from '../web/typed-routes.js';
 import { whileSellerWaits } from '../web/seller-waits.js';
 
-export async function homeRoutes(app: FastifyInstance) {
+// `back`: the page the Refresh button was on (home, or the items grid with its search).
+const RefreshSummary = { body: Type.Object({ back: Type.Optional(Type.String({ maxLength: 2000 })), _csrf: Type.Optional(Type.String({ maxLength: 200 })) }) };
+
+export async function homeRoutes(fastify: FastifyInstance) {
+  const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
   const { services } = app;
 
   app.get('/', home);
-  app.post('/summary/refresh', { preHandler: [app.requireUser, app.csrfProtection] }, signedIn(refreshSummary));
+  app.post('/summary/refresh', { preHandler: [app.requireUser, app.csrfProtection], schema: RefreshSummary }, signedIn(refreshSummary));
 
   async function home(request: Req, reply: FastifyReply) {
     if (!request.user) return reply.page('welcome', { title: 'Sonlet Seller Console' });
@@ -35,8 +42,8 @@ export async function homeRoutes(app: FastifyInstance) {
     });
   }
 
-  async function refreshSummary(request: SellerRequest, reply: FastifyReply) {
+  async function refreshSummary(request: SellerRequest<typeof RefreshSummary>, reply: FastifyReply) {
     await services.summaries.forget(request.user.id);
-    return reply.redirect('/');
+    return reply.redirect(consoleTarget(request.body?.back, app.config.publicUrl, { allow: (path) => path === '/' || /^\/items(\?|$)/.test(path) }));
   }
 }

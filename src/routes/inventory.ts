@@ -1,9 +1,10 @@
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
-import { browseItems, pageLocally, withCatalogNames, type ItemsQuery } from '../inventory/browse.js';
+import { browseItems, withCatalogNames } from '../inventory/browse.js';
+import { itemSearchOf, SORTS, STOCK_FILTERS } from '../inventory/search.js';
 import { whileSellerWaits } from '../web/seller-waits.js';
-import { filterByShop, SHOP_FILTERS, type ShopFilter } from '../plugboard/shop-filter.js';
+import { filterByShop, SHOP_FILTERS } from '../plugboard/shop-filter.js';
 import { NeedsReconnectError, NotConnectedError } from '../errors.js';
 import { signedIn, type SellerRequest } from '../web/typed-routes.js';
 
@@ -12,6 +13,7 @@ export const NOTHING_SELECTED = 'none-selected';
 
 const sonletId = () => Type.Integer({ minimum: 1, maximum: 2147483647 });
 const pageNumber = () => Type.Integer({ minimum: 1, maximum: 100000, default: 1 });
+const amount = () => Type.Number({ minimum: 0, maximum: 100_000_000 });
 
 // Unknown query parameters (tracking tags, old links) are ignored; odd values are treated as absent (web/lenient-query.ts).
 const ListItems = {
@@ -20,6 +22,12 @@ const ListItems = {
     style: Type.Optional(sonletId()),
     size: Type.Optional(sonletId()),
     shop: Type.Optional(Type.Enum(SHOP_FILTERS)),
+    // Search (inventory/search.ts): words, a price range, stock, sort order.
+    q: Type.Optional(Type.String({ maxLength: 200 })),
+    min: Type.Optional(amount()),
+    max: Type.Optional(amount()),
+    stock: Type.Optional(Type.Enum(STOCK_FILTERS)),
+    sort: Type.Optional(Type.Enum(SORTS)),
     publish: Type.Optional(Type.Literal(NOTHING_SELECTED)),
   }),
 };
@@ -39,25 +47,21 @@ export async function inventoryRoutes(fastify: FastifyInstance) {
     const api = services.sonletApiFor(userId);
     const signal = whileSellerWaits(reply);
     const shop = request.query.shop || null;
+    const search = itemSearchOf(request.query);
     return whenConnected(reply, 'Items', async () => {
       const [catalog, view] = await Promise.all([
         services.catalog.get(userId, api, { signal }),
-        shop
-          ? browseByShop(userId, request.query, shop, signal)
+        search
+          ? services.search.find(userId, api, search, request.query.page, { signal, filter: shop ? (items) => filterByShop({ prisma: services.prisma, connections: services.plugboardConnections }, userId, items, shop) : null })
           : browseItems(api, request.query, (filters) => services.summaries.matchingItems(userId, api, filters, { signal }), { signal }),
       ]);
       const pks = view.items.map((i) => i.pk);
       const [published, soldOn] = await Promise.all([services.publisher.statusOf(userId, pks), services.shopOrders.soldOn(userId, pks)]);
       const nothingSelected = request.query.publish === NOTHING_SELECTED;
-      return reply.page('items', { title: 'Items', ...view, items: withCatalogNames(view.items, catalog), shop, catalog, ...published, soldOn, nothingSelected, scripts: ['/public/publish-select.js'] });
+      const { q, min, max, stock, sort } = request.query;
+      const searched = { q: q ?? '', min: min ?? null, max: max ?? null, stock: stock ?? null, sort: sort ?? null, freshAt: 'freshAt' in view ? (view.freshAt as Date) : null };
+      return reply.page('items', { title: 'Items', ...view, items: withCatalogNames(view.items, catalog), shop, catalog, ...published, soldOn, nothingSelected, search: searched, scripts: ['/public/publish-select.js'] });
     });
-  }
-
-  /** The web-shop filter needs the whole inventory: the walked (and cached) matching items, filtered and paged here. */
-  async function browseByShop(userId: string, query: ItemsQuery, shop: ShopFilter, signal: AbortSignal) {
-    const filters = { style: query.style ?? null, size: query.size ?? null };
-    const matching = await services.summaries.matchingItems(userId, services.sonletApiFor(userId), filters, { signal });
-    return pageLocally(await filterByShop({ prisma: services.prisma, connections: services.plugboardConnections }, userId, matching, shop), query.page, 20, filters);
   }
 
   async function showItem(request: SellerRequest<typeof ShowItem>, reply: FastifyReply) {

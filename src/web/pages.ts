@@ -12,6 +12,7 @@ import type { UploadBatchView, UploadView } from '../inventory/upload-view.js';
 import type { UploadFormValues } from '../inventory/upload-form.js';
 import type { ConnectionCheck, PlugboardSettingsView } from '../plugboard/connection-store.js';
 import type { ShopFilter } from '../plugboard/shop-filter.js';
+import type { SortKey, StockFilter } from '../inventory/search.js';
 import type { OrderView } from '../plugboard/shop-orders.js';
 import type { ErrorAction } from './error-pages.js';
 
@@ -55,6 +56,8 @@ export interface ItemsPage extends Page, ItemsView {
   soldOn: Record<number, Date>;
   /** "Publish selected" was pressed with nothing ticked. */
   nothingSelected: boolean;
+  /** The search form as the seller filled it, and how fresh its results are (null: live from Sonlet). */
+  search: { q: string; min: number | null; max: number | null; stock: StockFilter | null; sort: SortKey | null; freshAt: Date | null };
 }
 
 export interface ItemPage extends Page {
