@@ -26,6 +26,7 @@ import { UploadPipeline } from './inventory/upload-pipeline.js';
 import { uploadTask } from './inventory/upload-task.js';
 import { importLegacyPhotos } from './inventory/upload-legacy-files.js';
 import path from 'node:path';
+import { SellerSettings } from './accounts/seller-settings.js';
 
 /** Background work (photo uploads, publishing) in this process. */
 export interface BackgroundWorkOptions {
@@ -90,6 +91,7 @@ export function createServices(config: Config, prisma: PrismaClient, background:
     cipher,
     vault,
     accounts: createAccounts(prisma),
+    sellerSettings: new SellerSettings(prisma),
     sessionStore: new PrismaSessionStore(prisma),
     catalog: new CatalogCache(prisma, config.catalogTtlSeconds, invalidation),
     summaries,

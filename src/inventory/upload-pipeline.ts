@@ -5,6 +5,7 @@
  * without the work that finishes it. A photo the page sends twice (same photoKey) is one upload.
  */
 import { randomUUID } from 'node:crypto';
+import sharp from 'sharp';
 import type { Readable } from 'node:stream';
 import { Prisma, type PrismaClient, type Upload } from '../generated/prisma/client.js';
 import { tasksByKey, type TaskEngine } from '../jobs/engine.js';
@@ -17,6 +18,8 @@ import { lastPageOf } from './page-maths.js';
 import { toBatchView, toUploadView, type UploadBatchView, type UploadView } from './upload-view.js';
 
 export const UPLOADS_PAGE_SIZE = 25;
+/** The uploads lists' thumbnails, twice the size they are shown at. */
+const THUMB = { width: 160, height: 200 };
 
 export interface PhotoSettings {
   itemchoiceId: number;
@@ -166,6 +169,25 @@ export class UploadPipeline {
     if (row.sonletImageId !== null) {
       const image = await this.deps.sonletApiFor(userId).getImage(row.sonletImageId);
       return { url: image.image_full };
+    }
+    throw new NotFoundError('That photo');
+  }
+
+  /**
+   * A small picture of the upload for the lists: Sonlet's thumbnail once its image exists (its address is
+   * kept on the row after the first look), else the photo still waiting here, shrunk.
+   */
+  async thumbnailOf(userId: string, uploadId: string): Promise<{ stream: Readable } | { url: string }> {
+    const row = await this.own(userId, uploadId, 'That photo');
+    if (row.thumbnailUrl) return { url: row.thumbnailUrl };
+    if (await this.deps.photos.exists(row.photoId)) {
+      const shrink = sharp({ failOn: 'none' }).rotate().resize(THUMB.width, THUMB.height, { fit: 'cover' }).jpeg({ quality: 70 });
+      return { stream: this.deps.photos.open(row.photoId!).pipe(shrink) };
+    }
+    if (row.sonletImageId !== null) {
+      const image = await this.deps.sonletApiFor(userId).getImage(row.sonletImageId);
+      await this.deps.prisma.upload.update({ where: { id: row.id }, data: { thumbnailUrl: image.image_thumbnail } });
+      return { url: image.image_thumbnail };
     }
     throw new NotFoundError('That photo');
   }

@@ -196,6 +196,13 @@ export class PhotoStore {
     return Readable.from(chunks(), { objectMode: false });
   }
 
+  /** The whole photo in memory: only for conversions that need it whole (at most `maxBytes`). */
+  async readAll(photoId: string): Promise<Buffer> {
+    const parts: Buffer[] = [];
+    for await (const chunk of this.open(photoId)) parts.push(chunk as Buffer);
+    return Buffer.concat(parts);
+  }
+
   source(photoId: string, about: Omit<PhotoSource, 'open'>): PhotoSource {
     return { ...about, open: () => this.open(photoId) };
   }

@@ -14,10 +14,13 @@ import { InvalidUploadError, MAX_ATTRIBUTES, UploadForm, type UploadFormValues }
 import type { PhotoSettings } from '../inventory/upload-pipeline.js';
 import { formatBytes, PhotoTooLargeError, UnsupportedPhotoError, type SavedPhoto } from '../inventory/upload-store.js';
 import { toBatchView, type UploadView } from '../inventory/upload-view.js';
+import { HeicNotConvertedError, sendablePhoto } from '../inventory/sendable-photo.js';
 
 const VIEW = 'upload';
 /** Photos in one form post; the page's script sends one photo per request. */
 export const MAX_PHOTOS_PER_POST = 100;
+/** The page's scripts, in order: the browser's queue (IndexedDB), photo preparation, cards, sending, then the page. */
+const UPLOAD_SCRIPTS = ['/public/upload-queue.js', '/public/upload-prepare.js', '/public/upload-cards.js', '/public/upload-sending.js', '/public/upload.js'];
 /** How often a result page with work in progress reloads itself (no-JS). */
 const REFRESH_SECONDS = 3;
 
@@ -35,7 +38,8 @@ export async function uploadRoutes(fastify: FastifyInstance) {
     view: VIEW,
     page: async (request, values) => {
       const { id } = sellerOf(request);
-      return formData(await services.catalog.get(id, services.sonletApiFor(id)), values as unknown as UploadFormValues);
+      const [catalog, preferences] = await Promise.all([services.catalog.get(id, services.sonletApiFor(id)), services.sellerSettings.get(id)]);
+      return { ...formData(catalog, values as unknown as UploadFormValues), downscale: preferences.downscalePhotos };
     },
   };
 
@@ -56,14 +60,15 @@ export async function uploadRoutes(fastify: FastifyInstance) {
   app.get('/uploads/batch/:id', { preHandler: app.requireUser, schema: ById }, signedIn(showBatch));
   app.get('/uploads/:id', { preHandler: app.requireUser, schema: ById }, signedIn(showUpload));
   app.get('/uploads/:id/photo', { preHandler: app.requireUser, schema: ById }, signedIn(showPhoto));
+  app.get('/uploads/:id/thumb', { preHandler: app.requireUser, schema: ById }, signedIn(showThumbnail));
   app.post('/uploads/:id/retry', { preHandler: [app.requireUser, app.csrfProtection], schema: RetryUpload }, signedIn(retryUpload));
 
   async function showForm(request: SellerRequest, reply: FastifyReply) {
     const userId = request.user.id;
     const connection = await services.vault.state(userId);
     if (connection.state !== 'active') return reply.page('not-connected', { title: 'Upload', connection });
-    const catalog = await services.catalog.get(userId, services.sonletApiFor(userId));
-    return reply.page(VIEW, formData(catalog, emptyValues(catalog)));
+    const [catalog, preferences] = await Promise.all([services.catalog.get(userId, services.sonletApiFor(userId)), services.sellerSettings.get(userId)]);
+    return reply.page(VIEW, { ...formData(catalog, emptyValues(catalog)), downscale: preferences.downscalePhotos });
   }
 
   /**
@@ -130,7 +135,8 @@ export async function uploadRoutes(fastify: FastifyInstance) {
           received.push({ earlier });
           continue;
         }
-        received.push({ saved: await services.photos.save(userId, part.file, part.filename), name: part.filename, photoKey });
+        const saved = await services.photos.save(userId, part.file, part.filename);
+        received.push({ ...(await sendablePhoto(services.photos, userId, saved, part.filename)), photoKey });
       }
       if (!csrfChecked && !passesCsrf(request, reply, '')) return reply;
       settings = form.settings(await catalogFor(form.values()));
@@ -193,6 +199,12 @@ export async function uploadRoutes(fastify: FastifyInstance) {
       .send(photo.stream);
   }
 
+  async function showThumbnail(request: SellerRequest<typeof ById>, reply: FastifyReply) {
+    const thumb = await services.uploads.thumbnailOf(request.user.id, request.params.id);
+    if ('url' in thumb) return reply.header('cache-control', 'private, max-age=300').redirect(headerValue(thumb.url));
+    return reply.header('content-type', 'image/jpeg').header('cache-control', 'private, max-age=300').header('x-content-type-options', 'nosniff').send(thumb.stream);
+  }
+
   async function retryUpload(request: SellerRequest<typeof RetryUpload>, reply: FastifyReply) {
     const upload = await services.uploads.retry(request.user.id, request.params.id);
     if (wantsJson(request)) return reply.send(upload);
@@ -231,7 +243,7 @@ export async function uploadRoutes(fastify: FastifyInstance) {
       maxAttributes: MAX_ATTRIBUTES,
       // The no-JS form's key for its photos (the page's script gives each photo its own).
       photoKey: randomUUID(),
-      scripts: ['/public/upload.js'],
+      scripts: UPLOAD_SCRIPTS,
     };
   }
 }
@@ -243,7 +255,7 @@ function emptyValues(catalog: Catalog): UploadFormValues {
 
 /** What a failed upload means for the seller, or null when it is not about what they sent. */
 function refusalOf(err: unknown, maxBytes: number): DomainError | null {
-  if (err instanceof InvalidUploadError || err instanceof PhotoTooLargeError || err instanceof UnsupportedPhotoError) return err;
+  if (err instanceof InvalidUploadError || err instanceof PhotoTooLargeError || err instanceof UnsupportedPhotoError || err instanceof HeicNotConvertedError) return err;
   const code = (err as { code?: string }).code;
   if (code === 'FST_REQ_FILE_TOO_LARGE') return new PhotoTooLargeError(maxBytes, 'you chose');
   if (code === 'FST_FILES_LIMIT' || code === 'FST_PARTS_LIMIT' || code === 'FST_FIELDS_LIMIT') {

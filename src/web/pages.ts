@@ -84,6 +84,8 @@ export interface UploadPage extends Page, FormState {
   maxAttributes: number;
   /** The no-JS form's key for its photos: posting it twice still makes each photo one item. */
   photoKey: string;
+  /** The seller's setting: shrink photos over 2,048 px in the browser before sending. */
+  downscale: boolean;
 }
 
 export interface UploadsPage extends Page {
