@@ -89,6 +89,10 @@
     li.appendChild(removeWrap);
 
     var attrCount = 0;
+    function showStylePrice() {
+      var shared = style.value ? o.shared.style.querySelector('option[value="' + style.value + '"]') : null;
+      price.placeholder = (shared && shared.getAttribute('data-price')) || 'style price';
+    }
     function addAttrRow(name, value) {
       if (attrCount >= o.maxAttributes) return;
       var n = attrCount++;
@@ -123,8 +127,7 @@
         var list = (s.attributes || []).slice(0, o.maxAttributes);
         list.forEach(function (a) { addAttrRow(a.name, a.value); });
         while (attrCount < Math.min(2, o.maxAttributes)) addAttrRow('', '');
-        var chosen = style.options[style.selectedIndex];
-        price.placeholder = chosen && chosen.value ? (o.shared.style.querySelector('option[value="' + chosen.value + '"]').getAttribute('data-price') || 'style price') : 'style price';
+        showStylePrice();
       },
       /** Names of the chosen style and size, for the collapsed card. */
       itemName: function () {
@@ -170,7 +173,7 @@
     addAttr.addEventListener('click', function () { addAttrRow('', ''); o.onChange(card); });
     fields.addEventListener('input', function () { o.onChange(card); });
     fields.addEventListener('change', function () {
-      card.setSettings(card.settings());
+      showStylePrice();
       o.onChange(card);
     });
     same.addEventListener('click', function () { o.onSameAsPrevious(card); });

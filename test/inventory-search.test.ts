@@ -3,47 +3,15 @@
  * The oracle is the Sonlet sandbox read over plain HTTP (its wire shapes, not the console's client).
  */
 import { afterAll, beforeAll, describe, expect, it, inject } from 'vitest';
-import pg from 'pg';
 import { startStack, signUp, connectSonlet, type Stack } from './support/stack.js';
 import { location, type HttpSession } from './support/http.js';
-import { TokenCipher } from '../src/crypto/token-cipher.js';
-
-interface WireItem {
-  pk: number;
-  itemchoice_id: number;
-  size_id: number;
-  quantity: number;
-  price: string;
-  created: string;
-  style?: string;
-  size?: string;
-  data: { attributes: Record<string, string> } | string;
-}
+import { attributesOf, everyItem, type WireItem } from './support/sonlet-oracle.js';
 
 let stack: Stack;
 let demo: HttpSession;
 let demoEmail: string;
 let all: WireItem[];
-const db = new pg.Pool({ connectionString: inject('databaseUrl'), max: 2 });
 
-async function accessToken(email: string): Promise<string> {
-  const { rows } = await db.query(`SELECT c."accessTokenEnc" FROM "SonletConnection" c JOIN "User" u ON u.id = c."userId" WHERE u.email = $1`, [email]);
-  return new TokenCipher(stack.console.config.tokenEncryptionKey).decrypt(rows[0].accessTokenEnc);
-}
-
-/** Every item of the seller, page by page as Sonlet lists them. */
-async function everyItem(email: string): Promise<WireItem[]> {
-  const token = await accessToken(email);
-  const items: WireItem[] = [];
-  for (let url: string | null = `${stack.sonlet.url}/api/v2/items/`; url; ) {
-    const page = (await (await fetch(url, { headers: { authorization: `Bearer ${token}` } })).json()) as { next: string | null; results: WireItem[] };
-    items.push(...page.results);
-    url = page.next;
-  }
-  return items;
-}
-
-const attributesOf = (item: WireItem) => (typeof item.data === 'string' ? (JSON.parse(item.data) as { attributes?: Record<string, string> }).attributes : item.data.attributes) ?? {};
 const cards = (html: string) => [...html.matchAll(/<a href="\/items\/(\d+)">/g)].map((m) => Number(m[1]));
 const totalOf = (html: string) => Number(/(\d+) in total/.exec(html)?.[1]);
 const byNewest = (a: WireItem, b: WireItem) => Date.parse(b.created) - Date.parse(a.created) || b.pk - a.pk;
@@ -53,12 +21,11 @@ beforeAll(async () => {
   demoEmail = `search-${Date.now()}@example.com`;
   demo = await signUp(stack.console.url, demoEmail);
   expect((await connectSonlet(demo)).status).toBe(302);
-  all = await everyItem(demoEmail);
+  all = await everyItem(stack, inject('databaseUrl'), demoEmail);
   expect(all.length).toBeGreaterThan(100);
 });
 afterAll(async () => {
   await stack.close();
-  await db.end();
 });
 
 describe('finding items', () => {

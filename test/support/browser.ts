@@ -1,6 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { chromium, type Browser, type BrowserContext, type BrowserContextOptions, type Page } from 'playwright-core';
 
 export const ARTIFACTS = path.resolve('test/artifacts');
 
@@ -45,4 +45,15 @@ export async function signUpAndConnectInBrowser(page: Page, consoleUrl: string, 
   await page.getByRole('button', { name: 'Sign in' }).click();
   await page.getByRole('button', { name: 'Authorize' }).click();
   await page.waitForURL(`${consoleUrl}/items`);
+}
+
+/** A phone-sized screen (an iPhone 14's CSS pixels), touch and all. */
+export const PHONE = { viewport: { width: 390, height: 844 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true };
+export const DESKTOP = { viewport: { width: 1100, height: 900 } };
+
+/** A browser context already signed in with an HTTP-level seller's cookies. */
+export async function sellerContext(browser: Browser, consoleUrl: string, cookies: Map<string, string>, opts: BrowserContextOptions = DESKTOP): Promise<BrowserContext> {
+  const context = await browser.newContext(opts);
+  await context.addCookies([...cookies].map(([name, value]) => ({ name, value, url: consoleUrl })));
+  return context;
 }

@@ -1,0 +1,104 @@
+/**
+ * Photo-first capture on a 390 px phone, as a seller does it: the pickers first, tag each photo on its
+ * card (per-photo attributes, Same as previous, Apply to all selected), the sticky bar, Upload; then the
+ * items are read back from the Sonlet sandbox over plain HTTP.
+ */
+import { afterAll, beforeAll, describe, expect, it, inject } from 'vitest';
+import sharp from 'sharp';
+import type { Browser } from 'playwright-core';
+import { startStack, type Stack } from './support/stack.js';
+import { launchChromium, PHONE, screenshot, sellerContext, watchPageErrors } from './support/browser.js';
+import { connectedSeller, jpeg } from './fixtures/uploads.js';
+import { attributesOf, everyItem } from './support/sonlet-oracle.js';
+
+let stack: Stack;
+let browser: Browser;
+
+beforeAll(async () => {
+  [stack, browser] = await Promise.all([startStack({ jobs: true, env: { LOG_LEVEL: 'warn' } }), launchChromium()]);
+});
+afterAll(async () => {
+  await browser?.close();
+  await stack?.close();
+});
+
+describe('photo-first capture on a phone', () => {
+  it('tags three photos on their cards and each item reaches Sonlet with its own attributes; a large photo arrives at most 2,048 px', async () => {
+    const seller = await connectedSeller(stack.console, { username: 'demo2', password: 'demo2' }, 'capture');
+    const email = (await stack.console.app.services.prisma.user.findUniqueOrThrow({ where: { id: seller.userId } })).email;
+    const before = new Set((await everyItem(stack, inject('databaseUrl'), email)).map((i) => i.pk));
+    const context = await sellerContext(browser, stack.console.url, seller.browser.cookies, PHONE);
+    const page = await context.newPage();
+    const errors = watchPageErrors(page);
+    await page.goto(`${stack.console.url}/upload`);
+
+    // The pickers are the first thing: above the settings, within the first screen.
+    const take = page.locator('label[for="up-camera"]');
+    const choose = page.locator('label[for="up-photos"]');
+    const takeBox = (await take.boundingBox())!;
+    expect(takeBox.y + takeBox.height).toBeLessThan(300);
+    expect(takeBox.y).toBeLessThan((await page.locator('#up-style').boundingBox())!.y);
+    expect(await take.textContent()).toBe('Take photos');
+    expect(await choose.textContent()).toBe('Choose photos');
+    expect(await page.locator('#up-camera').getAttribute('capture')).toBe('environment');
+    expect(await page.locator('#up-photos').getAttribute('capture')).toBeNull();
+    for (const box of [takeBox, (await choose.boundingBox())!]) expect(box.height).toBeGreaterThanOrEqual(44);
+
+    const big = await jpeg(901, { width: 3000, height: 2000 });
+    const photos = [await jpeg(902, { width: 300, height: 400 }), big, await jpeg(903, { width: 300, height: 400 })];
+    await page.locator('#up-photos').setInputFiles(photos.map((p) => ({ name: p.name, mimeType: p.type, buffer: p.data })));
+    const cards = page.locator('#up-list li.photo');
+    await expect.poll(() => cards.count()).toBe(3);
+    expect(await page.locator('#up-count').textContent()).toBe('0 of 3 uploaded');
+    // Previews say what they show.
+    await expect.poll(() => cards.nth(0).locator('img').getAttribute('alt')).toBe(`Photo 1: ${photos[0]!.name}`);
+
+    const [first, second, third] = [cards.nth(0), cards.nth(1), cards.nth(2)];
+    await first.getByLabel('Style').selectOption({ index: 2 });
+    await first.getByLabel('Size').selectOption({ index: 3 });
+    await first.getByLabel('Quantity').fill('3');
+    await first.getByLabel('Name').first().fill('Color');
+    await first.getByLabel('Value').first().fill('Red');
+    // The second is like the first, but blue.
+    await second.getByRole('button', { name: 'Same as previous' }).click();
+    expect(await second.getByLabel('Style').inputValue()).toBe(await first.getByLabel('Style').inputValue());
+    await second.getByLabel('Value').first().fill('Blue');
+    // The third gets the first's settings through Apply to all selected, then its own colour.
+    await third.getByText('Select', { exact: true }).click();
+    await first.getByRole('button', { name: 'Apply to all selected' }).click();
+    expect(await third.getByLabel('Quantity').inputValue()).toBe('3');
+    expect(await third.getByLabel('Name').first().inputValue()).toBe('Color');
+    await third.getByLabel('Value').first().fill('Green');
+
+    // The Upload button is on screen wherever the seller has scrolled to.
+    await page.evaluate(() => window.scrollTo(0, 0));
+    const upload = page.getByRole('button', { name: 'Upload', exact: true });
+    const bar = (await upload.boundingBox())!;
+    expect(bar.y + bar.height).toBeLessThanOrEqual(844);
+    expect(bar.height).toBeGreaterThanOrEqual(44);
+    await screenshot(page, 'capture-phone-tagged');
+
+    await upload.click();
+    await expect.poll(() => page.locator('#up-list li.photo[data-state="done"]').count(), { timeout: 30_000 }).toBe(3);
+    expect(await page.locator('#up-count').textContent()).toBe('3 of 3 uploaded');
+    // Finished cards: a thumbnail, the item's name and a link; nothing left to change.
+    expect(await first.locator('select, input').count()).toBe(0);
+    expect(await first.locator('.name').textContent()).toMatch(/, size /);
+    expect(await first.locator('a.item-link').getAttribute('href')).toMatch(/^\/items\/\d+$/);
+    await screenshot(page, 'capture-phone-done');
+    expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
+
+    const created = (await everyItem(stack, inject('databaseUrl'), email)).filter((i) => !before.has(i.pk));
+    expect(created.map((i) => attributesOf(i).Color).sort()).toEqual(['Blue', 'Green', 'Red']);
+    expect(created.every((i) => i.quantity === 3)).toBe(true);
+    const hrefs = await cards.locator('a.item-link').evaluateAll((links) => links.map((a) => Number(a.getAttribute('href')!.split('/').pop())));
+    const bigItem = created.find((i) => i.pk === hrefs[1])!;
+    expect(attributesOf(bigItem).Color).toBe('Blue');
+    // The large photo went to Sonlet shrunk to 2,048 px on its long edge.
+    const image = await sharp(Buffer.from(await (await fetch(bigItem.image!.image_full)).arrayBuffer())).metadata();
+    expect(Math.max(image.width!, image.height!)).toBe(2048);
+    expect(image.width).toBeGreaterThan(image.height!);
+    expect(errors).toEqual([]);
+    await context.close();
+  });
+});
