@@ -6,6 +6,7 @@
   'use strict';
   var o = null;
   var active = 0;
+  var OFFLINE = 'Offline: it is sent when the connection is back.';
 
   function request(method, url, body, onProgress) {
     return new Promise(function (resolve) {
@@ -99,7 +100,7 @@
       } else if (res.status === 0 && (!navigator.onLine || photo.attempts < o.autoRetries)) {
         photo.attempts++;
         if (!navigator.onLine) {
-          o.setState(photo, 'waiting', 'Offline: it is sent when the connection is back.');
+          o.setState(photo, 'waiting', OFFLINE);
         } else {
           o.setState(photo, 'waiting', 'Connection lost; trying again…');
           setTimeout(function () { if (photo.state === 'waiting') queueAgain(photo); }, 400 * Math.pow(2, photo.attempts));
@@ -163,7 +164,10 @@
   }
 
   function pump() {
-    if (!navigator.onLine) return;
+    if (!navigator.onLine) {
+      o.photos().forEach(function (p) { if (p.state === 'queued') o.setState(p, 'waiting', OFFLINE); });
+      return;
+    }
     o.photos().forEach(function (photo) {
       if (active >= o.parallel || photo.state !== 'queued') return;
       active++;
