@@ -3,11 +3,12 @@
  * card (per-photo attributes, Same as previous, Apply to all selected), the sticky bar, Upload; then the
  * items are read back from the Sonlet sandbox over plain HTTP.
  */
+import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it, inject } from 'vitest';
 import sharp from 'sharp';
 import type { Browser } from 'playwright-core';
 import { startStack, type Stack } from './support/stack.js';
-import { launchChromium, PHONE, screenshot, sellerContext, watchPageErrors } from './support/browser.js';
+import { DESKTOP, launchChromium, PHONE, screenshot, sellerContext, watchPageErrors } from './support/browser.js';
 import { connectedSeller, jpeg } from './fixtures/uploads.js';
 import { attributesOf, everyItem } from './support/sonlet-oracle.js';
 
@@ -99,6 +100,26 @@ describe('photo-first capture on a phone', () => {
     expect(Math.max(image.width!, image.height!)).toBe(2048);
     expect(image.width).toBeGreaterThan(image.height!);
     expect(errors).toEqual([]);
+    await context.close();
+  });
+
+  it('an iPhone photo this browser cannot decode goes as it is and still becomes a JPEG item', async () => {
+    const seller = await connectedSeller(stack.console, { username: 'demo2', password: 'demo2' }, 'capture-heic');
+    const context = await sellerContext(browser, stack.console.url, seller.browser.cookies, DESKTOP);
+    const page = await context.newPage();
+    await page.goto(`${stack.console.url}/upload`);
+    await page.locator('#up-photos').setInputFiles([{ name: 'IMG_0007.HEIC', mimeType: 'image/heic', buffer: readFileSync(new URL('./fixtures/tiny.heic', import.meta.url)) }]);
+    const card = page.locator('#up-list li.photo').first();
+    await card.getByLabel('Style').selectOption({ index: 1 });
+    await card.getByLabel('Size').selectOption({ index: 1 });
+    // Chromium on Linux has no HEIC decoder: no preview, and the server converts it.
+    expect(await card.getByRole('img').getAttribute('aria-label')).toBe('No preview of IMG_0007.HEIC');
+    await page.getByRole('button', { name: 'Upload', exact: true }).click();
+    await expect.poll(() => card.getAttribute('data-state'), { timeout: 30_000 }).toBe('done');
+    const pk = Number((await card.locator('a.item-link').getAttribute('href'))!.split('/').pop());
+    const { email } = await stack.console.app.services.prisma.user.findUniqueOrThrow({ where: { id: seller.userId } });
+    const item = (await everyItem(stack, inject('databaseUrl'), email)).find((i) => i.pk === pk)!;
+    expect((await sharp(Buffer.from(await (await fetch(item.image!.image_full)).arrayBuffer())).metadata()).format).toBe('jpeg');
     await context.close();
   });
 });

@@ -38,7 +38,12 @@ function decodeInWorker(heic: Buffer): Promise<{ width: number; height: number; 
     const worker = new Worker(new URL('./heic-worker.mjs', import.meta.url), {
       workerData: { bytes: new Uint8Array(heic.buffer, heic.byteOffset, heic.byteLength), maxPixels: MAX_PIXELS },
       execArgv: [],
+      // libheif prints its complaints about a broken file; the refusal says it to the seller instead.
+      stdout: true,
+      stderr: true,
     });
+    worker.stdout.resume();
+    worker.stderr.resume();
     let settled = false;
     const finish = (outcome: () => void) => {
       if (settled) return;
