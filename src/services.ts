@@ -27,6 +27,7 @@ import { uploadTask } from './inventory/upload-task.js';
 import { importLegacyPhotos } from './inventory/upload-legacy-files.js';
 import path from 'node:path';
 import { SellerSettings } from './accounts/seller-settings.js';
+import { createOwnAccount } from './accounts/own-account.js';
 
 /** Background work (photo uploads, publishing) in this process. */
 export interface BackgroundWorkOptions {
@@ -92,6 +93,7 @@ export function createServices(config: Config, prisma: PrismaClient, background:
     vault,
     accounts: createAccounts(prisma),
     sellerSettings: new SellerSettings(prisma),
+    ownAccount: createOwnAccount({ prisma, disconnectSonlet: (userId) => vault.disconnect(userId, log ?? undefined) }),
     sessionStore: new PrismaSessionStore(prisma),
     catalog: new CatalogCache(prisma, config.catalogTtlSeconds, invalidation),
     summaries,

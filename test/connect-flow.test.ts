@@ -122,7 +122,12 @@ describe('connecting Sonlet with the authorization-code flow', () => {
     expect((await sizes()).status).toBe(200);
     stack.sonlet.sandbox.resetStats();
 
-    const res = await browser.submit('/', '/connect/sonlet/disconnect', {});
+    // The first post (an old form, a stray tap) only shows what would happen.
+    const asked = await browser.submit('/', '/connect/sonlet/disconnect', {});
+    expect(asked.status).toBe(200);
+    expect(await asked.text()).toContain('Disconnect Sonlet?');
+    expect(await connectionRow(email)).not.toBeNull();
+    const res = await browser.submit('/', '/connect/sonlet/disconnect', { confirm: 'yes' });
     expect(res.status).toBe(302);
     expect(await connectionRow(email)).toBeNull();
     expect(stack.sonlet.sandbox.stats.byPath.get('/o/revoke_token/')).toBe(2);

@@ -33,6 +33,11 @@ describe('in a real browser', () => {
     await signUpAndConnectInBrowser(page, stack.console.url, uniqueEmail('e2e-disconnect'));
     await page.goto(stack.console.url);
     stack.sonlet.sandbox.resetStats();
+    // A second step says what will happen; only its button disconnects.
+    await page.getByRole('link', { name: 'Disconnect Sonlet…' }).click();
+    await page.waitForURL(`${stack.console.url}/connect/sonlet/disconnect`);
+    expect(await page.getByRole('heading', { level: 1 }).textContent()).toBe('Disconnect Sonlet?');
+    expect(stack.sonlet.sandbox.stats.byPath.get('/o/revoke_token/') ?? 0).toBe(0);
     await page.getByRole('button', { name: 'Disconnect Sonlet' }).click();
     await expect.poll(() => page.getByText('Connect your Sonlet account').isVisible()).toBe(true);
     expect(stack.sonlet.sandbox.stats.byPath.get('/o/revoke_token/')).toBe(2);

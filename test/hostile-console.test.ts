@@ -166,7 +166,7 @@ describe('a console against a hostile Sonlet', () => {
   });
 
   it('disconnecting revokes both tokens at Sonlet; the console logged no secret', async () => {
-    const res = await alice.submit('/', '/connect/sonlet/disconnect', {});
+    const res = await alice.submit('/', '/connect/sonlet/disconnect', { confirm: 'yes' });
     expect(location(res)).toBe('/');
     expect(double.sonlet.count('/o/revoke_token/')).toBe(2);
     expect(double.sonlet.revoked).toHaveLength(2);

@@ -24,6 +24,8 @@ const Callback = {
   }),
 };
 
+const Disconnect = { body: Type.Object({ confirm: Type.Optional(Type.Literal('yes')), _csrf: Type.Optional(Type.String({ maxLength: 200 })) }) };
+
 export async function connectRoutes(fastify: FastifyInstance) {
   const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
   const { config, services } = app;
@@ -65,7 +67,9 @@ export async function connectRoutes(fastify: FastifyInstance) {
   app.get('/connect/sonlet', { preHandler: app.requireUser }, signedIn(startConnect));
   // A protocol answer, not a page a seller browses: odd values are refused, not ignored.
   app.get('/cb', { preHandler: app.requireUser, config: { strictQuery: true }, schema: Callback }, signedIn(callback));
-  app.post('/connect/sonlet/disconnect', { preHandler: [app.requireUser, app.csrfProtection] }, signedIn(disconnect));
+  // A second step first (a page that says what happens); only its button, confirm=yes, disconnects.
+  app.get('/connect/sonlet/disconnect', { preHandler: app.requireUser }, signedIn(confirmDisconnect));
+  app.post('/connect/sonlet/disconnect', { preHandler: [app.requireUser, app.csrfProtection], schema: Disconnect }, signedIn(disconnect));
 
   async function startConnect(request: SellerRequest, reply: FastifyReply) {
     const url = new URL(await app.sonletOAuth2.generateAuthorizationUri(request, reply));
@@ -112,7 +116,24 @@ export async function connectRoutes(fastify: FastifyInstance) {
     return reply.redirect('/items');
   }
 
-  async function disconnect(request: SellerRequest, reply: FastifyReply) {
+  async function confirmDisconnect(_request: SellerRequest, reply: FastifyReply) {
+    return reply.page('confirm', {
+      title: 'Disconnect Sonlet?',
+      consequences: [
+        'The console forgets its access to your Sonlet account, and Sonlet is told to stop accepting it.',
+        'Your items, images and pages here stay empty until you connect again.',
+        'Photos still waiting to become items are kept, and are sent once you connect again.',
+        'Nothing changes in Sonlet itself or in your web shop.',
+      ],
+      action: '/connect/sonlet/disconnect',
+      fields: [],
+      confirmLabel: 'Disconnect Sonlet',
+      cancelHref: '/',
+    });
+  }
+
+  async function disconnect(request: SellerRequest<typeof Disconnect>, reply: FastifyReply) {
+    if (request.body?.confirm !== 'yes') return confirmDisconnect(request, reply);
     await services.vault.disconnect(request.user.id, request.log);
     await services.catalog.forget(request.user.id);
     return reply.redirect('/');

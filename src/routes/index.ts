@@ -9,6 +9,7 @@ import { plugboardRoutes } from './plugboard.js';
 import { shopRoutes } from './shop.js';
 import { orderRoutes } from './orders.js';
 import { uploadRoutes } from './uploads.js';
+import { accountPageRoutes } from './account.js';
 import { lenientQuery } from '../web/lenient-query.js';
 import { notFoundPage } from '../web/error-pages.js';
 import { DomainError } from '../errors.js';
@@ -77,6 +78,7 @@ export async function consoleScope(app: FastifyInstance) {
   await app.register(plugboardRoutes);
   await app.register(shopRoutes);
   await app.register(orderRoutes);
+  await app.register(accountPageRoutes);
   // Registers @fastify/multipart in its own scope: only the upload routes parse multipart bodies.
   await app.register(uploadRoutes);
 }

@@ -54,6 +54,8 @@ const Publish = {
     page_pk: Type.Optional(itemPks()),
     /** The items page the form is on, where "nothing selected" is said. */
     back: Type.Optional(Type.String({ maxLength: 2000 })),
+    /** "yes" from the confirmation step that publishing a whole page asks for. */
+    confirm: Type.Optional(Type.Literal('yes')),
     _csrf: Type.Optional(Type.String({ maxLength: 200 })),
   }),
 };
@@ -122,6 +124,21 @@ export async function plugboardRoutes(fastify: FastifyInstance) {
       const url = new URL(back, config.publicUrl);
       url.searchParams.set('publish', NOTHING_SELECTED);
       return reply.code(303).redirect(`${url.pathname}${url.search}`);
+    }
+    if (body.scope === 'page' && body.confirm !== 'yes') {
+      const back = consoleTarget(body.back, config.publicUrl, { fallback: '/items', allow: (path) => /^\/items(\?|$)/.test(path) });
+      return reply.page('confirm', {
+        title: `Publish all ${pks.length} ${pks.length === 1 ? 'item' : 'items'} on this page?`,
+        consequences: [
+          `${pks.length === 1 ? 'It becomes a product' : `Each of the ${pks.length} items becomes a product`} in your web shop, for sale at its Sonlet price while Sonlet has pieces.`,
+          'Items already published are sent again with what Sonlet has now.',
+          'You can take items out of the shop again at any time.',
+        ],
+        action: '/publish',
+        fields: [{ name: 'scope', value: 'page' }, { name: 'back', value: back }, ...pks.map((pk) => ({ name: 'page_pk', value: String(pk) }))],
+        confirmLabel: `Publish ${pks.length} ${pks.length === 1 ? 'item' : 'items'}`,
+        cancelHref: back,
+      });
     }
     const batchId = await services.publisher.publish(request.user.id, pks);
     return reply.code(303).redirect(`/publish/${batchId}`);

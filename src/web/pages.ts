@@ -15,6 +15,7 @@ import type { ShopFilter } from '../plugboard/shop-filter.js';
 import type { SortKey, StockFilter } from '../inventory/search.js';
 import type { OrderView } from '../plugboard/shop-orders.js';
 import type { ErrorAction } from './error-pages.js';
+import type { SellerPreferences } from '../accounts/seller-settings.js';
 
 interface Page {
   title: string;
@@ -126,6 +127,23 @@ export interface UnpublishConfirmPage extends Page {
   items: Array<{ pk: number; title: string | null; thumbnailUrl: string | null; published: boolean }>;
 }
 
+export interface AccountPage extends Page, FormState {
+  email: string;
+  preferences: SellerPreferences;
+  notice?: string | null;
+}
+
+/** A second step before a wide or destructive action: what will happen, and the button that does it. */
+export interface ConfirmPage extends Page {
+  /** What will happen, one sentence each. */
+  consequences: string[];
+  action: string;
+  /** Hidden fields the confirmed post carries (besides confirm=yes). */
+  fields: Array<{ name: string; value: string }>;
+  confirmLabel: string;
+  cancelHref: string;
+}
+
 export interface Pages {
   welcome: Page;
   home: HomePage;
@@ -144,6 +162,10 @@ export interface Pages {
   'settings-plugboard': PlugboardSettingsPage;
   'connect-result': Page & { message: string; retry?: string };
   error: ErrorPage;
+  account: AccountPage;
+  'account-delete': Page & FormState;
+  'account-deleted': Page;
+  confirm: ConfirmPage;
 }
 
 export type ViewName = keyof Pages;
