@@ -6,6 +6,8 @@ const benches: Array<[string, () => Promise<unknown>]> = [
   ['items', async () => (await import('./items.js')).benchItems()],
   ['load', async () => (await import('./load.js')).benchLoad()],
   ['upload', async () => (await import('./upload.js')).benchUpload()],
+  ['search', async () => (await import('./search.js')).benchSearch()],
+  ['phone-photos', async () => (await import('./phone-photos.js')).benchPhonePhotos()],
 ];
 
 const only = process.env.BENCH_ONLY?.split(',');
