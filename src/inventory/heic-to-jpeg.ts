@@ -3,7 +3,7 @@
  * GIF. The page converts them in the browser where the browser can decode HEIC (Safari); what still
  * arrives as HEIC is converted here. sharp's prebuilt libvips decodes only AVIF-coded HEIF (no HEVC
  * decoder, for patent reasons), so HEVC photos are decoded by libheif-js in a worker thread
- * (docs/decisions/015-photos-for-the-phone.md). A photo neither can decode is refused, never sent as is.
+ * (docs/decisions/016-photos-from-a-phone.md). A photo neither can decode is refused, never sent as is.
  */
 import { Worker } from 'node:worker_threads';
 import sharp from 'sharp';
