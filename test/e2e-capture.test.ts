@@ -4,34 +4,24 @@
  * items are read back from the Sonlet sandbox over plain HTTP.
  */
 import { readFileSync } from 'node:fs';
-import { afterAll, beforeAll, describe, expect, it, inject } from 'vitest';
+import { describe, expect, it, inject } from 'vitest';
 import sharp from 'sharp';
-import type { Browser } from 'playwright-core';
-import { startStack, type Stack } from './support/stack.js';
-import { DESKTOP, launchChromium, PHONE, screenshot, sellerContext, watchPageErrors } from './support/browser.js';
+import { withBrowserStack } from './support/browser-stack.js';
+import { DESKTOP, PHONE, screenshot, sellerContext, watchPageErrors } from './support/browser.js';
 import { connectedSeller, jpeg } from './fixtures/uploads.js';
 import { attributesOf, everyItem } from './support/sonlet-oracle.js';
 
-let stack: Stack;
-let browser: Browser;
-
-beforeAll(async () => {
-  [stack, browser] = await Promise.all([startStack({ jobs: true, env: { LOG_LEVEL: 'warn' } }), launchChromium()]);
-});
-afterAll(async () => {
-  await browser?.close();
-  await stack?.close();
-});
+const t = withBrowserStack();
 
 describe('photo-first capture on a phone', () => {
   it('tags three photos on their cards and each item reaches Sonlet with its own attributes; a large photo arrives at most 2,048 px', async () => {
-    const seller = await connectedSeller(stack.console, { username: 'demo2', password: 'demo2' }, 'capture');
-    const email = (await stack.console.app.services.prisma.user.findUniqueOrThrow({ where: { id: seller.userId } })).email;
-    const before = new Set((await everyItem(stack, inject('databaseUrl'), email)).map((i) => i.pk));
-    const context = await sellerContext(browser, stack.console.url, seller.browser.cookies, PHONE);
+    const seller = await connectedSeller(t.stack.console, { username: 'demo2', password: 'demo2' }, 'capture');
+    const email = (await t.stack.console.app.services.prisma.user.findUniqueOrThrow({ where: { id: seller.userId } })).email;
+    const before = new Set((await everyItem(t.stack, inject('databaseUrl'), email)).map((i) => i.pk));
+    const context = await sellerContext(t.browser, t.stack.console.url, seller.browser.cookies, PHONE);
     const page = await context.newPage();
     const errors = watchPageErrors(page);
-    await page.goto(`${stack.console.url}/upload`);
+    await page.goto(`${t.stack.console.url}/upload`);
 
     // The pickers are the first thing: above the settings, within the first screen.
     const take = page.locator('label[for="up-camera"]');
@@ -89,7 +79,7 @@ describe('photo-first capture on a phone', () => {
     await screenshot(page, 'capture-phone-done');
     expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
 
-    const created = (await everyItem(stack, inject('databaseUrl'), email)).filter((i) => !before.has(i.pk));
+    const created = (await everyItem(t.stack, inject('databaseUrl'), email)).filter((i) => !before.has(i.pk));
     expect(created.map((i) => attributesOf(i).Color).sort()).toEqual(['Blue', 'Green', 'Red']);
     expect(created.every((i) => i.quantity === 3)).toBe(true);
     const hrefs = await cards.locator('a.item-link').evaluateAll((links) => links.map((a) => Number(a.getAttribute('href')!.split('/').pop())));
@@ -104,10 +94,10 @@ describe('photo-first capture on a phone', () => {
   });
 
   it('an iPhone photo this browser cannot decode goes as it is and still becomes a JPEG item', async () => {
-    const seller = await connectedSeller(stack.console, { username: 'demo2', password: 'demo2' }, 'capture-heic');
-    const context = await sellerContext(browser, stack.console.url, seller.browser.cookies, DESKTOP);
+    const seller = await connectedSeller(t.stack.console, { username: 'demo2', password: 'demo2' }, 'capture-heic');
+    const context = await sellerContext(t.browser, t.stack.console.url, seller.browser.cookies, DESKTOP);
     const page = await context.newPage();
-    await page.goto(`${stack.console.url}/upload`);
+    await page.goto(`${t.stack.console.url}/upload`);
     await page.locator('#up-photos').setInputFiles([{ name: 'IMG_0007.HEIC', mimeType: 'image/heic', buffer: readFileSync(new URL('./fixtures/tiny.heic', import.meta.url)) }]);
     const card = page.locator('#up-list li.photo').first();
     await card.getByLabel('Style').selectOption({ index: 1 });
@@ -117,8 +107,8 @@ describe('photo-first capture on a phone', () => {
     await page.getByRole('button', { name: 'Upload', exact: true }).click();
     await expect.poll(() => card.getAttribute('data-state'), { timeout: 30_000 }).toBe('done');
     const pk = Number((await card.locator('a.item-link').getAttribute('href'))!.split('/').pop());
-    const { email } = await stack.console.app.services.prisma.user.findUniqueOrThrow({ where: { id: seller.userId } });
-    const item = (await everyItem(stack, inject('databaseUrl'), email)).find((i) => i.pk === pk)!;
+    const { email } = await t.stack.console.app.services.prisma.user.findUniqueOrThrow({ where: { id: seller.userId } });
+    const item = (await everyItem(t.stack, inject('databaseUrl'), email)).find((i) => i.pk === pk)!;
     expect((await sharp(Buffer.from(await (await fetch(item.image!.image_full)).arrayBuffer())).metadata()).format).toBe('jpeg');
     await context.close();
   });

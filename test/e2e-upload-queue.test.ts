@@ -3,27 +3,18 @@
  * (it asks first) and a closed tab. Counted at the end in the console's database and at the Sonlet
  * sandbox: every photo is exactly one item.
  */
-import { afterAll, beforeAll, describe, expect, it, inject } from 'vitest';
-import type { Browser, Page, Route } from 'playwright-core';
-import { startStack, type Stack } from './support/stack.js';
-import { DESKTOP, launchChromium, PHONE, screenshot, sellerContext } from './support/browser.js';
+import { describe, expect, it, inject } from 'vitest';
+import type { Page, Route } from 'playwright-core';
+import { withBrowserStack } from './support/browser-stack.js';
+import { DESKTOP, PHONE, screenshot, sellerContext } from './support/browser.js';
 import { connectedSeller, jpegs, type ConnectedSeller } from './fixtures/uploads.js';
 import { everyItem } from './support/sonlet-oracle.js';
 
-let stack: Stack;
-let browser: Browser;
-
-beforeAll(async () => {
-  [stack, browser] = await Promise.all([startStack({ jobs: true, env: { LOG_LEVEL: 'warn' } }), launchChromium()]);
-});
-afterAll(async () => {
-  await browser?.close();
-  await stack?.close();
-});
+const t = withBrowserStack();
 
 async function itemsAtSonlet(seller: ConnectedSeller): Promise<number> {
-  const { email } = await stack.console.app.services.prisma.user.findUniqueOrThrow({ where: { id: seller.userId } });
-  return (await everyItem(stack, inject('databaseUrl'), email)).length;
+  const { email } = await t.stack.console.app.services.prisma.user.findUniqueOrThrow({ where: { id: seller.userId } });
+  return (await everyItem(t.stack, inject('databaseUrl'), email)).length;
 }
 
 async function choosePhotos(page: Page, count: number, from: number) {
@@ -38,9 +29,9 @@ const doneCount = (page: Page) => page.locator('#up-list li.photo[data-state="do
 
 describe('the upload queue survives', () => {
   it('a reload in the middle of a batch resumes to the same number of items, none twice', async () => {
-    const seller = await connectedSeller(stack.console, { username: 'demo2', password: 'demo2' }, 'reload');
+    const seller = await connectedSeller(t.stack.console, { username: 'demo2', password: 'demo2' }, 'reload');
     const before = await itemsAtSonlet(seller);
-    const context = await sellerContext(browser, stack.console.url, seller.browser.cookies, PHONE);
+    const context = await sellerContext(t.browser, t.stack.console.url, seller.browser.cookies, PHONE);
     const page = await context.newPage();
     page.on('dialog', (dialog) => void dialog.accept());
     // The first two photos get through; the rest are held on the way until the page reloads.
@@ -55,7 +46,7 @@ describe('the upload queue survives', () => {
       passed++;
       await route.continue();
     });
-    await page.goto(`${stack.console.url}/upload`);
+    await page.goto(`${t.stack.console.url}/upload`);
     await choosePhotos(page, 5, 500);
     await page.getByRole('button', { name: 'Upload', exact: true }).click();
     await expect.poll(() => page.locator('#up-count').textContent(), { timeout: 20_000 }).toBe('2 of 5 uploaded');
@@ -68,15 +59,15 @@ describe('the upload queue survives', () => {
     await expect.poll(() => page.locator('#up-list li.photo').count()).toBe(5);
     await expect.poll(() => doneCount(page), { timeout: 30_000 }).toBe(5);
     await screenshot(page, 'queue-after-reload');
-    expect(await stack.console.app.services.prisma.upload.count({ where: { userId: seller.userId } })).toBe(5);
+    expect(await t.stack.console.app.services.prisma.upload.count({ where: { userId: seller.userId } })).toBe(5);
     expect(await itemsAtSonlet(seller)).toBe(before + 5);
     await context.close();
   });
 
   it('going offline in the middle of a batch waits, and sends the rest once back online', async () => {
-    const seller = await connectedSeller(stack.console, { username: 'demo2', password: 'demo2' }, 'offline');
+    const seller = await connectedSeller(t.stack.console, { username: 'demo2', password: 'demo2' }, 'offline');
     const before = await itemsAtSonlet(seller);
-    const context = await sellerContext(browser, stack.console.url, seller.browser.cookies, DESKTOP);
+    const context = await sellerContext(t.browser, t.stack.console.url, seller.browser.cookies, DESKTOP);
     const page = await context.newPage();
     let posts = 0;
     await page.route('**/upload', async (route) => {
@@ -88,7 +79,7 @@ describe('the upload queue survives', () => {
       }
       return route.continue();
     });
-    await page.goto(`${stack.console.url}/upload`);
+    await page.goto(`${t.stack.console.url}/upload`);
     await choosePhotos(page, 4, 540);
     await page.getByRole('button', { name: 'Upload', exact: true }).click();
     const waiting = page.locator('#up-list li.photo[data-state="waiting"]');
@@ -99,16 +90,16 @@ describe('the upload queue survives', () => {
     await context.setOffline(false);
     await expect.poll(() => doneCount(page), { timeout: 30_000 }).toBe(4);
     expect(await page.locator('#up-count').textContent()).toBe('4 of 4 uploaded');
-    expect(await stack.console.app.services.prisma.upload.count({ where: { userId: seller.userId } })).toBe(4);
+    expect(await t.stack.console.app.services.prisma.upload.count({ where: { userId: seller.userId } })).toBe(4);
     expect(await itemsAtSonlet(seller)).toBe(before + 4);
     await context.close();
   });
 
   it('leaving with photos not yet sent asks first; a closed tab keeps them for the next visit', async () => {
-    const seller = await connectedSeller(stack.console, { username: 'demo2', password: 'demo2' }, 'leave');
-    const context = await sellerContext(browser, stack.console.url, seller.browser.cookies, DESKTOP);
+    const seller = await connectedSeller(t.stack.console, { username: 'demo2', password: 'demo2' }, 'leave');
+    const context = await sellerContext(t.browser, t.stack.console.url, seller.browser.cookies, DESKTOP);
     const page = await context.newPage();
-    await page.goto(`${stack.console.url}/upload`);
+    await page.goto(`${t.stack.console.url}/upload`);
     await choosePhotos(page, 2, 580);
     await page.locator('#up-list li.photo').nth(1).getByLabel('Quantity').fill('7');
 
@@ -119,7 +110,7 @@ describe('the upload queue survives', () => {
 
     await page.close({ runBeforeUnload: false });
     const again = await context.newPage();
-    await again.goto(`${stack.console.url}/upload`);
+    await again.goto(`${t.stack.console.url}/upload`);
     const cards = again.locator('#up-list li.photo');
     await expect.poll(() => cards.count()).toBe(2);
     expect(await cards.nth(1).getByLabel('Quantity').inputValue()).toBe('7');

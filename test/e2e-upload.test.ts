@@ -1,31 +1,22 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Browser } from 'playwright-core';
-import { startStack, signUp, connectSonlet, type Stack } from './support/stack.js';
-import { launchChromium, screenshot, watchPageErrors } from './support/browser.js';
+import { describe, expect, it } from 'vitest';
+import { signUp, connectSonlet } from './support/stack.js';
+import { withBrowserStack } from './support/browser-stack.js';
+import { screenshot, watchPageErrors } from './support/browser.js';
 import { connectedSeller, jpegs } from './fixtures/uploads.js';
 
-let stack: Stack;
-let browser: Browser;
-
-beforeAll(async () => {
-  [stack, browser] = await Promise.all([startStack({ jobs: true, env: { LOG_LEVEL: 'warn' } }), launchChromium()]);
-});
-afterAll(async () => {
-  await browser?.close();
-  await stack?.close();
-});
+const t = withBrowserStack();
 
 describe('in a real browser', () => {
   it('chooses three photos, watches each one upload and become an item, and finds them first in Items', async () => {
     // Sign-up and the Sonlet connection are covered by e2e-connect; here the browser starts signed in.
-    const seller = await signUp(stack.console.url);
+    const seller = await signUp(t.stack.console.url);
     expect((await connectSonlet(seller)).status).toBe(302);
-    const context = await browser.newContext({ viewport: { width: 1100, height: 1000 } });
-    await context.addCookies([...seller.cookies].map(([name, value]) => ({ name, value, url: stack.console.url })));
+    const context = await t.browser.newContext({ viewport: { width: 1100, height: 1000 } });
+    await context.addCookies([...seller.cookies].map(([name, value]) => ({ name, value, url: t.stack.console.url })));
     const page = await context.newPage();
     const errors = watchPageErrors(page);
 
-    await page.goto(`${stack.console.url}/upload`);
+    await page.goto(`${t.stack.console.url}/upload`);
     await page.getByLabel('Style', { exact: true }).selectOption({ index: 2 });
     await page.getByLabel('Size', { exact: true }).selectOption({ index: 3 });
     await page.getByLabel(/^Quantity/).fill('2');
@@ -46,7 +37,7 @@ describe('in a real browser', () => {
     const hrefs = await page.locator('#up-list a.item-link').evaluateAll((links) => links.map((a) => a.getAttribute('href')));
     expect(hrefs).toHaveLength(3);
 
-    await page.goto(`${stack.console.url}/items`);
+    await page.goto(`${t.stack.console.url}/items`);
     const newest = await page.locator('.grid .card > a').evaluateAll((links) => links.slice(0, 3).map((a) => a.getAttribute('href')));
     expect(new Set(newest)).toEqual(new Set(hrefs));
     const quantities = await page.locator('.grid .card .qty').evaluateAll((els) => els.slice(0, 3).map((e) => e.textContent));
@@ -57,10 +48,10 @@ describe('in a real browser', () => {
   });
 
   it('a photo whose answer is lost on the way back is sent again by the page and is still one item', async () => {
-    const { browser: seller, userId, api } = await connectedSeller(stack.console, { username: 'demo2', password: 'demo2' }, 'lost-answer');
+    const { browser: seller, userId, api } = await connectedSeller(t.stack.console, { username: 'demo2', password: 'demo2' }, 'lost-answer');
     const itemsBefore = (await api.listItems()).count;
-    const context = await browser.newContext({ viewport: { width: 1100, height: 1000 } });
-    await context.addCookies([...seller.cookies].map(([name, value]) => ({ name, value, url: stack.console.url })));
+    const context = await t.browser.newContext({ viewport: { width: 1100, height: 1000 } });
+    await context.addCookies([...seller.cookies].map(([name, value]) => ({ name, value, url: t.stack.console.url })));
     const page = await context.newPage();
     // The phone switches networks: the console receives the photo and answers, the answer never arrives.
     let answersLost = 0;
@@ -74,7 +65,7 @@ describe('in a real browser', () => {
       await route.abort('connectionreset');
     });
 
-    await page.goto(`${stack.console.url}/upload`);
+    await page.goto(`${t.stack.console.url}/upload`);
     await page.getByLabel('Style', { exact: true }).selectOption({ index: 1 });
     await page.getByLabel('Size', { exact: true }).selectOption({ index: 1 });
     const [photo] = await jpegs(1, 720);
@@ -87,16 +78,16 @@ describe('in a real browser', () => {
     expect(posts).toBe(2);
     const href = await card.locator('a.item-link').getAttribute('href');
     expect(href).toMatch(/^\/items\/\d+$/);
-    expect(await stack.console.app.services.prisma.upload.count({ where: { userId } })).toBe(1);
+    expect(await t.stack.console.app.services.prisma.upload.count({ where: { userId } })).toBe(1);
     expect((await api.listItems()).count).toBe(itemsBefore + 1);
     await screenshot(page, 'upload-answer-lost');
     await context.close();
   });
 
   it('a photo that keeps failing to leave ends as failed with Retry, and Retry sends it', async () => {
-    const { browser: seller, userId } = await connectedSeller(stack.console, { username: 'demo2', password: 'demo2' }, 'keeps-failing');
-    const context = await browser.newContext({ viewport: { width: 1100, height: 1000 } });
-    await context.addCookies([...seller.cookies].map(([name, value]) => ({ name, value, url: stack.console.url })));
+    const { browser: seller, userId } = await connectedSeller(t.stack.console, { username: 'demo2', password: 'demo2' }, 'keeps-failing');
+    const context = await t.browser.newContext({ viewport: { width: 1100, height: 1000 } });
+    await context.addCookies([...seller.cookies].map(([name, value]) => ({ name, value, url: t.stack.console.url })));
     const page = await context.newPage();
     let broken = true;
     let refusedPosts = 0;
@@ -105,7 +96,7 @@ describe('in a real browser', () => {
       refusedPosts++;
       await route.abort('connectionreset');
     });
-    await page.goto(`${stack.console.url}/upload`);
+    await page.goto(`${t.stack.console.url}/upload`);
     await page.getByLabel('Style', { exact: true }).selectOption({ index: 1 });
     await page.getByLabel('Size', { exact: true }).selectOption({ index: 1 });
     const [photo] = await jpegs(1, 730);
@@ -119,7 +110,7 @@ describe('in a real browser', () => {
     broken = false;
     await card.getByRole('button', { name: 'Retry' }).click();
     await expect.poll(() => card.getAttribute('data-state'), { timeout: 30_000 }).toBe('done');
-    expect(await stack.console.app.services.prisma.upload.count({ where: { userId } })).toBe(1);
+    expect(await t.stack.console.app.services.prisma.upload.count({ where: { userId } })).toBe(1);
     await context.close();
   });
 });
