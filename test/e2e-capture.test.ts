@@ -112,4 +112,25 @@ describe('photo-first capture on a phone', () => {
     expect((await sharp(Buffer.from(await (await fetch(item.image!.image_full)).arrayBuffer())).metadata()).format).toBe('jpeg');
     await context.close();
   });
+
+  it('without JavaScript the form still sends every photo with one block of settings', async () => {
+    const seller = await connectedSeller(t.stack.console, { username: 'demo2', password: 'demo2' }, 'capture-nojs');
+    const context = await sellerContext(t.browser, t.stack.console.url, seller.browser.cookies, { ...PHONE, javaScriptEnabled: false });
+    const page = await context.newPage();
+    await page.goto(`${t.stack.console.url}/upload`);
+    expect(await page.locator('#up-shared legend').textContent()).toBe('Settings for the photos');
+    const photos = [await jpeg(970), await jpeg(971)];
+    await page.locator('#up-photos').setInputFiles(photos.map((p) => ({ name: p.name, mimeType: p.type, buffer: p.data })));
+    await page.getByLabel('Style', { exact: true }).selectOption({ index: 3 });
+    await page.getByLabel('Size', { exact: true }).selectOption({ index: 2 });
+    await page.getByLabel('Name').first().fill('Color');
+    await page.getByLabel('Value').first().fill('Plum');
+    await page.getByRole('button', { name: 'Upload', exact: true }).click();
+    await page.waitForURL(/\/uploads\/batch\/[0-9a-f-]+$/);
+    // The result page refreshes itself until both are done.
+    await expect.poll(() => page.locator('tr.upload[data-state="done"]').count(), { timeout: 30_000 }).toBe(2);
+    const uploads = await t.stack.console.app.services.prisma.upload.findMany({ where: { userId: seller.userId } });
+    expect(uploads.map((u) => u.attributes)).toEqual([{ Color: 'Plum' }, { Color: 'Plum' }]);
+    await context.close();
+  });
 });
