@@ -897,10 +897,6 @@ export type NullableIntFieldUpdateOperationsInput = {
   divide?: number
 }
 
-export type NullableDateTimeFieldUpdateOperationsInput = {
-  set?: Date | string | null
-}
-
 export type UploadCreateWithoutUserInput = {
   id?: string
   batchId: string
