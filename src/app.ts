@@ -14,6 +14,8 @@ import { DomainError } from './errors.js';
 import { sendErrorPage } from './web/error-pages.js';
 import type { SonletSandbox } from './sandbox/sonlet/index.js';
 import type { JobQueue } from './jobs/queue.js';
+import { metricsPlugin } from './metrics/metrics-plugin.js';
+import { scheduleAuditPruning } from './audit/audit-pruning.js';
 
 const PUBLIC_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../public');
 
@@ -71,6 +73,9 @@ export async function buildApp(opts: BuildOptions): Promise<FastifyInstance> {
   const pruneSessions = setInterval(() => void app.services.sessionStore.prune().catch(() => undefined), 3600_000);
   pruneSessions.unref();
   app.addHook('onClose', async () => clearInterval(pruneSessions));
+  const stopAuditPruning = scheduleAuditPruning(app.services.audit, config.auditRetentionDays, app.log.child({ module: 'audit' }));
+  app.addHook('onClose', async () => stopAuditPruning());
+  await app.register(metricsPlugin, { metrics: config.metrics, tasks: app.services.taskCounts });
 
   await app.register(helmet, {
     contentSecurityPolicy: {

@@ -41,7 +41,14 @@ export interface Config {
   /** allowPrivateHosts: Plugboard base URLs may point at loopback/private hosts (the local sandbox). */
   plugboard: { userAgent: string; timeoutMs: number; allowPrivateHosts: boolean };
   rateLimit: { signInPerMinute: number; uploadsPerMinute: number };
+  /** Who may create an account once the owner exists: invited people only, anyone, or nobody. */
+  signup: SignupMode;
+  auditRetentionDays: number;
+  /** GET /metrics: off unless a token is set (then Bearer-only) or a localhost-only port is given. */
+  metrics: { token: string | null; port: number | null };
 }
+
+export type SignupMode = 'invite' | 'open' | 'closed';
 
 export class ConfigError extends Error {}
 
@@ -144,5 +151,23 @@ export function loadConfig(env: Env = process.env): Config {
       allowPrivateHosts: env.PLUGBOARD_ALLOW_PRIVATE_HOSTS ? env.PLUGBOARD_ALLOW_PRIVATE_HOSTS === 'true' : sandbox,
     },
     rateLimit: { signInPerMinute: int(env, 'SIGN_IN_RATE_LIMIT', 10, 1), uploadsPerMinute: int(env, 'UPLOAD_RATE_LIMIT', 240, 1) },
+    signup: signupMode(env.SIGNUP, sandbox),
+    auditRetentionDays: int(env, 'AUDIT_RETENTION_DAYS', 90, 1),
+    metrics: metricsSettings(env),
   };
+}
+
+function signupMode(raw: string | undefined, sandbox: boolean): SignupMode {
+  // A newcomer trying the sandbox signs up without an invitation; a real console is invite-only.
+  if (raw === undefined || raw === '') return sandbox ? 'open' : 'invite';
+  if (raw === 'invite' || raw === 'open' || raw === 'closed') return raw;
+  throw new ConfigError(`SIGNUP must be invite, open or closed, got "${raw}"`);
+}
+
+function metricsSettings(env: Env): Config['metrics'] {
+  const token = env.METRICS_TOKEN || null;
+  // A short token is guessable, and /metrics tells a lot about the console.
+  if (token !== null && token.length < 16) throw new ConfigError('METRICS_TOKEN must be at least 16 characters');
+  const port = env.METRICS_PORT ? int(env, 'METRICS_PORT', 0, 1) : null;
+  return { token, port };
 }

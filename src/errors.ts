@@ -29,7 +29,9 @@ export type ErrorKind =
   /** Something this server cannot do right now (e.g. no background workers). */
   | 'unavailable'
   /** Something that existed is gone for good (a photo removed before it was sent). */
-  | 'gone';
+  | 'gone'
+  /** The signed-in person may not do this (not an admin, or acting on the owner). */
+  | 'forbidden';
 
 export type Provider = 'Sonlet' | 'Plugboard';
 

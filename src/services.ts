@@ -13,17 +13,25 @@ import { Publisher } from './plugboard/publish.js';
 import { PhotoStore } from './inventory/upload-store.js';
 import { UploadPipeline } from './inventory/upload-pipeline.js';
 import path from 'node:path';
+import { createTeamServices } from './accounts/team-services.js';
+import { createAuditTrail } from './audit/audit-trail.js';
 
 /** The domain services, built once per app from config and the database; routes reach them through `app.services`. */
 export function createServices(config: Config, prisma: PrismaClient, jobs: JobQueue | null = null) {
   const cipher = new TokenCipher(config.tokenEncryptionKey);
-  const vault = new TokenVault(prisma, cipher, {
-    baseUrl: config.sonlet.baseUrl,
-    clientId: config.sonlet.clientId,
-    clientSecret: config.sonlet.clientSecret,
-    timeoutMs: config.sonlet.timeoutMs,
-    refreshLeewaySeconds: config.sonlet.refreshLeewaySeconds,
-  });
+  const audit = createAuditTrail(prisma);
+  const vault = new TokenVault(
+    prisma,
+    cipher,
+    {
+      baseUrl: config.sonlet.baseUrl,
+      clientId: config.sonlet.clientId,
+      clientSecret: config.sonlet.clientSecret,
+      timeoutMs: config.sonlet.timeoutMs,
+      refreshLeewaySeconds: config.sonlet.refreshLeewaySeconds,
+    },
+    { reconnectNeeded: (userId) => audit.recordFor('sonlet-reconnect-needed', userId) },
+  );
   const sonletApiFor = (userId: string) => new SonletApi(vault, userId, { baseUrl: config.sonlet.baseUrl, timeoutMs: config.sonlet.timeoutMs });
   const plugboardConnections = new PlugboardConnectionStore(prisma, cipher, config.plugboard);
   const summaries = new InventorySummaries(prisma, config.summaryTtlSeconds);
@@ -42,6 +50,7 @@ export function createServices(config: Config, prisma: PrismaClient, jobs: JobQu
     publisher: new Publisher({ prisma, connections: plugboardConnections, sonletApiFor, jobs }),
     photos,
     uploads: new UploadPipeline({ prisma, photos, sonletApiFor, summaries, jobs, settings: config.uploads }),
+    ...createTeamServices(config, prisma, audit, photos),
   };
 }
 

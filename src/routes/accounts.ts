@@ -1,5 +1,8 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { AccountError, PASSWORD_MAX } from '../accounts/accounts.js';
+import { AccountError, PASSWORD_MAX, isEmailAddress, normaliseEmail } from '../accounts/accounts.js';
+import { DomainError } from '../errors.js';
+import { statusOf } from '../web/error-pages.js';
+import type { Role } from '../generated/prisma/client.js';
 
 const credentialsBody = {
   type: 'object',
@@ -12,6 +15,7 @@ const credentialsBody = {
     password: { type: 'string', maxLength: PASSWORD_MAX },
     _csrf: { type: 'string', maxLength: 200 },
     next: { type: 'string', maxLength: 500 },
+    invite: { type: 'string', maxLength: 100 },
   },
 } as const;
 
@@ -19,6 +23,8 @@ interface CredentialsBody {
   email: string;
   password: string;
   next?: string;
+  /** The invitation token, when the person came through an invitation link. */
+  invite?: string;
 }
 
 /** Only same-site paths, so a crafted `next` cannot send the seller elsewhere after signing in. */
@@ -27,7 +33,7 @@ export function safeNext(next: unknown): string {
 }
 
 export async function accountRoutes(app: FastifyInstance) {
-  const { accounts } = app.services;
+  const { accounts, enrolment, audit } = app.services;
   const signInLimit = { max: app.config.rateLimit.signInPerMinute, timeWindow: '1 minute' };
 
   app.get('/sign-up', showSignUp);
@@ -38,17 +44,20 @@ export async function accountRoutes(app: FastifyInstance) {
 
   async function showSignUp(request: FastifyRequest, reply: FastifyReply) {
     if (request.user) return reply.redirect('/');
-    return reply.page('sign-up', { title: 'Create your account', values: {} });
+    return reply.page('sign-up', { title: 'Create your account', offer: await enrolment.offer(), values: {} });
   }
 
   async function signUp(request: FastifyRequest<{ Body: CredentialsBody }>, reply: FastifyReply) {
+    const { email, password, invite } = request.body;
     try {
-      const user = await accounts.signUp(request.body.email, request.body.password);
+      const user = await enrolment.signUp({ email, password, invite: invite || null, ip: request.ip });
       await startSession(request, user);
       return reply.redirect('/');
     } catch (err) {
-      if (!(err instanceof AccountError)) throw err;
-      return reply.page('sign-up', { title: 'Create your account', error: err.message, field: err.field, values: { email: request.body.email } }, err.statusCode);
+      const refusal = signUpRefusal(err);
+      if (!refusal) throw err;
+      const offer = invite ? 'invitation' : await enrolment.offer();
+      return reply.page('sign-up', { title: 'Create your account', offer, invite: invite || null, error: refusal.message, field: refusal.field, values: { email } }, refusal.status);
     }
   }
 
@@ -61,23 +70,37 @@ export async function accountRoutes(app: FastifyInstance) {
     try {
       const user = await accounts.signIn(request.body.email, request.body.password);
       await startSession(request, user);
+      await audit.record({ kind: 'sign-in', actor: user, ip: request.ip });
       return reply.redirect(safeNext(request.body.next));
     } catch (err) {
       if (!(err instanceof AccountError)) throw err;
+      // The address, never the password; and not whatever was typed when it is no address (a password
+      // typed into the wrong field is the usual case).
+      const typed = normaliseEmail(request.body.email);
+      await audit.record({ kind: 'sign-in-failed', subject: { email: isEmailAddress(typed) ? typed : null }, ip: request.ip, detail: { reason: err.statusCode === 403 ? 'disabled' : 'no match' } });
       return reply.page('sign-in', { title: 'Sign in', error: err.message, values: { email: request.body.email, next: safeNext(request.body.next) } }, err.statusCode);
     }
   }
 
   async function signOut(request: FastifyRequest, reply: FastifyReply) {
+    if (request.user) await audit.record({ kind: 'sign-out', actor: request.user, ip: request.ip });
     await request.session.destroy();
     return reply.redirect('/sign-in');
   }
 }
 
+/** A refused sign-up stays on the form with what was typed; an unusable invitation gets its own page. */
+function signUpRefusal(err: unknown): { message: string; field: string | null; status: number } | null {
+  if (err instanceof AccountError) return { message: err.message, field: err.field, status: err.statusCode };
+  if (err instanceof DomainError && err.kind !== 'gone') return { message: err.message, field: err.field, status: statusOf(err) };
+  return null;
+}
+
 /** A fresh session id at sign-in, so an id planted before sign-in is worthless afterwards. */
-async function startSession(request: FastifyRequest, user: { id: string; email: string }) {
+async function startSession(request: FastifyRequest, user: { id: string; email: string; role: Role }) {
   await request.session.regenerate();
   request.session.userId = user.id;
   request.session.userEmail = user.email;
+  request.session.userRole = user.role;
   request.user = null;
 }

@@ -119,12 +119,14 @@ export async function connectRoutes(app: FastifyInstance) {
     }
     await services.vault.saveGrant(request.user!.id, tokenSetFrom(token.token));
     await services.catalog.forget(request.user!.id);
+    await services.audit.record({ kind: 'sonlet-connected', actor: request.user, ip: request.ip });
     return reply.redirect('/items');
   }
 
   async function disconnect(request: FastifyRequest, reply: FastifyReply) {
     await services.vault.disconnect(request.user!.id);
     await services.catalog.forget(request.user!.id);
+    await services.audit.record({ kind: 'sonlet-disconnected', actor: request.user, ip: request.ip });
     return reply.redirect('/');
   }
 }

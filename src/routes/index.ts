@@ -10,17 +10,23 @@ import { inventoryRoutes } from './inventory.js';
 import { homeRoutes } from './home.js';
 import { plugboardRoutes } from './plugboard.js';
 import { uploadRoutes } from './uploads.js';
+import { adminRoutes } from './admin.js';
+import { oneTimeLinkRoutes } from './one-time-links.js';
+import type { Role } from '../generated/prisma/client.js';
 
 /** The signed-in seller, as the session knows them. */
 export interface SessionUser {
   id: string;
   email: string;
+  /** As of sign-in (kept in step by role changes); the admin pages read it afresh anyway. */
+  role: Role;
 }
 
 declare module 'fastify' {
   interface Session {
     userId?: string;
     userEmail?: string;
+    userRole?: Role;
     oauthState?: string;
   }
   interface FastifyRequest {
@@ -68,12 +74,13 @@ export async function consoleScope(app: FastifyInstance) {
   // Session rows cascade-delete with their user, so a live session is proof enough: no user query per request.
   app.addHook('preHandler', async (request) => {
     const { userId, userEmail } = request.session;
-    if (userId && userEmail) request.user = { id: userId, email: userEmail };
+    if (userId && userEmail) request.user = { id: userId, email: userEmail, role: request.session.userRole ?? 'seller' };
   });
   app.addHook('onRequest', async (request) => {
     request.pageLocals = (req, reply) => ({
       sandbox: config.sandbox,
       userEmail: req.user?.email ?? null,
+      isAdmin: req.user?.role === 'owner' || req.user?.role === 'admin',
       csrf: () => reply.generateCsrf(),
       path: req.url,
     });
@@ -97,4 +104,6 @@ export async function consoleScope(app: FastifyInstance) {
   await app.register(plugboardRoutes);
   // Registers @fastify/multipart in its own scope: only the upload routes parse multipart bodies.
   await app.register(uploadRoutes);
+  await app.register(adminRoutes);
+  await app.register(oneTimeLinkRoutes);
 }

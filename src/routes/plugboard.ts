@@ -116,6 +116,7 @@ export async function plugboardRoutes(app: FastifyInstance) {
       if (err instanceof InvalidPlugboardSettingsError) return formError(request, reply, err.field, err.message);
       throw err;
     }
+    await services.audit.record({ kind: 'plugboard-settings-saved', actor: request.user, ip: request.ip });
     return reply.code(303).redirect('/settings/plugboard?saved=1');
   }
 

@@ -3,6 +3,12 @@ import type { TokenCipher } from '../crypto/token-cipher.js';
 import { NeedsReconnectError, NotConnectedError, ProviderUnavailableError } from '../errors.js';
 import type { SonletAnswer } from './answer.js';
 import { refreshTokens, RefreshRefusedError, type OAuthClientConfig, type TokenSet } from './oauth.js';
+import { observeTokenRefresh } from '../metrics/provider-calls.js';
+
+/** What the vault tells the rest of the console about (the audit trail listens). */
+export interface VaultEvents {
+  reconnectNeeded?(userId: string): Promise<void>;
+}
 
 export type ConnectionState =
   | { state: 'none' }
@@ -32,6 +38,7 @@ export class TokenVault {
     private readonly prisma: PrismaClient,
     private readonly cipher: TokenCipher,
     private readonly oauth: OAuthClientConfig & { refreshLeewaySeconds: number },
+    private readonly events: VaultEvents = {},
   ) {}
 
   async saveGrant(userId: string, tokens: TokenSet): Promise<void> {
@@ -105,14 +112,31 @@ export class TokenVault {
   }
 
   private async refreshUnderLock(userId: string, seenGeneration: number): Promise<LiveToken> {
-    const outcome = await this.prisma.$transaction(
+    let outcome;
+    try {
+      outcome = await this.refreshInTransaction(userId, seenGeneration);
+    } catch (err) {
+      if (err instanceof ProviderUnavailableError) observeTokenRefresh('unavailable');
+      throw err;
+    }
+    if ('refused' in outcome) {
+      observeTokenRefresh('refused');
+      await this.events.reconnectNeeded?.(userId);
+      throw new NeedsReconnectError();
+    }
+    if (outcome.refreshed) observeTokenRefresh('ok');
+    return outcome.live;
+  }
+
+  private refreshInTransaction(userId: string, seenGeneration: number) {
+    return this.prisma.$transaction(
       async (tx) => {
         // Row lock: a second process waits here, then sees the bumped generation and skips its refresh.
         const locked = await tx.$queryRaw<SonletConnection[]>`
           SELECT * FROM "SonletConnection" WHERE "userId" = ${userId}::uuid FOR UPDATE`;
         const row = locked[0] ?? null;
         const live = this.usable(row);
-        if (row!.generation !== seenGeneration) return { live };
+        if (row!.generation !== seenGeneration) return { live, refreshed: false };
 
         try {
           const tokens = await refreshTokens(this.oauth, this.cipher.decrypt(row!.refreshTokenEnc));
@@ -126,7 +150,7 @@ export class TokenVault {
               lastRefreshError: null,
             },
           });
-          return { live: { accessToken: tokens.accessToken, generation: updated.generation } };
+          return { live: { accessToken: tokens.accessToken, generation: updated.generation }, refreshed: true };
         } catch (err) {
           if (!(err instanceof RefreshRefusedError)) throw err;
           // Read under the lock, so this really is the current refresh token being refused.
@@ -139,8 +163,6 @@ export class TokenVault {
       },
       { timeout: this.oauth.timeoutMs + 5_000, maxWait: this.oauth.timeoutMs + 5_000 },
     );
-    if ('refused' in outcome) throw new NeedsReconnectError();
-    return outcome.live;
   }
 }
 
