@@ -22,6 +22,20 @@ export class SignUpClosedError extends DomainError {
   }
 }
 
+type Tx = Parameters<Parameters<PrismaClient['$transaction']>[0]>[0];
+
+/**
+ * Runs `fn` in a transaction that holds the first-account lock: one account creation at a time
+ * decides "is this the first account?", so two people racing on a fresh console cannot both
+ * become owner.
+ */
+export async function withFirstAccountLock<T>(prisma: PrismaClient, fn: (tx: Tx, first: boolean) => Promise<T>): Promise<T> {
+  return prisma.$transaction(async (tx) => {
+    await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtext('console:first-account'))`;
+    return fn(tx, !(await tx.user.findFirst({ select: { id: true } })));
+  });
+}
+
 /**
  * Who may create an account. While no account exists, sign-up creates the owner whatever the mode;
  * then an invitation always works, and without one the mode decides (`open`, `invite`, `closed`).
@@ -35,11 +49,8 @@ export function createEnrolment(prisma: PrismaClient, invitations: Invitations, 
     async signUp(request: SignUpRequest): Promise<User> {
       // Checked and hashed before the transaction, so the lock below is never held through scrypt.
       const account = await prepareAccount(request.email, request.password);
-      const { user, via } = await prisma.$transaction(async (tx) => {
-        // One sign-up at a time decides "is this the first account?", so two people racing on a
-        // fresh console cannot both become owner.
-        await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtext('console:first-account'))`;
-        if (!(await tx.user.findFirst({ select: { id: true } }))) return { user: await createUser(tx, account, 'owner'), via: 'owner' as const };
+      const { user, via } = await withFirstAccountLock(prisma, async (tx, first) => {
+        if (first) return { user: await createUser(tx, account, 'owner'), via: 'owner' as const };
         if (request.invite) {
           const invitation = await invitations.consume(tx, request.invite, account.email);
           return { user: await createUser(tx, account), via: invitation.id };

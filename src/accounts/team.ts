@@ -1,6 +1,10 @@
 import type { PrismaClient, Role } from '../generated/prisma/client.js';
 import type { AuditKind, AuditTrail } from '../audit/audit-trail.js';
-import { NotFoundError } from '../errors.js';
+import { randomBytes } from 'node:crypto';
+import { InvalidInputError, NotFoundError } from '../errors.js';
+import { createUser, isEmailAddress, normaliseEmail } from './accounts.js';
+import { hashPassword } from './password.js';
+import { withFirstAccountLock } from './enrolment.js';
 import { removeAccount, type PhotoFiles } from './account-removal.js';
 import type { PasswordResets } from './password-resets.js';
 import { checkMayAct, type Actor, type TeamAction } from './roles.js';
@@ -100,6 +104,33 @@ export function createTeam(prisma: PrismaClient, audit: AuditTrail, resets: Pass
       if (!(await removeAccount(prisma, photos, user.id))) throw new NotFoundError('That account');
       await record('account-deleted', actor, user);
       return { email: user.email };
+    },
+
+    /**
+     * The machine owner's way in (command line, no web access needed): makes `email` an admin, creating
+     * the account when it does not exist (the owner, on an empty console) with a password nobody
+     * knows; the caller then issues a reset link for it.
+     */
+    async ensureAdmin(rawEmail: string): Promise<{ id: string; email: string; role: Role; created: boolean }> {
+      const email = normaliseEmail(rawEmail);
+      if (!isEmailAddress(email)) throw new InvalidInputError(`"${rawEmail}" is not an email address.`, 'email');
+      const existing = await prisma.user.findUnique({ where: { email } });
+      const via = { via: 'command line' };
+      if (existing) {
+        if (existing.role !== 'seller') return { ...existing, created: false };
+        await prisma.user.update({ where: { id: existing.id }, data: { role: 'admin' } });
+        await setSessionRole(existing.id, 'admin');
+        await audit.record({ kind: 'admin-granted', subject: existing, detail: via });
+        return { id: existing.id, email, role: 'admin', created: false };
+      }
+      const account = { email, passwordHash: await hashPassword(randomBytes(32).toString('base64url')) };
+      const user = await withFirstAccountLock(prisma, (tx, first) => createUser(tx, account, first ? 'owner' : 'admin'));
+      await audit.record({ kind: user.role === 'owner' ? 'owner-created' : 'account-created', subject: user, detail: via });
+      return { id: user.id, email, role: user.role, created: true };
+    },
+
+    async findByEmail(rawEmail: string): Promise<{ id: string; email: string } | null> {
+      return prisma.user.findUnique({ where: { email: normaliseEmail(rawEmail) }, select: { id: true, email: true } });
     },
 
     /** For the delete confirmation: whose account, without acting yet. */
