@@ -27,6 +27,15 @@ export async function observeProviderCall<T>(provider: ProviderName, operation: 
   }
 }
 
+/**
+ * "GET items/{id}": a request's method and path with ids folded (any segment holding a digit, or a
+ * long one), so operations stay a short list whatever the ids.
+ */
+export function operationName(method: string, path: string): string {
+  const segments = path.split(/[?#]/)[0]!.split('/').filter(Boolean);
+  return `${method} ${segments.map((s) => (/\d/.test(s) || s.length > 24 ? '{id}' : s)).join('/') || '/'}`;
+}
+
 /** Called by the token vault after each refresh attempt. */
 export function observeTokenRefresh(outcome: 'ok' | 'refused' | 'unavailable'): void {
   tokenRefreshes.inc({ provider: 'sonlet' });

@@ -15,6 +15,7 @@ import type {
 } from './types.js';
 import { isValidUserAgent } from './user-agent.js';
 import { findDecimalProblem } from './validate.js';
+import { observeProviderCall, operationName } from '../metrics/provider-calls.js';
 
 export { PlugboardConfigError, PlugboardError } from './errors.js';
 export type { PlugboardErrorKind } from './errors.js';
@@ -294,15 +295,18 @@ export class PlugboardClient {
     const url = this.endpoint(path);
     let res: Response;
     let text: string;
-    try {
-      res = await fetch(url, {
+    const exchange = async () => {
+      const answer = await fetch(url, {
         method,
         headers,
         body: payload,
         redirect: 'manual',
         signal: AbortSignal.timeout(this.timeoutMs),
       });
-      text = await res.text();
+      return { answer, body: await answer.text() };
+    };
+    try {
+      ({ answer: res, body: text } = await observeProviderCall('plugboard', operationName(method, path), exchange(), ({ answer }) => answer.status >= 500));
     } catch (err) {
       throw this.transportError(err);
     }

@@ -7,6 +7,7 @@ import type { Catalog } from '../inventory/catalog-cache.js';
 import { InvalidUploadError, MAX_ATTRIBUTES, UploadForm, type UploadFormValues } from '../inventory/upload-form.js';
 import type { PhotoSettings, ReceivedPhoto } from '../inventory/upload-pipeline.js';
 import { formatBytes, PhotoTooLargeError, UnsupportedPhotoError } from '../inventory/upload-store.js';
+import { observeUploadBytes } from '../metrics/provider-calls.js';
 
 const VIEW = 'upload';
 /** Photos in one form post; the page's script sends one photo per request. */
@@ -117,7 +118,9 @@ export async function uploadRoutes(app: FastifyInstance) {
         }
         // Refuse bad settings before a possibly large photo is read.
         if (!settings && form.hasSettings()) settings = form.settings(await catalogFor(form.values()));
-        received.push({ saved: await services.photos.save(userId, part.file, part.filename), name: part.filename });
+        const saved = await services.photos.save(userId, part.file, part.filename);
+        observeUploadBytes(saved.bytes);
+        received.push({ saved, name: part.filename });
       }
       if (!csrfChecked && !passesCsrf(request, reply, '')) return reply;
       settings = form.settings(await catalogFor(form.values()));

@@ -7,6 +7,7 @@ import { parseImage, parseItem, parseItemChoice, parsePage, parseSize } from './
 import { postFile } from './file-post.js';
 import { request, Agent } from 'undici';
 import { fromFetch, fromUndici, type SonletAnswer } from './answer.js';
+import { observeProviderCall, operationName } from '../metrics/provider-calls.js';
 
 /** Keep-alive connections to Sonlet, shared by every seller's client. */
 const sonletAgent = new Agent({ keepAliveTimeout: 30_000, connections: 64 });
@@ -125,7 +126,7 @@ export class SonletApi {
       accept: 'application/json',
     };
     // Each call (the vault calls again after refreshing on a 401) re-opens the file: a body is read once.
-    const res = await this.reaching(() =>
+    const res = await this.reaching(url, 'POST', () =>
       this.vault.withAccessToken(this.userId, (token) =>
         postFile(url, { ...headers, authorization: `Bearer ${token}` }, { head, filePath, tail }, AbortSignal.timeout(timeoutMs)).then(fromFetch),
       ),
@@ -230,7 +231,7 @@ export class SonletApi {
   }
 
   async send(url: URL, init: { method: 'GET' | 'POST'; body?: string; headers?: Record<string, string> }): Promise<SonletAnswer> {
-    return this.reaching(() =>
+    return this.reaching(url, init.method, () =>
       this.vault.withAccessToken(this.userId, async (token) =>
         fromUndici(
           await request(url, {
@@ -245,8 +246,13 @@ export class SonletApi {
     );
   }
 
-  /** Network failures and timeouts become the seller's "Sonlet is not answering". */
-  private async reaching(call: () => Promise<SonletAnswer>): Promise<SonletAnswer> {
+  /** Network failures and timeouts become the seller's "Sonlet is not answering". Each call is measured. */
+  private reaching(url: URL, method: string, call: () => Promise<SonletAnswer>): Promise<SonletAnswer> {
+    const path = url.pathname.startsWith(this.apiBase.pathname) ? url.pathname.slice(this.apiBase.pathname.length) : 'other';
+    return observeProviderCall('sonlet', operationName(method, path), this.answerOf(call), (res) => res.status >= 500);
+  }
+
+  private async answerOf(call: () => Promise<SonletAnswer>): Promise<SonletAnswer> {
     try {
       return await call();
     } catch (err) {
