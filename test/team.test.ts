@@ -221,6 +221,36 @@ describe('an invite-only console run by its owner', () => {
   });
 });
 
+describe('hostile requests to the team pages', () => {
+  it('are refused with the right status and change nothing', async () => {
+    const seller = await signUpAs(uniqueEmail('curious'), {}, new URL(await invite()).pathname);
+    const { csrf } = await seller.browser.page('/');
+    const ownerId = await idOf(owner.email);
+    for (const path of [`/admin/sellers/${ownerId}/disable`, `/admin/sellers/${ownerId}/delete`, '/admin/invitations']) {
+      expect((await seller.browser.postForm(path, { _csrf: csrf! })).status, path).toBe(403);
+    }
+    expect((await db.query('SELECT "disabledAt" FROM "User" WHERE id = $1', [ownerId])).rows[0].disabledAt).toBeNull();
+
+    const { csrf: ownerCsrf } = await owner.browser.page('/admin');
+    expect((await owner.browser.postForm(`/admin/sellers/not-a-uuid/disable`, { _csrf: ownerCsrf! })).status).toBe(400);
+    expect((await owner.browser.postForm(`/admin/sellers/${ownerId}/launch-missiles`, { _csrf: ownerCsrf! })).status).toBe(400);
+    expect((await owner.browser.postForm(`/admin/sellers/${await idOf(owner.email)}/disable`, {})).status).toBe(403);
+    const badEmail = await owner.browser.postForm('/admin/invitations', { _csrf: ownerCsrf!, email: 'not an address' });
+    expect(badEmail.status).toBe(400);
+    expect(await badEmail.text()).toContain('value="not an address"');
+    expect((await owner.browser.postForm('/admin/invitations', { _csrf: ownerCsrf!, email: 'a\u202eb@example.com' })).status).toBe(400);
+
+    const anonymous = new HttpSession(stack.console.url);
+    expect(location(await anonymous.get('/admin'))).toMatch(/^\/sign-in/);
+    for (const token of ['x', 'A'.repeat(43), '../../etc/passwd', 'A'.repeat(101)]) {
+      const res = await anonymous.get(`/join/${encodeURIComponent(token)}`);
+      expect([400, 410], token).toContain(res.status);
+    }
+    const forged = await anonymous.submit('/sign-in', '/sign-up', { email: uniqueEmail('forger'), password: PASSWORD, invite: 'B'.repeat(43) });
+    expect(forged.status).toBe(410);
+  });
+});
+
 describe('the audit trail', () => {
   it('refuses updates and the removal of fresh events; pruning removes only events past the retention', async () => {
     await db.query(`INSERT INTO "AuditEvent" (kind, at) VALUES ('sign-in', now() - interval '100 days'), ('sign-in', now() - interval '10 days')`);
