@@ -11,4 +11,9 @@ export default tseslint.config(
       '@typescript-eslint/no-explicit-any': 'error',
     },
   },
+  {
+    // The hostile double is written from the providers' docs; sharing code with the console would hide a wrong guess.
+    files: ['test/support/hostile-*.ts'],
+    rules: { 'no-restricted-imports': ['error', { patterns: [{ group: ['**/src/**', '../../src/*'], message: 'The hostile double shares no code with the console or the sandboxes.' }] }] },
+  },
 );

@@ -26,6 +26,10 @@ export interface Config {
     timeoutMs: number;
     /** Refresh when the access token has less than this left, instead of waiting for a 401. */
     refreshLeewaySeconds: number;
+    /** Largest JSON answer read from Sonlet; past it the connection is cut. */
+    maxAnswerBytes: number;
+    /** Most pages any walk of Sonlet's `next` links reads. */
+    maxWalkPages: number;
   };
   catalogTtlSeconds: number;
   summaryTtlSeconds: number;
@@ -136,6 +140,8 @@ export function loadConfig(env: Env = process.env): Config {
       redirectUri: `${publicUrl}/cb`,
       timeoutMs: int(env, 'SONLET_TIMEOUT_MS', 10_000, 1),
       refreshLeewaySeconds: int(env, 'SONLET_REFRESH_LEEWAY_SECONDS', 3600),
+      maxAnswerBytes: int(env, 'SONLET_MAX_ANSWER_BYTES', 4 * 1024 * 1024, 1024),
+      maxWalkPages: int(env, 'SONLET_MAX_WALK_PAGES', 500, 1),
     },
     catalogTtlSeconds: int(env, 'CATALOG_TTL_SECONDS', 3600),
     summaryTtlSeconds: int(env, 'SUMMARY_TTL_SECONDS', 900),

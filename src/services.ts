@@ -3,8 +3,7 @@ import type { PrismaClient } from './generated/prisma/client.js';
 import { createAccounts } from './accounts/accounts.js';
 import { PrismaSessionStore } from './accounts/session-store.js';
 import { TokenCipher } from './crypto/token-cipher.js';
-import { TokenVault } from './sonlet/token-vault.js';
-import { SonletApi } from './sonlet/api-client.js';
+import { createSonlet } from './sonlet/sonlet.js';
 import { CatalogCache } from './inventory/catalog-cache.js';
 import { InventorySummaries } from './inventory/summary.js';
 import type { JobQueue } from './jobs/queue.js';
@@ -20,19 +19,10 @@ import { createAuditTrail } from './audit/audit-trail.js';
 export function createServices(config: Config, prisma: PrismaClient, jobs: JobQueue | null = null) {
   const cipher = new TokenCipher(config.tokenEncryptionKey);
   const audit = createAuditTrail(prisma);
-  const vault = new TokenVault(
-    prisma,
-    cipher,
-    {
-      baseUrl: config.sonlet.baseUrl,
-      clientId: config.sonlet.clientId,
-      clientSecret: config.sonlet.clientSecret,
-      timeoutMs: config.sonlet.timeoutMs,
-      refreshLeewaySeconds: config.sonlet.refreshLeewaySeconds,
-    },
-    { reconnectNeeded: (userId) => audit.recordFor('sonlet-reconnect-needed', userId) },
-  );
-  const sonletApiFor = (userId: string) => new SonletApi(vault, userId, { baseUrl: config.sonlet.baseUrl, timeoutMs: config.sonlet.timeoutMs });
+  const sonlet = createSonlet({ ...config.sonlet, maxMediaBytes: config.uploads.maxBytes }, prisma, cipher, Date, {
+    reconnectNeeded: (userId) => audit.recordFor('sonlet-reconnect-needed', userId),
+  });
+  const { vault, apiFor: sonletApiFor } = sonlet;
   const plugboardConnections = new PlugboardConnectionStore(prisma, cipher, config.plugboard);
   const summaries = new InventorySummaries(prisma, config.summaryTtlSeconds);
   const photos = new PhotoStore(path.join(config.dataDir, 'uploads'), config.uploads.maxBytes);

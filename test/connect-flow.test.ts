@@ -109,14 +109,30 @@ describe('connecting Sonlet with the authorization-code flow', () => {
     expect(await connectionRow(email)).toBeNull();
   });
 
-  it('disconnect deletes the tokens', async () => {
+  it('disconnect revokes the tokens at Sonlet, then deletes them', async () => {
     const email = `disc-${Date.now()}@example.com`;
     const browser = await signUp(stack.console.url, email);
     expect((await connectSonlet(browser)).status).toBe(302);
-    expect(await connectionRow(email)).not.toBeNull();
+    const row = await connectionRow(email);
+    expect(row).not.toBeNull();
+    const cipher = new TokenCipher(stack.console.config.tokenEncryptionKey);
+    const access = cipher.decrypt(row.accessTokenEnc);
+    const refresh = cipher.decrypt(row.refreshTokenEnc);
+    const sizes = () => fetch(`${stack.sonlet.url}/api/v2/sizes/`, { headers: { authorization: `Bearer ${access}` } });
+    expect((await sizes()).status).toBe(200);
+    stack.sonlet.sandbox.resetStats();
+
     const res = await browser.submit('/', '/connect/sonlet/disconnect', {});
     expect(res.status).toBe(302);
     expect(await connectionRow(email)).toBeNull();
+    expect(stack.sonlet.sandbox.stats.byPath.get('/o/revoke_token/')).toBe(2);
+    // A revoked token answers 401, and the refresh token is refused.
+    expect((await sizes()).status).toBe(401);
+    const refreshed = await fetch(`${stack.sonlet.url}/o/token/`, {
+      method: 'POST',
+      body: new URLSearchParams({ grant_type: 'refresh_token', refresh_token: refresh, client_id: stack.console.config.sonlet.clientId, client_secret: stack.console.config.sonlet.clientSecret }),
+    });
+    expect(refreshed.status).toBe(400);
     const items = await browser.get('/items');
     expect(await items.text()).toContain('Connect Sonlet');
   });

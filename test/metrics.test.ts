@@ -70,6 +70,23 @@ describe('GET /metrics', () => {
     expect(text).not.toContain(user.id);
   });
 
+  it('counts a refused refresh and records in the audit trail that the seller must reconnect', async () => {
+    const email = uniqueEmail('refused');
+    await signUp(stack.console.url, email);
+    const { services } = stack.console.app;
+    const user = await services.prisma.user.findUniqueOrThrow({ where: { email } });
+    // An expired access token and a refresh token Sonlet never issued: the refresh is refused.
+    await services.prisma.sonletConnection.create({
+      data: { userId: user.id, baseUrl: stack.sonlet.url, accessTokenEnc: services.cipher.encrypt('expired-access-token'), refreshTokenEnc: services.cipher.encrypt('never-issued-refresh-token'), expiresAt: new Date(Date.now() - 60_000) },
+    });
+    await expect(services.sonletApiFor(user.id).listItems()).rejects.toMatchObject({ kind: 'needs-reconnect' });
+
+    const scrape = parseScrape(await (await fetchMetrics({ authorization: `Bearer ${TOKEN}` })).text());
+    expect(valueOf(scrape, 'console_token_refresh_failures_total', { provider: 'sonlet', reason: 'refused' })).toBeGreaterThanOrEqual(1);
+    const events = await services.prisma.auditEvent.findMany({ where: { kind: 'sonlet-reconnect-needed', actorId: user.id } });
+    expect(events.map((e) => e.actorEmail)).toEqual([email]);
+  });
+
   it('is off without METRICS_TOKEN, and on METRICS_PORT answers on localhost only', async () => {
     const port = await freePort();
     const other = await startStack({ env: { METRICS_PORT: String(port), LOG_LEVEL: 'warn' } });

@@ -23,4 +23,25 @@ describe('parsing Sonlet answers at the client boundary', () => {
     expect(() => parseItem({ style: 'x' })).toThrow(/without a pk/);
     expect(() => parsePage({ count: 1 }, parseItem)).toThrow(/without results/);
   });
+
+  it('reads related objects given flat, as plain pks or nested', () => {
+    const common = { pk: 1, quantity: 2, price: '39.00' };
+    const flat = parseItem({ ...common, style: 'Amelia', itemchoice_id: 101, size: '10', size_id: 205, image: { pk: 7, image_full: 'https://m.example/f.jpg', image_thumbnail: 'https://m.example/t.jpg' } });
+    expect(flat).toMatchObject({ style: 'Amelia', itemchoice_id: 101, size: '10', size_id: 205, image: { pk: 7 }, image_thumbnail: 'https://m.example/t.jpg' });
+    const plain = parseItem({ ...common, itemchoice: 101, size: 205, image: 7, image_thumbnail: 'https://m.example/t.jpg' });
+    expect(plain).toMatchObject({ style: '', itemchoice_id: 101, size: '', size_id: 205, image: { pk: 7, image_full: '' }, image_thumbnail: 'https://m.example/t.jpg' });
+    const asText = parseItem({ ...common, itemchoice: '101', size: '205', image: '7' });
+    expect(asText).toMatchObject({ itemchoice_id: 101, size_id: 205, image: { pk: 7 } });
+    const nested = parseItem({ ...common, itemchoice: { pk: 101, name: 'Amelia' }, size: { pk: 205, name: 'M' }, image: { pk: 7, image_thumbnail: 'https://m.example/t.jpg' } });
+    expect(nested).toMatchObject({ style: 'Amelia', itemchoice_id: 101, size: 'M', size_id: 205, image: { pk: 7 }, image_thumbnail: 'https://m.example/t.jpg' });
+    const mixed = parseItem({ ...common, style: 'Amelia', itemchoice: 101, size: 'M', size_id: { pk: 205 } });
+    expect(mixed).toMatchObject({ style: 'Amelia', itemchoice_id: 101, size: 'M', size_id: 205, image: null });
+  });
+
+  it('keeps next and previous links as sent, relative ones included, and never trusts a nonsense count', () => {
+    const page = parsePage({ count: 'lots', next: '?page=3', previous: '/api/v2/items/', results: [{ pk: 1 }] }, parseItem);
+    expect(page).toMatchObject({ count: 1, next: '?page=3', previous: '/api/v2/items/' });
+    expect(parsePage({ count: 5_000_000, next: 42, results: [] }, parseItem)).toMatchObject({ count: 5_000_000, next: null });
+    expect(parsePage({ count: -3, next: 'x'.repeat(3000), results: [] }, parseItem)).toMatchObject({ count: 0, next: null });
+  });
 });

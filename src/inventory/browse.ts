@@ -7,7 +7,13 @@ export interface ItemsView {
   page: number;
   lastPage: number;
   pageSize: number;
-  filters: { style: number | null; size: number | null };
+  filters: ItemMatch;
+}
+
+/** The style and size a seller filters by (null: any). */
+export interface ItemMatch {
+  style: number | null;
+  size: number | null;
 }
 
 /** What a seller asked for on /items, already validated by the route schema. */
@@ -17,19 +23,22 @@ export interface ItemsQuery {
   size?: number;
 }
 
+/** The items of `filters`, from a walk of the whole inventory (cached by the caller). */
+export type MatchingItems = (filters: ItemMatch) => Promise<SonletItem[]>;
+
 /**
  * One Sonlet page per console page: the console's paging follows Sonlet's, so a page costs one
  * upstream request. The last page number comes from the total count and the page size Sonlet uses.
  *
  * Filters go to Sonlet as `itemchoice_id`/`size_id`. Should a Sonlet deployment ignore them (the page
  * then holds items of other styles or sizes), the console filters the seller's whole inventory itself
- * (`allItems`, walked with bounded concurrency and cached by the caller) and pages through that.
+ * (`matchingItems`, a walk that ends, cached by the caller) and pages through that.
  */
-export async function browseItems(api: SonletApi, query: ItemsQuery, allItems?: () => Promise<SonletItem[]>): Promise<ItemsView> {
-  const page: SonletPage<SonletItem> = await api.listItems({ page: query.page, itemchoiceId: query.style, sizeId: query.size });
+export async function browseItems(api: SonletApi, query: ItemsQuery, matchingItems?: MatchingItems, opts: { signal?: AbortSignal } = {}): Promise<ItemsView> {
+  const page: SonletPage<SonletItem> = await api.listItems({ page: query.page, itemchoiceId: query.style, sizeId: query.size }, opts);
   const filters = { style: query.style ?? null, size: query.size ?? null };
-  if (allItems && (filters.style || filters.size) && !page.results.every((item) => matches(item, filters))) {
-    return pageLocally((await allItems()).filter((item) => matches(item, filters)), query.page, page.results.length || DEFAULT_PAGE_SIZE, filters);
+  if (matchingItems && (filters.style || filters.size) && !page.results.every((item) => matches(item, filters))) {
+    return pageLocally(await matchingItems(filters), query.page, page.results.length || DEFAULT_PAGE_SIZE, filters);
   }
   const pageSize = page.next ? page.results.length : Math.max(page.results.length, query.page > 1 ? Math.ceil((page.count - page.results.length) / (query.page - 1)) : page.results.length);
   const lastPage = page.next ? Math.max(query.page + 1, Math.ceil(page.count / Math.max(pageSize, 1))) : query.page;
@@ -38,29 +47,20 @@ export async function browseItems(api: SonletApi, query: ItemsQuery, allItems?: 
 
 const DEFAULT_PAGE_SIZE = 20;
 
-function matches(item: SonletItem, filters: ItemsView['filters']): boolean {
+export function matches(item: SonletItem, filters: ItemMatch): boolean {
   return (!filters.style || item.itemchoice_id === filters.style) && (!filters.size || item.size_id === filters.size);
 }
 
-function pageLocally(items: SonletItem[], page: number, pageSize: number, filters: ItemsView['filters']): ItemsView {
+function pageLocally(items: SonletItem[], page: number, pageSize: number, filters: ItemMatch): ItemsView {
   const lastPage = Math.max(1, Math.ceil(items.length / pageSize));
   if (page > lastPage) throw new InvalidPageError();
   return { items: items.slice((page - 1) * pageSize, page * pageSize), count: items.length, page, lastPage, pageSize, filters };
 }
 
-/** Every item of the seller, fetching pages 2…N with bounded concurrency once page 1 tells how many there are. */
-export async function walkAllItems(api: SonletApi, concurrency: number): Promise<SonletItem[]> {
-  const first = await api.listItems({ page: 1 });
-  if (!first.next) return first.results;
-  const lastPage = Math.ceil(first.count / first.results.length);
-  const pages: SonletItem[][] = [first.results];
-  let nextPage = 2;
-  const worker = async () => {
-    while (nextPage <= lastPage) {
-      const page = nextPage++;
-      pages[page - 1] = (await api.listItems({ page })).results;
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(concurrency, lastPage - 1) }, worker));
-  return pages.flat();
+/** Fills in style and size names from the catalog when Sonlet named them only by pk. */
+export function withCatalogNames(items: SonletItem[], catalog: { styles: Array<{ pk: number; name: string }>; sizes: Array<{ pk: number; name: string }> }): SonletItem[] {
+  if (items.every((item) => item.style && item.size)) return items;
+  const styles = new Map(catalog.styles.map((s) => [s.pk, s.name]));
+  const sizes = new Map(catalog.sizes.map((s) => [s.pk, s.name]));
+  return items.map((item) => ({ ...item, style: item.style || (styles.get(item.itemchoice_id) ?? ''), size: item.size || (sizes.get(item.size_id) ?? '') }));
 }

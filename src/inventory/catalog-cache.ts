@@ -21,7 +21,7 @@ export class CatalogCache {
     private readonly ttlSeconds: number,
   ) {}
 
-  async get(userId: string, api: SonletApi, opts: { refresh?: boolean } = {}): Promise<Catalog> {
+  async get(userId: string, api: SonletApi, opts: { refresh?: boolean; signal?: AbortSignal } = {}): Promise<Catalog> {
     if (!opts.refresh) {
       const remembered = this.memory.get(userId);
       if (remembered && this.fresh(remembered.fetchedAt)) return remembered;
@@ -31,7 +31,7 @@ export class CatalogCache {
         return this.remember(userId, { ...data, fetchedAt: row.fetchedAt });
       }
     }
-    const [styles, sizes] = await Promise.all([api.listAllItemChoices(), api.listAllSizes()]);
+    const [styles, sizes] = await Promise.all([api.listAllItemChoices({ signal: opts.signal }), api.listAllSizes({ signal: opts.signal })]);
     styles.sort((a, b) => a.name.localeCompare(b.name));
     const fetchedAt = new Date();
     const data = { styles, sizes } as object;

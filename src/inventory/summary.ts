@@ -1,7 +1,8 @@
 import type { PrismaClient } from '../generated/prisma/client.js';
 import type { SonletApi } from '../sonlet/api-client.js';
-import { walkAllItems } from './browse.js';
 import type { SonletItem } from '../sonlet/types.js';
+import { matches, type ItemMatch } from './browse.js';
+import { SharedWalks } from './shared-walk.js';
 
 export interface Tally {
   label: string;
@@ -20,36 +21,42 @@ export interface InventorySummary {
 }
 
 const KIND = 'summary';
+/** How long a filtered walk's matches are reused for the next pages of the same filter. */
+const MATCHES_TTL_MS = 60_000;
+
+export interface SummaryRequest {
+  refresh?: boolean;
+  /** Aborts when the seller stops waiting; the walk stops once nobody waits. */
+  signal?: AbortSignal;
+}
 
 /**
- * Walks every page of the seller's items with bounded concurrency and tallies them. Costly for a
- * big inventory, so the result is cached per seller (in Postgres, shared by all processes) for a TTL.
+ * Walks every page of the seller's items and tallies them as they come (nothing sized by Sonlet's `count`,
+ * no page kept once tallied). Costly for a big inventory, so the result is cached per seller (in Postgres,
+ * shared by all processes) for a TTL, and callers waiting at the same time share one walk.
  */
 export class InventorySummaries {
-  private readonly walked = new Map<string, { items: SonletItem[]; at: number }>();
-  /** Concurrent home pages of one seller share one walk of the inventory. */
-  private readonly computing = new Map<string, Promise<InventorySummary>>();
+  private readonly matching = new Map<string, { items: SonletItem[]; at: number }>();
+  private readonly summaryWalks = new SharedWalks<InventorySummary>();
+  private readonly matchWalks = new SharedWalks<SonletItem[]>();
 
   constructor(
     private readonly prisma: PrismaClient,
     private readonly ttlSeconds: number,
-    private readonly concurrency = 4,
   ) {}
 
-  async get(userId: string, api: SonletApi, opts: { refresh?: boolean } = {}): Promise<InventorySummary> {
+  async get(userId: string, api: SonletApi, opts: SummaryRequest = {}): Promise<InventorySummary> {
     if (!opts.refresh) {
       const cached = await this.cached(userId);
       if (cached && Date.now() - cached.computedAt.getTime() < this.ttlSeconds * 1000) return cached;
     }
-    const pending = this.computing.get(userId);
-    if (pending) return pending;
-    const run = this.compute(userId, api).finally(() => this.computing.delete(userId));
-    this.computing.set(userId, run);
-    return run;
+    return this.summaryWalks.join(userId, opts.signal, (signal) => this.compute(userId, api, signal));
   }
 
-  private async compute(userId: string, api: SonletApi): Promise<InventorySummary> {
-    const summary = summarise(await walkAllItems(api, this.concurrency));
+  private async compute(userId: string, api: SonletApi, signal: AbortSignal): Promise<InventorySummary> {
+    const tallies = new Tallies();
+    for await (const items of api.walkItems({}, { signal })) tallies.add(items);
+    const summary = tallies.summary();
     const data = { ...summary, computedAt: summary.computedAt.toISOString() } as object;
     await this.prisma.catalogCache.upsert({
       where: { userId_kind: { userId, kind: KIND } },
@@ -66,44 +73,64 @@ export class InventorySummaries {
   }
 
   async forget(userId: string): Promise<void> {
+    for (const key of this.matching.keys()) if (key.startsWith(`${userId}|`)) this.matching.delete(key);
     await this.prisma.catalogCache.deleteMany({ where: { userId, kind: KIND } });
   }
 
   /**
-   * The seller's whole inventory, walked at most once a minute per seller and process; used when the
-   * console has to filter items itself.
+   * The seller's items that match `filters`, from a walk of the whole inventory (only the matches are kept),
+   * reused for a minute per seller, filter and process; used when Sonlet ignores the filters.
    */
-  async items(userId: string, api: SonletApi): Promise<SonletItem[]> {
-    const memo = this.walked.get(userId);
-    if (memo && Date.now() - memo.at < 60_000) return memo.items;
-    const items = await walkAllItems(api, this.concurrency);
-    if (this.walked.size > 1000) this.walked.clear();
-    this.walked.set(userId, { items, at: Date.now() });
-    return items;
+  async matchingItems(userId: string, api: SonletApi, filters: ItemMatch, opts: { signal?: AbortSignal } = {}): Promise<SonletItem[]> {
+    const key = `${userId}|${filters.style ?? ''}|${filters.size ?? ''}`;
+    const memo = this.matching.get(key);
+    if (memo && Date.now() - memo.at < MATCHES_TTL_MS) return memo.items;
+    return this.matchWalks.join(key, opts.signal, async (signal) => {
+      const items: SonletItem[] = [];
+      for await (const page of api.walkItems({}, { signal })) items.push(...page.filter((item) => matches(item, filters)));
+      if (this.matching.size > 1000) this.matching.clear();
+      this.matching.set(key, { items, at: Date.now() });
+      return items;
+    });
+  }
+}
+
+/** Pieces and items per style and size, added to page by page. */
+export class Tallies {
+  private readonly byStyle = new Map<string, Tally>();
+  private readonly bySize = new Map<string, Tally>();
+  private readonly itemsByImage: InventorySummary['itemsByImage'] = {};
+  private totalItems = 0;
+  private totalPieces = 0;
+
+  add(items: SonletItem[]): void {
+    for (const item of items) {
+      const pieces = Number.isFinite(item.quantity) ? Math.max(0, item.quantity) : 0;
+      this.totalItems += 1;
+      this.totalPieces += pieces;
+      for (const [map, label] of [
+        [this.byStyle, item.style || `Style ${item.itemchoice_id}`],
+        [this.bySize, item.size || `Size ${item.size_id}`],
+      ] as const) {
+        const tally = map.get(label) ?? { label, items: 0, pieces: 0 };
+        tally.items += 1;
+        tally.pieces += pieces;
+        map.set(label, tally);
+      }
+      if (item.image) (this.itemsByImage[item.image.pk] ??= []).push({ pk: item.pk, style: item.style, size: item.size });
+    }
+  }
+
+  summary(): InventorySummary {
+    const sorted = (map: Map<string, Tally>) => [...map.values()].sort((a, b) => b.pieces - a.pieces || a.label.localeCompare(b.label));
+    return { totalItems: this.totalItems, totalPieces: this.totalPieces, byStyle: sorted(this.byStyle), bySize: sorted(this.bySize), itemsByImage: this.itemsByImage, computedAt: new Date() };
   }
 }
 
 export function summarise(items: SonletItem[]): InventorySummary {
-  const byStyle = new Map<string, Tally>();
-  const bySize = new Map<string, Tally>();
-  const itemsByImage: InventorySummary['itemsByImage'] = {};
-  let totalPieces = 0;
-  for (const item of items) {
-    const pieces = Math.max(0, item.quantity);
-    totalPieces += pieces;
-    for (const [map, label] of [
-      [byStyle, item.style],
-      [bySize, item.size],
-    ] as const) {
-      const tally = map.get(label) ?? { label, items: 0, pieces: 0 };
-      tally.items += 1;
-      tally.pieces += pieces;
-      map.set(label, tally);
-    }
-    if (item.image) (itemsByImage[item.image.pk] ??= []).push({ pk: item.pk, style: item.style, size: item.size });
-  }
-  const sorted = (map: Map<string, Tally>) => [...map.values()].sort((a, b) => b.pieces - a.pieces || a.label.localeCompare(b.label));
-  return { totalItems: items.length, totalPieces, byStyle: sorted(byStyle), bySize: sorted(bySize), itemsByImage, computedAt: new Date() };
+  const tallies = new Tallies();
+  tallies.add(items);
+  return tallies.summary();
 }
 
 export function minutesAgo(date: Date, now = Date.now()): string {

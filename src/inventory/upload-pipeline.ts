@@ -22,6 +22,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { access } from 'node:fs/promises';
+import { createReadStream } from 'node:fs';
 import type { FastifyBaseLogger } from 'fastify';
 import { Prisma, type PrismaClient, type Upload } from '../generated/prisma/client.js';
 import type { JobQueue, QueuedJob } from '../jobs/queue.js';
@@ -363,7 +364,7 @@ export class UploadPipeline {
     const imageId = await this.createOnce(
       row,
       owner,
-      () => api.createImage(filePath, uploadName(row), row.contentType, key).then((image) => image.pk),
+      () => api.createImage({ bytes: row.byteSize, contentType: row.contentType, filename: uploadName(row), open: () => createReadStream(filePath) }, key).then((image) => image.pk),
       () => this.findImage(api, row),
       async () => {
         key = randomUUID();

@@ -124,7 +124,7 @@ export async function connectRoutes(app: FastifyInstance) {
   }
 
   async function disconnect(request: FastifyRequest, reply: FastifyReply) {
-    await services.vault.disconnect(request.user!.id);
+    await services.vault.disconnect(request.user!.id, request.log);
     await services.catalog.forget(request.user!.id);
     await services.audit.record({ kind: 'sonlet-disconnected', actor: request.user, ip: request.ip });
     return reply.redirect('/');

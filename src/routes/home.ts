@@ -1,6 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { DomainError } from '../errors.js';
 import { minutesAgo, type InventorySummary } from '../inventory/summary.js';
+import { whileSellerWaits } from '../web/seller-waits.js';
 
 export async function homeRoutes(app: FastifyInstance) {
   const { services } = app;
@@ -15,7 +16,7 @@ export async function homeRoutes(app: FastifyInstance) {
     let summaryError: string | null = null;
     if (connection.state === 'active') {
       try {
-        summary = await services.summaries.get(request.user.id, services.sonletApiFor(request.user.id));
+        summary = await services.summaries.get(request.user.id, services.sonletApiFor(request.user.id), { signal: whileSellerWaits(reply) });
       } catch (err) {
         if (!(err instanceof DomainError)) throw err;
         // The rest of the home page still works; the summary says what went wrong.

@@ -1,5 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { browseItems, type ItemsQuery } from '../inventory/browse.js';
+import { browseItems, withCatalogNames, type ItemsQuery } from '../inventory/browse.js';
+import { whileSellerWaits } from '../web/seller-waits.js';
 import { NeedsReconnectError, NotConnectedError } from '../errors.js';
 
 const pkParam = {
@@ -41,20 +42,24 @@ export async function inventoryRoutes(app: FastifyInstance) {
   async function listItems(request: FastifyRequest<{ Querystring: ItemsQuery }>, reply: FastifyReply) {
     const userId = request.user!.id;
     const api = services.sonletApiFor(userId);
+    const signal = whileSellerWaits(reply);
     return whenConnected(reply, 'Items', async () => {
       const [catalog, view] = await Promise.all([
-        services.catalog.get(userId, api),
-        browseItems(api, request.query, () => services.summaries.items(userId, api)),
+        services.catalog.get(userId, api, { signal }),
+        browseItems(api, request.query, (filters) => services.summaries.matchingItems(userId, api, filters, { signal }), { signal }),
       ]);
       const published = await services.publisher.statusOf(userId, view.items.map((i) => i.pk));
-      return reply.page('items', { title: 'Items', ...view, catalog, ...published, scripts: ['/public/publish-select.js'] });
+      return reply.page('items', { title: 'Items', ...view, items: withCatalogNames(view.items, catalog), catalog, ...published, scripts: ['/public/publish-select.js'] });
     });
   }
 
   async function showItem(request: FastifyRequest<{ Params: { pk: number } }>, reply: FastifyReply) {
     const userId = request.user!.id;
+    const api = services.sonletApiFor(userId);
+    const signal = whileSellerWaits(reply);
     return whenConnected(reply, 'Item', async () => {
-      const item = await services.sonletApiFor(userId).getItem(request.params.pk);
+      const [catalog, found] = await Promise.all([services.catalog.get(userId, api, { signal }), api.getItem(request.params.pk, { signal })]);
+      const [item] = withCatalogNames([found], catalog);
       const { plugboardReady, exports } = await services.publisher.statusOf(userId, [item.pk]);
       return reply.page('item', { title: `${item.style} ${item.size}`, item, plugboardReady, export: exports[item.pk] ?? null });
     });
@@ -63,9 +68,10 @@ export async function inventoryRoutes(app: FastifyInstance) {
   async function listImages(request: FastifyRequest<{ Querystring: { page: number } }>, reply: FastifyReply) {
     const userId = request.user!.id;
     const api = services.sonletApiFor(userId);
+    const signal = whileSellerWaits(reply);
     return whenConnected(reply, 'Images', async () => {
       // The gallery links each image to its items through the (cached) inventory walk.
-      const [page, summary] = await Promise.all([api.listImages(request.query.page), services.summaries.get(userId, api)]);
+      const [page, summary] = await Promise.all([api.listImages(request.query.page, { signal }), services.summaries.get(userId, api, { signal })]);
       const lastPage = page.next ? Math.ceil(page.count / Math.max(page.results.length, 1)) : request.query.page;
       return reply.page('images', { title: 'Images', images: page.results, count: page.count, page: request.query.page, lastPage, itemsByImage: summary.itemsByImage });
     });

@@ -1,26 +1,31 @@
-import { createHash, randomUUID } from 'node:crypto';
-import { stat } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
 import { DomainError, NotFoundError, ProviderUnavailableError } from '../errors.js';
 import type { TokenVault } from './token-vault.js';
 import type { SonletImage, SonletItem, SonletItemChoice, SonletPage, SonletSize } from './types.js';
 import { parseImage, parseItem, parseItemChoice, parsePage, parseSize } from './parse.js';
-import { postFile } from './file-post.js';
-import { request, Agent } from 'undici';
-import { fromFetch, fromUndici, type SonletAnswer } from './answer.js';
-import { observeProviderCall, operationName } from '../metrics/provider-calls.js';
+import type { SonletAnswer, SonletHttp } from './http.js';
+import { learnShape, pageUrl, resolveLink, WalkGuard, type PageShape } from './paging.js';
+import { photoForm, type PhotoSource } from './photo-body.js';
 
-/** Keep-alive connections to Sonlet, shared by every seller's client. */
-const sonletAgent = new Agent({ keepAliveTimeout: 30_000, connections: 64 });
-
-export interface SonletApiConfig {
+/** What every seller's client shares in one process: the HTTP stack, the vault, and what paging looks like. */
+export interface SonletContext {
+  http: SonletHttp;
+  vault: TokenVault;
   baseUrl: string;
-  timeoutMs: number;
+  maxWalkPages: number;
+  /** Per list path, how Sonlet's links name a page (learned from the links it sends). */
+  shapes: Map<string, PageShape>;
 }
 
 export interface ItemFilters {
   page?: number;
   itemchoiceId?: number;
   sizeId?: number;
+}
+
+/** Lets a caller stop waiting: the request to Sonlet is then abandoned. */
+export interface Waiting {
+  signal?: AbortSignal;
 }
 
 /** Sonlet answered 404 {"detail":"Invalid page."}: the seller asked for a page past the end. */
@@ -70,67 +75,63 @@ function describeRejection(body: unknown): string {
   return parts.join('; ').slice(0, 500) || 'the request was not accepted.';
 }
 
-const headerSafe = (value: string) => value.replace(/["\\\r\n]/g, '_');
-
 /** Sonlet API v2 on behalf of one seller. Knows HTTP and Sonlet's rules, nothing about pages. */
 export class SonletApi {
   private readonly apiBase: URL;
 
   constructor(
-    private readonly vault: TokenVault,
+    private readonly sonlet: SonletContext,
     private readonly userId: string,
-    private readonly config: SonletApiConfig,
   ) {
-    this.apiBase = new URL(`${config.baseUrl}/api/v2/`);
+    this.apiBase = new URL(`${sonlet.baseUrl}/api/v2/`);
   }
 
-  async listItems(filters: ItemFilters = {}): Promise<SonletPage<SonletItem>> {
-    const params = new URLSearchParams();
-    if (filters.page && filters.page > 1) params.set('page', String(filters.page));
-    if (filters.itemchoiceId) params.set('itemchoice_id', String(filters.itemchoiceId));
-    if (filters.sizeId) params.set('size_id', String(filters.sizeId));
-    const query = params.size ? `?${params}` : '';
-    return parsePage(await this.getJson(`items/${query}`), parseItem);
+  async listItems(filters: ItemFilters = {}, opts: Waiting = {}): Promise<SonletPage<SonletItem>> {
+    return this.listPage('items/', itemParams(filters), filters.page ?? 1, parseItem, opts);
   }
 
-  async getItem(pk: number): Promise<SonletItem> {
-    return parseItem(await this.getJson(`items/${pk}/`, 'That item'));
+  /** Every item (matching `filters`), page by page, in a walk that ends (see {@link walk}). */
+  walkItems(filters: Omit<ItemFilters, 'page'> = {}, opts: Waiting = {}): AsyncGenerator<SonletItem[]> {
+    return this.walk('items/', parseItem, { ...opts, params: itemParams(filters) });
   }
 
-  async listImages(page = 1): Promise<SonletPage<SonletImage>> {
-    return parsePage(await this.getJson(page > 1 ? `images/?page=${page}` : 'images/'), parseImage);
+  async getItem(pk: number, opts: Waiting = {}): Promise<SonletItem> {
+    return parseItem(await this.getJson(this.resolve(`items/${pk}/`), opts, 'That item'));
   }
 
-  async getImage(pk: number): Promise<SonletImage> {
-    return parseImage(await this.getJson(`images/${pk}/`, 'That image'));
+  async listImages(page = 1, opts: Waiting = {}): Promise<SonletPage<SonletImage>> {
+    return this.listPage('images/', new URLSearchParams(), page, parseImage, opts);
+  }
+
+  async getImage(pk: number, opts: Waiting = {}): Promise<SonletImage> {
+    return parseImage(await this.getJson(this.resolve(`images/${pk}/`), opts, 'That image'));
   }
 
   /**
-   * POST /images/ with the photo streamed from disk as multipart `image_full` (never held in
-   * memory). The idempotency key makes a repeat answer 403 Duplicate (DuplicateRequestError).
+   * POST /images/ with the photo streamed from its source as multipart `image_full` (never held in memory).
+   * The idempotency key makes a repeat answer 403 Duplicate (DuplicateRequestError).
    */
-  async createImage(filePath: string, filename: string, contentType: string, idempotencyKey: string): Promise<SonletImage> {
-    const { size } = await stat(filePath);
-    const boundary = `----sonlet-console-${randomUUID()}`;
-    const head = Buffer.from(
-      `--${boundary}\r\nContent-Disposition: form-data; name="image_full"; filename="${headerSafe(filename)}"\r\nContent-Type: ${headerSafe(contentType)}\r\n\r\n`,
-    );
-    const tail = Buffer.from(`\r\n--${boundary}--\r\n`);
+  async createImage(photo: PhotoSource, idempotencyKey: string): Promise<SonletImage> {
     const url = this.resolve('images/');
     // Big photos on a slow uplink need longer than an API call: allow ~1 MB/s on top.
-    const timeoutMs = this.config.timeoutMs + Math.ceil(size / 1000);
-    const headers = {
-      'content-type': `multipart/form-data; boundary=${boundary}`,
-      'content-length': String(head.length + size + tail.length),
-      'x-idempotency-key': idempotencyKey,
-      accept: 'application/json',
-    };
-    // Each call (the vault calls again after refreshing on a 401) re-opens the file: a body is read once.
-    const res = await this.reaching(url, 'POST', () =>
-      this.vault.withAccessToken(this.userId, (token) =>
-        postFile(url, { ...headers, authorization: `Bearer ${token}` }, { head, filePath, tail }, AbortSignal.timeout(timeoutMs)).then(fromFetch),
-      ),
-    );
+    const deadlineMs = this.sonlet.http.timeoutMs + Math.ceil(photo.bytes / 1000);
+    // Each call (the vault calls again after refreshing on a 401) opens the photo again: a body is read once.
+    const res = await this.sonlet.vault.withAccessToken(this.userId, (token) => {
+      const form = photoForm('image_full', photo);
+      return this.sonlet.http.exchange({
+        method: 'POST',
+        url,
+        deadlineMs,
+        body: form.body(),
+        headers: {
+          'content-type': form.contentType,
+          'content-length': String(form.length),
+          'x-idempotency-key': idempotencyKey,
+          accept: 'application/json',
+          authorization: `Bearer ${token}`,
+        },
+      });
+    });
     return parseImage(await this.readCreated(res));
   }
 
@@ -153,8 +154,8 @@ export class SonletApi {
   }
 
   /**
-   * SHA-256 of a media file (an image's image_full), streamed; null when its size is not
-   * `expectedBytes` (no need to read it) or it cannot be fetched. Media is public, like a CDN:
+   * SHA-256 of a media file (an image's image_full), streamed and capped at the photo size limit; null when
+   * its size is not `expectedBytes` (no need to read it) or it cannot be read. Media is public, like a CDN:
    * no bearer token goes with it.
    */
   async mediaDigest(mediaUrl: string, expectedBytes?: number): Promise<string | null> {
@@ -166,14 +167,14 @@ export class SonletApi {
     }
     if (url.protocol !== 'http:' && url.protocol !== 'https:') return null;
     try {
-      const res = await fetch(url, { signal: AbortSignal.timeout(this.config.timeoutMs * 3) });
-      const length = Number(res.headers.get('content-length') ?? NaN);
-      if (!res.ok || !res.body || (expectedBytes !== undefined && Number.isFinite(length) && length !== expectedBytes)) {
-        await res.body?.cancel();
+      const res = await this.sonlet.http.exchange({ method: 'GET', url, kind: 'media', deadlineMs: this.sonlet.http.timeoutMs * 3 });
+      const length = Number(res.header('content-length') ?? NaN);
+      if (!res.ok || (expectedBytes !== undefined && Number.isFinite(length) && length !== expectedBytes)) {
+        await res.discard();
         return null;
       }
       const hash = createHash('sha256');
-      for await (const chunk of res.body) hash.update(chunk);
+      for await (const chunk of res.chunks()) hash.update(chunk);
       return hash.digest('hex');
     } catch {
       return null;
@@ -182,89 +183,108 @@ export class SonletApi {
 
   /** A POST's answer: the created object, or the error that says what to do next. */
   async readCreated(res: SonletAnswer): Promise<unknown> {
-    const body = await res.json().catch(() => null);
+    const body = await res.json();
     if (res.ok && body !== null) return body;
     const detail = (body as { detail?: unknown } | null)?.detail;
     if (res.status === 403 && detail === 'Duplicate request detected.') throw new DuplicateRequestError();
-    if (res.ok || res.status === 401 || res.status === 408 || res.status === 429 || res.status >= 500) {
+    if (res.ok || res.status === 401 || res.status === 408 || res.status === 429 || res.status >= 500 || res.status < 200 || (res.status >= 300 && res.status < 400)) {
       throw new ProviderUnavailableError('Sonlet', res.ok ? 'sent an answer the console could not read' : `answered ${res.status}`);
     }
     throw new SonletRejectedError(res.status, describeRejection(body));
   }
 
-  listAllItemChoices(): Promise<SonletItemChoice[]> {
-    return this.walk('itemchoices/', parseItemChoice);
+  async listAllItemChoices(opts: Waiting = {}): Promise<SonletItemChoice[]> {
+    return collect(this.walk('itemchoices/', parseItemChoice, opts));
   }
 
-  listAllSizes(): Promise<SonletSize[]> {
-    return this.walk('sizes/', parseSize);
-  }
-
-  /** Follows `next` links to the end of a (small) list, such as the style catalog. */
-  async walk<T>(path: string, parse: (raw: unknown) => T): Promise<T[]> {
-    const results: T[] = [];
-    let next: string | null = path;
-    while (next) {
-      const page: SonletPage<T> = parsePage(await this.getJson(next), parse);
-      results.push(...page.results);
-      next = page.next;
-    }
-    return results;
+  async listAllSizes(opts: Waiting = {}): Promise<SonletSize[]> {
+    return collect(this.walk('sizes/', parseSize, opts));
   }
 
   /**
-   * Resolves a relative path or a `next` link. A link to any other origin is refused, so the
-   * seller's bearer token is only ever sent to the configured Sonlet host.
+   * Every page of a list, following Sonlet's `next` links from the first page. The walk ends: at no more
+   * pages than the first page's `count` promises (plus slack) and the absolute ceiling, at a link already
+   * followed, and as soon as nobody waits (`opts.signal`).
    */
-  resolve(pathOrUrl: string): URL {
-    const url = new URL(pathOrUrl, this.apiBase);
-    if (url.origin !== this.apiBase.origin || !url.pathname.startsWith(this.apiBase.pathname)) {
-      throw new ProviderUnavailableError('Sonlet', `sent a link outside ${this.apiBase.origin}, which the console refuses to follow`);
+  async *walk<T>(path: string, parse: (raw: unknown) => T, opts: Waiting & { params?: URLSearchParams } = {}): AsyncGenerator<T[]> {
+    let url: URL | null = this.listUrl(path, opts.params ?? new URLSearchParams());
+    const guard = new WalkGuard(this.sonlet.maxWalkPages, url);
+    while (url) {
+      const page: SonletPage<T> = parsePage(await this.getJson(url, opts), parse);
+      if (guard.pagesRead === 0) this.learn(path, url, page);
+      guard.read(page);
+      yield page.results;
+      const next: URL | null = page.next ? resolveLink(page.next, url, this.apiBase) : null;
+      if (next) guard.follow(next);
+      url = next;
     }
+  }
+
+  /**
+   * Page `n` of a list. Page 1 is the list's address; a later page is reached in the shape Sonlet's own links
+   * use (learned from them once per list and process), or, when its links cannot be computed, by following
+   * them from page 1.
+   */
+  private async listPage<T>(path: string, params: URLSearchParams, n: number, parse: (raw: unknown) => T, opts: Waiting): Promise<SonletPage<T>> {
+    const first = this.listUrl(path, params);
+    const known = this.sonlet.shapes.get(path);
+    const direct = known && n > 1 ? pageUrl(known, first, n) : null;
+    if (direct) return parsePage(await this.getJson(direct, opts), parse);
+    let page = parsePage(await this.getJson(first, opts), parse);
+    this.learn(path, first, page);
+    if (n <= 1) return page;
+    if (!page.next) throw new InvalidPageError();
+    const shape = this.sonlet.shapes.get(path);
+    const jump = shape ? pageUrl(shape, first, n) : null;
+    if (jump) return parsePage(await this.getJson(jump, opts), parse);
+    let url = first;
+    const guard = new WalkGuard(this.sonlet.maxWalkPages, first);
+    guard.read(page);
+    for (let at = 1; at < n; at++) {
+      if (!page.next) throw new InvalidPageError();
+      const next = resolveLink(page.next, url, this.apiBase);
+      guard.follow(next);
+      page = parsePage(await this.getJson(next, opts), parse);
+      guard.read(page);
+      url = next;
+    }
+    return page;
+  }
+
+  private learn(path: string, first: URL, page: SonletPage<unknown>): void {
+    if (!page.next || this.sonlet.shapes.has(path)) return;
+    this.sonlet.shapes.set(path, learnShape(resolveLink(page.next, first, this.apiBase), 2, first));
+  }
+
+  private listUrl(path: string, params: URLSearchParams): URL {
+    const url = this.resolve(path);
+    for (const [name, value] of params) url.searchParams.set(name, value);
     return url;
   }
 
-  async getJson(pathOrUrl: string, notFoundWhat?: string): Promise<unknown> {
-    const url = this.resolve(pathOrUrl);
-    const res = await this.send(url, { method: 'GET' });
-    return this.readJson(res, notFoundWhat);
+  /** A path inside the API. */
+  private resolve(path: string): URL {
+    return resolveLink(path, this.apiBase, this.apiBase);
   }
 
-  async send(url: URL, init: { method: 'GET' | 'POST'; body?: string; headers?: Record<string, string> }): Promise<SonletAnswer> {
-    return this.reaching(url, init.method, () =>
-      this.vault.withAccessToken(this.userId, async (token) =>
-        fromUndici(
-          await request(url, {
-            method: init.method,
-            body: init.body,
-            headers: { ...init.headers, accept: 'application/json', authorization: `Bearer ${token}` },
-            dispatcher: sonletAgent,
-            signal: AbortSignal.timeout(this.config.timeoutMs),
-          }),
-        ),
-      ),
+  private async getJson(url: URL, opts: Waiting, notFoundWhat?: string): Promise<unknown> {
+    return this.readJson(await this.send(url, { method: 'GET', signal: opts.signal }), notFoundWhat);
+  }
+
+  private send(url: URL, init: { method: 'GET' | 'POST'; body?: string; headers?: Record<string, string>; signal?: AbortSignal }): Promise<SonletAnswer> {
+    return this.sonlet.vault.withAccessToken(this.userId, (token) =>
+      this.sonlet.http.exchange({
+        method: init.method,
+        url,
+        body: init.body,
+        signal: init.signal,
+        headers: { ...init.headers, accept: 'application/json', authorization: `Bearer ${token}` },
+      }),
     );
   }
 
-  /** Network failures and timeouts become the seller's "Sonlet is not answering". Each call is measured. */
-  private reaching(url: URL, method: string, call: () => Promise<SonletAnswer>): Promise<SonletAnswer> {
-    const path = url.pathname.startsWith(this.apiBase.pathname) ? url.pathname.slice(this.apiBase.pathname.length) : 'other';
-    return observeProviderCall('sonlet', operationName(method, path), this.answerOf(call), (res) => res.status >= 500);
-  }
-
-  private async answerOf(call: () => Promise<SonletAnswer>): Promise<SonletAnswer> {
-    try {
-      return await call();
-    } catch (err) {
-      if (err instanceof DomainError) throw err;
-      const name = (err as Error).name;
-      if (name === 'TimeoutError' || name === 'AbortError') throw new ProviderUnavailableError('Sonlet', 'did not answer in time', { timedOut: true });
-      throw new ProviderUnavailableError('Sonlet', 'could not be reached');
-    }
-  }
-
-  async readJson(res: SonletAnswer, notFoundWhat?: string): Promise<unknown> {
-    const body = await res.json().catch(() => null);
+  private async readJson(res: SonletAnswer, notFoundWhat?: string): Promise<unknown> {
+    const body = await res.json();
     if (res.ok) {
       if (body === null) throw new ProviderUnavailableError('Sonlet', 'sent an answer the console could not read');
       return body;
@@ -273,6 +293,20 @@ export class SonletApi {
     if (res.status === 404 && detail === 'Invalid page.') throw new InvalidPageError();
     if (res.status === 404) throw new NotFoundError(notFoundWhat ?? 'That page of Sonlet');
     if (res.status === 401) throw new ProviderUnavailableError('Sonlet', 'refused a freshly refreshed token');
+    if (res.status >= 300 && res.status < 400) throw new ProviderUnavailableError('Sonlet', `answered with a redirect (${res.status}), which the console does not follow`);
     throw new ProviderUnavailableError('Sonlet', `answered ${res.status}`);
   }
+}
+
+function itemParams(filters: Omit<ItemFilters, 'page'>): URLSearchParams {
+  const params = new URLSearchParams();
+  if (filters.itemchoiceId) params.set('itemchoice_id', String(filters.itemchoiceId));
+  if (filters.sizeId) params.set('size_id', String(filters.sizeId));
+  return params;
+}
+
+async function collect<T>(pages: AsyncIterable<T[]>): Promise<T[]> {
+  const all: T[] = [];
+  for await (const results of pages) all.push(...results);
+  return all;
 }

@@ -1,4 +1,5 @@
 import { ProviderUnavailableError } from '../errors.js';
+import type { SonletHttp } from './http.js';
 
 export interface TokenSet {
   accessToken: string;
@@ -10,48 +11,57 @@ export interface OAuthClientConfig {
   baseUrl: string;
   clientId: string;
   clientSecret: string;
-  timeoutMs: number;
 }
 
-/** Sonlet refused the refresh token (`invalid_grant`): only the seller can fix it by reconnecting. */
-export class RefreshRefusedError extends Error {}
+/** Sonlet refused the refresh token: only the seller can fix it by reconnecting. `reason` is Sonlet's error code. */
+export class RefreshRefusedError extends Error {
+  constructor(readonly reason: string) {
+    super(`Sonlet refused the refresh token (${reason})`);
+  }
+}
 
 export function tokenSetFrom(body: unknown, now = Date.now()): TokenSet {
   const raw = body as Record<string, unknown>;
   if (typeof raw?.access_token !== 'string' || typeof raw.refresh_token !== 'string') {
-    throw new Error('Sonlet token response lacks access_token or refresh_token');
+    throw new ProviderUnavailableError('Sonlet', 'sent a token answer without access_token or refresh_token');
   }
-  const expiresIn = typeof raw.expires_in === 'number' ? raw.expires_in : Number(raw.expires_in ?? 14 * 24 * 3600);
-  return { accessToken: raw.access_token, refreshToken: raw.refresh_token, expiresAt: new Date(now + expiresIn * 1000) };
+  const expiresIn = Number(raw.expires_in ?? 14 * 24 * 3600);
+  const seconds = Number.isFinite(expiresIn) && expiresIn > 0 ? expiresIn : 14 * 24 * 3600;
+  return { accessToken: raw.access_token, refreshToken: raw.refresh_token, expiresAt: new Date(now + seconds * 1000) };
+}
+
+/** An OAuth error code is shown to sellers and kept in the database: only its plain letters, never an echo of the token. */
+function errorCode(body: unknown, status: number): string {
+  const error = (body as { error?: unknown } | null)?.error;
+  return typeof error === 'string' && /^[a-z_]{1,40}$/.test(error) ? error : `HTTP ${status}`;
+}
+
+function form(config: OAuthClientConfig, fields: Record<string, string>) {
+  return {
+    headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' },
+    body: new URLSearchParams({ ...fields, client_id: config.clientId, client_secret: config.clientSecret }).toString(),
+  };
 }
 
 /**
- * `grant_type=refresh_token` with the client credentials in the form body, as Sonlet's docs show.
- * A 5xx or a timeout leaves the outcome unknown, so it is never treated as a refusal.
+ * `grant_type=refresh_token` with the client credentials in the form body, as Sonlet's docs show. Any 400 or
+ * 401 for this refresh token (`invalid_grant` or otherwise) means it will never work again: reconnecting is
+ * the only way. A 5xx or a timeout leaves the outcome unknown, so the old tokens are kept.
  */
-export async function refreshTokens(config: OAuthClientConfig, refreshToken: string): Promise<TokenSet> {
-  let res: Response;
-  try {
-    res = await fetch(`${config.baseUrl}/o/token/`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' },
-      body: new URLSearchParams({
-        grant_type: 'refresh_token',
-        refresh_token: refreshToken,
-        client_id: config.clientId,
-        client_secret: config.clientSecret,
-      }),
-      signal: AbortSignal.timeout(config.timeoutMs),
-    });
-  } catch (err) {
-    const timedOut = (err as Error).name === 'TimeoutError';
-    throw new ProviderUnavailableError('Sonlet', timedOut ? 'did not answer in time' : 'could not be reached', { timedOut });
-  }
-  const body = await res.json().catch(() => null);
-  if (res.ok) return tokenSetFrom(body);
-  const error = (body as { error?: string } | null)?.error;
-  if (res.status === 400 && error === 'invalid_grant') throw new RefreshRefusedError('Sonlet refused the refresh token');
-  if (res.status >= 500) throw new ProviderUnavailableError('Sonlet', `answered ${res.status}`);
-  // invalid_client and friends: our configuration is wrong, reconnecting will not help but the seller must know.
-  throw new ProviderUnavailableError('Sonlet', `refused the console's credentials (${error ?? res.status})`);
+export async function refreshTokens(http: SonletHttp, config: OAuthClientConfig, refreshToken: string, now = Date.now()): Promise<TokenSet> {
+  const res = await http.exchange({ method: 'POST', url: new URL(`${config.baseUrl}/o/token/`), ...form(config, { grant_type: 'refresh_token', refresh_token: refreshToken }) });
+  const body = await res.json();
+  if (res.ok) return tokenSetFrom(body, now);
+  if (res.status === 400 || res.status === 401) throw new RefreshRefusedError(errorCode(body, res.status));
+  throw new ProviderUnavailableError('Sonlet', `answered ${res.status} to a token refresh`);
+}
+
+/**
+ * RFC 7009 revocation (`POST /o/revoke_token/`, as django-oauth-toolkit serves it). Resolves when Sonlet
+ * confirmed it; throws a domain error (never carrying the token) when it did not.
+ */
+export async function revokeToken(http: SonletHttp, config: OAuthClientConfig, token: string, hint: 'access_token' | 'refresh_token'): Promise<void> {
+  const res = await http.exchange({ method: 'POST', url: new URL(`${config.baseUrl}/o/revoke_token/`), ...form(config, { token, token_type_hint: hint }) });
+  await res.discard();
+  if (!res.ok) throw new ProviderUnavailableError('Sonlet', `answered ${res.status} to a token revocation`);
 }

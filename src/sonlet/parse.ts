@@ -37,15 +37,39 @@ function pk(raw: Raw, what: string): number {
   return value;
 }
 
+/** A `next`/`previous` link as sent, absolute or relative; the client resolves it against the page it came on. */
+const link = (v: unknown): string | null => (typeof v === 'string' && v.length > 0 && v.length <= 2000 ? v : null);
+
 export function parsePage<T>(raw: unknown, parse: (item: unknown) => T): SonletPage<T> {
   const page = obj(raw, 'page');
   if (!Array.isArray(page.results)) throw new MalformedAnswerError('sent a page without results');
+  const count = int(page.count ?? page.results.length);
   return {
-    count: int(page.count ?? page.results.length),
-    next: urlOrNull(page.next),
-    previous: urlOrNull(page.previous),
+    // `count` is what Sonlet says, for showing; nothing is sized by it.
+    count: Number.isSafeInteger(count) && count >= 0 ? count : page.results.length,
+    next: link(page.next),
+    previous: link(page.previous),
     results: page.results.map(parse),
   };
+}
+
+/** A related object's pk, whether it comes as a plain pk (`3`, `"3"`) or nested (`{"pk": 3, …}`). */
+function relatedPk(v: unknown): number | null {
+  const value = v && typeof v === 'object' ? int((v as Raw).pk) : typeof v === 'number' || typeof v === 'string' ? int(v) : NaN;
+  return Number.isSafeInteger(value) ? value : null;
+}
+
+/**
+ * A related object given by a name field and an id field (`style` + `itemchoice_id`), or by one field holding
+ * a pk or a nested `{pk, name}` (`itemchoice`, or the name field itself). A bare number in the one field is a
+ * pk: sizes named "10" come with their id.
+ */
+function related(name: unknown, id: unknown, one: unknown = name): { pk: number; name: string } {
+  const nameOf = (v: unknown) => (v && typeof v === 'object' ? str((v as Raw).name) : typeof v === 'string' && (v !== one || id != null || !/^\d+$/.test(v)) ? v : '');
+  if (id !== undefined && id !== null) return { pk: relatedPk(id) ?? NaN, name: nameOf(name) };
+  if (one && typeof one === 'object') return { pk: relatedPk(one) ?? NaN, name: nameOf(one) || nameOf(name) };
+  const pk = typeof one === 'number' || (typeof one === 'string' && /^\d+$/.test(one)) ? (relatedPk(one) ?? NaN) : NaN;
+  return { pk, name: nameOf(name) };
 }
 
 export function parseImage(raw: unknown): SonletImage {
@@ -64,15 +88,23 @@ function attributesOf(data: unknown): Record<string, string> {
   return Object.fromEntries(Object.entries(attributes as Raw).map(([k, v]) => [k, str(v)]));
 }
 
+/**
+ * An item, however Sonlet names its related objects: the style as `itemchoice_id` + `style`, or as `itemchoice`
+ * (a pk or a nested object); the size as `size_id` + `size` (its name), or `size` as a pk or nested object; the
+ * image nested or as a plain pk (then without addresses).
+ */
 export function parseItem(raw: unknown): SonletItem {
   const item = obj(raw, 'item');
-  const image = item.image && typeof item.image === 'object' ? (item.image as Raw) : null;
+  const imagePk = relatedPk(item.image);
+  const image = item.image && typeof item.image === 'object' ? (item.image as Raw) : imagePk !== null ? { pk: imagePk } : null;
+  const style = related(item.style, item.itemchoice_id, item.itemchoice ?? item.style);
+  const size = related(item.size, item.size_id);
   return {
     pk: pk(item, 'item'),
-    style: str(item.style),
-    size: str(item.size),
-    itemchoice_id: int(item.itemchoice_id),
-    size_id: int(item.size_id),
+    style: style.name,
+    size: size.name,
+    itemchoice_id: style.pk,
+    size_id: size.pk,
     quantity: int(item.quantity ?? 0),
     price: str(item.price, '0.00'),
     wholesale_price: str(item.wholesale_price, '0.00'),

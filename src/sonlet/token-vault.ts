@@ -1,29 +1,41 @@
 import type { PrismaClient, SonletConnection } from '../generated/prisma/client.js';
 import type { TokenCipher } from '../crypto/token-cipher.js';
 import { NeedsReconnectError, NotConnectedError, ProviderUnavailableError } from '../errors.js';
-import type { SonletAnswer } from './answer.js';
-import { refreshTokens, RefreshRefusedError, type OAuthClientConfig, type TokenSet } from './oauth.js';
+import type { SonletAnswer, SonletHttp } from './http.js';
+import { refreshTokens, revokeToken, RefreshRefusedError, type OAuthClientConfig, type TokenSet } from './oauth.js';
+import { LiveTokens, type LiveToken } from './live-tokens.js';
 import { observeTokenRefresh } from '../metrics/provider-calls.js';
-
-/** What the vault tells the rest of the console about (the audit trail listens). */
-export interface VaultEvents {
-  reconnectNeeded?(userId: string): Promise<void>;
-}
 
 export type ConnectionState =
   | { state: 'none' }
   | { state: 'active'; expiresAt: Date; connectedAt: Date }
   | { state: 'needs_reconnect'; reason: string | null };
 
-interface LiveToken {
-  accessToken: string;
-  generation: number;
+export interface Clock {
+  now(): number;
+}
+
+export interface VaultSettings extends OAuthClientConfig {
+  refreshLeewaySeconds: number;
+  /** How long the database bounds the wait for a refresh (the row lock is held while Sonlet answers). */
+  timeoutMs: number;
+}
+
+/** What the vault tells the rest of the console about (the audit trail listens). */
+export interface VaultEvents {
+  reconnectNeeded?(userId: string): Promise<void>;
+}
+
+/** Where the vault says what went wrong in the background (never with a token in it). */
+export interface VaultLog {
+  warn(obj: object, msg: string): void;
 }
 
 /**
- * The one place that holds a seller's Sonlet tokens. Attaches the bearer token, refreshes on 401 or
- * shortly before expiry, and makes each refresh single-flight per seller across processes: with a
- * rotating refresh token, two refreshes at once would burn the token one of them depends on.
+ * The one place that holds a seller's Sonlet tokens. The access token is kept in process memory (see
+ * LiveTokens), attached as the bearer token, refreshed on 401 or shortly before expiry, and each refresh is
+ * single-flight per seller across processes: with a rotating refresh token, two refreshes at once would burn
+ * the token one of them depends on.
  */
 export class TokenVault {
   /** Same-process callers share one refresh; other processes are serialised by the row lock. */
@@ -33,32 +45,60 @@ export class TokenVault {
    * run at once keeps most of the pool for pages even if Sonlet's token endpoint hangs.
    */
   private readonly refreshSlots = new Semaphore(4);
+  private readonly live: LiveTokens;
 
   constructor(
     private readonly prisma: PrismaClient,
     private readonly cipher: TokenCipher,
-    private readonly oauth: OAuthClientConfig & { refreshLeewaySeconds: number },
+    private readonly http: SonletHttp,
+    private readonly settings: VaultSettings,
+    private readonly clock: Clock = Date,
     private readonly events: VaultEvents = {},
-  ) {}
+  ) {
+    this.live = new LiveTokens(clock);
+  }
 
   async saveGrant(userId: string, tokens: TokenSet): Promise<void> {
     const sealed = {
-      baseUrl: this.oauth.baseUrl,
+      baseUrl: this.settings.baseUrl,
       accessTokenEnc: this.cipher.encrypt(tokens.accessToken),
       refreshTokenEnc: this.cipher.encrypt(tokens.refreshToken),
       expiresAt: tokens.expiresAt,
       status: 'active' as const,
       lastRefreshError: null,
     };
-    await this.prisma.sonletConnection.upsert({
+    const row = await this.prisma.sonletConnection.upsert({
       where: { userId },
       create: { userId, ...sealed },
       update: { ...sealed, generation: { increment: 1 } },
     });
+    this.live.remember(userId, row, tokens.accessToken);
   }
 
-  async disconnect(userId: string): Promise<void> {
+  /**
+   * Revokes both tokens at Sonlet (best effort: a failure or timeout is logged and does not stop the
+   * disconnect), then forgets them here and in the database.
+   */
+  async disconnect(userId: string, log?: VaultLog): Promise<void> {
+    this.live.forget(userId);
+    const row = await this.prisma.sonletConnection.findUnique({ where: { userId } });
+    if (row) {
+      const tokens = [
+        { sealed: row.refreshTokenEnc, hint: 'refresh_token' as const },
+        { sealed: row.accessTokenEnc, hint: 'access_token' as const },
+      ];
+      await Promise.all(
+        tokens.map(async ({ sealed, hint }) => {
+          try {
+            await revokeToken(this.http, this.settings, this.cipher.decrypt(sealed), hint);
+          } catch (err) {
+            log?.warn({ tokenType: hint, problem: err instanceof Error ? err.message : 'unknown' }, 'could not revoke a Sonlet token at disconnect');
+          }
+        }),
+      );
+    }
     await this.prisma.sonletConnection.deleteMany({ where: { userId } });
+    this.live.forget(userId);
   }
 
   async state(userId: string): Promise<ConnectionState> {
@@ -69,58 +109,64 @@ export class TokenVault {
   }
 
   /**
-   * Runs `call` with a valid access token. A 401 answer triggers one refresh and one retry;
-   * `call` must return the answer so the vault can see the status.
+   * Runs `call` with a valid access token. A 401 answer triggers one refresh and one retry (when another
+   * process has already refreshed, its token is used instead); `call` returns the answer so the vault sees it.
    */
   async withAccessToken(userId: string, call: (accessToken: string) => Promise<SonletAnswer>): Promise<SonletAnswer> {
     let token = await this.current(userId);
     const res = await call(token.accessToken);
     if (res.status !== 401) return res;
     await res.discard();
-    token = await this.refresh(userId, token.generation);
+    token = await this.refresh(userId, token);
     return call(token.accessToken);
   }
 
   private async current(userId: string): Promise<LiveToken> {
-    const row = await this.prisma.sonletConnection.findUnique({ where: { userId } });
-    const live = this.usable(row);
-    const expiresAt = row!.expiresAt.getTime();
-    if (expiresAt - Date.now() < this.oauth.refreshLeewaySeconds * 1000) {
+    const token = this.live.get(userId) ?? (await this.load(userId));
+    if (token.expiresAt - this.clock.now() < this.settings.refreshLeewaySeconds * 1000) {
       try {
-        return await this.refresh(userId, live.generation);
+        return await this.refresh(userId, token);
       } catch (err) {
         // An early refresh that Sonlet did not answer is retried on a later call; the current token still works.
-        if (err instanceof ProviderUnavailableError && expiresAt > Date.now()) return live;
+        if (err instanceof ProviderUnavailableError && token.expiresAt > this.clock.now()) return token;
         throw err;
       }
     }
-    return live;
+    return token;
   }
 
-  private usable(row: SonletConnection | null): LiveToken {
-    if (!row) throw new NotConnectedError();
-    if (row.status === 'needs_reconnect') throw new NeedsReconnectError();
-    return { accessToken: this.cipher.decrypt(row.accessTokenEnc), generation: row.generation };
+  private async load(userId: string): Promise<LiveToken> {
+    const row = await this.prisma.sonletConnection.findUnique({ where: { userId } });
+    return this.usable(userId, row);
   }
 
-  private refresh(userId: string, seenGeneration: number): Promise<LiveToken> {
+  private usable(userId: string, row: SonletConnection | null): LiveToken {
+    if (!row || row.status === 'needs_reconnect') {
+      this.live.forget(userId);
+      throw row ? new NeedsReconnectError() : new NotConnectedError();
+    }
+    return this.live.remember(userId, row, (sealed) => this.cipher.decrypt(sealed));
+  }
+
+  private refresh(userId: string, seen: LiveToken): Promise<LiveToken> {
     const pending = this.inFlight.get(userId);
     if (pending) return pending;
-    const run = this.refreshSlots.run(() => this.refreshUnderLock(userId, seenGeneration)).finally(() => this.inFlight.delete(userId));
+    const run = this.refreshSlots.run(() => this.refreshUnderLock(userId, seen)).finally(() => this.inFlight.delete(userId));
     this.inFlight.set(userId, run);
     return run;
   }
 
-  private async refreshUnderLock(userId: string, seenGeneration: number): Promise<LiveToken> {
+  private async refreshUnderLock(userId: string, seen: LiveToken): Promise<LiveToken> {
     let outcome;
     try {
-      outcome = await this.refreshInTransaction(userId, seenGeneration);
+      outcome = await this.refreshInTransaction(userId, seen);
     } catch (err) {
       if (err instanceof ProviderUnavailableError) observeTokenRefresh('unavailable');
       throw err;
     }
     if ('refused' in outcome) {
       observeTokenRefresh('refused');
+      this.live.forget(userId);
       await this.events.reconnectNeeded?.(userId);
       throw new NeedsReconnectError();
     }
@@ -128,18 +174,18 @@ export class TokenVault {
     return outcome.live;
   }
 
-  private refreshInTransaction(userId: string, seenGeneration: number) {
+  private refreshInTransaction(userId: string, seen: LiveToken) {
     return this.prisma.$transaction(
       async (tx) => {
-        // Row lock: a second process waits here, then sees the bumped generation and skips its refresh.
+        // Row lock: a second process waits here, then sees that the tokens changed and skips its refresh.
         const locked = await tx.$queryRaw<SonletConnection[]>`
           SELECT * FROM "SonletConnection" WHERE "userId" = ${userId}::uuid FOR UPDATE`;
         const row = locked[0] ?? null;
-        const live = this.usable(row);
-        if (row!.generation !== seenGeneration) return { live, refreshed: false };
+        const current = this.usable(userId, row);
+        if (!LiveTokens.same(current, seen)) return { live: current, refreshed: false };
 
         try {
-          const tokens = await refreshTokens(this.oauth, this.cipher.decrypt(row!.refreshTokenEnc));
+          const tokens = await refreshTokens(this.http, this.settings, this.cipher.decrypt(row!.refreshTokenEnc), this.clock.now());
           const updated = await tx.sonletConnection.update({
             where: { userId },
             data: {
@@ -150,18 +196,18 @@ export class TokenVault {
               lastRefreshError: null,
             },
           });
-          return { live: { accessToken: tokens.accessToken, generation: updated.generation }, refreshed: true };
+          return { live: this.live.remember(userId, updated, tokens.accessToken), refreshed: true };
         } catch (err) {
           if (!(err instanceof RefreshRefusedError)) throw err;
           // Read under the lock, so this really is the current refresh token being refused.
           await tx.sonletConnection.update({
             where: { userId },
-            data: { status: 'needs_reconnect', lastRefreshError: 'Sonlet refused the refresh token (invalid_grant).' },
+            data: { status: 'needs_reconnect', lastRefreshError: `Sonlet refused the refresh token (${err.reason}).` },
           });
           return { refused: true as const };
         }
       },
-      { timeout: this.oauth.timeoutMs + 5_000, maxWait: this.oauth.timeoutMs + 5_000 },
+      { timeout: this.settings.timeoutMs + 5_000, maxWait: this.settings.timeoutMs + 5_000 },
     );
   }
 }

@@ -1,19 +1,19 @@
-/** Demo tenants for the Plugboard sandbox. Not secrets: they only open the local sandbox. */
+/** Demo tenants of the Plugboard sandbox. Not secrets: they only open the local sandbox. */
 
 export interface PlugboardTenantSeed {
   tenant: string;
-  /** 32 lower-case hex characters. */
+  /** The API connection's X-ConnectionId: 32 lower-case hex characters. */
   connectionId: string;
   username: string;
   password: string;
   connectionName: string;
-  /** ISO 639-2/639-3 three-letter code, e.g. "swe". */
+  /** ISO 639-2 three-letter code, e.g. "swe". */
   defaultLanguage: string;
   /** Defaults to {@link ALL_PLUGBOARD_PERMISSIONS}. */
   permissions?: string[];
 }
 
-/** The permissions in the reference's API root example. */
+/** The permissions of the reference's API root example. */
 export const ALL_PLUGBOARD_PERMISSIONS: readonly string[] = Object.freeze([
   'attribute.edit',
   'attribute.view',
@@ -44,11 +44,9 @@ export const ALL_PLUGBOARD_PERMISSIONS: readonly string[] = Object.freeze([
   'user.edit',
 ]);
 
-export const VIEW_ONLY_PERMISSIONS: readonly string[] = Object.freeze(
-  ALL_PLUGBOARD_PERMISSIONS.filter((p) => p.endsWith('.view')),
-);
+export const VIEW_ONLY_PERMISSIONS: readonly string[] = Object.freeze(ALL_PLUGBOARD_PERMISSIONS.filter((p) => p.endsWith('.view')));
 
-export const DEMO_PLUGBOARD_TENANTS: PlugboardTenantSeed[] = [
+export const DEMO_PLUGBOARD_TENANTS: readonly PlugboardTenantSeed[] = Object.freeze([
   {
     tenant: 'demo',
     connectionId: '000772bee96aae826403d0ed08590008',
@@ -56,7 +54,6 @@ export const DEMO_PLUGBOARD_TENANTS: PlugboardTenantSeed[] = [
     password: 'demo-password',
     connectionName: 'API',
     defaultLanguage: 'swe',
-    permissions: [...ALL_PLUGBOARD_PERMISSIONS],
   },
   {
     tenant: 'nordic',
@@ -65,7 +62,6 @@ export const DEMO_PLUGBOARD_TENANTS: PlugboardTenantSeed[] = [
     password: 'hemlös-lösen',
     connectionName: 'Nordic API',
     defaultLanguage: 'eng',
-    permissions: [...ALL_PLUGBOARD_PERMISSIONS],
   },
   {
     tenant: 'viewonly',
@@ -76,4 +72,4 @@ export const DEMO_PLUGBOARD_TENANTS: PlugboardTenantSeed[] = [
     defaultLanguage: 'swe',
     permissions: [...VIEW_ONLY_PERMISSIONS],
   },
-];
+]);

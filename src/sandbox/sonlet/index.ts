@@ -23,7 +23,8 @@ import {
   type ToolsState,
   relativePath,
 } from './context.js';
-import { SANDBOX_CSS, esc, sendPage } from './html.js';
+import { SANDBOX_CSS, esc } from '../html.js';
+import { sonletPage as sendPage } from './page.js';
 import { MediaStore } from './media.js';
 import { registerOAuthRoutes } from './oauth.js';
 import { SEED_SELLERS } from './seed-catalog.js';

@@ -5,7 +5,8 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { type SandboxClient, type SandboxContext, field, rawQuery } from './context.js';
-import { esc, parseCookies, sendPage, serializeCookie, shellQuote } from './html.js';
+import { esc, parseCookies, serializeCookie, shellQuote } from '../html.js';
+import { sonletPage as sendPage } from './page.js';
 import type { SessionRecord } from './model.js';
 import { SEED_SELLERS } from './seed-catalog.js';
 import { randomToken } from './store.js';
@@ -397,25 +398,39 @@ ${hidden}
     return tokenError(reply, 400, 'unsupported_grant_type');
   });
 
+  /**
+   * RFC 7009 as django-oauth-toolkit (oauthlib) serves it: the token first, then the client's
+   * credentials; 200 with an empty body for any token, even an unknown one. Like DOT, the token is
+   * looked up by the hint's type first, then the other; revoking a refresh token revokes its
+   * access token too.
+   */
   app.post('/o/revoke_token/', async (request, reply) => {
+    reply.header('cache-control', 'no-store').header('pragma', 'no-cache');
+    if (rawQuery(request) !== '') return tokenError(reply, 400, 'invalid_request', 'URL query parameters are not allowed');
     const body = formBody(request);
-    const client = authenticateClient(request, body);
-    if (!client) return tokenError(reply, 401, 'invalid_client');
     const token = field(body, 'token');
     if (!token) return tokenError(reply, 400, 'invalid_request', 'Missing token parameter.');
-    const access = store.accessTokens.get(token);
-    if (access && access.clientId === client.clientId) {
+    const client = authenticateClient(request, body);
+    if (!client) return tokenError(reply, 401, 'invalid_client');
+    const byRefreshFirst = field(body, 'token_type_hint') === 'refresh_token';
+    const revokeAccess = () => {
+      const access = store.accessTokens.get(token);
+      if (!access) return false;
       store.accessTokens.delete(token);
       const refresh = access.refreshToken ? store.refreshTokens.get(access.refreshToken) : undefined;
       if (refresh) refresh.accessToken = null;
-    }
-    const refresh = store.refreshTokens.get(token);
-    if (refresh && refresh.clientId === client.clientId) {
+      return true;
+    };
+    const revokeRefresh = () => {
+      const refresh = store.refreshTokens.get(token);
+      if (!refresh) return false;
       refresh.revoked = true;
       if (refresh.accessToken) store.accessTokens.delete(refresh.accessToken);
       refresh.accessToken = null;
-    }
-    store.changed();
+      return true;
+    };
+    const revoked = byRefreshFirst ? revokeRefresh() || revokeAccess() : revokeAccess() || revokeRefresh();
+    if (revoked) store.changed();
     return reply.code(200).header('content-type', 'text/html; charset=utf-8').send('');
   });
 

@@ -1,4 +1,4 @@
-/** HTML helpers of the Sonlet sandbox pages (no inline script or style, so a strict CSP is fine). */
+/** HTML helpers of the sandbox pages (no inline script or style, so a strict CSP is fine). */
 import type { FastifyReply, FastifyRequest } from 'fastify';
 
 export function esc(value: unknown): string {
@@ -14,7 +14,7 @@ body { margin: 0; background: #f5f3f7; color: #1f1a24; line-height: 1.45; }
 main { max-width: 44rem; margin: 2rem auto; background: #fff; padding: 1.5rem 2rem; border-radius: .75rem; box-shadow: 0 1px 4px rgba(0,0,0,.08); }
 h1 { margin-top: 0; font-size: 1.5rem; }
 label { display: block; font-weight: 600; margin: .9rem 0 .3rem; }
-input[type=text], input[type=password] { width: 100%; box-sizing: border-box; padding: .55rem .65rem; font-size: 1rem; border: 1px solid #b9b2c2; border-radius: .4rem; }
+input[type=text], input[type=password], input[type=number], select { width: 100%; box-sizing: border-box; padding: .55rem .65rem; font-size: 1rem; border: 1px solid #b9b2c2; border-radius: .4rem; }
 .actions { display: flex; gap: .75rem; margin-top: 1.25rem; }
 button { font-size: 1rem; padding: .55rem 1.2rem; border-radius: .4rem; border: 1px solid #5b2a86; background: #fff; color: #5b2a86; cursor: pointer; }
 button.primary { background: #5b2a86; color: #fff; }
@@ -28,6 +28,10 @@ ul.scopes li { margin: .2rem 0; }
 `;
 
 export interface PageOptions {
+  /** Which stand-in serves the page, e.g. "Sonlet sandbox". */
+  brand: string;
+  /** What the banner says the service stands in for, e.g. "sonlet.com". */
+  standsInFor: string;
   title: string;
   prefix: string;
   body: string;
@@ -35,7 +39,7 @@ export interface PageOptions {
   formTargets?: string[];
 }
 
-export function renderPage({ title, prefix, body }: PageOptions): string {
+export function renderPage({ brand, standsInFor, title, prefix, body }: PageOptions): string {
   return `<!doctype html>
 <html lang="en">
 <head>
@@ -43,11 +47,11 @@ export function renderPage({ title, prefix, body }: PageOptions): string {
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="referrer" content="no-referrer">
 <link rel="icon" href="data:,">
-<title>${esc(title)} · Sonlet sandbox</title>
+<title>${esc(title)} · ${esc(brand)}</title>
 <link rel="stylesheet" href="${esc(prefix)}/static/sandbox.css">
 </head>
 <body>
-<header class="banner"><p class="brand">Sonlet sandbox</p><p class="note">A local stand-in for sonlet.com for development and tests. Not the real service.</p></header>
+<header class="banner"><p class="brand">${esc(brand)}</p><p class="note">A local stand-in for ${esc(standsInFor)} for development and tests. Not the real service.</p></header>
 <main>
 ${body}
 </main>
