@@ -124,10 +124,7 @@
         photos = photos.filter(function (p) { return p !== photo; });
         li.remove();
       });
-      if (file.size > maxBytes) {
-        setState(photo, 'failed', 'Larger than ' + maxLabel + ': choose a smaller photo.');
-        photo.state = 'rejected';
-      }
+      if (file.size > maxBytes) setState(photo, 'refused', 'Larger than ' + maxLabel + ': choose a smaller photo.');
       photos.push(photo);
     });
   }
@@ -182,27 +179,57 @@
     };
   }
 
+  // Every request ends: answered, failed, or given up after this long without progress or answer.
+  var STALL_MS = 60000;
+  // Answers that refuse the photo itself: sending it again cannot help.
+  var REFUSED = { 413: true, 415: true };
+  // Fields of the settings a 400 can be about: the seller fixes them and presses Upload again.
+  var SETTINGS_FIELDS = { style: true, size: true, quantity: true, price: true, attributes: true };
+
   function request(method, url, body, onProgress) {
     return new Promise(function (resolve) {
       var xhr = new XMLHttpRequest();
+      var done = false;
+      var watchdog = null;
+      function settle(result) {
+        if (done) return;
+        done = true;
+        clearTimeout(watchdog);
+        resolve(result);
+      }
+      function alive() {
+        clearTimeout(watchdog);
+        watchdog = setTimeout(function () { xhr.abort(); settle({ status: 0, data: null, stalled: true }); }, STALL_MS);
+      }
       xhr.open(method, url);
       xhr.setRequestHeader('accept', 'application/json');
       if (method !== 'GET') xhr.setRequestHeader('csrf-token', csrf);
-      if (onProgress && xhr.upload) {
+      if (xhr.upload) {
         xhr.upload.addEventListener('progress', function (e) {
-          if (e.lengthComputable) onProgress(e.loaded / e.total);
+          alive();
+          if (onProgress && e.lengthComputable) onProgress(e.loaded / e.total);
         });
       }
+      xhr.onprogress = alive;
       xhr.onload = function () {
         var data = null;
         try { data = JSON.parse(xhr.responseText); } catch (err) { data = null; }
-        resolve({ status: xhr.status, data: data });
+        settle({ status: xhr.status, data: data });
       };
-      xhr.onerror = function () { resolve({ status: 0, data: null }); };
+      xhr.onerror = xhr.onabort = xhr.ontimeout = function () { settle({ status: 0, data: null }); };
+      alive();
       xhr.send(body);
     });
   }
 
+  var inFlight = 0;
+  function sending(delta) {
+    inFlight += delta;
+    // The button comes back once every photo has left (or failed to leave) the browser.
+    submitButton.disabled = inFlight > 0;
+  }
+
+  /** Sends one photo; resolves once the server has answered (or the request failed). */
   function uploadOne(photo, batch) {
     var s = settingsFor(photo);
     var data = new FormData();
@@ -216,28 +243,52 @@
       data.append('attr_value', row.querySelector('input[name="attr_value"]').value);
     });
     data.append('photos', photo.file, photo.file.name);
+    photo.batch = batch;
     photo.progressWrap.hidden = false;
     photo.progress.value = 0;
     photo.details.open = false;
     photo.removeWrap.hidden = true;
+    photo.li.removeAttribute('data-error');
     setState(photo, 'uploading', 'Uploading…');
+    sending(1);
     return request('POST', '/upload', data, function (share) {
       photo.progress.value = Math.round(share * 100);
     }).then(function (res) {
+      sending(-1);
       if (res.status === 201 && res.data && res.data.uploads && res.data.uploads[0]) {
         photo.progress.value = 100;
         photo.uploadId = res.data.uploads[0].id;
         render(photo, res.data.uploads[0]);
-        return poll(photo);
+        poll(photo);
+        return;
       }
+      // Not recorded on the server.
       photo.progressWrap.hidden = true;
       photo.removeWrap.hidden = false;
-      var message = res.data && res.data.error ? res.data.error : res.status === 0 ? 'The connection was lost. Press Upload to try again.' : 'The upload failed (status ' + res.status + '). Press Upload to try again.';
-      // Not recorded on the server: the photo stays in the list, ready to send again.
-      setState(photo, 'ready', message);
       photo.li.setAttribute('data-error', 'true');
-      if (res.status === 400) photo.details.open = true;
+      var reason = res.data && res.data.error;
+      if (REFUSED[res.status]) {
+        setState(photo, 'refused', reason || 'This file cannot be uploaded.');
+      } else if (res.status === 400 && res.data && SETTINGS_FIELDS[res.data.field]) {
+        // The settings need fixing: the photo waits for the next press of Upload.
+        setState(photo, 'ready', reason);
+        photo.details.open = true;
+      } else {
+        var message = reason || (res.status === 0 ? (res.stalled ? 'The upload stopped moving.' : 'The connection was lost.') : 'The upload failed (status ' + res.status + ').');
+        setState(photo, 'failed', message);
+        addRetry(photo, function () { return uploadOne(photo, photo.batch); });
+      }
     });
+  }
+
+  function addRetry(photo, action) {
+    var retry = el('button', { type: 'button', class: 'secondary retry' }, 'Retry');
+    retry.addEventListener('click', function () {
+      retry.disabled = true;
+      action();
+    });
+    photo.status.appendChild(document.createTextNode(' '));
+    photo.status.appendChild(retry);
   }
 
   function render(photo, view) {
@@ -248,32 +299,36 @@
     }
     setState(photo, view.settled ? 'failed' : view.state, view.label + (view.message ? ': ' + view.message : ''));
     if (view.canRetry) {
-      var retry = el('button', { type: 'button', class: 'secondary retry' }, 'Retry');
-      retry.addEventListener('click', function () {
-        retry.disabled = true;
+      addRetry(photo, function () {
         request('POST', '/uploads/' + photo.uploadId + '/retry', null).then(function (res) {
           if (res.data) render(photo, res.data);
           poll(photo);
         });
       });
-      photo.status.appendChild(document.createTextNode(' '));
-      photo.status.appendChild(retry);
     }
   }
 
+  /** Follows a recorded photo until its item exists or it needs attention; waits longer while the server is away. */
   function poll(photo) {
-    return new Promise(function (resolve) {
-      function tick() {
-        request('GET', '/uploads/' + photo.uploadId, null).then(function (res) {
-          if (res.status === 200 && res.data) {
-            render(photo, res.data);
-            if (res.data.settled) return resolve();
+    if (photo.polling) return;
+    photo.polling = true;
+    var wait = POLL_MS;
+    function tick() {
+      request('GET', '/uploads/' + photo.uploadId, null).then(function (res) {
+        if (res.status === 200 && res.data) {
+          render(photo, res.data);
+          wait = POLL_MS;
+          if (res.data.settled) {
+            photo.polling = false;
+            return;
           }
-          setTimeout(tick, POLL_MS);
-        });
-      }
-      setTimeout(tick, POLL_MS / 2);
-    });
+        } else {
+          wait = Math.min(wait * 2, 10 * POLL_MS);
+        }
+        setTimeout(tick, wait);
+      });
+    }
+    setTimeout(tick, POLL_MS / 2);
   }
 
   form.addEventListener('submit', function (e) {
@@ -284,16 +339,17 @@
       return;
     }
     var batch = batchId();
-    submitButton.disabled = true;
     var queue = ready.slice();
+    // Taken off the list now, so a second press does not send them again.
+    queue.forEach(function (p) { setState(p, 'queued', 'Waiting to upload…'); });
     function worker() {
       var next = queue.shift();
       if (!next) return Promise.resolve();
       return uploadOne(next, batch).then(worker);
     }
+    sending(1);
     var workers = [];
     for (var i = 0; i < Math.min(PARALLEL, queue.length); i++) workers.push(worker());
-    // The button comes back once every photo has left (or failed to leave) the browser.
-    Promise.all(workers).then(function () { submitButton.disabled = false; });
+    Promise.all(workers).then(function () { sending(-1); });
   });
 })();

@@ -12,6 +12,9 @@ import { consoleScope } from './routes/index.js';
 import { healthRoutes } from './routes/health.js';
 import { DomainError } from './errors.js';
 import { sendErrorPage } from './web/error-pages.js';
+import { isSafeHeaderValue } from './web/headers.js';
+import { requestContextPlugin } from './plugins/request-context.js';
+import { unreadBodiesPlugin } from './plugins/unread-bodies.js';
 import type { SonletSandbox } from './sandbox/sonlet/index.js';
 import type { JobQueue } from './jobs/queue.js';
 import { metricsPlugin } from './metrics/metrics-plugin.js';
@@ -64,6 +67,8 @@ export async function buildApp(opts: BuildOptions): Promise<FastifyInstance> {
     ajv: { customOptions: { removeAdditional: false } },
   });
 
+  await app.register(requestContextPlugin);
+  await app.register(unreadBodiesPlugin, { maxBytes: config.uploads.maxBytes });
   app.decorate('config', config);
   app.decorate('services', createServices(config, opts.prisma, opts.jobs ?? null));
   await app.services.publisher.work(app.log.child({ module: 'publish' }));
@@ -96,6 +101,17 @@ export async function buildApp(opts: BuildOptions): Promise<FastifyInstance> {
   await app.register(viewsPlugin, { sandbox: config.sandbox, production: process.env.NODE_ENV === 'production' });
 
   app.setErrorHandler(handleError);
+  // Routes pass input through web/headers.ts; this catches any header that slipped past, before Node
+  // would throw while writing it.
+  app.addHook('onSend', async (request, reply, payload) => {
+    for (const [name, value] of Object.entries(reply.getHeaders())) {
+      if (isSafeHeaderValue(value)) continue;
+      request.log.warn({ header: name }, 'dropped a header value with characters that cannot be sent');
+      if (name === 'location') reply.header('location', '/');
+      else reply.removeHeader(name);
+    }
+    return payload;
+  });
   // Ajv coerces "1e309" or "Infinity" to Infinity and then skips minimum/maximum for non-finite
   // numbers, so a numeric field could reach a handler as ±Infinity. Form parsers only produce
   // strings, so any non-finite number here came from that coercion: refuse it as out of range.
@@ -106,7 +122,6 @@ export async function buildApp(opts: BuildOptions): Promise<FastifyInstance> {
       if (at !== null) throw outOfRange(context, at);
     }
   });
-  app.setNotFoundHandler(notFound);
 
   await app.register(healthRoutes, { readiness: opts.readiness });
   await app.register(consoleScope);
@@ -164,13 +179,6 @@ function outOfRange(context: string, instancePath: string): FastifyError {
   error.validation = [{ keyword: 'maximum', instancePath, schemaPath: '', params: {}, message: 'must be finite' }];
   error.validationContext = context as FastifyError['validationContext'];
   return error;
-}
-
-function notFound(request: Parameters<FastifyInstance['errorHandler']>[1], reply: Parameters<FastifyInstance['errorHandler']>[2]) {
-  const path = request.url.split('?')[0]!;
-  // Long or odd paths are not worth echoing in full; the page is escaped either way.
-  const shown = path.length > 100 ? `${path.slice(0, 100)}…` : path;
-  return reply.page('error', { title: 'Not found', message: `There is no page at ${shown}.`, statusCode: 404 }, 404);
 }
 
 function validationMessage(error: FastifyError): string {

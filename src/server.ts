@@ -9,6 +9,7 @@ import { migrationReadiness } from './routes/health.js';
 import { createSonletSandbox, type SonletSandbox } from './sandbox/sonlet/index.js';
 import { createPlugboardSandbox } from './sandbox/plugboard/index.js';
 import { createJobQueue } from './jobs/queue.js';
+import { guardProcess } from './web/process-guard.js';
 
 /** Process entry: config, database (embedded when DATABASE_URL is unset), migrations, sandboxes, listen, shutdown. */
 async function main() {
@@ -73,6 +74,7 @@ async function main() {
   });
 
   let stopping = false;
+  const guard = guardProcess(app.log);
   const shutdown = async (signal: string) => {
     if (stopping) return;
     stopping = true;
@@ -113,6 +115,7 @@ async function main() {
     if (stopEmbedded) await stopEmbedded();
     process.exit(1);
   }
+  guard.serving();
   say(`ready in ${((Date.now() - startedAt) / 1000).toFixed(1)} s${config.sandbox ? ' (sandbox mode: Sonlet and Plugboard are simulated)' : ''}`);
   say(`open ${config.publicUrl}`);
 }

@@ -5,6 +5,7 @@ import { location, type HttpSession } from './support/http.js';
 import { startPlugboardSandbox, DEMO_PLUGBOARD_TENANTS, type StartedPlugboardSandbox } from '../src/sandbox/plugboard/index.js';
 import { PlugboardClient } from '../src/plugboard/client.js';
 import { TokenCipher } from '../src/crypto/token-cipher.js';
+import { plugboardSettingsFor } from './support/plugboard-settings.js';
 
 const [DEMO, NORDIC, VIEWONLY] = ['demo', 'nordic', 'viewonly'].map((t) => DEMO_PLUGBOARD_TENANTS.find((s) => s.tenant === t)!);
 
@@ -27,19 +28,7 @@ afterAll(async () => {
 
 type Tenant = (typeof DEMO_PLUGBOARD_TENANTS)[number];
 
-function settingsFor(tenant: Tenant, overrides: Record<string, string> = {}): Record<string, string> {
-  return {
-    baseUrl: plugboard.url,
-    tenant: tenant.tenant,
-    connectionId: tenant.connectionId,
-    username: tenant.username,
-    password: tenant.password,
-    vatRatePercent: '25',
-    currency: 'SEK',
-    language: '',
-    ...overrides,
-  };
-}
+const settingsFor = (tenant: Tenant, overrides: Record<string, string> = {}) => plugboardSettingsFor(plugboard.url, tenant, overrides);
 
 async function testConnection(browser: HttpSession, fields: Record<string, string>) {
   const res = await browser.submit('/settings/plugboard', '/settings/plugboard/test', fields);
@@ -263,9 +252,13 @@ describe('publishing items to Plugboard', () => {
     expect((html.match(/data-state="done"/g) ?? []).length).toBe(2);
     expect(await clientFor(DEMO).listProducts()).toHaveLength(12);
 
-    const none = await seller.request('POST', '/publish', { body: new URLSearchParams({ _csrf: csrf, scope: 'selected' }).toString(), headers: { 'content-type': 'application/x-www-form-urlencoded' } });
-    expect(none.status).toBe(400);
-    expect(await none.text()).toContain('Select at least one item to publish.');
+    // Nothing ticked: back to the items page the form was on, which says so next to the button.
+    const none = await seller.request('POST', '/publish', { body: new URLSearchParams({ _csrf: csrf, scope: 'selected', back: '/items?page=2' }).toString(), headers: { 'content-type': 'application/x-www-form-urlencoded' } });
+    expect(none.status).toBe(303);
+    expect(location(none)).toBe('/items?page=2&publish=none-selected');
+    expect(await (await seller.get(location(none))).text()).toMatch(/id="publish-none">Select at least one item to publish/);
+    const elsewhere = await seller.request('POST', '/publish', { body: new URLSearchParams({ _csrf: csrf, scope: 'selected', back: 'https://evil.example/items' }).toString(), headers: { 'content-type': 'application/x-www-form-urlencoded' } });
+    expect(location(elsewhere)).toBe('/items?publish=none-selected');
   });
 
   it('another seller cannot see or use the first seller’s settings, results or items', async () => {

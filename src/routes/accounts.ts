@@ -3,6 +3,7 @@ import { AccountError, PASSWORD_MAX, isEmailAddress, normaliseEmail } from '../a
 import { DomainError } from '../errors.js';
 import { statusOf } from '../web/error-pages.js';
 import type { Role } from '../generated/prisma/client.js';
+import { consoleTarget } from '../web/redirect-target.js';
 
 const credentialsBody = {
   type: 'object',
@@ -14,7 +15,8 @@ const credentialsBody = {
     email: { type: 'string', maxLength: 254, pattern: '^[^\\u0000-\\u001f\\u007f\\u200e\\u200f\\u202a-\\u202e\\u2066-\\u2069]*$' },
     password: { type: 'string', maxLength: PASSWORD_MAX },
     _csrf: { type: 'string', maxLength: 200 },
-    next: { type: 'string', maxLength: 500 },
+    // Any value: a bad one is sent home (consoleTarget), never a dead-end error page.
+    next: {},
     invite: { type: 'string', maxLength: 100 },
   },
 } as const;
@@ -22,23 +24,19 @@ const credentialsBody = {
 interface CredentialsBody {
   email: string;
   password: string;
-  next?: string;
+  next?: unknown;
   /** The invitation token, when the person came through an invitation link. */
   invite?: string;
 }
 
-/** Only same-site paths, so a crafted `next` cannot send the seller elsewhere after signing in. */
-export function safeNext(next: unknown): string {
-  return typeof next === 'string' && /^\/(?![/\\])/.test(next) ? next : '/';
-}
-
 export async function accountRoutes(app: FastifyInstance) {
   const { accounts, enrolment, audit } = app.services;
+  const safeNext = (next: unknown) => consoleTarget(next, app.config.publicUrl);
   const signInLimit = { max: app.config.rateLimit.signInPerMinute, timeWindow: '1 minute' };
 
   app.get('/sign-up', showSignUp);
   app.post<{ Body: CredentialsBody }>('/sign-up', { schema: { body: credentialsBody }, preHandler: app.csrfProtection, config: { formView: 'sign-up', rateLimit: signInLimit } }, signUp);
-  app.get<{ Querystring: { next?: string } }>('/sign-in', showSignIn);
+  app.get<{ Querystring: { next?: unknown } }>('/sign-in', showSignIn);
   app.post<{ Body: CredentialsBody }>('/sign-in', { schema: { body: credentialsBody }, preHandler: app.csrfProtection, config: { formView: 'sign-in', rateLimit: signInLimit } }, signIn);
   app.post('/sign-out', { preHandler: app.csrfProtection }, signOut);
 
@@ -61,7 +59,7 @@ export async function accountRoutes(app: FastifyInstance) {
     }
   }
 
-  async function showSignIn(request: FastifyRequest<{ Querystring: { next?: string } }>, reply: FastifyReply) {
+  async function showSignIn(request: FastifyRequest<{ Querystring: { next?: unknown } }>, reply: FastifyReply) {
     if (request.user) return reply.redirect(safeNext(request.query.next));
     return reply.page('sign-in', { title: 'Sign in', values: { next: safeNext(request.query.next) } });
   }

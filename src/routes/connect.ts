@@ -61,6 +61,8 @@ export async function connectRoutes(app: FastifyInstance) {
     '/cb',
     {
       preHandler: app.requireUser,
+      // A protocol answer, not a page a seller browses: odd values are refused, not ignored.
+      config: { strictQuery: true },
       schema: {
         querystring: {
           type: 'object',

@@ -13,6 +13,8 @@ import { uploadRoutes } from './uploads.js';
 import { adminRoutes } from './admin.js';
 import { oneTimeLinkRoutes } from './one-time-links.js';
 import type { Role } from '../generated/prisma/client.js';
+import { lenientQuery } from '../web/lenient-query.js';
+import { notFoundPage } from '../web/error-pages.js';
 
 /** The signed-in seller, as the session knows them. */
 export interface SessionUser {
@@ -71,11 +73,13 @@ export async function consoleScope(app: FastifyInstance) {
   await app.register(rateLimit, { global: false });
 
   app.decorateRequest('user', null);
-  // Session rows cascade-delete with their user, so a live session is proof enough: no user query per request.
-  app.addHook('preHandler', async (request) => {
+  // Session rows cascade-delete with their user, so a live session is proof enough: no user query per
+  // request. Known from the first hook on, so every page (error pages included) shows the navigation.
+  app.addHook('onRequest', async (request) => {
     const { userId, userEmail } = request.session;
     if (userId && userEmail) request.user = { id: userId, email: userEmail, role: request.session.userRole ?? 'seller' };
   });
+  app.addHook('preValidation', lenientQuery);
   app.addHook('onRequest', async (request) => {
     request.pageLocals = (req, reply) => ({
       sandbox: config.sandbox,
@@ -96,6 +100,9 @@ export async function consoleScope(app: FastifyInstance) {
     }
     await reply.page('error', { title: 'Signed out', message: 'Your session has ended. Sign in again to continue.', statusCode: 401 }, 401);
   });
+
+  // Inside this scope so a page that is not there still knows who is signed in.
+  app.setNotFoundHandler(notFoundPage);
 
   await app.register(accountRoutes);
   await app.register(connectRoutes);

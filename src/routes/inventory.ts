@@ -9,12 +9,15 @@ const pkParam = {
   properties: { pk: { type: 'integer', minimum: 1, maximum: 2147483647 } },
 } as const;
 
+/** The `publish` flag of /items after "Publish selected" with nothing ticked. */
+export const NOTHING_SELECTED = 'none-selected';
+
 const pageNumber = { type: 'integer', minimum: 1, maximum: 100000, default: 1 } as const;
 
 export async function inventoryRoutes(app: FastifyInstance) {
   const { services } = app;
 
-  app.get<{ Querystring: ItemsQuery }>(
+  app.get<{ Querystring: ItemsQuery & { publish?: string } }>(
     '/items',
     {
       preHandler: app.requireUser,
@@ -26,6 +29,7 @@ export async function inventoryRoutes(app: FastifyInstance) {
             page: pageNumber,
             style: { type: 'integer', minimum: 1, maximum: 2147483647 },
             size: { type: 'integer', minimum: 1, maximum: 2147483647 },
+            publish: { type: 'string', enum: [NOTHING_SELECTED] },
           },
         },
       },
@@ -39,7 +43,7 @@ export async function inventoryRoutes(app: FastifyInstance) {
     listImages,
   );
 
-  async function listItems(request: FastifyRequest<{ Querystring: ItemsQuery }>, reply: FastifyReply) {
+  async function listItems(request: FastifyRequest<{ Querystring: ItemsQuery & { publish?: string } }>, reply: FastifyReply) {
     const userId = request.user!.id;
     const api = services.sonletApiFor(userId);
     const signal = whileSellerWaits(reply);
@@ -49,7 +53,8 @@ export async function inventoryRoutes(app: FastifyInstance) {
         browseItems(api, request.query, (filters) => services.summaries.matchingItems(userId, api, filters, { signal }), { signal }),
       ]);
       const published = await services.publisher.statusOf(userId, view.items.map((i) => i.pk));
-      return reply.page('items', { title: 'Items', ...view, items: withCatalogNames(view.items, catalog), catalog, ...published, scripts: ['/public/publish-select.js'] });
+      const nothingSelected = request.query.publish === NOTHING_SELECTED;
+      return reply.page('items', { title: 'Items', ...view, items: withCatalogNames(view.items, catalog), catalog, ...published, nothingSelected, scripts: ['/public/publish-select.js'] });
     });
   }
 

@@ -4,6 +4,8 @@ import { PlugboardError } from '../plugboard/errors.js';
 import { InvalidPlugboardSettingsError, type PlugboardSettingsInput, type PlugboardSettingsView } from '../plugboard/connection-store.js';
 import { MAX_ITEMS_PER_PUBLISH } from '../plugboard/publish.js';
 import { DEMO_PLUGBOARD_TENANTS } from '../sandbox/plugboard/seeds.js';
+import { consoleTarget } from '../web/redirect-target.js';
+import { NOTHING_SELECTED } from './inventory.js';
 
 const VIEW = 'settings-plugboard';
 
@@ -46,6 +48,8 @@ interface PublishBody {
   /** "page": publish every item of the page (the no-JS "select all"), listed in page_pk. */
   scope?: 'selected' | 'page';
   page_pk?: number[];
+  /** The items page the form is on, where "nothing selected" is said. */
+  back?: string;
 }
 
 export async function plugboardRoutes(app: FastifyInstance) {
@@ -75,7 +79,7 @@ export async function plugboardRoutes(app: FastifyInstance) {
       schema: {
         body: {
           type: 'object',
-          properties: { pk: itemPks, page_pk: itemPks, scope: { type: 'string', enum: ['selected', 'page'] }, _csrf: { type: 'string', maxLength: 200 } },
+          properties: { pk: itemPks, page_pk: itemPks, scope: { type: 'string', enum: ['selected', 'page'] }, back: { type: 'string', maxLength: 2000 }, _csrf: { type: 'string', maxLength: 200 } },
         },
       },
     },
@@ -145,7 +149,13 @@ export async function plugboardRoutes(app: FastifyInstance) {
     }
     const body = request.body ?? {};
     const pks = body.scope === 'page' ? (body.page_pk ?? []) : (body.pk ?? []);
-    if (pks.length === 0) throw new InvalidInputError('Select at least one item to publish.');
+    if (pks.length === 0) {
+      // Said next to the button on the page the seller came from (the page's script says it without a round trip).
+      const back = consoleTarget(body.back, config.publicUrl, { fallback: '/items', allow: (path) => /^\/items(\?|$)/.test(path) });
+      const url = new URL(back, config.publicUrl);
+      url.searchParams.set('publish', NOTHING_SELECTED);
+      return reply.code(303).redirect(`${url.pathname}${url.search}`);
+    }
     const batchId = await services.publisher.publish(request.user!.id, pks);
     return reply.code(303).redirect(`/publish/${batchId}`);
   }

@@ -3,6 +3,8 @@ import multipart from '@fastify/multipart';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { NotConnectedError } from '../errors.js';
 import { statusOf } from '../web/error-pages.js';
+import { headerValue } from '../web/headers.js';
+import { consoleTarget } from '../web/redirect-target.js';
 import type { Catalog } from '../inventory/catalog-cache.js';
 import { InvalidUploadError, MAX_ATTRIBUTES, UploadForm, type UploadFormValues } from '../inventory/upload-form.js';
 import type { PhotoSettings, ReceivedPhoto } from '../inventory/upload-pipeline.js';
@@ -176,9 +178,9 @@ export async function uploadRoutes(app: FastifyInstance) {
 
   async function showPhoto(request: FastifyRequest<{ Params: { id: string } }>, reply: FastifyReply) {
     const photo = await services.uploads.photoOf(request.user!.id, request.params.id);
-    if ('url' in photo) return reply.redirect(photo.url);
+    if ('url' in photo) return reply.redirect(headerValue(photo.url));
     return reply
-      .header('content-type', photo.contentType)
+      .header('content-type', headerValue(photo.contentType))
       .header('cache-control', 'private, max-age=300')
       .header('x-content-type-options', 'nosniff')
       .send(services.uploads.openPhoto(photo.file));
@@ -187,8 +189,8 @@ export async function uploadRoutes(app: FastifyInstance) {
   async function retryUpload(request: FastifyRequest<{ Params: { id: string }; Body: { back?: string } }>, reply: FastifyReply) {
     const upload = await services.uploads.retry(request.user!.id, request.params.id);
     if (wantsJson(request)) return reply.send(upload);
-    const back = typeof request.body?.back === 'string' ? request.body.back : undefined;
-    return reply.code(303).redirect(back && /^\/uploads(\/[\w/-]*)?(\?page=\d+)?$/.test(back) ? back : `/uploads/${upload.id}`);
+    const back = consoleTarget(request.body?.back, config.publicUrl, { fallback: `/uploads/${upload.id}`, allow: (path) => /^\/uploads(\/[\w/-]*)?(\?page=\d+)?$/.test(path) });
+    return reply.code(303).redirect(back);
   }
 
   /**

@@ -67,3 +67,11 @@ export function sendErrorPage(request: FastifyRequest, reply: FastifyReply, err:
     page.status,
   );
 }
+
+/** The page for an address the console does not have. */
+export function notFoundPage(request: FastifyRequest, reply: FastifyReply): FastifyReply {
+  const path = request.url.split('?')[0]!;
+  // Long or odd paths are not worth echoing in full; the page is escaped either way.
+  const shown = path.length > 100 ? `${path.slice(0, 100)}…` : path;
+  return reply.page('error', { title: 'Not found', message: `There is no page at ${shown}.`, statusCode: 404 }, 404);
+}
