@@ -44,7 +44,7 @@ export interface Config {
   };
   /** allowPrivateHosts: Plugboard base URLs may point at loopback/private hosts (the local sandbox). */
   plugboard: { userAgent: string; timeoutMs: number; allowPrivateHosts: boolean };
-  rateLimit: { signInPerMinute: number; uploadsPerMinute: number };
+  rateLimit: { signInPerMinute: number; uploadsPerMinute: number; anonymousPagesPerMinute: number };
   /** Who may create an account once the owner exists: invited people only, anyone, or nobody. */
   signup: SignupMode;
   auditRetentionDays: number;
@@ -156,7 +156,7 @@ export function loadConfig(env: Env = process.env): Config {
       timeoutMs: int(env, 'PLUGBOARD_TIMEOUT_MS', 15_000, 1),
       allowPrivateHosts: env.PLUGBOARD_ALLOW_PRIVATE_HOSTS ? env.PLUGBOARD_ALLOW_PRIVATE_HOSTS === 'true' : sandbox,
     },
-    rateLimit: { signInPerMinute: int(env, 'SIGN_IN_RATE_LIMIT', 10, 1), uploadsPerMinute: int(env, 'UPLOAD_RATE_LIMIT', 240, 1) },
+    rateLimit: { signInPerMinute: int(env, 'SIGN_IN_RATE_LIMIT', 10, 1), uploadsPerMinute: int(env, 'UPLOAD_RATE_LIMIT', 240, 1), anonymousPagesPerMinute: int(env, 'ANONYMOUS_PAGE_RATE_LIMIT', 120, 1) },
     signup: signupMode(env.SIGNUP, sandbox),
     auditRetentionDays: int(env, 'AUDIT_RETENTION_DAYS', 90, 1),
     metrics: metricsSettings(env),

@@ -30,6 +30,8 @@ export type ErrorKind =
   | 'unavailable'
   /** Something that existed is gone for good (a photo removed before it was sent). */
   | 'gone'
+  /** Too many requests from one address or seller in a short time. */
+  | 'too-many-requests'
   /** The signed-in person may not do this (not an admin, or acting on the owner). */
   | 'forbidden';
 

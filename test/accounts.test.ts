@@ -62,21 +62,23 @@ describe('console accounts', () => {
     expect(await short.text()).toContain('at least 10 characters');
   });
 
-  it('session cookie is HttpOnly and SameSite=Lax, changes at sign-in, and sign-out ends it on the server', async () => {
+  it('session cookie is HttpOnly and SameSite=Lax, made at sign-in, and sign-out ends it on the server', async () => {
     const email = uniqueEmail();
     const browser = new HttpSession(stack.console.url);
     await browser.submit('/sign-up', '/sign-up', { email, password: PASSWORD });
     await browser.submit('/', '/sign-out', {});
 
-    const page = await browser.get('/sign-in');
-    const cookie = page.headers.getSetCookie().find((c) => c.startsWith('sid='))!;
-    expect(cookie).toMatch(/HttpOnly/i);
-    expect(cookie).toMatch(/SameSite=Lax/i);
-    expect(cookie).not.toMatch(/Secure/);
+    // Signed out, the browser holds no session at all: one is made at sign-in.
     const before = browser.cookies.get('sid');
+    expect(before).toBeUndefined();
+    const page = await browser.get('/sign-in');
     const html = await page.text();
     const res = await browser.postForm('/sign-in', { email, password: PASSWORD, _csrf: csrfOf(html)! });
     expect(res.status).toBe(302);
+    const cookie = res.headers.getSetCookie().find((c) => c.startsWith('sid='))!;
+    expect(cookie).toMatch(/HttpOnly/i);
+    expect(cookie).toMatch(/SameSite=Lax/i);
+    expect(cookie).not.toMatch(/Secure/);
     const after = browser.cookies.get('sid');
     expect(after).toBeTruthy();
     expect(after).not.toBe(before);

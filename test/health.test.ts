@@ -35,6 +35,23 @@ async function consoleOn(databaseUrl: string, env: Record<string, string> = {}):
   return app;
 }
 
+/** Signs up through the form (inject) and returns the Set-Cookie lines by cookie name. */
+async function signUpCookies(app: FastifyInstance, headers: Record<string, string>): Promise<Record<string, string>> {
+  const form = await app.inject({ url: '/sign-up', headers });
+  const lines: string[] = [[form.headers['set-cookie'] ?? []].flat()].flat();
+  const csrfLine = lines.find((c) => c.startsWith('csrf='))!;
+  const token = /name="_csrf" value="([^"]+)"/.exec(form.body)![1]!;
+  const posted = await app.inject({
+    method: 'POST',
+    url: '/sign-up',
+    headers: { ...headers, 'content-type': 'application/x-www-form-urlencoded', cookie: csrfLine.split(';')[0]! },
+    payload: new URLSearchParams({ _csrf: token, email: `health-${randomBytes(4).toString('hex')}@example.com`, password: 'a long enough password' }).toString(),
+  });
+  expect(posted.statusCode, posted.body).toBe(302);
+  lines.push(...[posted.headers['set-cookie'] ?? []].flat());
+  return Object.fromEntries(lines.map((line) => [line.slice(0, line.indexOf('=')), line]));
+}
+
 describe('health checks', () => {
   it('GET /healthz answers 200 {status:"ok"}, without a session cookie', async () => {
     const app = await consoleOn(inject('databaseUrl'));
@@ -90,20 +107,24 @@ describe('security headers', () => {
     }
   });
 
-  it('over http the session cookie is not Secure; with an https PUBLIC_URL it is, and HSTS is sent', async () => {
+  it('over http the cookies are not Secure; with an https PUBLIC_URL they are, and HSTS is sent', async () => {
     const plain = await consoleOn(inject('databaseUrl'), { PUBLIC_URL: 'http://localhost:3000' });
-    const plainCookie = [(await plain.inject('/sign-up')).headers['set-cookie']].flat().find((c) => c?.startsWith('sid='));
-    expect(plainCookie).toBeTruthy();
-    expect(plainCookie).not.toMatch(/;\s*Secure/i);
+    const plainCookies = await signUpCookies(plain, {});
+    expect(plainCookies.csrf).toBeTruthy();
+    expect(plainCookies.sid).toBeTruthy();
+    for (const cookie of Object.values(plainCookies)) expect(cookie).not.toMatch(/;\s*Secure/i);
 
     // Behind the TLS-terminating proxy a self-hoster runs (the session plugin only sends a Secure
     // cookie on a request it knows came over https).
     const secure = await consoleOn(inject('databaseUrl'), { PUBLIC_URL: 'https://console.example.com', TRUST_PROXY: 'true' });
-    const res = await secure.inject({ url: '/sign-up', headers: { 'x-forwarded-proto': 'https' } });
-    const cookie = [res.headers['set-cookie']].flat().find((c) => c?.startsWith('sid='));
-    expect(cookie).toMatch(/;\s*Secure/i);
-    expect(cookie).toMatch(/;\s*HttpOnly/i);
-    expect(cookie).toMatch(/;\s*SameSite=Lax/i);
+    const https = { 'x-forwarded-proto': 'https' };
+    const cookies = await signUpCookies(secure, https);
+    for (const name of ['csrf', 'sid']) {
+      expect(cookies[name], name).toMatch(/;\s*Secure/i);
+      expect(cookies[name]).toMatch(/;\s*HttpOnly/i);
+      expect(cookies[name]).toMatch(/;\s*SameSite=Lax/i);
+    }
+    const res = await secure.inject({ url: '/sign-up', headers: https });
     expect(res.headers['strict-transport-security']).toMatch(/max-age=\d+/);
     expect(String(res.headers['content-security-policy'])).toContain('upgrade-insecure-requests');
   });

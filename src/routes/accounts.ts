@@ -4,6 +4,7 @@ import { DomainError } from '../errors.js';
 import { statusOf } from '../web/error-pages.js';
 import type { Role } from '../generated/prisma/client.js';
 import { consoleTarget } from '../web/redirect-target.js';
+import { SESSION_COOKIE } from '../plugins/browser-session.js';
 
 const credentialsBody = {
   type: 'object',
@@ -83,6 +84,8 @@ export async function accountRoutes(app: FastifyInstance) {
   async function signOut(request: FastifyRequest, reply: FastifyReply) {
     if (request.user) await audit.record({ kind: 'sign-out', actor: request.user, ip: request.ip });
     await request.session.destroy();
+    // The row is gone; the browser forgets the id too.
+    reply.clearCookie(SESSION_COOKIE, { path: '/' });
     return reply.redirect('/sign-in');
   }
 }

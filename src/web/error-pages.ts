@@ -44,6 +44,7 @@ export const ERROR_PAGES: Record<ErrorKind, ErrorPage> = {
   'not-set-up': { status: 409, title: () => 'Plugboard is not set up', action: () => ({ href: '/settings/plugboard', label: 'Set up Plugboard' }) },
   unavailable: { status: 503, title: () => 'Not available right now', retry: true },
   gone: { status: 410, title: () => 'No longer here' },
+  'too-many-requests': { status: 429, title: () => 'Slow down' },
   forbidden: { status: 403, title: () => 'Not allowed' },
 };
 

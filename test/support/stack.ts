@@ -78,6 +78,7 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
     TOKEN_ENCRYPTION_KEY: randomBytes(32).toString('hex'),
     LOG_LEVEL: 'info',
     SIGN_IN_RATE_LIMIT: '1000',
+    ANONYMOUS_PAGE_RATE_LIMIT: '100000',
     // The Plugboard sandbox of the tests listens on 127.0.0.1.
     PLUGBOARD_ALLOW_PRIVATE_HOSTS: 'true',
     // Tests share one database, so most of them sign up freely; the team tests choose their mode.
