@@ -26,4 +26,19 @@ describe('in a real browser', () => {
     await screenshot(page, 'connect-items-grid');
     expect(errors).toEqual([]);
   });
+
+  it('disconnects from the home page: both tokens are revoked at Sonlet and the console offers to connect again', async () => {
+    const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    const errors = watchPageErrors(page);
+    await signUpAndConnectInBrowser(page, stack.console.url, uniqueEmail('e2e-disconnect'));
+    await page.goto(stack.console.url);
+    stack.sonlet.sandbox.resetStats();
+    await page.getByRole('button', { name: 'Disconnect Sonlet' }).click();
+    await expect.poll(() => page.getByText('Connect your Sonlet account').isVisible()).toBe(true);
+    expect(stack.sonlet.sandbox.stats.byPath.get('/o/revoke_token/')).toBe(2);
+    expect(stack.sonlet.sandbox.stats.apiRequests).toBe(0);
+    await page.goto(`${stack.console.url}/items`);
+    await expect.poll(() => page.getByRole('link', { name: 'Connect Sonlet' }).first().isVisible()).toBe(true);
+    expect(errors).toEqual([]);
+  });
 });
