@@ -15,7 +15,6 @@ import { sendErrorPage } from './web/error-pages.js';
 import { isSafeHeaderValue } from './web/headers.js';
 import { requestContextPlugin } from './plugins/request-context.js';
 import { unreadBodiesPlugin } from './plugins/unread-bodies.js';
-import type { SonletSandbox } from './sandbox/sonlet/index.js';
 import type { JobQueue } from './jobs/queue.js';
 import { metricsPlugin } from './metrics/metrics-plugin.js';
 import { scheduleAuditPruning } from './audit/audit-pruning.js';
@@ -28,9 +27,11 @@ export interface BuildOptions {
   /** Where log lines go (tests capture them); stdout by default. */
   logStream?: NodeJS.WritableStream;
   /** Served under /sandbox/sonlet when given (sandbox mode). */
-  sonletSandbox?: SonletSandbox;
+  sonletSandbox?: { plugin: FastifyPluginAsync };
   /** Extra plugin registered at the root in sandbox mode (the Plugboard stand-in). */
   extraSandboxes?: Array<{ prefix: string; plugin: FastifyPluginAsync }>;
+  /** What the mounted sandboxes offer a seller to try (sandbox mode only). */
+  sandboxDemo?: SandboxDemo;
   /** Background jobs (publishing); started and stopped by the caller. Without it, publishing is unavailable. */
   jobs?: JobQueue;
   /** Readiness check beyond "database answers", e.g. pending migrations. */
@@ -42,10 +43,17 @@ export interface BuildOptions {
   beforeDatabaseClose?: () => Promise<void>;
 }
 
+/** Demo accounts of the sandboxes, handed in by whoever mounts them: console code never imports a sandbox. */
+export interface SandboxDemo {
+  /** A Plugboard tenant suggested on the web-shop settings form. */
+  plugboard: { baseUrl: string; tenant: string; connectionId: string; username: string; password: string };
+}
+
 declare module 'fastify' {
   interface FastifyInstance {
     config: Config;
     services: Services;
+    sandboxDemo: SandboxDemo | null;
   }
   interface FastifyContextConfig {
     /** A form page re-rendered with the seller's input when the body fails validation. */
@@ -70,6 +78,7 @@ export async function buildApp(opts: BuildOptions): Promise<FastifyInstance> {
   await app.register(requestContextPlugin);
   await app.register(unreadBodiesPlugin, { maxBytes: config.uploads.maxBytes });
   app.decorate('config', config);
+  app.decorate('sandboxDemo', opts.sandboxDemo ?? null);
   app.decorate('services', createServices(config, opts.prisma, opts.jobs ?? null));
   await app.services.publisher.work(app.log.child({ module: 'publish' }));
   await app.services.uploads.work(app.log.child({ module: 'uploads' }));

@@ -18,6 +18,8 @@ export interface Config {
   tokenEncryptionKey: Buffer;
   /** Sandbox mode: SONLET_BASE_URL unset, so the console serves stand-ins for Sonlet and Plugboard itself. */
   sandbox: boolean;
+  /** The Sonlet sandbox refuses authorization requests without PKCE (SANDBOX_REQUIRE_PKCE=true). */
+  sandboxRequirePkce: boolean;
   sonlet: {
     baseUrl: string;
     clientId: string;
@@ -121,6 +123,9 @@ export function loadConfig(env: Env = process.env): Config {
   const trustProxyRaw = env.TRUST_PROXY ?? '';
   const trustProxy = trustProxyRaw === '' || trustProxyRaw === 'false' ? false : trustProxyRaw === 'true' ? true : trustProxyRaw;
 
+  const requirePkce = env.SANDBOX_REQUIRE_PKCE ?? '';
+  if (!['', 'true', 'false'].includes(requirePkce)) throw new ConfigError(`SANDBOX_REQUIRE_PKCE must be true or false, got "${requirePkce}"`);
+
   return {
     port,
     host: env.HOST || '0.0.0.0',
@@ -133,6 +138,7 @@ export function loadConfig(env: Env = process.env): Config {
     sessionSecret,
     tokenEncryptionKey,
     sandbox,
+    sandboxRequirePkce: requirePkce === 'true',
     sonlet: {
       baseUrl: sandbox ? `${publicUrl}/sandbox/sonlet` : url('SONLET_BASE_URL', env.SONLET_BASE_URL!),
       clientId: sandbox ? SANDBOX_CONSOLE_CLIENT.clientId : env.SONLET_CLIENT_ID!,

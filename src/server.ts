@@ -1,13 +1,13 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { loadConfig, ConfigError, SANDBOX_CONSOLE_CLIENT, SANDBOX_TOOLS_CLIENT, type Config } from './config.js';
-import { buildApp } from './app.js';
+import { buildApp, type SandboxDemo } from './app.js';
 import { createPrisma } from './db/client.js';
 import { startEmbeddedPostgres } from './db/embedded.js';
 import { applyMigrations } from './db/migrate.js';
 import { migrationReadiness } from './routes/health.js';
 import { createSonletSandbox, type SonletSandbox } from './sandbox/sonlet/index.js';
-import { createPlugboardSandbox } from './sandbox/plugboard/index.js';
+import { createPlugboardSandbox, DEMO_PLUGBOARD_TENANTS, type PlugboardSandbox } from './sandbox/plugboard/index.js';
 import { createJobQueue } from './jobs/queue.js';
 import { guardProcess } from './web/process-guard.js';
 
@@ -45,17 +45,23 @@ async function main() {
   say(applied.length ? `applied migrations: ${applied.join(', ')}` : 'database schema is up to date');
 
   let sonletSandbox: SonletSandbox | undefined;
+  let sandboxDemo: SandboxDemo | undefined;
+  let plugboardSandbox: PlugboardSandbox | undefined;
   const extraSandboxes = [];
   if (config.sandbox) {
     sonletSandbox = await createSonletSandbox({
       publicUrl: `${config.publicUrl}/sandbox/sonlet`,
       dataDir: path.join(config.dataDir, 'sonlet-sandbox'),
+      requirePkce: config.sandboxRequirePkce,
       clients: [
         { ...SANDBOX_CONSOLE_CLIENT, name: 'Sonlet Seller Console', redirectUris: [config.sonlet.redirectUri] },
         { ...SANDBOX_TOOLS_CLIENT, name: 'Sandbox tools (curl)', redirectUris: [`${config.publicUrl}/sandbox/sonlet/tools/callback`] },
       ],
     });
-    extraSandboxes.push({ prefix: '/sandbox/plugboard', plugin: createPlugboardSandbox().plugin });
+    plugboardSandbox = createPlugboardSandbox({ dataDir: path.join(config.dataDir, 'plugboard-sandbox'), publicUrl: `${config.publicUrl}/sandbox/plugboard` });
+    extraSandboxes.push({ prefix: '/sandbox/plugboard', plugin: plugboardSandbox.plugin });
+    const { tenant, connectionId, username, password } = DEMO_PLUGBOARD_TENANTS[0]!;
+    sandboxDemo = { plugboard: { baseUrl: `${config.publicUrl}/sandbox/plugboard`, tenant, connectionId, username, password } };
   }
 
   const prisma = createPrisma(databaseUrl);
@@ -68,6 +74,7 @@ async function main() {
     jobs,
     sonletSandbox,
     extraSandboxes,
+    sandboxDemo,
     readiness: migrationReadiness(dbUrl),
     // Running jobs finish after the last request is answered and before the database closes.
     beforeDatabaseClose: () => jobs.stop({ graceful: true, timeoutMs: 12_000 }),
@@ -90,6 +97,7 @@ async function main() {
       // Stops accepting, answers the requests in flight, stops the jobs, closes the database client.
       await app.close();
       await sonletSandbox?.close();
+      await plugboardSandbox?.close();
       if (stopEmbedded) await stopPostgres(stopEmbedded, clusterDir!);
       say('stopped cleanly');
       process.exit(0);

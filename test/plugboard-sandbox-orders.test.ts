@@ -1,4 +1,7 @@
 /** The Plugboard sandbox's files, orders and faults, met with plain fetch, the reference and decision 004. */
+import { mkdtemp, rm, stat } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { DEMO_PLUGBOARD_TENANTS, startPlugboardSandbox } from '../src/sandbox/plugboard/index.js';
@@ -199,5 +202,36 @@ describe('faults', () => {
     sb.sandbox.faults.unavailable = false;
     expect((await call('GET', '/api/')).status).toBe(200);
     expect(sb.sandbox.products('demo')).toEqual([]);
+  });
+});
+
+describe('persistence (sandbox mode)', () => {
+  it('keeps products, orders and file bytes across a restart, in files 0600 within folders 0700', async () => {
+    const dataDir = path.join(await mkdtemp(path.join(tmpdir(), 'plugboard-sandbox-')), 'plugboard-sandbox');
+    try {
+      const first = await startPlugboardSandbox({ dataDir });
+      const at = plugboardCaller(() => first.url, DEMO);
+      const file = (await at('POST', '/api/file', { name: 'kept.jpg', mimeType: 'image/jpeg', publicAccess: true })).json;
+      await at('PUT', `/api/file/${file.localId}/data`, photo, { 'Content-Type': 'image/jpeg' });
+      const product = (await at('POST', '/api/product', { remoteId: 'kept', state: 'visible', pictures: [{ fileLocalId: file.localId, sortOrder: 0 }] })).json;
+      const order = (await at('POST', '/api/order/', { customerType: 'company' })).json;
+      await first.close();
+
+      const modes = await Promise.all([dataDir, path.join(dataDir, 'state.json'), path.join(dataDir, 'files', 'demo'), path.join(dataDir, 'files', 'demo', file.localId)].map(async (p) => (await stat(p)).mode & 0o777));
+      expect(modes).toEqual([0o700, 0o600, 0o700, 0o600]);
+
+      const second = await startPlugboardSandbox({ dataDir });
+      try {
+        const again = plugboardCaller(() => second.url, DEMO);
+        const kept = (await again('GET', `/api/product/${product.localId}`)).json;
+        expect(kept).toMatchObject({ remoteId: 'kept', state: 'visible', created: product.created });
+        expect(Buffer.from(await (await fetch(kept.pictures[0].url)).arrayBuffer()).equals(photo)).toBe(true);
+        expect((await again('GET', `/api/order/${order.localId}`)).json).toEqual(order);
+      } finally {
+        await second.close();
+      }
+    } finally {
+      await rm(path.dirname(dataDir), { recursive: true, force: true });
+    }
   });
 });

@@ -1,4 +1,4 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import cookie from '@fastify/cookie';
@@ -9,9 +9,13 @@ import Fastify from 'fastify';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSonletSandbox } from '../src/sandbox/sonlet/index.js';
-import type { SonletImage, SonletItem, SonletItemChoice, SonletPage, SonletSize } from '../src/sonlet/types.js';
 import {
   CONSOLE_CLIENT,
+  type Image as SonletImage,
+  type Item as SonletItem,
+  type ItemChoice as SonletItemChoice,
+  type Page as SonletPage,
+  type Size as SonletSize,
   type StartedSandbox,
   type TokenSet,
   bearer,
@@ -215,10 +219,20 @@ describe('details and seller isolation', () => {
     expect([thumbMeta.format, thumbMeta.width, thumbMeta.height]).toEqual(['jpeg', 200, 250]);
   });
 
-  it('redirects the no-slash form and answers 405 for other methods', async () => {
-    const res = await fetch(`${base}/api/v2/items?page=2`, { headers: bearer(demo.access_token), redirect: 'manual' });
+  it('answers 301 to the same URL with "/" appended, query kept, for any method (Django APPEND_SLASH); 405 for other methods', async () => {
+    const res = await fetch(`${base}/api/v2/items?page=2&size_id=4`, { headers: bearer(demo.access_token), redirect: 'manual' });
     expect(res.status).toBe(301);
-    expect(res.headers.get('location')).toBe('/api/v2/items/?page=2');
+    expect(res.headers.get('location')).toBe('/api/v2/items/?page=2&size_id=4');
+    const before = (await getJson<SonletPage<SonletItem>>('/api/v2/items/')).body.count;
+    const post = await fetch(`${base}/api/v2/items`, { method: 'POST', headers: { ...bearer(demo.access_token), 'content-type': 'application/json' }, body: '{}', redirect: 'manual' });
+    expect(post.status).toBe(301);
+    expect(post.headers.get('location')).toBe('/api/v2/items/');
+    expect((await getJson<SonletPage<SonletItem>>('/api/v2/items/')).body.count).toBe(before);
+    for (const [path, to] of [['/api/v2/items/12', '/api/v2/items/12/'], ['/api/v2/sizes', '/api/v2/sizes/'], ['/api/v2', '/api/v2/'], ['/o/token', '/o/token/'], ['/o/authorize?client_id=x', '/o/authorize/?client_id=x'], ['/api/v2/schema', '/api/v2/schema/']]) {
+      const r = await fetch(`${base}${path}`, { redirect: 'manual' });
+      expect({ path, status: r.status, location: r.headers.get('location') }).toEqual({ path, status: 301, location: to });
+    }
+    expect((await fetch(`${base}/api/v2/nothing`, { redirect: 'manual' })).status).toBe(404);
     const del = await fetch(`${base}/api/v2/items/1/`, { method: 'DELETE', headers: bearer(demo.access_token) });
     expect(del.status).toBe(405);
     expect(await del.json()).toEqual({ detail: 'Method "DELETE" not allowed.' });
@@ -226,9 +240,9 @@ describe('details and seller isolation', () => {
 });
 
 describe('creating images and items', () => {
-  it('POST /images/ then /items/ (form-encoded) creates them; the new item comes first', async () => {
+  it('POST /images/ then /items/ (form-encoded) creates them with 200, as the reference checks; the new item comes first', async () => {
     const imgRes = await postImage(uploadForm(await jpeg()));
-    expect(imgRes.status).toBe(201);
+    expect(imgRes.status).toBe(200);
     const img = (await imgRes.json()) as SonletImage;
     expect(Object.keys(img).sort()).toEqual(['created', 'image_full', 'image_thumbnail', 'pk']);
     const thumb = await fetch(img.image_thumbnail);
@@ -244,7 +258,7 @@ describe('creating images and items', () => {
       quantity: '4',
       data: JSON.stringify({ attributes: { Color: 'Red', Collection: 'Elegant' } }),
     });
-    expect(itemRes.status).toBe(201);
+    expect(itemRes.status).toBe(200);
     const item = (await itemRes.json()) as SonletItem;
     expect(item).toMatchObject({
       style: 'Irma',
@@ -275,7 +289,7 @@ describe('creating images and items', () => {
       {},
       true,
     );
-    expect(res.status).toBe(201);
+    expect(res.status).toBe(200);
     expect(await res.json()).toMatchObject({ price: '70.00', wholesale_price: '30.50', quantity: 1, data: { attributes: { Color: 'Navy' } } });
   });
 
@@ -320,7 +334,7 @@ describe('creating images and items', () => {
     const key = { 'x-idempotency-key': `pizza-${Date.now()}` };
     const before = (await getJson<SonletPage<SonletItem>>('/api/v2/items/')).body.count;
     const first = await postItem(data, demo.access_token, key);
-    expect(first.status).toBe(201);
+    expect(first.status).toBe(200);
     const again = await postItem(data, demo.access_token, key);
     expect(again.status).toBe(403);
     expect(await again.json()).toEqual({ detail: 'Duplicate request detected.' });
@@ -328,7 +342,7 @@ describe('creating images and items', () => {
 
     // keys are per user
     const img2 = (await (await postImage(uploadForm(await jpeg()), demo2.access_token)).json()) as SonletImage;
-    expect((await postItem({ ...data, image_id: String(img2.pk) }, demo2.access_token, key)).status).toBe(201);
+    expect((await postItem({ ...data, image_id: String(img2.pk) }, demo2.access_token, key)).status).toBe(200);
 
     // a failed request still spends its key
     const spent = { 'x-idempotency-key': `bad-${Date.now()}` };
@@ -337,13 +351,13 @@ describe('creating images and items', () => {
 
     // images too
     const imgKey = { 'x-idempotency-key': `img-${Date.now()}` };
-    expect((await postImage(uploadForm(await jpeg()), demo.access_token, imgKey)).status).toBe(201);
+    expect((await postImage(uploadForm(await jpeg()), demo.access_token, imgKey)).status).toBe(200);
     expect((await postImage(uploadForm(await jpeg()), demo.access_token, imgKey)).status).toBe(403);
 
     const long = await postItem(data, demo.access_token, { 'x-idempotency-key': 'k'.repeat(129) });
     expect(long.status).toBe(400);
     expect(await long.json()).toHaveProperty('detail');
-    expect((await postItem(data, demo.access_token, { 'x-idempotency-key': 'k'.repeat(128) })).status).toBe(201);
+    expect((await postItem(data, demo.access_token, { 'x-idempotency-key': 'k'.repeat(128) })).status).toBe(200);
   });
 });
 
@@ -434,17 +448,23 @@ describe('mounting and persistence', () => {
 
       const fd = uploadForm(await jpeg());
       const up = await fetch(`${sbBase}/api/v2/images/`, { method: 'POST', body: fd, headers: bearer(tokens.access_token) });
-      expect(up.status).toBe(201);
+      expect(up.status).toBe(200);
       const img = (await up.json()) as SonletImage;
       const created = await fetch(`${sbBase}/api/v2/items/`, {
         method: 'POST',
         headers: { ...bearer(tokens.access_token), 'content-type': 'application/json' },
         body: JSON.stringify({ itemchoice_id: 4, size_id: 3, image_id: img.pk }),
       });
-      expect(created.status).toBe(201);
+      expect(created.status).toBe(200);
       const item = (await created.json()) as SonletItem;
       await app.close();
       await sandbox.close();
+
+      // Sandbox state holds tokens and photos: files 0600 in folders 0700.
+      const modes = await Promise.all(
+        [dataDir, path.join(dataDir, 'state.json'), path.join(dataDir, 'uploads'), img.image_thumbnail.replace(`${sbBase}/media`, dataDir)].map(async (p) => (await stat(p)).mode & 0o777),
+      );
+      expect(modes).toEqual([0o700, 0o600, 0o700, 0o600]);
 
       // restart from the same dataDir: token, item and uploaded file survive
       const again = await startTestSandbox({ dataDir, publicUrl: sbBase });

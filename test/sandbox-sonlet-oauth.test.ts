@@ -169,24 +169,51 @@ describe('authorize endpoint', () => {
     expect(await res.text()).toContain('Mismatching redirect URI.');
   });
 
-  it('redirects with unsupported_response_type and with invalid_request when PKCE is missing', async () => {
-    let res = await fetch(
-      authorizeUrl(base, { response_type: 'foo', client_id: CONSOLE_CLIENT.clientId, redirect_uri: CONSOLE_CLIENT.redirectUris[0], state: 's1', code_challenge: 'x'.repeat(43) }),
+  it('redirects with unsupported_response_type, the state kept', async () => {
+    const res = await fetch(
+      authorizeUrl(base, { response_type: 'foo', client_id: CONSOLE_CLIENT.clientId, redirect_uri: CONSOLE_CLIENT.redirectUris[0], state: 's1' }),
       { redirect: 'manual' },
     );
     expect(res.status).toBe(302);
-    let location = new URL(res.headers.get('location') ?? '');
+    const location = new URL(res.headers.get('location') ?? '');
     expect(location.searchParams.get('error')).toBe('unsupported_response_type');
     expect(location.searchParams.get('state')).toBe('s1');
+  });
+});
 
-    res = await fetch(authorizeUrl(base, { response_type: 'code', client_id: CONSOLE_CLIENT.clientId, redirect_uri: CONSOLE_CLIENT.redirectUris[0], state: 's2' }), {
-      redirect: 'manual',
-    });
-    expect(res.status).toBe(302);
-    location = new URL(res.headers.get('location') ?? '');
-    expect(location.searchParams.get('error')).toBe('invalid_request');
-    expect(location.searchParams.get('error_description')).toBe('Code challenge required.');
-    expect(location.searchParams.get('state')).toBe('s2');
+describe('PKCE', () => {
+  it('runs the flow exactly as the reference documents it: no PKCE, client id and secret in the form body', async () => {
+    const redirect = await authorize(base, { challenge: null, state: 'random_state_string' });
+    expect(redirect.searchParams.get('state')).toBe('random_state_string');
+    const code = redirect.searchParams.get('code') ?? '';
+    const res = await exchange(code, undefined);
+    expect(res.status).toBe(200);
+    const tokens = (await res.json()) as { access_token: string; refresh_token: string };
+    expect((await fetch(`${base}/api/v2/items/`, { headers: bearer(tokens.access_token) })).status).toBe(200);
+  });
+
+  it('accepts PKCE when sent, and then insists on the verifier', async () => {
+    const { verifier, challenge } = pkcePair();
+    const code = (await authorize(base, { challenge })).searchParams.get('code') ?? '';
+    expect((await exchange(code, undefined)).status).toBe(400);
+    expect((await exchange(code, verifier)).status).toBe(200);
+  });
+
+  it('with requirePkce (SANDBOX_REQUIRE_PKCE=true) refuses a flow without PKCE and takes one with it', async () => {
+    const strict = await startTestSandbox({ requirePkce: true });
+    try {
+      const res = await fetch(authorizeUrl(strict.url, { response_type: 'code', client_id: CONSOLE_CLIENT.clientId, redirect_uri: CONSOLE_CLIENT.redirectUris[0], state: 's2' }), {
+        redirect: 'manual',
+      });
+      expect(res.status).toBe(302);
+      const location = new URL(res.headers.get('location') ?? '');
+      expect(location.searchParams.get('error')).toBe('invalid_request');
+      expect(location.searchParams.get('error_description')).toBe('Code challenge required.');
+      expect(location.searchParams.get('state')).toBe('s2');
+      expect((await getTokens(strict.url)).access_token).toMatch(/^[A-Za-z0-9]{30}$/);
+    } finally {
+      await strict.close();
+    }
   });
 });
 
@@ -337,32 +364,16 @@ describe('tools pages', () => {
   });
 });
 
-describe('options and revocation', () => {
-  it('requirePkce=false allows a flow without PKCE; accessTokenTtlSeconds sets expires_in', async () => {
-    const other = await startTestSandbox({ requirePkce: false, accessTokenTtlSeconds: 3600 });
+describe('options', () => {
+  it('accessTokenTtlSeconds sets expires_in; a left-out redirect_uri means the registered one, as oauthlib compares', async () => {
+    const other = await startTestSandbox({ accessTokenTtlSeconds: 3600 });
     try {
       const code = (await authorize(other.url, { challenge: null })).searchParams.get('code') ?? '';
-      const res = await tokenRequest(other.url, {
-        grant_type: 'authorization_code',
-        code,
-        client_id: CONSOLE_CLIENT.clientId,
-        client_secret: CONSOLE_CLIENT.clientSecret,
-        // redirect_uri omitted: the registered default is compared, like oauthlib
-      });
+      const res = await tokenRequest(other.url, { grant_type: 'authorization_code', code, client_id: CONSOLE_CLIENT.clientId, client_secret: CONSOLE_CLIENT.clientSecret });
       expect(res.status).toBe(200);
       expect(await res.json()).toMatchObject({ expires_in: 3600 });
     } finally {
       await other.close();
     }
-  });
-
-  it('revokes tokens at /o/revoke_token/', async () => {
-    const t = await getTokens(base, 'demo2');
-    const res = await fetch(`${base}/o/revoke_token/`, {
-      method: 'POST',
-      ...form({ token: t.access_token, client_id: CONSOLE_CLIENT.clientId, client_secret: CONSOLE_CLIENT.clientSecret }),
-    });
-    expect(res.status).toBe(200);
-    expect((await fetch(`${base}/api/v2/sizes/`, { headers: bearer(t.access_token) })).status).toBe(401);
   });
 });

@@ -3,7 +3,6 @@ import { InvalidInputError } from '../errors.js';
 import { PlugboardError } from '../plugboard/errors.js';
 import { InvalidPlugboardSettingsError, type PlugboardSettingsInput, type PlugboardSettingsView } from '../plugboard/connection-store.js';
 import { MAX_ITEMS_PER_PUBLISH } from '../plugboard/publish.js';
-import { DEMO_PLUGBOARD_TENANTS } from '../sandbox/plugboard/seeds.js';
 import { consoleTarget } from '../web/redirect-target.js';
 import { NOTHING_SELECTED } from './inventory.js';
 
@@ -179,7 +178,7 @@ export async function plugboardRoutes(app: FastifyInstance) {
       title: 'Web shop (Plugboard)',
       saved,
       hasPassword: saved?.hasPassword ?? false,
-      sandboxTenant: config.sandbox ? DEMO_PLUGBOARD_TENANTS[0] : null,
+      sandboxTenant: app.sandboxDemo?.plugboard ?? null,
     };
   }
 
@@ -198,10 +197,10 @@ export async function plugboardRoutes(app: FastifyInstance) {
   }
 
   function suggestedValues(): Record<string, string> {
-    const demo = config.sandbox ? DEMO_PLUGBOARD_TENANTS[0] : undefined;
+    const demo = app.sandboxDemo?.plugboard;
     if (!demo) return { baseUrl: '', tenant: '', connectionId: '', username: '', vatRatePercent: '25', currency: 'USD', language: '' };
     return {
-      baseUrl: `${config.publicUrl}/sandbox/plugboard`,
+      baseUrl: demo.baseUrl,
       tenant: demo.tenant,
       connectionId: demo.connectionId,
       username: demo.username,

@@ -19,6 +19,8 @@ input[type=text], input[type=password], input[type=number], select { width: 100%
 button { font-size: 1rem; padding: .55rem 1.2rem; border-radius: .4rem; border: 1px solid #5b2a86; background: #fff; color: #5b2a86; cursor: pointer; }
 button.primary { background: #5b2a86; color: #fff; }
 .error { background: #fde8e8; border: 1px solid #e4a0a0; color: #7a1010; padding: .6rem .8rem; border-radius: .4rem; }
+.status { background: #e8f6ec; border: 1px solid #9fd3ad; color: #14532d; padding: .6rem .8rem; border-radius: .4rem; }
+input[type=number] { max-width: 12rem; }
 .hint { color: #5d5566; font-size: .9rem; }
 pre, code { font-family: ui-monospace, "DejaVu Sans Mono", monospace; }
 pre { background: #1f1a24; color: #f3eef8; padding: .9rem; border-radius: .4rem; overflow-x: auto; white-space: pre-wrap; word-break: break-all; }

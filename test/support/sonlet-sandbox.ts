@@ -1,4 +1,7 @@
-/** Test helpers for the Sonlet sandbox: start it on a random port, run the OAuth flow by plain HTTP. */
+/**
+ * Test helpers for the Sonlet sandbox: start it on a random port, run the OAuth flow by plain HTTP,
+ * and read its answers with shapes written from the reference (never the console's client types).
+ */
 import { createHash, randomBytes } from 'node:crypto';
 import { type SandboxClient, type SonletSandboxOptions, startSonletSandbox } from '../../src/sandbox/sonlet/index.js';
 
@@ -158,4 +161,47 @@ export async function getTokens(base: string, username = 'demo'): Promise<TokenS
 
 export function bearer(token: string): Record<string, string> {
   return { authorization: `Bearer ${token}` };
+}
+
+/** An image as the reference's examples read it (`data['image_thumbnail'], data['pk']`). */
+export interface Image {
+  pk: number;
+  image_full: string;
+  image_thumbnail: string;
+  created: string;
+}
+
+export interface Item {
+  pk: number;
+  style: string;
+  size: string;
+  itemchoice_id: number;
+  size_id: number;
+  quantity: number;
+  price: string;
+  wholesale_price: string;
+  data: { attributes: Record<string, string> };
+  image: { pk: number; image_full: string; image_thumbnail: string } | null;
+  image_thumbnail: string | null;
+  created: string;
+}
+
+export interface ItemChoice {
+  pk: number;
+  name: string;
+  min_advertised_price: string;
+  wholesale_price: string;
+}
+
+export interface Size {
+  pk: number;
+  name: string;
+}
+
+/** "The response is paged." */
+export interface Page<T> {
+  count: number;
+  next: string | null;
+  previous: string | null;
+  results: T[];
 }

@@ -16,6 +16,7 @@ import { NO_FAULTS, type PlugboardContext, type PlugboardFaults, type RecordedRe
 import { fileView } from './files.js';
 import { publicFileRoutes } from './file-routes.js';
 import { orderView } from './orders.js';
+import { persistIn } from './persist.js';
 import { productView } from './products.js';
 import { Refusal, sendRefusal } from './refusal.js';
 import { DEMO_PLUGBOARD_TENANTS, type PlugboardTenantSeed } from './seeds.js';
@@ -38,6 +39,8 @@ export interface PlugboardSandboxOptions {
   maxFileBytes?: number;
   /** Absolute URL of the sandbox root (public file URLs); default: each request's own scheme, host and prefix. */
   publicUrl?: string;
+  /** Keep products, orders and files here across restarts (sandbox mode); default: memory only. */
+  dataDir?: string;
 }
 
 export interface PlugboardSandbox {
@@ -54,6 +57,8 @@ export interface PlugboardSandbox {
   lastRequest(): RecordedRequest | undefined;
   /** Forgets every product, order and file, the counts, the log, and the faults. */
   reset(): void;
+  /** Writes pending state (with a dataDir). */
+  close(): Promise<void>;
 }
 
 const REQUEST_LOG_LIMIT = 200;
@@ -78,6 +83,8 @@ export function createPlugboardSandbox(opts: PlugboardSandboxOptions = {}): Plug
     tenantOf: new WeakMap(),
     changed: () => undefined,
   };
+  const persistence = opts.dataDir ? persistIn(opts.dataDir, tenants) : null;
+  if (persistence) ctx.changed = persistence.changed;
   const tenant = (name: string) => {
     const t = tenants.get(name);
     if (!t) throw new Error(`Unknown Plugboard sandbox tenant ${name}`);
@@ -100,6 +107,7 @@ export function createPlugboardSandbox(opts: PlugboardSandboxOptions = {}): Plug
       Object.assign(ctx.faults, NO_FAULTS);
       ctx.changed();
     },
+    close: async () => persistence?.flush(),
   };
 }
 
@@ -165,5 +173,9 @@ export async function startPlugboardSandbox(opts: PlugboardSandboxOptions & { ho
   await app.listen({ host, port: opts.port ?? 0 });
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : opts.port;
-  return { url: `http://${host.includes(':') ? `[${host}]` : host}:${port}`, sandbox, app, close: () => app.close() };
+  const close = async () => {
+    await app.close();
+    await sandbox.close();
+  };
+  return { url: `http://${host.includes(':') ? `[${host}]` : host}:${port}`, sandbox, app, close };
 }

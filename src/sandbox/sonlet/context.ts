@@ -1,6 +1,7 @@
 /** Types and shared runtime pieces of the Sonlet sandbox, used by its route modules. */
-import type { FastifyRequest } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { MediaStore } from './media.js';
+import type { SeedSeller } from './seed-catalog.js';
 import type { SandboxStore } from './store.js';
 
 export interface SandboxClient {
@@ -20,7 +21,10 @@ export interface SonletSandboxOptions {
   clients: SandboxClient[];
   /** Default 14 days (1209600). */
   accessTokenTtlSeconds?: number;
-  /** Default true (current django-oauth-toolkit default). */
+  /**
+   * Refuse authorization requests without PKCE. Default false: the reference's documented flow
+   * sends none (django-oauth-toolkit makes it required only when PKCE_REQUIRED is set).
+   */
   requirePkce?: boolean;
   /** Default 20 (fixed DRF page size). */
   pageSize?: number;
@@ -60,17 +64,29 @@ export interface ToolsState {
   expiresAt: number;
 }
 
+/** Who a bearer token belongs to, for one API request. */
+export interface Principal {
+  username: string;
+  scope: Set<string>;
+}
+
 export interface SandboxContext {
   store: SandboxStore;
+  /** The seeded sellers who can sign in, by username. */
+  sellers: Map<string, SeedSeller>;
+  /** Where the sandbox is mounted in its Fastify app ('' at the root); set when the plugin registers. */
+  prefix: string;
   media: MediaStore;
   settings: SandboxSettings;
   clients: Map<string, SandboxClient>;
   /** state -> PKCE verifier of authorizations started from /tools/. */
   toolStates: Map<string, ToolsState>;
   /** Absolute URL of the sandbox root (no trailing slash). */
-  baseUrl(request: FastifyRequest, prefix: string): string;
+  baseUrl(request: FastifyRequest): string;
   /** The client's redirect URIs resolved to absolute URLs. */
-  redirectUris(client: SandboxClient, request: FastifyRequest, prefix: string): string[];
+  redirectUris(client: SandboxClient, request: FastifyRequest): string[];
+  /** The principal an API request authenticated as (set by the API's guard). */
+  principals: WeakMap<FastifyRequest, Principal>;
   /** Raw requests chosen to be dropped after their POST commits. */
   dropAfterCommit: WeakSet<object>;
   /** The sandbox's current faults (tests change them while it runs). */
@@ -90,8 +106,15 @@ export function field(source: unknown, name: string): string | undefined {
 
 /** Path of the request relative to the sandbox root, without query. */
 export function relativePath(request: FastifyRequest, prefix: string): string {
-  const pathOnly = request.url.split('?')[0];
+  const pathOnly = request.url.split('?')[0]!;
   return prefix && pathOnly.startsWith(prefix) ? pathOnly.slice(prefix.length) || '/' : pathOnly;
+}
+
+export type Handler = (ctx: SandboxContext, request: FastifyRequest, reply: FastifyReply) => unknown;
+
+/** Turns a named handler into a route handler bound to this sandbox. */
+export function bindTo(ctx: SandboxContext) {
+  return (handler: Handler) => (request: FastifyRequest, reply: FastifyReply) => handler(ctx, request, reply);
 }
 
 /** Raw query string of the request (without '?'). */

@@ -1,6 +1,7 @@
 /**
- * Sonlet sandbox: a faithful local stand-in for sonlet.com (django-oauth-toolkit OAuth 2 +
- * Django REST framework API v2) for development, demos and tests.
+ * Sonlet sandbox: an independent stand-in for sonlet.com (django-oauth-toolkit OAuth 2 + Django
+ * REST framework API v2), written from the reference (/work/shared/reference/sonlet-api.txt), for
+ * development, demos and tests. It shares no code with the console's Sonlet client.
  *
  *   const sandbox = await createSonletSandbox({ clients: [...] });
  *   await app.register(sandbox.plugin, { prefix: '/sandbox/sonlet' });
@@ -12,30 +13,27 @@ import os from 'node:os';
 import path from 'node:path';
 import formbody from '@fastify/formbody';
 import multipart from '@fastify/multipart';
-import Fastify, { type FastifyError, type FastifyInstance, type FastifyPluginAsync, type FastifyRequest } from 'fastify';
-import { apiRouteAllow, registerApiRoutes } from './api.js';
-import {
-  type SandboxClient,
-  type SandboxContext,
-  type SandboxSettings,
-  type SonletSandboxFaults,
-  type SonletSandboxOptions,
-  type ToolsState,
-  relativePath,
-} from './context.js';
+import Fastify, { type FastifyInstance, type FastifyPluginAsync, type FastifyReply, type FastifyRequest } from 'fastify';
 import { SANDBOX_CSS, esc } from '../html.js';
-import { sonletPage as sendPage } from './page.js';
+import { accountRoutes } from './accounts.js';
+import { apiCreateRoutes } from './api-create.js';
+import { apiReadRoutes } from './api-read.js';
+import { schemaRoutes } from './api-schema.js';
+import { type SandboxClient, type SandboxContext, type SandboxSettings, type SonletSandboxFaults, type SonletSandboxOptions } from './context.js';
 import { MediaStore } from './media.js';
-import { registerOAuthRoutes } from './oauth.js';
+import { mediaRoutes } from './media-routes.js';
+import { authorizeRoutes } from './oauth-authorize.js';
+import { tokenRoutes } from './oauth-token.js';
+import { sonletPage } from './page.js';
 import { SEED_SELLERS } from './seed-catalog.js';
 import { SandboxStore } from './store.js';
+import { toolRoutes } from './tools.js';
+import { faultHook, sandboxErrorAnswer, sandboxNotFound } from './answers.js';
 
 export type { SandboxClient, SonletSandboxFaults, SonletSandboxOptions } from './context.js';
 
 const DEFAULT_TTL_S = 1_209_600;
 const MAX_UPLOAD_BYTES = 25 * 1024 * 1024;
-
-const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 function stripSlash(url: string): string {
   return url.replace(/\/+$/, '');
@@ -43,11 +41,7 @@ function stripSlash(url: string): string {
 
 export class SonletSandbox {
   faults: SonletSandboxFaults = { latencyMs: 0, errorRate: 0, dropAfterCommitRate: 0, unavailable: false, commitDelayMs: 0, listOldestFirst: false, ignoreItemFilters: false };
-  readonly stats: { tokenRequests: number; apiRequests: number; byPath: Map<string, number> } = {
-    tokenRequests: 0,
-    apiRequests: 0,
-    byPath: new Map(),
-  };
+  readonly stats: { tokenRequests: number; apiRequests: number; byPath: Map<string, number> } = { tokenRequests: 0, apiRequests: 0, byPath: new Map() };
   readonly plugin: FastifyPluginAsync;
 
   private publicUrl: string | null;
@@ -64,27 +58,26 @@ export class SonletSandbox {
     this.publicUrl = opts.publicUrl ? stripSlash(opts.publicUrl) : null;
     const settings: SandboxSettings = {
       accessTokenTtlSeconds: opts.accessTokenTtlSeconds ?? DEFAULT_TTL_S,
-      requirePkce: opts.requirePkce ?? true,
+      requirePkce: opts.requirePkce ?? false,
       pageSize: opts.pageSize ?? 20,
       maxUploadBytes: opts.maxUploadBytes ?? MAX_UPLOAD_BYTES,
     };
-    const clients = new Map<string, SandboxClient>(opts.clients.map((c) => [c.clientId, { ...c, redirectUris: [...c.redirectUris] }]));
-    const toolStates = new Map<string, ToolsState>();
-    this.ctx = {
+    const ctx: SandboxContext = {
       store,
       media,
       settings,
-      clients,
-      toolStates,
+      sellers: new Map(SEED_SELLERS.map((s) => [s.username, s])),
+      prefix: '',
+      clients: new Map<string, SandboxClient>(opts.clients.map((c) => [c.clientId, { ...c, redirectUris: [...c.redirectUris] }])),
+      toolStates: new Map(),
+      principals: new WeakMap(),
       dropAfterCommit: new WeakSet(),
       faults: () => this.faults,
-      baseUrl: (request, prefix) => this.publicUrl ?? `${request.protocol}://${request.host}${prefix}`,
-      redirectUris: (client, request, prefix) => {
-        const base = this.ctx.baseUrl(request, prefix);
-        return client.redirectUris.map((u) => (u.startsWith('/') ? `${base}${u}` : u));
-      },
+      baseUrl: (request) => this.publicUrl ?? `${request.protocol}://${request.host}${ctx.prefix}`,
+      redirectUris: (client, request) => client.redirectUris.map((u) => (u.startsWith('/') ? `${ctx.baseUrl(request)}${u}` : u)),
     };
-    this.plugin = async (app) => this.setup(app);
+    this.ctx = ctx;
+    this.plugin = async (app) => this.mount(app);
   }
 
   resetStats(): void {
@@ -118,127 +111,46 @@ export class SonletSandbox {
     if (this.tmpDir) await rm(this.tmpDir, { recursive: true, force: true });
   }
 
-  private async setup(app: FastifyInstance): Promise<void> {
-    const prefix = app.prefix;
+  /** The sandbox's own encapsulated scope: its parsers, faults, error bodies and routes, whatever the parent registered. */
+  private async mount(app: FastifyInstance): Promise<void> {
     const ctx = this.ctx;
-
-    // Own body parsers in this encapsulated scope, whatever the parent registered.
-    if (app.hasContentTypeParser('application/x-www-form-urlencoded')) {
-      app.removeContentTypeParser('application/x-www-form-urlencoded');
-    }
+    ctx.prefix = app.prefix;
+    if (app.hasContentTypeParser('application/x-www-form-urlencoded')) app.removeContentTypeParser('application/x-www-form-urlencoded');
     await app.register(formbody);
     if (!app.hasRequestDecorator('parts')) {
       if (app.hasContentTypeParser('multipart/form-data')) app.removeContentTypeParser('multipart/form-data');
       await app.register(multipart, { limits: { fileSize: ctx.settings.maxUploadBytes, files: 10 } });
     }
-
-    app.addHook('onRequest', async (request, reply) => {
-      const rel = relativePath(request, prefix);
-      const isApi = rel === '/api/v2' || rel.startsWith('/api/v2/');
-      const isToken = rel === '/o/token/' || rel === '/o/token';
-      this.stats.byPath.set(rel, (this.stats.byPath.get(rel) ?? 0) + 1);
-      if (isApi) this.stats.apiRequests++;
-      if (isToken) this.stats.tokenRequests++;
-      const f = this.faults;
-      if (f.latencyMs > 0) await sleep(f.latencyMs);
-      if (f.unavailable) {
-        return reply.code(503).send({ detail: 'Service temporarily unavailable, try again later.' });
-      }
-      if ((isApi || isToken) && f.errorRate > 0 && Math.random() < f.errorRate) {
-        return Math.random() < 0.5
-          ? reply.code(500).send({ detail: 'A server error occurred.' })
-          : reply.code(502).send({ detail: 'Bad gateway.' });
-      }
-      if (isApi && request.method === 'POST' && f.dropAfterCommitRate > 0 && Math.random() < f.dropAfterCommitRate) {
-        ctx.dropAfterCommit.add(request.raw);
-      }
-      return undefined;
-    });
-
-    app.setErrorHandler((error: FastifyError, request, reply) => {
-      const status = error.statusCode && error.statusCode >= 400 ? error.statusCode : 500;
-      if (error.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') {
-        return reply.code(415).send({ detail: `Unsupported media type "${request.headers['content-type'] ?? ''}" in request.` });
-      }
-      if (error.code === 'FST_ERR_CTP_BODY_TOO_LARGE' || error.code === 'FST_REQ_FILE_TOO_LARGE') {
-        return reply.code(413).send({ detail: 'Request body too large.' });
-      }
-      if (error instanceof SyntaxError || error.code === 'FST_ERR_CTP_EMPTY_JSON_BODY' || error.code === 'FST_ERR_CTP_INVALID_JSON_BODY') {
-        return reply.code(400).send({ detail: `JSON parse error - ${error.message}` });
-      }
-      if (status < 500) {
-        const multipartError = /multipart|boundary|FST_(PARTS|FILES|FIELDS|INVALID_MULTIPART)/i.test(`${error.code ?? ''} ${error.message}`);
-        return reply.code(status).send({ detail: multipartError ? `Multipart form parse error - ${error.message}` : error.message });
-      }
-      request.log.error({ err: error }, 'sonlet sandbox error');
-      return reply.code(500).send({ detail: 'A server error occurred.' });
-    });
-
-    app.setNotFoundHandler(async (request, reply) => {
-      const rel = relativePath(request, prefix);
-      const query = request.url.includes('?') ? request.url.slice(request.url.indexOf('?')) : '';
-      const isGet = request.method === 'GET' || request.method === 'HEAD';
-      const knownWithSlash = (p: string) => apiRouteAllow(p) !== null || ['/o/authorize/', '/o/token/', '/tools/', '/accounts/login/'].includes(p);
-      if (isGet && !rel.endsWith('/') && knownWithSlash(`${rel}/`)) {
-        // Django's APPEND_SLASH
-        return reply.redirect(`${prefix}${rel}/${query}`, 301);
-      }
-      const allow = apiRouteAllow(rel);
-      if (allow) {
-        const header = request.headers.authorization;
-        if (!header || !/^bearer\s/i.test(header)) {
-          return reply.code(401).header('www-authenticate', 'Bearer realm="api"').send({ detail: 'Authentication credentials were not provided.' });
-        }
-        const token = this.store.accessTokens.get(header.replace(/^bearer\s+/i, '').trim());
-        if (!token || token.expiresAt <= Date.now()) {
-          return reply
-            .code(401)
-            .header(
-              'www-authenticate',
-              `Bearer realm="api",error="invalid_token",error_description="${token ? 'The access token has expired.' : 'The access token is invalid.'}"`,
-            )
-            .send({ detail: 'Authentication credentials were not provided.' });
-        }
-        return reply.code(405).header('allow', allow).send({ detail: `Method "${request.method}" not allowed.` });
-      }
-      if (rel === '/o/token/' || rel === '/o/revoke_token/') {
-        return reply.code(405).header('allow', 'POST, OPTIONS').send({ detail: `Method "${request.method}" not allowed.` });
-      }
-      return reply.code(404).send({ detail: 'Not found.' });
-    });
-
-    app.get('/static/sandbox.css', async (_request, reply) =>
-      reply.header('content-type', 'text/css; charset=utf-8').header('cache-control', 'public, max-age=3600').send(SANDBOX_CSS),
-    );
-
-    app.get('/', async (request, reply) => this.indexPage(request, reply, prefix));
-
-    registerOAuthRoutes(app, ctx, prefix);
-    registerApiRoutes(app, ctx, prefix);
+    app.addHook('onRequest', faultHook(ctx, this.stats));
+    app.setErrorHandler(sandboxErrorAnswer);
+    app.setNotFoundHandler((request, reply) => sandboxNotFound(ctx, request, reply));
+    app.get('/static/sandbox.css', async (_request, reply) => reply.header('content-type', 'text/css; charset=utf-8').header('cache-control', 'public, max-age=3600').send(SANDBOX_CSS));
+    app.get('/', (request, reply) => this.overview(request, reply));
+    accountRoutes(app, ctx);
+    authorizeRoutes(app, ctx);
+    tokenRoutes(app, ctx);
+    toolRoutes(app, ctx);
+    schemaRoutes(app, ctx);
+    apiReadRoutes(app, ctx);
+    apiCreateRoutes(app, ctx);
+    mediaRoutes(app, ctx);
   }
 
-  private indexPage(request: FastifyRequest, reply: Parameters<typeof sendPage>[0], prefix: string) {
-    const base = this.ctx.baseUrl(request, prefix);
-    const clients = [...this.ctx.clients.values()]
-      .map(
-        (c) =>
-          `<tr><td>${esc(c.name)}</td><td><code>${esc(c.clientId)}</code></td><td>${this.ctx
-            .redirectUris(c, request, prefix)
-            .map((u) => `<code>${esc(u)}</code>`)
-            .join('<br>')}</td></tr>`,
-      )
-      .join('');
-    const sellers = SEED_SELLERS.map(
-      (s) => `<tr><td><code>${esc(s.username)}</code></td><td><code>${esc(s.password)}</code></td><td>${s.itemCount} seeded items</td></tr>`,
-    ).join('');
-    return sendPage(reply, 200, {
+  private overview(request: FastifyRequest, reply: FastifyReply) {
+    const ctx = this.ctx;
+    const base = ctx.baseUrl(request);
+    const clients = [...ctx.clients.values()].map(
+      (c) => `<tr><td>${esc(c.name)}</td><td><code>${esc(c.clientId)}</code></td><td>${ctx.redirectUris(c, request).map((u) => `<code>${esc(u)}</code>`).join('<br>')}</td></tr>`,
+    );
+    const sellers = [...ctx.sellers.values()].map((s) => `<tr><td><code>${esc(s.username)}</code></td><td><code>${esc(s.password)}</code></td><td>${s.itemCount} seeded items</td></tr>`);
+    return sonletPage(reply, 200, {
       title: 'Overview',
-      prefix,
+      prefix: ctx.prefix,
       body: `<h1>Sonlet sandbox</h1>
-<p>OAuth base: <code>${esc(base)}/o/</code> &nbsp; API base: <code>${esc(base)}/api/v2/</code></p>
-<h2>Sellers</h2><table><thead><tr><th>Username</th><th>Password</th><th></th></tr></thead><tbody>${sellers}</tbody></table>
-<h2>Registered applications</h2><table><thead><tr><th>Name</th><th>Client ID</th><th>Redirect URIs</th></tr></thead><tbody>${clients}</tbody></table>
-<p><a href="${esc(prefix)}/tools/">Get a token for outside tools (curl)</a></p>`,
+<p>OAuth base: <code>${esc(base)}/o/</code> &nbsp; API base: <code>${esc(base)}/api/v2/</code> &nbsp; <a href="${esc(ctx.prefix)}/api/v2/schema/">API schema</a></p>
+<h2>Sellers</h2><table><thead><tr><th>Username</th><th>Password</th><th></th></tr></thead><tbody>${sellers.join('')}</tbody></table>
+<h2>Registered applications</h2><table><thead><tr><th>Name</th><th>Client ID</th><th>Redirect URIs</th></tr></thead><tbody>${clients.join('')}</tbody></table>
+<p><a href="${esc(ctx.prefix)}/tools/">Tools: a token for curl, an item's quantity</a></p>`,
     });
   }
 }

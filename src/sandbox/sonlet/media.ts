@@ -1,10 +1,11 @@
 /** Pictures of the Sonlet sandbox: generated seed pictures (lazy, cached) and uploaded files. */
 import { createWriteStream } from 'node:fs';
-import { mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { chmod, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import sharp from 'sharp';
+import { PRIVATE_FILE, privateDir } from '../private-files.js';
 import type { SeedImageSource, UploadImageSource } from './model.js';
 import { SEED_COLORS } from './seed-catalog.js';
 import { randomToken } from './store.js';
@@ -132,8 +133,8 @@ export class MediaStore {
       .jpeg({ quality: variant === 'full' ? 82 : 78, mozjpeg: true })
       .toBuffer();
     if (file) {
-      await mkdir(path.dirname(file), { recursive: true });
-      await writeFile(file, buf).catch(() => undefined);
+      await privateDir(path.dirname(file));
+      await writeFile(file, buf, { mode: PRIVATE_FILE }).catch(() => undefined);
     }
     return buf;
   }
@@ -148,10 +149,10 @@ export class MediaStore {
    */
   async ingest(file: Readable & { truncated?: boolean }, maxBytes: number): Promise<UploadResult> {
     const incomingDir = path.join(this.filesDir, 'incoming');
-    await mkdir(incomingDir, { recursive: true });
+    await privateDir(incomingDir);
     const tmp = path.join(incomingDir, randomToken(20));
     try {
-      await pipeline(file, createWriteStream(tmp));
+      await pipeline(file, createWriteStream(tmp, { mode: PRIVATE_FILE }));
       if (file.truncated) {
         return { ok: false, message: `Ensure this file is no larger than ${Math.floor(maxBytes / 1048576)} MB.` };
       }
@@ -167,7 +168,7 @@ export class MediaStore {
       if (!format) return { ok: false, message: INVALID_IMAGE };
       const slug = randomToken(16);
       const dir = path.join(this.filesDir, 'uploads', slug);
-      await mkdir(dir, { recursive: true });
+      await privateDir(dir);
       try {
         await sharp(tmp)
           .rotate()
@@ -175,6 +176,7 @@ export class MediaStore {
           .flatten({ background: '#ffffff' })
           .jpeg({ quality: 80 })
           .toFile(path.join(dir, 'thumb.jpg'));
+        await chmod(path.join(dir, 'thumb.jpg'), PRIVATE_FILE);
       } catch {
         await rm(dir, { recursive: true, force: true });
         return { ok: false, message: INVALID_IMAGE };

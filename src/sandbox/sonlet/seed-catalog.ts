@@ -28,6 +28,11 @@ export interface SeedSeller {
   displayName: string;
   /** How many seeded items (each with its own image) this seller owns. */
   itemCount: number;
+  /**
+   * Generate this seller's items on their own (own random sequence and primary keys), so adding
+   * the seller leaves every other seeded pk unchanged: saved sandbox state and console rows refer to them.
+   */
+  ownSeed?: { randomSeed: number; firstImagePk: number; firstItemPk: number };
 }
 
 /** Fixed "now" of the seed: every seeded timestamp lies before it, so output never depends on the clock. */
@@ -105,6 +110,8 @@ export const SIZES_BY_KIND: Readonly<Record<StyleKind, readonly number[]>> = {
 export const SEED_SELLERS: readonly SeedSeller[] = [
   { id: 101, username: 'demo', password: 'demo', displayName: 'Demo Seller', itemCount: 320 },
   { id: 102, username: 'demo2', password: 'demo2', displayName: 'Second Demo Seller', itemCount: 7 },
+  // For search timing and benchmarks: a seller with a large inventory.
+  { id: 103, username: 'bulk', password: 'bulk', displayName: 'Bulk Seller', itemCount: 2000, ownSeed: { randomSeed: 20250602, firstImagePk: 6_400_001, firstItemPk: 13_300_001 } },
 ];
 
 /** Color attribute values with the hex used to paint the generated pictures. */

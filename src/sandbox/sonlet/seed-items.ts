@@ -13,6 +13,7 @@ import {
   SEED_SPREAD_DAYS,
   SEED_STYLES,
   SIZES_BY_KIND,
+  type SeedSeller,
 } from './seed-catalog.js';
 
 /** mulberry32: small, fast, deterministic. */
@@ -36,8 +37,15 @@ export interface SeedData {
   items: ItemRecord[];
 }
 
+/** Every seeded seller's items and images, the same on every start. */
 export function generateSeed(): SeedData {
-  const rand = prng(SEED_RANDOM_SEED);
+  const shared = generateCohort(SEED_SELLERS.filter((s) => !s.ownSeed), SEED_RANDOM_SEED, SEED_FIRST_IMAGE_PK, SEED_FIRST_ITEM_PK);
+  const own = SEED_SELLERS.filter((s) => s.ownSeed).map((s) => generateCohort([s], s.ownSeed!.randomSeed, s.ownSeed!.firstImagePk, s.ownSeed!.firstItemPk));
+  return { images: [shared, ...own].flatMap((c) => c.images), items: [shared, ...own].flatMap((c) => c.items) };
+}
+
+function generateCohort(sellers: readonly SeedSeller[], randomSeed: number, firstImagePk: number, firstItemPk: number): SeedData {
+  const rand = prng(randomSeed);
   const end = Date.parse(SEED_REFERENCE_DATE);
   const spreadMs = SEED_SPREAD_DAYS * 24 * 3600 * 1000;
   const sizeName = new Map(SEED_SIZES.map((s) => [s.pk, s.name]));
@@ -55,7 +63,7 @@ export function generateSeed(): SeedData {
     priceBump: number;
   }
   const drafts: Draft[] = [];
-  for (const seller of SEED_SELLERS) {
+  for (const seller of sellers) {
     for (let i = 0; i < seller.itemCount; i++) {
       const styleIdx = Math.floor(rand() * SEED_STYLES.length);
       const style = SEED_STYLES[styleIdx];
@@ -82,7 +90,7 @@ export function generateSeed(): SeedData {
   const items: ItemRecord[] = [];
   drafts.forEach((d, i) => {
     const style = SEED_STYLES[d.styleIdx];
-    const imagePk = SEED_FIRST_IMAGE_PK + i;
+    const imagePk = firstImagePk + i;
     images.push({
       pk: imagePk,
       owner: d.owner,
@@ -90,7 +98,7 @@ export function generateSeed(): SeedData {
       source: { kind: 'seed', styleName: style.name, sizeName: sizeName.get(d.sizeId) ?? '', color: d.color, pattern: d.pattern },
     });
     items.push({
-      pk: SEED_FIRST_ITEM_PK + i,
+      pk: firstItemPk + i,
       owner: d.owner,
       itemchoiceId: style.pk,
       sizeId: d.sizeId,

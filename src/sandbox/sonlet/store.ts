@@ -1,7 +1,8 @@
 /** Mutable state of the Sonlet sandbox, with optional persistence to a JSON file in dataDir. */
 import { randomInt } from 'node:crypto';
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { readFile, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { PRIVATE_FILE, privateDir } from '../private-files.js';
 import type {
   AccessTokenRecord,
   GrantRecord,
@@ -35,6 +36,8 @@ interface PersistedState {
   refreshTokens: RefreshTokenRecord[];
   sessions: SessionRecord[];
   idempotency: [string, [string, number][]][];
+  /** Quantities of seeded items changed with the tools page (seeded items themselves are not saved). */
+  seedQuantities?: [number, number][];
 }
 
 function byNewest(a: { created: string; pk: number }, b: { created: string; pk: number }): number {
@@ -57,6 +60,7 @@ export class SandboxStore {
 
   private readonly seedImagePks = new Set<number>();
   private readonly seedItemPks = new Set<number>();
+  private readonly changedSeedQuantities = new Set<number>();
   private itemsBySeller = new Map<string, ItemRecord[]>();
   private imagesBySeller = new Map<string, ImageRecord[]>();
   private saveTimer: NodeJS.Timeout | null = null;
@@ -99,6 +103,12 @@ export class SandboxStore {
     for (const t of state.refreshTokens) this.refreshTokens.set(t.token, t);
     for (const s of state.sessions) this.sessions.set(s.id, s);
     for (const [user, keys] of state.idempotency) this.idempotency.set(user, new Map(keys));
+    for (const [pk, quantity] of state.seedQuantities ?? []) {
+      const item = this.items.get(pk);
+      if (!item || !this.seedItemPks.has(pk)) continue;
+      item.quantity = quantity;
+      this.changedSeedQuantities.add(pk);
+    }
     this.nextImagePk = Math.max(this.nextImagePk, state.nextImagePk);
     this.nextItemPk = Math.max(this.nextItemPk, state.nextItemPk);
   }
@@ -152,6 +162,15 @@ export class SandboxStore {
     return record;
   }
 
+  /** The sandbox's own tool (Sonlet's API has no item update): an item's quantity, e.g. 0 for sold out. */
+  setQuantity(pk: number, quantity: number): void {
+    const item = this.items.get(pk);
+    if (!item) throw new Error(`No item ${pk}`);
+    item.quantity = quantity;
+    if (this.seedItemPks.has(pk)) this.changedSeedQuantities.add(pk);
+    this.changed();
+  }
+
   /**
    * Records an idempotency key for a user. Returns false when the key was already seen within
    * the 24-hour window (a duplicate request).
@@ -195,14 +214,15 @@ export class SandboxStore {
       refreshTokens: [...this.refreshTokens.values()],
       sessions: [...this.sessions.values()],
       idempotency: [...this.idempotency].map(([user, keys]) => [user, [...keys]]),
+      seedQuantities: [...this.changedSeedQuantities].map((pk) => [pk, this.items.get(pk)!.quantity]),
     };
     const json = JSON.stringify(state);
     this.saving = this.saving
       .catch(() => undefined)
       .then(async () => {
-        await mkdir(path.dirname(file), { recursive: true });
+        await privateDir(path.dirname(file));
         const tmp = `${file}.${process.pid}.tmp`;
-        await writeFile(tmp, json);
+        await writeFile(tmp, json, { mode: PRIVATE_FILE });
         await rename(tmp, file);
       });
     return this.saving;
