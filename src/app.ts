@@ -15,6 +15,8 @@ import { sendErrorPage } from './web/error-pages.js';
 import { isSafeHeaderValue } from './web/headers.js';
 import { requestContextPlugin } from './plugins/request-context.js';
 import { unreadBodiesPlugin } from './plugins/unread-bodies.js';
+import { trustProxyOption } from './web/trust-proxy.js';
+import { bodyIdleTimeout, slowClientLimits } from './plugins/slow-clients.js';
 import type { JobQueue } from './jobs/queue.js';
 import { metricsPlugin } from './metrics/metrics-plugin.js';
 import { scheduleAuditPruning } from './audit/audit-pruning.js';
@@ -65,7 +67,8 @@ export async function buildApp(opts: BuildOptions): Promise<FastifyInstance> {
   const { config } = opts;
   const app = Fastify({
     logger: loggerOptions(config.logLevel, opts.logStream),
-    trustProxy: config.trustProxy,
+    trustProxy: trustProxyOption(config.trustProxy),
+    ...slowClientLimits(config.timeouts),
     bodyLimit: 1024 * 1024,
     requestIdHeader: 'x-request-id',
     genReqId: () => crypto.randomUUID(),
@@ -76,6 +79,7 @@ export async function buildApp(opts: BuildOptions): Promise<FastifyInstance> {
   });
 
   await app.register(requestContextPlugin);
+  await app.register(bodyIdleTimeout, { bodyIdleMs: config.timeouts.bodyIdleMs });
   await app.register(unreadBodiesPlugin, { maxBytes: config.uploads.maxBytes });
   app.decorate('config', config);
   app.decorate('sandboxDemo', opts.sandboxDemo ?? null);

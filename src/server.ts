@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { loadConfig, ConfigError, SANDBOX_CONSOLE_CLIENT, SANDBOX_TOOLS_CLIENT, type Config } from './config.js';
+import { ensurePrivateDir, withKeptSecrets } from './kept-secrets.js';
 import { buildApp, type SandboxDemo } from './app.js';
 import { createPrisma } from './db/client.js';
 import { startEmbeddedPostgres } from './db/embedded.js';
@@ -16,19 +17,22 @@ async function main() {
   const startedAt = Date.now();
   let config: Config;
   try {
-    config = loadConfig();
+    // Generated secrets are written here, before (not while) the configuration is read.
+    config = loadConfig(await withKeptSecrets(process.env));
   } catch (err) {
     if (err instanceof ConfigError) {
-      console.error(`Configuration error: ${err.message}`);
+      console.error(`Configuration error${err.problems.length > 1 ? 's' : ''}:\n${err.problems.map((p) => `  - ${p}`).join('\n')}`);
       process.exit(2);
     }
     throw err;
   }
 
   const say = (msg: string) => console.log(`[console] ${msg}`);
+  // Embedded Postgres, sandbox state and photos in flight live here: only the console's user may enter.
+  await ensurePrivateDir(config.dataDir);
   if (config.secureCookies && config.trustProxy === false) {
     // Behind a TLS proxy the console sees plain HTTP and would refuse to send the Secure session cookie.
-    say('warning: PUBLIC_URL is https but TRUST_PROXY is not set; behind a TLS reverse proxy, set TRUST_PROXY=true (or the proxy address) or sign-in will not stick');
+    say('warning: PUBLIC_URL is https but TRUST_PROXY is not set; behind a TLS reverse proxy, set TRUST_PROXY to the number of proxies (1) or their addresses, or sign-in will not stick');
   }
   let stopEmbedded: (() => Promise<void>) | null = null;
   let clusterDir: string | null = null;

@@ -134,3 +134,37 @@ describe('sign-in rate limit', () => {
     expect(statuses[4]).toBe(429);
   });
 });
+
+describe('sign-in rate limit behind one trusted proxy', () => {
+  let proxied: Stack;
+  beforeAll(async () => {
+    proxied = await startStack({ env: { SIGN_IN_RATE_LIMIT: '10', TRUST_PROXY: '1' } });
+  });
+  afterAll(async () => proxied.close());
+
+  /** As nginx would forward it: whatever the client wrote, then the client address nginx saw. */
+  const via = (clientWrote: string, proxySaw: string) => ({ 'x-forwarded-for': `${clientWrote}, ${proxySaw}` });
+
+  it('15 wrong passwords with a fresh left-most X-Forwarded-For each time end in 429', async () => {
+    const browser = new HttpSession(proxied.console.url);
+    const statuses: number[] = [];
+    for (let i = 0; i < 15; i++) {
+      const { csrf } = await browser.page('/sign-in');
+      const res = await browser.request('POST', '/sign-in', {
+        body: new URLSearchParams({ _csrf: csrf!, email: 'nobody@example.com', password: `wrong password ${i}` }).toString(),
+        headers: { 'content-type': 'application/x-www-form-urlencoded', ...via(`198.51.100.${i + 1}`, '203.0.113.7') },
+      });
+      statuses.push(res.status);
+    }
+    expect(statuses.slice(0, 10)).toEqual(Array(10).fill(401));
+    expect(statuses.slice(10)).toEqual(Array(5).fill(429));
+
+    // The limit follows the address the proxy saw: another client behind the same proxy still gets in.
+    const { csrf } = await browser.page('/sign-in');
+    const other = await browser.request('POST', '/sign-in', {
+      body: new URLSearchParams({ _csrf: csrf!, email: 'nobody@example.com', password: 'wrong password' }).toString(),
+      headers: { 'content-type': 'application/x-www-form-urlencoded', ...via('198.51.100.200', '203.0.113.8') },
+    });
+    expect(other.status).toBe(401);
+  });
+});

@@ -116,7 +116,7 @@ describe('security headers', () => {
 
     // Behind the TLS-terminating proxy a self-hoster runs (the session plugin only sends a Secure
     // cookie on a request it knows came over https).
-    const secure = await consoleOn(inject('databaseUrl'), { PUBLIC_URL: 'https://console.example.com', TRUST_PROXY: 'true' });
+    const secure = await consoleOn(inject('databaseUrl'), { PUBLIC_URL: 'https://console.example.com', TRUST_PROXY: '1' });
     const https = { 'x-forwarded-proto': 'https' };
     const cookies = await signUpCookies(secure, https);
     for (const name of ['csrf', 'sid']) {

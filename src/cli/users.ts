@@ -7,6 +7,7 @@
  * Uses DATABASE_URL, or the embedded Postgres in DATA_DIR as `npm start` does; links start with PUBLIC_URL.
  */
 import { loadConfig, ConfigError, type Config } from '../config.js';
+import { withKeptSecrets } from '../kept-secrets.js';
 import { createPrisma } from '../db/client.js';
 import { applyMigrations } from '../db/migrate.js';
 import { withDatabase } from '../db/with-database.js';
@@ -65,7 +66,8 @@ async function main(argv: string[]): Promise<number> {
     note(usage);
     return 2;
   }
-  const config = loadConfig();
+  // The same configuration as `npm start` (in sandbox mode, the same kept secrets).
+  const config = loadConfig(await withKeptSecrets(process.env));
   return withDatabase(async (url) => {
     await applyMigrations(url);
     const prisma = createPrisma(url);
@@ -82,7 +84,8 @@ main(process.argv.slice(2)).then(
     process.exitCode = code;
   },
   (err: unknown) => {
-    note(err instanceof DomainError || err instanceof ConfigError ? err.message : `failed: ${err instanceof Error ? err.message : String(err)}`);
+    if (err instanceof ConfigError) note(`Configuration error:\n${err.problems.map((p) => `  - ${p}`).join('\n')}`);
+    else note(err instanceof DomainError ? err.message : `failed: ${err instanceof Error ? err.message : String(err)}`);
     process.exitCode = 1;
   },
 );

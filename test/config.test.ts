@@ -1,0 +1,137 @@
+/**
+ * Configuration: one schema, every bad variable reported at once, nothing written while reading;
+ * generated secrets are an explicit start-up step and private on disk; TRUST_PROXY takes a hop
+ * count or addresses, never `true`.
+ */
+import { mkdtempSync, mkdirSync, readdirSync, readFileSync, statSync, chmodSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig } from '../src/config.js';
+import { withKeptSecrets } from '../src/kept-secrets.js';
+import { isLocalAddress, trustProxyOption } from '../src/web/trust-proxy.js';
+
+const secrets = () => ({ SESSION_SECRET: randomBytes(32).toString('hex'), TOKEN_ENCRYPTION_KEY: randomBytes(32).toString('hex') });
+const problemsOf = (env: Record<string, string>) => {
+  try {
+    loadConfig(env);
+  } catch (err) {
+    if (err instanceof ConfigError) return err.problems;
+    throw err;
+  }
+  return [];
+};
+const mode = (file: string) => statSync(file).mode & 0o777;
+
+describe('loading the configuration', () => {
+  it('reports every bad variable at once, in words', () => {
+    const problems = problemsOf({
+      ...secrets(),
+      PORT: 'eighty',
+      SONLET_TIMEOUT_MS: '0',
+      LOG_LEVEL: 'loud',
+      PLUGBOARD_ALLOW_PRIVATE_HOSTS: 'maybe',
+      PUBLIC_URL: 'console.example.com',
+      TOKEN_ENCRYPTION_KEY: 'short',
+      TRUST_PROXY: 'true',
+      SESSION_SECRET: 'too short',
+    });
+    expect(problems).toEqual(
+      expect.arrayContaining([
+        'PORT must be a whole number.',
+        'SONLET_TIMEOUT_MS must be at least 1.',
+        expect.stringMatching(/^LOG_LEVEL must be one of fatal, error, warn, info/),
+        'PLUGBOARD_ALLOW_PRIVATE_HOSTS must be true or false.',
+        'SESSION_SECRET must be at least 32 characters.',
+        expect.stringMatching(/^PUBLIC_URL must be an absolute URL/),
+        expect.stringMatching(/^TOKEN_ENCRYPTION_KEY must be 32 bytes/),
+        expect.stringMatching(/^TRUST_PROXY=true would let any client choose its own address/),
+      ]),
+    );
+    expect(problems).toHaveLength(8);
+  });
+
+  it('production needs its credentials and secrets, all named together', () => {
+    const problems = problemsOf({ SONLET_BASE_URL: 'https://sonlet.com' });
+    expect(problems).toEqual([
+      'SONLET_CLIENT_ID is required when SONLET_BASE_URL is set.',
+      'SONLET_CLIENT_SECRET is required when SONLET_BASE_URL is set.',
+      'SESSION_SECRET is required when SONLET_BASE_URL is set (see .env.example).',
+      'TOKEN_ENCRYPTION_KEY is required when SONLET_BASE_URL is set (see .env.example).',
+    ]);
+  });
+
+  it('empty values are unset (as compose passes them), defaults fill in, and nothing is written', () => {
+    const dataDir = path.join(mkdtempSync(path.join(tmpdir(), 'console-config-')), 'data');
+    const config = loadConfig({ ...secrets(), DATA_DIR: dataDir, PORT: '', UPLOAD_MAX_BYTES: '', TRUST_PROXY: '', PLUGBOARD_ALLOW_PRIVATE_HOSTS: '' });
+    expect(config.port).toBe(3000);
+    expect(config.uploads.maxBytes).toBe(20 * 1024 * 1024);
+    expect(config.trustProxy).toBe(false);
+    expect(config.plugboard.allowPrivateHosts).toBe(true);
+    expect(config.timeouts).toEqual({ headersMs: 30_000, requestMs: 900_000, bodyIdleMs: 30_000 });
+    expect(() => statSync(dataDir)).toThrow(/ENOENT/);
+    // Sandbox mode without secrets: loading says what is missing instead of writing them.
+    expect(problemsOf({ DATA_DIR: dataDir })).toEqual([expect.stringMatching(/^SESSION_SECRET is not set/), expect.stringMatching(/^TOKEN_ENCRYPTION_KEY is not set/)]);
+    expect(() => statSync(dataDir)).toThrow(/ENOENT/);
+  });
+});
+
+describe('generated secrets (sandbox mode)', () => {
+  it('are written once at start-up, 0600 in a 0700 folder, and read back the next time', async () => {
+    const dataDir = path.join(mkdtempSync(path.join(tmpdir(), 'console-secrets-')), 'data');
+    const env = await withKeptSecrets({ DATA_DIR: dataDir });
+    expect(env.SESSION_SECRET!.length).toBeGreaterThanOrEqual(32);
+    const config = loadConfig(env);
+    expect(config.tokenEncryptionKey).toHaveLength(32);
+    expect(readdirSync(dataDir).sort()).toEqual(['session-secret', 'token-encryption-key']);
+    expect(mode(dataDir)).toBe(0o700);
+    for (const file of readdirSync(dataDir)) expect(mode(path.join(dataDir, file)), file).toBe(0o600);
+
+    const again = await withKeptSecrets({ DATA_DIR: dataDir });
+    expect(again.SESSION_SECRET).toBe(env.SESSION_SECRET);
+    expect(again.TOKEN_ENCRYPTION_KEY).toBe(env.TOKEN_ENCRYPTION_KEY);
+    expect(readFileSync(path.join(dataDir, 'session-secret'), 'utf8').trim()).toBe(env.SESSION_SECRET);
+  });
+
+  it('tightens a folder and files left open by an older version', async () => {
+    const dataDir = path.join(mkdtempSync(path.join(tmpdir(), 'console-secrets-')), 'data');
+    mkdirSync(dataDir, { mode: 0o755 });
+    writeFileSync(path.join(dataDir, 'session-secret'), `${'s'.repeat(64)}\n`, { mode: 0o644 });
+    chmodSync(dataDir, 0o755);
+    const env = await withKeptSecrets({ DATA_DIR: dataDir });
+    expect(env.SESSION_SECRET).toBe('s'.repeat(64));
+    expect(mode(dataDir)).toBe(0o700);
+    expect(mode(path.join(dataDir, 'session-secret'))).toBe(0o600);
+    expect(mode(path.join(dataDir, 'token-encryption-key'))).toBe(0o600);
+  });
+
+  it('a production environment is left alone', async () => {
+    const env = { SONLET_BASE_URL: 'https://sonlet.com', DATA_DIR: path.join(tmpdir(), `never-${randomBytes(4).toString('hex')}`) };
+    expect(await withKeptSecrets(env)).toBe(env);
+    expect(() => statSync(env.DATA_DIR)).toThrow(/ENOENT/);
+  });
+});
+
+describe('TRUST_PROXY', () => {
+  it('takes false, a hop count or proxy addresses, and refuses anything else', () => {
+    const trust = (value: string) => loadConfig({ ...secrets(), TRUST_PROXY: value }).trustProxy;
+    expect(trust('false')).toBe(false);
+    expect(trust('1')).toBe(1);
+    expect(trust('10.0.0.5, 10.1.0.0/16,::1')).toEqual(['10.0.0.5', '10.1.0.0/16', '::1']);
+    expect(problemsOf({ ...secrets(), TRUST_PROXY: 'yes please' })).toEqual([expect.stringMatching(/^TRUST_PROXY must be false, a hop count/)]);
+    expect(problemsOf({ ...secrets(), TRUST_PROXY: '10.0.0.0/33' })).toEqual([expect.stringMatching(/not "10.0.0.0\/33"/)]);
+  });
+
+  it('a hop count trusts the nearest proxy only on a loopback or private address', () => {
+    const fn = trustProxyOption(1) as (address: string, hop: number) => boolean;
+    expect(fn('127.0.0.1', 0)).toBe(true);
+    expect(fn('::ffff:172.18.0.3', 0)).toBe(true);
+    expect(fn('203.0.113.9', 0)).toBe(false);
+    expect(fn('10.0.0.1', 1)).toBe(false);
+    const two = trustProxyOption(2) as (address: string, hop: number) => boolean;
+    expect(two('198.51.100.7', 1)).toBe(true);
+    expect(isLocalAddress('fd00::1')).toBe(true);
+    expect(isLocalAddress('2001:db8::1')).toBe(false);
+  });
+});
