@@ -119,7 +119,9 @@
       list.appendChild(li);
 
       var photo = { file: file, li: li, progress: progress, progressWrap: progressWrap, status: status, removeWrap: removeWrap, details: details,
-        overrides: { style: style.input, size: size.input, quantity: quantity.input, price: price.input }, uploadId: null, state: 'ready' };
+        overrides: { style: style.input, size: size.input, quantity: quantity.input, price: price.input }, uploadId: null, state: 'ready',
+        // Sent with every attempt: a photo sent again after a lost answer is still one item.
+        key: uuid() };
       remove.addEventListener('click', function () {
         photos = photos.filter(function (p) { return p !== photo; });
         li.remove();
@@ -159,7 +161,7 @@
     if (e.dataTransfer && e.dataTransfer.files) addFiles(e.dataTransfer.files);
   });
 
-  function batchId() {
+  function uuid() {
     if (window.crypto && crypto.randomUUID) return crypto.randomUUID();
     var b = new Uint8Array(16);
     crypto.getRandomValues(b);
@@ -242,6 +244,7 @@
       data.append('attr_name', row.querySelector('input[name="attr_name"]').value);
       data.append('attr_value', row.querySelector('input[name="attr_value"]').value);
     });
+    data.append('photoKey', photo.key);
     data.append('photos', photo.file, photo.file.name);
     photo.batch = batch;
     photo.progressWrap.hidden = false;
@@ -255,7 +258,8 @@
       photo.progress.value = Math.round(share * 100);
     }).then(function (res) {
       sending(-1);
-      if (res.status === 201 && res.data && res.data.uploads && res.data.uploads[0]) {
+      // 200: the server already had this photo (an earlier answer was lost) and answers with its upload.
+      if ((res.status === 201 || res.status === 200) && res.data && res.data.uploads && res.data.uploads[0]) {
         photo.progress.value = 100;
         photo.uploadId = res.data.uploads[0].id;
         render(photo, res.data.uploads[0]);
@@ -338,7 +342,7 @@
       fileInput.focus();
       return;
     }
-    var batch = batchId();
+    var batch = uuid();
     var queue = ready.slice();
     // Taken off the list now, so a second press does not send them again.
     queue.forEach(function (p) { setState(p, 'queued', 'Waiting to upload…'); });

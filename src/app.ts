@@ -6,7 +6,7 @@ import fastifyStatic from '@fastify/static';
 import type { Config } from './config.js';
 import type { PrismaClient } from './generated/prisma/client.js';
 import { loggerOptions } from './logging.js';
-import { createServices, type Services } from './services.js';
+import { createServices, type BackgroundWorkOptions, type Services } from './services.js';
 import { viewsPlugin } from './plugins/views.js';
 import { consoleScope } from './routes/index.js';
 import { healthRoutes } from './routes/health.js';
@@ -17,9 +17,7 @@ import { requestContextPlugin } from './plugins/request-context.js';
 import { unreadBodiesPlugin } from './plugins/unread-bodies.js';
 import { trustProxyOption } from './web/trust-proxy.js';
 import { bodyIdleTimeout, slowClientLimits } from './plugins/slow-clients.js';
-import type { JobQueue } from './jobs/queue.js';
 import { metricsPlugin } from './metrics/metrics-plugin.js';
-import { scheduleAuditPruning } from './audit/audit-pruning.js';
 
 const PUBLIC_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../public');
 
@@ -34,14 +32,14 @@ export interface BuildOptions {
   extraSandboxes?: Array<{ prefix: string; plugin: FastifyPluginAsync }>;
   /** What the mounted sandboxes offer a seller to try (sandbox mode only). */
   sandboxDemo?: SandboxDemo;
-  /** Background jobs (publishing); started and stopped by the caller. Without it, publishing is unavailable. */
-  jobs?: JobQueue;
+  /**
+   * Background work (photo uploads, publishing) in this process: started with the app, stopped at close
+   * before the database. Without it, uploads and publishing are unavailable here.
+   */
+  jobs?: BackgroundWorkOptions;
   /** Readiness check beyond "database answers", e.g. pending migrations. */
   readiness?: () => Promise<string | null>;
-  /**
-   * Runs at close once in-flight requests are answered, before the database client is closed:
-   * where the caller stops background jobs that still need the database.
-   */
+  /** Runs at close once in-flight requests are answered and background work has stopped, before the database client is closed. */
   beforeDatabaseClose?: () => Promise<void>;
 }
 
@@ -84,15 +82,11 @@ export async function buildApp(opts: BuildOptions): Promise<FastifyInstance> {
   app.decorate('config', config);
   app.decorate('sandboxDemo', opts.sandboxDemo ?? null);
   app.decorate('services', createServices(config, opts.prisma, opts.jobs ?? null));
-  await app.services.publisher.work(app.log.child({ module: 'publish' }));
-  await app.services.uploads.work(app.log.child({ module: 'uploads' }));
-  app.addHook('onClose', async () => app.services.uploads.stop());
+  await app.services.startWork(app.log.child({ module: 'jobs' }));
   // Expired sessions are never read, but left alone they would pile up.
   const pruneSessions = setInterval(() => void app.services.sessionStore.prune().catch(() => undefined), 3600_000);
   pruneSessions.unref();
   app.addHook('onClose', async () => clearInterval(pruneSessions));
-  const stopAuditPruning = scheduleAuditPruning(app.services.audit, config.auditRetentionDays, app.log.child({ module: 'audit' }));
-  app.addHook('onClose', async () => stopAuditPruning());
   await app.register(metricsPlugin, { metrics: config.metrics, tasks: app.services.taskCounts });
 
   await app.register(helmet, {
@@ -143,6 +137,7 @@ export async function buildApp(opts: BuildOptions): Promise<FastifyInstance> {
   for (const sandbox of opts.extraSandboxes ?? []) await app.register(sandbox.plugin, { prefix: sandbox.prefix });
 
   app.addHook('onClose', async () => {
+    await app.services.stopWork();
     await opts.beforeDatabaseClose?.();
     await opts.prisma.$disconnect();
   });

@@ -46,8 +46,19 @@ export interface Config {
     /** First delay between those retries; doubles each time. */
     retryDelaySeconds: number;
   };
+  /** A process holds a background task this long without renewing (renewed every third); then another may take it over. */
+  taskLeaseSeconds: number;
   /** allowPrivateHosts: Plugboard base URLs may point at loopback/private hosts (the local sandbox). */
-  plugboard: { userAgent: string; timeoutMs: number; allowPrivateHosts: boolean };
+  plugboard: {
+    userAgent: string;
+    timeoutMs: number;
+    maxAnswerBytes: number;
+    allowPrivateHosts: boolean;
+    /** How often published items are compared with Sonlet and re-sent when they changed. */
+    syncPeriodMs: number;
+    /** How often the shop's orders are polled. */
+    ordersPeriodMs: number;
+  };
   rateLimit: { signInPerMinute: number; uploadsPerMinute: number; anonymousPagesPerMinute: number };
   /** How long a client may take: to send its headers, its whole request (0: no limit), and between two pieces of a body. */
   timeouts: { headersMs: number; requestMs: number; bodyIdleMs: number };
@@ -105,6 +116,10 @@ const EnvSchema = Type.Object({
   UPLOAD_RATE_LIMIT: whole(1, 240),
   ANONYMOUS_PAGE_RATE_LIMIT: whole(1, 120),
   PLUGBOARD_TIMEOUT_MS: whole(1, 15_000),
+  PLUGBOARD_MAX_ANSWER_BYTES: whole(1024, 4 * 1024 * 1024),
+  PLUGBOARD_SYNC_MINUTES: whole(1, 15),
+  PLUGBOARD_ORDERS_POLL_MINUTES: whole(1, 5),
+  TASK_LEASE_SECONDS: whole(3, 60),
   PLUGBOARD_ALLOW_PRIVATE_HOSTS: Type.Optional(Type.Boolean()),
   CONTACT_EMAIL: Type.String({ minLength: 3, default: 'admin@example.com' }),
   HEADERS_TIMEOUT_SECONDS: whole(1, 30),
@@ -200,8 +215,12 @@ export function loadConfig(env: Env = process.env): Config {
     plugboard: {
       userAgent: `sonlet-seller-console/${APP_VERSION} (${parsed.CONTACT_EMAIL})`,
       timeoutMs: parsed.PLUGBOARD_TIMEOUT_MS,
+      maxAnswerBytes: parsed.PLUGBOARD_MAX_ANSWER_BYTES,
       allowPrivateHosts: parsed.PLUGBOARD_ALLOW_PRIVATE_HOSTS ?? sandbox,
+      syncPeriodMs: parsed.PLUGBOARD_SYNC_MINUTES * 60_000,
+      ordersPeriodMs: parsed.PLUGBOARD_ORDERS_POLL_MINUTES * 60_000,
     },
+    taskLeaseSeconds: parsed.TASK_LEASE_SECONDS,
     rateLimit: { signInPerMinute: parsed.SIGN_IN_RATE_LIMIT, uploadsPerMinute: parsed.UPLOAD_RATE_LIMIT, anonymousPagesPerMinute: parsed.ANONYMOUS_PAGE_RATE_LIMIT },
     timeouts: { headersMs: parsed.HEADERS_TIMEOUT_SECONDS * 1000, requestMs: parsed.REQUEST_TIMEOUT_SECONDS * 1000, bodyIdleMs: parsed.BODY_IDLE_TIMEOUT_SECONDS * 1000 },
     // A newcomer trying the sandbox signs up without an invitation; a real console is invite-only.

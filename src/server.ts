@@ -9,7 +9,6 @@ import { applyMigrations } from './db/migrate.js';
 import { migrationReadiness } from './routes/health.js';
 import { createSonletSandbox, type SonletSandbox } from './sandbox/sonlet/index.js';
 import { createPlugboardSandbox, DEMO_PLUGBOARD_TENANTS, type PlugboardSandbox } from './sandbox/plugboard/index.js';
-import { createJobQueue } from './jobs/queue.js';
 import { guardProcess } from './web/process-guard.js';
 
 /** Process entry: config, database (embedded when DATABASE_URL is unset), migrations, sandboxes, listen, shutdown. */
@@ -70,18 +69,15 @@ async function main() {
 
   const prisma = createPrisma(databaseUrl);
   const dbUrl = databaseUrl;
-  const jobs = createJobQueue(databaseUrl, { onError: (err) => console.error(`[jobs] ${err.message}`) });
-  await jobs.start();
   const app = await buildApp({
     config,
     prisma,
-    jobs,
+    // Running tasks get up to 12 s to finish after the last request is answered, before the database closes.
+    jobs: { stopTimeoutMs: 12_000 },
     sonletSandbox,
     extraSandboxes,
     sandboxDemo,
     readiness: migrationReadiness(dbUrl),
-    // Running jobs finish after the last request is answered and before the database closes.
-    beforeDatabaseClose: () => jobs.stop({ graceful: true, timeoutMs: 12_000 }),
   });
 
   let stopping = false;
@@ -122,7 +118,7 @@ async function main() {
     await app.listen({ port: config.port, host: config.host });
   } catch (err) {
     console.error(`[console] could not listen on ${config.host}:${config.port}: ${(err as Error).message}`);
-    await jobs.stop({ graceful: false });
+    await app.close().catch(() => undefined);
     await sonletSandbox?.close();
     if (stopEmbedded) await stopEmbedded();
     process.exit(1);

@@ -196,7 +196,7 @@ const inventoryCases: AttackCase[] = [
 ];
 
 const validSettings = (overrides: Record<string, string> = {}): Array<[string, string]> =>
-  Object.entries({ baseUrl: 'https://api.plugboard.example', tenant: 'demo', connectionId: 'abc123', username: 'api', password: 'plugboard-pass-123', vatRatePercent: '25', currency: 'SEK', language: '', ...overrides });
+  Object.entries({ baseUrl: 'https://api.plugboard.example', tenant: 'demo', connectionId: 'abc123', username: 'api', password: 'plugboard-pass-123', vatRatePercent: '25', currency: 'SEK', languages: '', ...overrides });
 const plugboardSettings = async () => (await db.query('SELECT * FROM "PlugboardConnection" WHERE "userId" = $1', [sellerId])).rows;
 const sellerExports = async () => (await db.query('SELECT count(*)::int AS n FROM "PlugboardExport" WHERE "userId" = $1', [sellerId])).rows[0].n;
 
@@ -215,6 +215,12 @@ const plugboardCases: AttackCase[] = [
   { name: '/publish/<unknown uuid>', status: 404, says: 'was not found', needs: { method: 'GET', url: '/publish/:batchId' }, send: async () => seller.get(`/publish/${randomUUID()}`) },
   { name: 'retry an export with an id that is not a uuid', status: 400, says: 'This address is not valid', needs: { method: 'POST', url: '/exports/:exportId/retry' }, send: async () => postWithCsrf(seller, '/items', "/exports/1'%20OR%201=1/retry", []) },
   { name: 'retry an unknown export', status: 404, says: 'was not found', needs: { method: 'POST', url: '/exports/:exportId/retry' }, unchanged: sellerExports, send: async () => postWithCsrf(seller, '/items', `/exports/${randomUUID()}/retry`, []) },
+  { name: 'unpublish with a negative item id', status: 400, says: 'Take at most', needs: { method: 'POST', url: '/unpublish' }, unchanged: sellerExports, send: async () => postWithCsrf(seller, '/items', '/unpublish', [['pk', '-1'], ['confirm', 'yes']]) },
+  { name: 'unpublish with nothing selected', status: 400, says: 'Select at least one item', needs: { method: 'POST', url: '/unpublish' }, unchanged: sellerExports, send: async () => postWithCsrf(seller, '/items', '/unpublish', [['confirm', 'yes']]) },
+  { name: 'unpublish without a CSRF token', status: 403, says: 'This form has expired', needs: { method: 'POST', url: '/unpublish' }, unchanged: sellerExports, send: async () => seller.postForm('/unpublish', { pk: '1', confirm: 'yes' }) },
+  { name: 'retry all failed of an unknown batch', status: 404, says: 'was not found', needs: { method: 'POST', url: '/publish/:batchId/retry-failed' }, unchanged: sellerExports, send: async () => postWithCsrf(seller, '/items', `/publish/${randomUUID()}/retry-failed`, []) },
+  { name: 'mark an order processing with an id that is not a uuid', status: 400, says: 'This address is not valid', needs: { method: 'POST', url: '/orders/:orderId/processing' }, send: async () => postWithCsrf(seller, '/items', "/orders/1'%20OR%201=1/processing", []) },
+  { name: 'mark an unknown order processing', status: 404, says: 'was not found', needs: { method: 'POST', url: '/orders/:orderId/processing' }, send: async () => postWithCsrf(seller, '/items', `/orders/${randomUUID()}/processing`, []) },
 ];
 
 function multipart(boundary: string, parts: Array<{ name: string; filename?: string; type?: string; body: string }>): string {

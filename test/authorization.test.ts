@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import pg from 'pg';
 import { startStack, signUp, connectSonlet, uniqueEmail, type Stack } from './support/stack.js';
 import { location, type HttpSession } from './support/http.js';
+import { placeShopOrder } from './support/shop.js';
 import { startPlugboardSandbox, DEMO_PLUGBOARD_TENANTS, type StartedPlugboardSandbox } from '../src/sandbox/plugboard/index.js';
 
 const DEMO = DEMO_PLUGBOARD_TENANTS.find((t) => t.tenant === 'demo')!;
@@ -35,24 +36,39 @@ async function userId(email: string): Promise<string> {
 async function publishSettled(batchId: string): Promise<void> {
   const deadline = Date.now() + 20_000;
   for (;;) {
-    const { rows } = await db.query(`SELECT count(*)::int AS n FROM "PlugboardExport" WHERE $1 = ANY("batchIds") AND status = 'pending'`, [batchId]);
+    const { rows } = await db.query(
+      `SELECT count(*)::int AS n FROM "PlugboardExport" e JOIN "Task" t ON t.name = 'publish' AND t.key = e.id::text
+       WHERE $1 = ANY(e."batchIds") AND t.status IN ('waiting', 'running')`,
+      [batchId],
+    );
     if (rows[0].n === 0) return;
     if (Date.now() > deadline) throw new Error(`publish batch ${batchId} still pending after 20 s`);
     await new Promise((r) => setTimeout(r, 50));
   }
 }
 
-/** A failed photo upload of Alice's, written the way the upload pipeline records one (no job works on a failed row). */
+/** A failed photo upload of Alice's, written the way the upload pipeline records one (no worker takes a failed task). */
 async function aliceHasAnUpload(): Promise<{ id: string; batchId: string }> {
   const id = randomUUID();
   const batchId = randomUUID();
   await db.query(
-    `INSERT INTO "Upload" (id, "userId", "batchId", status, "originalName", "contentType", "byteSize", "itemchoiceId", "sizeId", "imageKey", "itemKey", "lastError", "updatedAt")
-     VALUES ($1, $2, $3, 'failed', 'alice-secret-dress.jpg', 'image/jpeg', 1234, 1, 1, $4, $5, 'Sonlet was not answering', now())`,
+    `INSERT INTO "Upload" (id, "userId", "batchId", "originalName", "contentType", "byteSize", "itemchoiceId", "sizeId", "imageKey", "itemKey", "updatedAt")
+     VALUES ($1, $2, $3, 'alice-secret-dress.jpg', 'image/jpeg', 1234, 1, 1, $4, $5, now())`,
     [id, aliceId, batchId, randomUUID(), randomUUID()],
+  );
+  await db.query(
+    `INSERT INTO "Task" (id, name, key, queue, "userId", data, status, attempts, "lastError", "updatedAt")
+     VALUES ($1, 'upload', $2, $3, $4, $5, 'failed', 3, 'Sonlet was not answering', now())`,
+    [randomUUID(), id, stack.console.app.services.jobs!.queue, aliceId, JSON.stringify({ uploadId: id })],
   );
   return { id, batchId };
 }
+
+/** The upload's row and its task, as a test compares them before and after. */
+const uploadState = async (id: string) =>
+  (await db.query('SELECT t.status, t.attempts, t."updatedAt" AS "taskUpdatedAt", u."updatedAt" FROM "Upload" u JOIN "Task" t ON t.key = u.id::text AND t.name = \'upload\' WHERE u.id = $1', [id])).rows;
+const exportState = async (id: string) =>
+  (await db.query('SELECT t.status, t."updatedAt" AS "taskUpdatedAt", e."updatedAt", e."batchIds" FROM "PlugboardExport" e JOIN "Task" t ON t.key = e.id::text AND t.name = \'publish\' WHERE e.id = $1', [id])).rows;
 
 beforeAll(async () => {
   [stack, plugboard] = await Promise.all([startStack({ jobs: true }), startPlugboardSandbox()]);
@@ -68,7 +84,7 @@ beforeAll(async () => {
   expect(aliceItems.length).toBeGreaterThan(2);
   expect(bobItems.length).toBeGreaterThan(0);
 
-  const settings = { baseUrl: plugboard.url, tenant: DEMO.tenant, connectionId: DEMO.connectionId, username: DEMO.username, password: DEMO.password, vatRatePercent: '25', currency: 'SEK', language: '' };
+  const settings = { baseUrl: plugboard.url, tenant: DEMO.tenant, connectionId: DEMO.connectionId, username: DEMO.username, password: DEMO.password, vatRatePercent: '25', currency: 'SEK', languages: '' };
   const saved = await alice.submit('/settings/plugboard', '/settings/plugboard', settings);
   expect(saved.status, await saved.clone().text()).toBe(303);
   const { csrf } = await alice.page('/items');
@@ -126,10 +142,27 @@ describe('one seller cannot reach another seller’s things by id', () => {
   });
 
   it('export retry: Bob gets 404 for Alice’s export and the export is untouched', async () => {
-    const before = (await db.query('SELECT status, "updatedAt", "batchIds" FROM "PlugboardExport" WHERE id = $1', [aliceExport])).rows;
+    const before = await exportState(aliceExport);
+    expect(before).toHaveLength(1);
     await refusedLikeUnknown('POST', (id) => `/exports/${id}/retry`, aliceExport, randomUUID(), '/items');
-    const after = (await db.query('SELECT status, "updatedAt", "batchIds" FROM "PlugboardExport" WHERE id = $1', [aliceExport])).rows;
-    expect(after).toEqual(before);
+    expect(await exportState(aliceExport)).toEqual(before);
+  });
+
+  it('retry all failed: Bob gets 404 for Alice’s batch and her exports are untouched', async () => {
+    const before = await exportState(aliceExport);
+    await refusedLikeUnknown('POST', (id) => `/publish/${id}/retry-failed`, aliceBatch, randomUUID(), '/items');
+    expect(await exportState(aliceExport)).toEqual(before);
+  });
+
+  it('web-shop orders: Bob sees none of Alice’s orders and gets 404 marking hers as processing', async () => {
+    const product = plugboard.sandbox.products(DEMO.tenant).find((p) => p.purchasable)!;
+    await placeShopOrder(plugboard.url, product.localId, 1, DEMO.tenant);
+    expect((await alice.submit('/orders', '/orders/check', {})).status).toBe(303);
+    const order = (await db.query('SELECT id, "localId" FROM "ShopOrder" WHERE "userId" = $1', [aliceId])).rows[0];
+    expect(order).toBeDefined();
+    expect((await bob.page('/orders')).html).not.toContain(order.localId);
+    await refusedLikeUnknown('POST', (id) => `/orders/${id}/processing`, order.id, randomUUID(), '/items');
+    expect(plugboard.sandbox.orders(DEMO.tenant).find((o) => o.localId === order.localId)!.orderStatus).toBe('new');
   });
 
   it('Plugboard settings: Bob’s settings page shows none of Alice’s settings', async () => {
@@ -149,7 +182,8 @@ describe('one seller cannot reach another seller’s things by id', () => {
   it('uploads: Bob gets 404 for Alice’s upload, its photo, its batch and its retry', async () => {
     const upload = aliceUpload;
     expect((await alice.get(`/uploads/${upload.id}`)).status).toBe(200);
-    const before = (await db.query('SELECT status, attempts, "updatedAt" FROM "Upload" WHERE id = $1', [upload.id])).rows;
+    const before = await uploadState(upload.id);
+    expect(before).toHaveLength(1);
 
     for (const html of [
       await refusedLikeUnknown('GET', (id) => `/uploads/${id}`, upload.id, randomUUID()),
@@ -159,7 +193,6 @@ describe('one seller cannot reach another seller’s things by id', () => {
     ]) {
       expect(html).not.toContain('alice-secret-dress');
     }
-    const after = (await db.query('SELECT status, attempts, "updatedAt" FROM "Upload" WHERE id = $1', [upload.id])).rows;
-    expect(after).toEqual(before);
+    expect(await uploadState(upload.id)).toEqual(before);
   });
 });

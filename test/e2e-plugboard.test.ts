@@ -9,9 +9,14 @@ const DEMO = DEMO_PLUGBOARD_TENANTS.find((t) => t.tenant === 'demo')!;
 let stack: Stack;
 let plugboard: StartedPlugboardSandbox;
 let browser: Browser;
+let page: Page;
+let errors: string[];
 
 beforeAll(async () => {
-  [stack, plugboard, browser] = await Promise.all([startStack({ jobs: true }), startPlugboardSandbox(), launchChromium()]);
+  [stack, plugboard, browser] = await Promise.all([startStack({ jobs: true, shopClock: { now: () => Date.now() } }), startPlugboardSandbox(), launchChromium()]);
+  page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+  errors = watchPageErrors(page);
+  await signUpAndConnectInBrowser(page, stack.console.url, uniqueEmail('e2e-shop'));
 });
 afterAll(async () => {
   await browser?.close();
@@ -19,16 +24,11 @@ afterAll(async () => {
   await plugboard?.close();
 });
 
-function signUpAndConnect(page: Page) {
-  return signUpAndConnectInBrowser(page, stack.console.url, uniqueEmail('e2e-pb'));
-}
+const products = () => plugboard.sandbox.products('demo');
+const cards = () => page.locator('.grid .card');
 
-describe('publishing to a web shop in a real browser', () => {
-  it('sets up Plugboard, tests the connection, publishes two items from the grid, sees them published', async () => {
-    const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
-    const errors = watchPageErrors(page);
-    await signUpAndConnect(page);
-
+describe('a seller sells through the web shop, in a real browser', () => {
+  it('fills in the settings form, tests the connection and saves it', async () => {
     await page.getByRole('link', { name: 'Web shop' }).click();
     await page.waitForURL(`${stack.console.url}/settings/plugboard`);
     await page.getByLabel('API address').fill(plugboard.url);
@@ -38,54 +38,95 @@ describe('publishing to a web shop in a real browser', () => {
     await page.getByLabel(/^Password/).fill(DEMO.password);
     await page.getByLabel(/^VAT rate/).fill('25');
     await page.getByLabel(/^Currency/).fill('SEK');
+    await page.getByLabel(/^More languages/).fill('eng');
+    await page.getByLabel(/^Brand/).fill('Studio Ida');
     await page.getByRole('button', { name: 'Test connection' }).click();
     await expect.poll(() => page.getByRole('heading', { name: 'Connection works' }).count()).toBe(1);
-    expect(await page.locator('.check-name').textContent()).toBe('API');
     expect(await page.locator('.check-language').textContent()).toBe('swe');
     expect(await page.getByLabel(/^Password/).inputValue()).toBe('');
-    await screenshot(page, 'plugboard-test-connection');
 
     await page.getByLabel(/^Password/).fill(DEMO.password);
     await page.getByRole('button', { name: 'Save' }).click();
     await expect.poll(() => page.getByText('Plugboard settings saved.').count()).toBe(1);
+    expect(await page.getByLabel(/^Brand/).inputValue()).toBe('Studio Ida');
+  });
 
+  it('ticks two items, clicks Publish selected, and sees them named and in the shop', async () => {
     await page.getByRole('link', { name: 'Items', exact: true }).click();
     await page.waitForURL(`${stack.console.url}/items`);
-    // The script shows "select all"; it ticks every card and unticks them again.
-    const selectAll = page.getByLabel('Select all on this page');
-    await selectAll.check();
-    const boxes = page.locator('.grid .card input[name="pk"]');
-    const count = await boxes.count();
-    expect(count).toBeGreaterThanOrEqual(10);
-    expect(await page.locator('.grid .card input[name="pk"]:checked').count()).toBe(count);
-    await selectAll.uncheck();
-    expect(await page.locator('.grid .card input[name="pk"]:checked').count()).toBe(0);
-
-    const cards = page.locator('.grid .card');
-    await cards.nth(0).getByLabel('Select').check();
-    await cards.nth(1).getByLabel('Select').check();
-    await page.getByRole('button', { name: 'Publish selected' }).click();
+    const style = (await cards().nth(0).locator('.style').textContent())!;
+    await cards().nth(0).getByLabel('Select').check();
+    await cards().nth(1).getByLabel('Select').check();
+    await page.getByRole('button', { name: 'Publish selected', exact: true }).click();
     await page.waitForURL(/\/publish\/[0-9a-f-]{36}$/);
-    // The page refreshes itself (Refresh header) until both are done.
     await expect.poll(() => page.locator('tr.export[data-state="done"]').count(), { timeout: 60_000 }).toBe(2);
-    expect(await page.locator('.publish-summary').textContent()).toMatch(/2 published/);
-    await screenshot(page, 'plugboard-publish-result');
+    expect(await page.locator('tr.export[data-shop-state="visible"]').count()).toBe(2);
+    expect(await page.locator('.export-style').allTextContents()).toContain(style);
+    expect(await page.locator('td .shop-state', { hasText: 'In the shop' }).count()).toBe(2);
+    await screenshot(page, 'shop-publish-result');
+    expect(products()).toHaveLength(2);
+    expect(products().every((p) => p.state === 'visible' && p.purchasable && p.pictures.length === 1)).toBe(true);
+  });
 
-    const products = plugboard.sandbox.products('demo');
-    expect(products).toHaveLength(2);
-
+  it('takes one item out of the shop after confirming', async () => {
     await page.getByRole('link', { name: 'Back to items' }).click();
-    await page.waitForURL(`${stack.console.url}/items`);
-    expect(await cards.nth(0).locator('.published').count()).toBe(1);
-    expect(await cards.nth(1).locator('.published').count()).toBe(1);
-    expect(await cards.nth(2).locator('.published').count()).toBe(0);
-    const titles = await Promise.all([0, 1].map((i) => cards.nth(i).locator('.published').getAttribute('title')));
-    expect(titles.sort()).toEqual(products.map((p) => `Plugboard product ${p.localId}`).sort());
-    await screenshot(page, 'plugboard-items-published');
+    await cards().nth(0).locator('a').first().click();
+    await page.getByRole('button', { name: 'Take out of the shop' }).click();
+    await expect.poll(() => page.getByRole('heading', { name: /out of the web shop\?/ }).count()).toBe(1);
+    expect(products().filter((p) => p.state === 'visible')).toHaveLength(2);
+    await page.getByRole('button', { name: 'Take out of the shop' }).click();
+    await expect.poll(() => page.locator('tr.export[data-shop-state="hidden"]').count(), { timeout: 60_000 }).toBe(1);
+    expect(products().filter((p) => p.state === 'visible')).toHaveLength(1);
+    expect(products()).toHaveLength(2);
+  });
 
-    await cards.nth(0).locator('a').first().click();
-    await expect.poll(() => page.getByText('Published as').count()).toBe(1);
-    expect(products.map((p) => p.localId)).toContain(await page.locator('.published .local-id').textContent());
+  it('publishing while Plugboard is away fails; “Retry all failed” sends them all in one step', async () => {
+    plugboard.sandbox.faults.unavailable = true;
+    await page.goto(`${stack.console.url}/items?page=2`);
+    await cards().nth(0).getByLabel('Select').check();
+    await cards().nth(1).getByLabel('Select').check();
+    await page.getByRole('button', { name: 'Publish selected', exact: true }).click();
+    await expect.poll(() => page.locator('tr.export[data-state="failed"]').count(), { timeout: 90_000, interval: 1000 }).toBe(2);
+    plugboard.sandbox.faults.unavailable = false;
+    await page.getByRole('button', { name: 'Retry all failed' }).click();
+    await expect.poll(() => page.locator('tr.export[data-state="done"]').count(), { timeout: 60_000 }).toBe(2);
+    expect(products()).toHaveLength(4);
+  }, 150_000);
+
+  it('an order placed at the sandbox’s shop tool shows on the Orders page; the seller marks it processing', async () => {
+    const shop = await browser.newPage();
+    await shop.goto(`${plugboard.url}/tools/`);
+    const option = await shop.locator('#product option').first().getAttribute('value');
+    await shop.locator('#product').selectOption(option!);
+    await shop.getByRole('button', { name: 'Place order' }).click();
+    await shop.waitForURL(/\/tools\/orders\//);
+    await shop.close();
+
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Orders' }).click();
+    await page.getByRole('button', { name: 'Check for new orders' }).click();
+    await expect.poll(() => page.locator('article.order').count()).toBe(1);
+    expect(await page.locator('article.order .order-status').textContent()).toBe('New');
+    await page.getByRole('button', { name: 'Mark as processing' }).click();
+    await expect.poll(() => page.locator('article.order .order-status').textContent()).toBe('Processing');
+    expect(plugboard.sandbox.orders('demo')[0]!.orderStatus).toBe('processing');
+    await screenshot(page, 'shop-orders');
+
+    await page.locator('article.order .order-row a').first().click();
+    await expect.poll(() => page.locator('.sold-notice').count()).toBe(1);
+  });
+
+  it('filters the grid to published items with the Web shop filter', async () => {
+    await page.getByRole('link', { name: 'Items', exact: true }).click();
+    await page.getByLabel('Web shop').selectOption('published');
+    await page.getByRole('button', { name: 'Filter' }).click();
+    await page.waitForURL(/shop=published/);
+    const shown = await cards().count();
+    // Four published, one of them taken out again.
+    expect(shown).toBe(3);
+    // Published means in the shop: for sale, or sold out (an item with no pieces left in Sonlet).
+    expect(await page.locator('.grid .shop-state[data-shop-state="visible"], .grid .shop-state[data-shop-state="sold-out"]').count()).toBe(shown);
+    expect(await page.getByLabel('Style').inputValue()).toBe('');
+    await screenshot(page, 'shop-grid-filter');
     expect(errors).toEqual([]);
-  }, 120_000);
+  });
 });

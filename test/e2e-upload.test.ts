@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser } from 'playwright-core';
 import { startStack, signUp, connectSonlet, type Stack } from './support/stack.js';
 import { launchChromium, screenshot, watchPageErrors } from './support/browser.js';
-import { jpegs } from './fixtures/uploads.js';
+import { connectedSeller, jpegs } from './fixtures/uploads.js';
 
 let stack: Stack;
 let browser: Browser;
@@ -52,6 +52,41 @@ describe('in a real browser', () => {
     expect(quantities.sort()).toEqual(['Qty 2', 'Qty 2', 'Qty 5']);
     await screenshot(page, 'upload-items');
     expect(errors).toEqual([]);
+    await context.close();
+  });
+
+  it('a photo whose answer is lost on the way back is sent again with Upload and is still one item', async () => {
+    const { browser: seller, userId, api } = await connectedSeller(stack.console, { username: 'demo2', password: 'demo2' }, 'lost-answer');
+    const itemsBefore = (await api.listItems()).count;
+    const context = await browser.newContext({ viewport: { width: 1100, height: 1000 } });
+    await context.addCookies([...seller.cookies].map(([name, value]) => ({ name, value, url: stack.console.url })));
+    const page = await context.newPage();
+    // The phone switches networks: the console receives the photo and answers, the answer never arrives.
+    let answersLost = 0;
+    await page.route('**/upload', async (route) => {
+      if (route.request().method() !== 'POST' || answersLost > 0) return route.continue();
+      answersLost++;
+      await route.fetch();
+      await route.abort('connectionreset');
+    });
+
+    await page.goto(`${stack.console.url}/upload`);
+    await page.getByLabel('Style', { exact: true }).selectOption({ index: 1 });
+    await page.getByLabel('Size', { exact: true }).selectOption({ index: 1 });
+    const [photo] = await jpegs(1, 720);
+    await page.locator('#up-photos').setInputFiles([{ name: photo.name, mimeType: photo.type, buffer: photo.data }]);
+    await page.getByRole('button', { name: 'Upload' }).click();
+    const card = page.locator('#up-list li.photo').first();
+    await expect.poll(() => card.locator('.status').textContent(), { timeout: 15_000 }).toContain('Press Upload to try again');
+    expect(answersLost).toBe(1);
+    await screenshot(page, 'upload-answer-lost');
+
+    await page.getByRole('button', { name: 'Upload' }).click();
+    await expect.poll(() => card.getAttribute('data-state'), { timeout: 30_000 }).toBe('done');
+    const href = await card.locator('a.item-link').getAttribute('href');
+    expect(href).toMatch(/^\/items\/\d+$/);
+    expect(await stack.console.app.services.prisma.upload.count({ where: { userId } })).toBe(1);
+    expect((await api.listItems()).count).toBe(itemsBefore + 1);
     await context.close();
   });
 });

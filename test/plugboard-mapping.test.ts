@@ -8,7 +8,9 @@ import {
   toDecimalString,
   toLanguage3,
 } from '../src/plugboard/format.js';
-import { itemToProduct, remoteIdForItem } from '../src/plugboard/product-mapping.js';
+import { picturesFor, pricesFor, productFor, remoteIdForItem, shopStateOf, type ShopSettings } from '../src/plugboard/product-mapping.js';
+import { contentHashOf } from '../src/plugboard/export-item.js';
+import { orderOf } from '../src/plugboard/order-mapping.js';
 import { isValidUserAgent } from '../src/plugboard/user-agent.js';
 import type { SonletItem } from '../src/sonlet/types.js';
 
@@ -32,27 +34,49 @@ function item(overrides: Partial<SonletItem> = {}): SonletItem {
   };
 }
 
-const opts = { connectionId: CID, language3: 'swe', vatRatePercent: '25', currency: 'SEK' };
+const shop: ShopSettings = { connectionId: CID, defaultLanguage: 'swe', languages: [], vatRatePercent: '25', currency: 'SEK', brand: null };
 
-describe('itemToProduct', () => {
-  it('derives a stable remoteId from the pk', () => {
-    expect(itemToProduct(item(), opts).remoteId).toBe('sonlet-item-4711');
-    expect(itemToProduct(item({ style: 'Other', price: '1.00' }), opts).remoteId).toBe('sonlet-item-4711');
+describe('productFor', () => {
+  it('derives a stable remoteId and sku from the pk', () => {
+    expect(productFor(item(), shop, []).remoteId).toBe('sonlet-item-4711');
+    expect(productFor(item({ style: 'Other', price: '1.00' }), shop, []).sku).toBe('sonlet-item-4711');
     expect(remoteIdForItem(1)).toBe('sonlet-item-1');
     expect(() => remoteIdForItem(0)).toThrow();
     expect(() => remoteIdForItem(1.5)).toThrow();
   });
 
-  it('builds title, title_lang and vatRatePercent as a decimal string', () => {
-    const p = itemToProduct(item(), { ...opts, language3: 'sv', vatRatePercent: '12.5' });
+  it('is sellable while Sonlet has pieces: visible, purchasable, stock = quantity, price and picture in decision 004’s shapes', () => {
+    const p = productFor(item(), { ...shop, brand: 'Studio Ida' }, ['f1']);
+    expect(p).toMatchObject({ state: 'visible', purchasable: true, stock: 2, brand: 'Studio Ida', vatRatePercent: '25' });
+    expect(p.prices).toEqual([{ currency: 'sek', amount: '45.00' }]);
+    expect(p.pictures).toEqual([{ fileLocalId: 'f1', sortOrder: 0 }]);
+    expect(pricesFor(item({ price: '0.10' }), 'EUR')).toEqual([{ currency: 'eur', amount: '0.10' }]);
+    expect(picturesFor(['a', 'b'])).toEqual([{ fileLocalId: 'a', sortOrder: 0 }, { fileLocalId: 'b', sortOrder: 1 }]);
+  });
+
+  it('is hidden and not purchasable at quantity 0, or when unlisted', () => {
+    expect(productFor(item({ quantity: 0 }), shop, [])).toMatchObject({ state: 'hidden', purchasable: false, stock: 0 });
+    expect(shopStateOf(item({ quantity: 0 }), true)).toBe('sold-out');
+    expect(productFor(item(), shop, [], false)).toMatchObject({ state: 'hidden', purchasable: false });
+    expect(shopStateOf(item(), false)).toBe('hidden');
+  });
+
+  it('puts the default language’s text in the plain fields and every language in _lang (a chosen language never overwrites the plain field)', () => {
+    const p = productFor(item(), { ...shop, defaultLanguage: 'swe', languages: ['en', 'deu'] }, []);
     expect(p.title).toBe('Amelia – M');
-    expect(p.title_lang).toEqual({ swe: 'Amelia – M' });
-    expect(p.vatRatePercent).toBe('12.5');
-    expect(typeof p.vatRatePercent).toBe('string');
+    expect(p.title_lang).toEqual({ swe: 'Amelia – M', eng: 'Amelia – M', deu: 'Amelia – M' });
+    expect(p.description).toBe('Amelia i storlek M. Color: Navy. Fabric|Blend: Cotton 95%.');
+    expect(p.description_lang).toEqual({
+      swe: 'Amelia i storlek M. Color: Navy. Fabric|Blend: Cotton 95%.',
+      eng: 'Amelia in size M. Color: Navy. Fabric|Blend: Cotton 95%.',
+      deu: 'Amelia in Größe M. Color: Navy. Fabric|Blend: Cotton 95%.',
+    });
+    const english = productFor(item(), { ...shop, defaultLanguage: 'eng', languages: ['swe'] }, []);
+    expect(english.description).toMatch(/^Amelia in size M\./);
   });
 
   it('writes customData under the x- module with money as strings and pipe-free keys', () => {
-    const p = itemToProduct(item(), opts);
+    const p = productFor(item(), shop, []);
     const cd = p.customData!;
     for (const [k, v] of Object.entries(cd)) {
       expect(v).not.toBeNull();
@@ -61,35 +85,50 @@ describe('itemToProduct', () => {
       expect(v!.moduleId).toBe('x-sonlet-console');
     }
     expect(cd[`${CID}|x-sonlet-console|sonletPk`]!.value).toBe('4711');
-    expect(cd[`${CID}|x-sonlet-console|style`]!.value).toBe('Amelia');
-    expect(cd[`${CID}|x-sonlet-console|size`]!.value).toBe('M');
     expect(cd[`${CID}|x-sonlet-console|quantity`]!.value).toBe('2');
-    expect(cd[`${CID}|x-sonlet-console|price`]).toEqual({
-      connectionId: CID,
-      moduleId: 'x-sonlet-console',
-      key: 'price',
-      type: 'money',
-      value: { currency: 'sek', amount: '45.00' },
-    });
-    const attrs = cd[`${CID}|x-sonlet-console|attributes`]!;
-    expect(typeof attrs.value).toBe('string');
-    expect(JSON.parse(attrs.value as string)).toEqual({ Color: 'Navy', 'Fabric|Blend': 'Cotton 95%' });
-    // the JSON text never contains a float: every value is a string
-    expect(JSON.stringify(p)).not.toMatch(/:\s*\d/);
+    expect(cd[`${CID}|x-sonlet-console|price`]!.value).toEqual({ currency: 'sek', amount: '45.00' });
+    expect(JSON.parse(cd[`${CID}|x-sonlet-console|attributes`]!.value as string)).toEqual({ Color: 'Navy', 'Fabric|Blend': 'Cotton 95%' });
+    // The JSON text never carries a float: decimals are strings; the only numbers are stock and sortOrder.
+    expect(JSON.stringify({ ...p, stock: undefined })).not.toMatch(/:\s*\d/);
   });
 
-  it('is pure and deterministic', () => {
+  it('the content hash moves with price, quantity, attributes, photo and settings, and nothing else', () => {
+    const base = contentHashOf(item(), shop, true);
+    expect(contentHashOf(item(), shop, true)).toBe(base);
+    expect(contentHashOf(item({ price: '46.00' }), shop, true)).not.toBe(base);
+    expect(contentHashOf(item({ quantity: 0 }), shop, true)).not.toBe(base);
+    expect(contentHashOf(item({ data: { attributes: { Color: 'Red' } } }), shop, true)).not.toBe(base);
+    expect(contentHashOf(item({ image: { pk: 9, image_full: 'https://m/9.jpg', image_thumbnail: 'https://m/9t.jpg' } }), shop, true)).not.toBe(base);
+    expect(contentHashOf(item(), { ...shop, brand: 'New' }, true)).not.toBe(base);
+    expect(contentHashOf(item({ created: '2030-01-01T00:00:00Z', wholesale_price: '1.00' }), shop, true)).toBe(base);
+  });
+
+  it('is pure and refuses what cannot be sent', () => {
     const i = item();
     const before = structuredClone(i);
-    expect(itemToProduct(i, opts)).toEqual(itemToProduct(i, opts));
+    expect(productFor(i, shop, [])).toEqual(productFor(i, shop, []));
     expect(i).toEqual(before);
+    expect(() => productFor(item(), { ...shop, moduleId: 'x-a|b' }, [])).toThrow(/\|/);
+    expect(() => productFor(item(), { ...shop, moduleId: 'sonlet' }, [])).toThrow(/x-/);
+    expect(() => productFor(item(), { ...shop, languages: ['xx'] }, [])).toThrow(/language/);
+    expect(() => productFor(item({ price: '45,00' }), shop, [])).toThrow(/decimal/);
   });
+});
 
-  it('rejects pipes and non-x- custom module ids', () => {
-    expect(() => itemToProduct(item(), { ...opts, moduleId: 'x-a|b' })).toThrow(/\|/);
-    expect(() => itemToProduct(item(), { ...opts, moduleId: 'sonlet' })).toThrow(/x-/);
-    expect(() => itemToProduct(item(), { ...opts, language3: 'xx' })).toThrow(/language/);
-    expect(() => itemToProduct(item({ price: '45,00' }), opts)).toThrow(/decimal/);
+describe('orderOf', () => {
+  it('keeps money as decimal strings, links nothing itself, and drops amounts sent as numbers', () => {
+    const o = orderOf(
+      {
+        localId: 'o1', created: '2025-03-01T10:00:00Z', lastModified: '2025-03-01T10:05:00Z', customerType: 'private', currency: 'SEK',
+        totalSumExclVat: { currency: 'sek', amount: '31.2' }, totalVat: { currency: 'sek', amount: 7.8 as unknown as string },
+        orderRows: [{ rowNo: 1, productLocalId: 'p1', sku: 'sonlet-item-5', title: 'Amelia – M', quantity: 1, unitPrice: { currency: 'sek', amount: '39' }, vatRatePercent: '25' }],
+        orderStatus: 'new', source: { connectionType: 'webshop', connectionId: 'x', code: null, connectionName: 'Shop' },
+      } as never,
+      new Date(),
+    );
+    expect(o).toMatchObject({ localId: 'o1', customerType: 'private', currency: 'sek', totalSumExclVat: '31.20', totalVat: null, orderStatus: 'new', sourceName: 'Shop' });
+    expect(o.placedAt.toISOString()).toBe('2025-03-01T10:00:00.000Z');
+    expect(o.rows).toEqual([{ rowNo: 1, productLocalId: 'p1', sku: 'sonlet-item-5', title: 'Amelia – M', quantity: 1, unitPrice: '39.00', currency: 'sek' }]);
   });
 });
 

@@ -263,6 +263,22 @@ describe('the audit trail', () => {
     expect(Number((await db.query('SELECT count(*) FROM "AuditEvent"')).rows[0].count)).toBe(before - 1);
   });
 
+  it('is pruned by a recurring background task, queued when a console starts its background work', async () => {
+    const { rows } = await db.query(`INSERT INTO "AuditEvent" (kind, at) VALUES ('sign-in', now() - interval '200 days') RETURNING id`);
+    const worker = await startStack({ databaseUrl: database.url, jobs: true, env: { SIGNUP: 'invite' } });
+    try {
+      await expect.poll(async () => (await db.query('SELECT 1 FROM "AuditEvent" WHERE id = $1', [rows[0].id])).rowCount, { timeout: 10_000, interval: 100 }).toBe(0);
+      // Then it waits for its next hour.
+      const nextRun = async () => {
+        const task = (await db.query(`SELECT status, "runAt" FROM "Task" WHERE name = 'audit-pruning'`)).rows[0];
+        return task.status === 'waiting' ? new Date(task.runAt).getTime() - Date.now() : 0;
+      };
+      await expect.poll(nextRun, { timeout: 5_000, interval: 100 }).toBeGreaterThan(50 * 60_000);
+    } finally {
+      await worker.close();
+    }
+  });
+
   it('a failed sign-in records the address, never the password, nor a password typed as the address', async () => {
     const typedPassword = 'my-secret-password-typed-wrong';
     rememberSecret(typedPassword, 'a password typed into the email field');

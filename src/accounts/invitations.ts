@@ -1,6 +1,7 @@
 import type { Invitation, PrismaClient } from '../generated/prisma/client.js';
 import { DomainError, InvalidInputError, NotFoundError } from '../errors.js';
-import type { AuditTrail, Clock } from '../audit/audit-trail.js';
+import type { AuditTrail } from '../audit/audit-trail.js';
+import type { Clock } from '../clock.js';
 import { hashOneTimeToken, newOneTimeToken } from './one-time-token.js';
 import { isEmailAddress, normaliseEmail } from './accounts.js';
 import type { Actor } from './roles.js';

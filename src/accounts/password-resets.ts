@@ -1,5 +1,6 @@
 import type { PrismaClient } from '../generated/prisma/client.js';
-import type { AuditTrail, Clock } from '../audit/audit-trail.js';
+import type { AuditTrail } from '../audit/audit-trail.js';
+import type { Clock } from '../clock.js';
 import { DomainError } from '../errors.js';
 import { checkNewPassword } from './accounts.js';
 import { hashPassword } from './password.js';

@@ -5,7 +5,9 @@ import { InvalidInputError, NotFoundError } from '../errors.js';
 import { createUser, isEmailAddress, normaliseEmail } from './accounts.js';
 import { hashPassword } from './password.js';
 import { withFirstAccountLock } from './enrolment.js';
-import { removeAccount, type PhotoFiles } from './account-removal.js';
+import { removeAccount } from './account-removal.js';
+import { uploadCountsBySeller } from '../metrics/task-counts.js';
+import type { Clock } from '../clock.js';
 import type { PasswordResets } from './password-resets.js';
 import { checkMayAct, type Actor, type TeamAction } from './roles.js';
 
@@ -22,10 +24,8 @@ export interface Member {
   uploadsFailed: number;
 }
 
-const WAITING = new Set(['pending', 'creating_image', 'creating_item']);
-
 /** The owner's and admins' work on the team: list, disable/enable, name admins, reset links, delete. */
-export function createTeam(prisma: PrismaClient, audit: AuditTrail, resets: PasswordResets, photos: PhotoFiles) {
+export function createTeam(prisma: PrismaClient, audit: AuditTrail, resets: PasswordResets, clock: Clock) {
   async function target(actor: Actor, userId: string, action: TeamAction) {
     const user = await prisma.user.findUnique({ where: { id: userId }, select: { id: true, email: true, role: true } });
     if (!user) throw new NotFoundError('That account');
@@ -53,15 +53,8 @@ export function createTeam(prisma: PrismaClient, audit: AuditTrail, resets: Pass
           orderBy: [{ createdAt: 'asc' }, { email: 'asc' }],
           select: { id: true, email: true, role: true, disabledAt: true, createdAt: true, sonletConnection: { select: { status: true } }, plugboardConnection: { select: { userId: true } } },
         }),
-        prisma.upload.groupBy({ by: ['userId', 'status'], where: { status: { not: 'done' } }, _count: { _all: true } }),
+        uploadCountsBySeller(prisma, clock),
       ]);
-      const counts = new Map<string, { waiting: number; failed: number }>();
-      for (const row of uploads) {
-        const c = counts.get(row.userId) ?? { waiting: 0, failed: 0 };
-        if (row.status === 'failed') c.failed += row._count._all;
-        else if (WAITING.has(row.status)) c.waiting += row._count._all;
-        counts.set(row.userId, c);
-      }
       return users.map((u) => ({
         id: u.id,
         email: u.email,
@@ -70,8 +63,8 @@ export function createTeam(prisma: PrismaClient, audit: AuditTrail, resets: Pass
         createdAt: u.createdAt,
         sonlet: !u.sonletConnection ? 'not-connected' : u.sonletConnection.status === 'active' ? 'connected' : 'needs-reconnect',
         plugboardConfigured: u.plugboardConnection !== null,
-        uploadsWaiting: counts.get(u.id)?.waiting ?? 0,
-        uploadsFailed: counts.get(u.id)?.failed ?? 0,
+        uploadsWaiting: uploads.get(u.id)?.waiting ?? 0,
+        uploadsFailed: uploads.get(u.id)?.failed ?? 0,
       }));
     },
 
@@ -101,7 +94,7 @@ export function createTeam(prisma: PrismaClient, audit: AuditTrail, resets: Pass
 
     async remove(actor: Actor, userId: string): Promise<{ email: string }> {
       const user = await target(actor, userId, 'delete');
-      if (!(await removeAccount(prisma, photos, user.id))) throw new NotFoundError('That account');
+      if (!(await removeAccount(prisma, user.id))) throw new NotFoundError('That account');
       await record('account-deleted', actor, user);
       return { email: user.email };
     },

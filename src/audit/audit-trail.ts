@@ -1,4 +1,5 @@
 import type { PrismaClient } from '../generated/prisma/client.js';
+import { systemClock, type Clock } from '../clock.js';
 
 /** Every kind of event the trail records, with the words the audit page shows for it. */
 export const AUDIT_KINDS = {
@@ -54,12 +55,6 @@ export interface AuditRecord {
   ip: string | null;
   detail: AuditDetail;
 }
-
-export interface Clock {
-  now(): number;
-}
-
-export const systemClock: Clock = { now: () => Date.now() };
 
 // Belt and braces: no caller passes secrets, but a detail named like one never reaches the table.
 const SECRET_KEY = /pass|token|secret|key|code|cookie|hash/i;

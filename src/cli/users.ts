@@ -71,9 +71,12 @@ async function main(argv: string[]): Promise<number> {
   return withDatabase(async (url) => {
     await applyMigrations(url);
     const prisma = createPrisma(url);
+    const services = createServices(config, prisma);
     try {
-      return await run(command, email, config, createServices(config, prisma));
+      return await run(command, email, config, services);
     } finally {
+      // No background work was started; this closes the notifications connection.
+      await services.stopWork();
       await prisma.$disconnect();
     }
   }, note);

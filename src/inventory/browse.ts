@@ -1,5 +1,6 @@
 import { InvalidPageError, type SonletApi } from '../sonlet/api-client.js';
 import type { SonletItem, SonletPage } from '../sonlet/types.js';
+import { lastPageOf, sonletPageMaths } from './page-maths.js';
 
 export interface ItemsView {
   items: SonletItem[];
@@ -40,8 +41,7 @@ export async function browseItems(api: SonletApi, query: ItemsQuery, matchingIte
   if (matchingItems && (filters.style || filters.size) && !page.results.every((item) => matches(item, filters))) {
     return pageLocally(await matchingItems(filters), query.page, page.results.length || DEFAULT_PAGE_SIZE, filters);
   }
-  const pageSize = page.next ? page.results.length : Math.max(page.results.length, query.page > 1 ? Math.ceil((page.count - page.results.length) / (query.page - 1)) : page.results.length);
-  const lastPage = page.next ? Math.max(query.page + 1, Math.ceil(page.count / Math.max(pageSize, 1))) : query.page;
+  const { pageSize, lastPage } = sonletPageMaths(query.page, { count: page.count, onPage: page.results.length, hasNext: page.next !== null });
   return { items: page.results, count: page.count, page: query.page, lastPage, pageSize, filters };
 }
 
@@ -51,8 +51,8 @@ export function matches(item: SonletItem, filters: ItemMatch): boolean {
   return (!filters.style || item.itemchoice_id === filters.style) && (!filters.size || item.size_id === filters.size);
 }
 
-function pageLocally(items: SonletItem[], page: number, pageSize: number, filters: ItemMatch): ItemsView {
-  const lastPage = Math.max(1, Math.ceil(items.length / pageSize));
+export function pageLocally(items: SonletItem[], page: number, pageSize: number, filters: ItemMatch): ItemsView {
+  const lastPage = lastPageOf(items.length, pageSize);
   if (page > lastPage) throw new InvalidPageError();
   return { items: items.slice((page - 1) * pageSize, page * pageSize), count: items.length, page, lastPage, pageSize, filters };
 }

@@ -1,6 +1,9 @@
 import type { PrismaClient } from '../generated/prisma/client.js';
+import type { CacheInvalidation } from '../db/cache-invalidation.js';
 import type { SonletApi } from '../sonlet/api-client.js';
 import type { SonletItemChoice, SonletSize } from '../sonlet/types.js';
+
+const CACHE = 'catalog';
 
 export interface Catalog {
   styles: SonletItemChoice[];
@@ -10,7 +13,8 @@ export interface Catalog {
 
 /**
  * Styles and sizes change rarely, so they are fetched once per TTL per seller and kept in
- * Postgres (shared by every console process), not fetched with every page.
+ * Postgres (shared by every console process), not fetched with every page. A process keeps a copy in
+ * memory in front of the row; a refresh or forget in any process drops the copies in all of them.
  */
 export class CatalogCache {
   /** In front of the Postgres row: an items page then costs no catalog query at all. */
@@ -19,7 +23,10 @@ export class CatalogCache {
   constructor(
     private readonly prisma: PrismaClient,
     private readonly ttlSeconds: number,
-  ) {}
+    private readonly invalidation: CacheInvalidation | null = null,
+  ) {
+    invalidation?.register(CACHE, (userId) => (userId ? this.memory.delete(userId) : this.memory.clear()));
+  }
 
   async get(userId: string, api: SonletApi, opts: { refresh?: boolean; signal?: AbortSignal } = {}): Promise<Catalog> {
     if (!opts.refresh) {
@@ -40,6 +47,7 @@ export class CatalogCache {
       create: { userId, kind: 'catalog', data, fetchedAt },
       update: { data, fetchedAt },
     });
+    await this.invalidation?.announce(CACHE, userId);
     return this.remember(userId, { styles, sizes, fetchedAt });
   }
 
@@ -56,5 +64,6 @@ export class CatalogCache {
   async forget(userId: string): Promise<void> {
     this.memory.delete(userId);
     await this.prisma.catalogCache.deleteMany({ where: { userId } });
+    await this.invalidation?.announce(CACHE, userId);
   }
 }

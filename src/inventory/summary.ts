@@ -1,4 +1,5 @@
 import type { PrismaClient } from '../generated/prisma/client.js';
+import type { CacheInvalidation } from '../db/cache-invalidation.js';
 import type { SonletApi } from '../sonlet/api-client.js';
 import type { SonletItem } from '../sonlet/types.js';
 import { matches, type ItemMatch } from './browse.js';
@@ -43,7 +44,11 @@ export class InventorySummaries {
   constructor(
     private readonly prisma: PrismaClient,
     private readonly ttlSeconds: number,
-  ) {}
+    private readonly invalidation: CacheInvalidation | null = null,
+  ) {
+    // Filtered walks are kept per process: when the seller's inventory changes anywhere, every process forgets them.
+    invalidation?.register(KIND, (userId) => this.dropMatches(userId));
+  }
 
   async get(userId: string, api: SonletApi, opts: SummaryRequest = {}): Promise<InventorySummary> {
     if (!opts.refresh) {
@@ -72,9 +77,17 @@ export class InventorySummaries {
     return { ...(row.data as unknown as InventorySummary), computedAt: row.fetchedAt };
   }
 
+  /** The seller's inventory changed (an item was created): the summary and every filtered walk are out of date. */
   async forget(userId: string): Promise<void> {
-    for (const key of this.matching.keys()) if (key.startsWith(`${userId}|`)) this.matching.delete(key);
+    this.dropMatches(userId);
     await this.prisma.catalogCache.deleteMany({ where: { userId, kind: KIND } });
+    await this.invalidation?.announce(KIND, userId);
+  }
+
+  /** Forgets the filtered walks of one seller, or of everyone (null). */
+  private dropMatches(userId: string | null): void {
+    if (userId === null) return this.matching.clear();
+    for (const key of this.matching.keys()) if (key.startsWith(`${userId}|`)) this.matching.delete(key);
   }
 
   /**

@@ -29,8 +29,11 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 /** Collects the form's text fields as they stream in (they come before the photos). */
 export class UploadForm {
   private readonly fields = new Map<string, string[]>();
+  private photoKey: string | null = null;
+  private photosSinceKey = 0;
 
   add(name: string, value: string): void {
+    if (name === 'photoKey') return this.keyNextPhotos(value);
     if (name.length > 50) return;
     const list = this.fields.get(name) ?? [];
     if (list.length < 50) list.push(value);
@@ -40,6 +43,24 @@ export class UploadForm {
   private one(name: string): string {
     const list = this.fields.get(name);
     return (list?.[list.length - 1] ?? '').trim();
+  }
+
+  /**
+   * The page's key for the photo whose file comes next: the `photoKey` field before it. Further photos
+   * after one key (the no-JS form sends one key, made when the page was rendered, for all its photos)
+   * get numbered keys of it, so posting the same form again repeats every key.
+   */
+  nextPhotoKey(): string | null {
+    if (!this.photoKey) return null;
+    const n = ++this.photosSinceKey;
+    return n === 1 ? this.photoKey : `${this.photoKey}.${n}`;
+  }
+
+  private keyNextPhotos(value: string): void {
+    const key = value.trim();
+    if (!UUID.test(key)) throw new InvalidUploadError('This upload form is out of date. Reload the page and choose the photos again.', null);
+    this.photoKey = key.toLowerCase();
+    this.photosSinceKey = 0;
   }
 
   /** A batch id chosen by the page's script (so one submit's photos share a result page). */

@@ -1,23 +1,41 @@
 /**
- * Photos on their way to Sonlet, kept on disk under <DATA_DIR>/uploads/<userId>/<uuid> until their
- * item exists. A photo is streamed to its file while its bytes are counted, hashed and its first
- * bytes sniffed, so a 50 MB photo never sits in memory and a wrong or oversized one is cut off
- * early and leaves nothing behind.
+ * Photos on their way to Sonlet, kept in Postgres (UploadPhoto + 256 KB chunks) until their item
+ * exists, so any console process can send any photo and one pg_dump is a complete backup. A photo is
+ * streamed in while its bytes are counted, hashed and its first bytes sniffed, and streamed out chunk
+ * by chunk: a 50 MB photo never sits in memory. A wrong, oversized or aborted one leaves nothing.
+ *
+ * Chunks go through node-postgres directly (the pool under Prisma): Prisma copies bytes several
+ * times over on their way, node-postgres sends a Buffer as it is.
  */
-import { createHash, randomUUID } from 'node:crypto';
-import { createReadStream, createWriteStream, type ReadStream } from 'node:fs';
-import { mkdir, rm } from 'node:fs/promises';
-import path from 'node:path';
-import { Transform, type Readable, type TransformCallback } from 'node:stream';
+import { createHash } from 'node:crypto';
+import { Readable, Transform, Writable, type TransformCallback } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+import type { Pool } from 'pg';
+import type { PrismaClient } from '../generated/prisma/client.js';
+import { poolOf } from '../db/client.js';
+import { systemClock, type Clock } from '../clock.js';
 import { DomainError } from '../errors.js';
+import type { PhotoSource } from '../sonlet/photo-body.js';
 import { SNIFF_BYTES, sniffPhotoType, type PhotoType } from './file-type.js';
 
 export interface SavedPhoto extends PhotoType {
-  path: string;
+  /** The UploadPhoto row holding it. */
+  id: string;
   bytes: number;
   sha256: string;
 }
+
+
+/**
+ * Chunk size: node-postgres reads bytea as hex text, and a 60 KB chunk's text (120 KB) stays below
+ * V8's large-object size, so it is young garbage, collected at once; with 256 KB chunks a 50 MB photo
+ * left tens of MB of large strings waiting for a full collection.
+ */
+export const CHUNK_BYTES = 60 * 1024;
+/** Chunks fetched per query when reading a photo back. */
+const CHUNKS_PER_READ = 4;
+/** A photo no upload points at is given this long (its upload row may be on its way) before it is swept. */
+export const ORPHAN_GRACE_MS = 3600_000;
 
 export class PhotoTooLargeError extends DomainError {
   constructor(maxBytes: number, name: string) {
@@ -43,7 +61,7 @@ export function formatBytes(bytes: number): string {
   return `${bytes} bytes`;
 }
 
-/** Counts, hashes and checks the photo as it flows to disk; fails the pipeline on a bad one. */
+/** Counts, hashes and checks the photo as it flows through; fails the pipeline on a bad one. */
 class PhotoInspector extends Transform {
   bytes = 0;
   type: PhotoType | null = null;
@@ -96,48 +114,111 @@ class PhotoInspector extends Transform {
   }
 }
 
+/** Cuts the stream into CHUNK_BYTES pieces and inserts each; the next bytes wait for the insert. */
+class ChunkWriter extends Writable {
+  private held: Buffer[] = [];
+  private heldBytes = 0;
+  private seq = 0;
+
+  constructor(
+    private readonly pool: Pool,
+    private readonly photoId: string,
+  ) {
+    super();
+  }
+
+  override _write(chunk: Buffer, _enc: BufferEncoding, done: (err?: Error | null) => void) {
+    this.held.push(chunk);
+    this.heldBytes += chunk.length;
+    this.flush(false).then(() => done(), done);
+  }
+
+  override _final(done: (err?: Error | null) => void) {
+    this.flush(true).then(() => done(), done);
+  }
+
+  private async flush(all: boolean): Promise<void> {
+    while (this.heldBytes >= CHUNK_BYTES || (all && this.heldBytes > 0)) {
+      const joined = this.held.length === 1 ? this.held[0]! : Buffer.concat(this.held);
+      const piece = joined.subarray(0, CHUNK_BYTES);
+      const rest = joined.subarray(piece.length);
+      this.held = rest.length ? [rest] : [];
+      this.heldBytes = rest.length;
+      await this.pool.query('INSERT INTO "UploadPhotoChunk" ("photoId", seq, data) VALUES ($1, $2, $3)', [this.photoId, this.seq++, piece]);
+    }
+  }
+}
+
 export class PhotoStore {
   constructor(
-    /** <DATA_DIR>/uploads */
-    readonly root: string,
+    private readonly prisma: PrismaClient,
     readonly maxBytes: number,
+    private readonly clock: Clock = systemClock,
   ) {}
 
-  /** Streams one photo to a new file. On any failure the partial file is removed and the error thrown. */
+  private get pool(): Pool {
+    return poolOf(this.prisma);
+  }
+
+  /**
+   * Streams one photo into Postgres. On any failure (too large, not a photo, the request aborted)
+   * what was written is removed and the error thrown.
+   */
   async save(userId: string, source: Readable, name: string): Promise<SavedPhoto> {
-    if (!/^[0-9a-f-]{36}$/i.test(userId)) throw new Error('invalid user id for a photo path');
-    const dir = path.join(this.root, userId);
-    await mkdir(dir, { recursive: true });
-    const file = path.join(dir, randomUUID());
+    const photo = await this.prisma.uploadPhoto.create({ data: { userId, createdAt: new Date(this.clock.now()) }, select: { id: true } });
     const inspector = new PhotoInspector(this.maxBytes, name);
     try {
-      await pipeline(source, inspector, createWriteStream(file, { flags: 'wx' }));
+      await pipeline(source, inspector, new ChunkWriter(this.pool, photo.id));
+      // @fastify/multipart cuts a file at its limit and only says so afterwards.
+      if ((source as { truncated?: boolean }).truncated) throw new PhotoTooLargeError(this.maxBytes, name);
+      await this.prisma.uploadPhoto.update({ where: { id: photo.id }, data: { byteSize: inspector.bytes } });
     } catch (err) {
-      await rm(file, { force: true });
-      // @fastify/multipart's own cut-off, when it comes first.
+      await this.remove(photo.id);
       if ((err as { code?: string }).code === 'FST_REQ_FILE_TOO_LARGE') throw new PhotoTooLargeError(this.maxBytes, name);
       throw err;
     }
-    if ((source as { truncated?: boolean }).truncated) {
-      await rm(file, { force: true });
-      throw new PhotoTooLargeError(this.maxBytes, name);
+    return { id: photo.id, bytes: inspector.bytes, sha256: inspector.digest(), ...inspector.type! };
+  }
+
+  /** The photo's bytes, read a few chunks at a time as the reader asks for them. */
+  open(photoId: string): Readable {
+    const pool = this.pool;
+    async function* chunks() {
+      for (let seq = 0; ; seq += CHUNKS_PER_READ) {
+        const { rows } = await pool.query<{ data: Buffer }>(
+          'SELECT data FROM "UploadPhotoChunk" WHERE "photoId" = $1 AND seq >= $2 AND seq < $3 ORDER BY seq',
+          [photoId, seq, seq + CHUNKS_PER_READ],
+        );
+        for (const row of rows) yield row.data;
+        if (rows.length < CHUNKS_PER_READ) return;
+      }
     }
-    return { path: file, bytes: inspector.bytes, sha256: inspector.digest(), ...inspector.type! };
+    return Readable.from(chunks(), { objectMode: false });
   }
 
-  /** Only files under the uploads root are ever opened or removed. */
-  owns(file: string): boolean {
-    const resolved = path.resolve(file);
-    return resolved.startsWith(path.resolve(this.root) + path.sep);
+  source(photoId: string, about: Omit<PhotoSource, 'open'>): PhotoSource {
+    return { ...about, open: () => this.open(photoId) };
   }
 
-  open(file: string): ReadStream {
-    if (!this.owns(file)) throw new Error('refusing to open a file outside the uploads directory');
-    return createReadStream(file);
+  async exists(photoId: string | null): Promise<boolean> {
+    if (!photoId) return false;
+    return (await this.prisma.uploadPhoto.count({ where: { id: photoId } })) === 1;
   }
 
-  async remove(file: string | null | undefined): Promise<void> {
-    if (!file || !this.owns(file)) return;
-    await rm(file, { force: true });
+  /** Removes a photo and its chunks (an upload pointing at it is left without a photo). */
+  async remove(photoId: string | null | undefined): Promise<void> {
+    if (!photoId) return;
+    await this.prisma.uploadPhoto.deleteMany({ where: { id: photoId } });
+  }
+
+  /**
+   * Removes photos nobody needs: those of finished uploads (a crash after the item was made) and those
+   * no upload points at after an hour's grace (a crash between storing a photo and recording its upload).
+   */
+  async sweep(): Promise<{ orphans: number; finished: number }> {
+    const cutoff = new Date(this.clock.now() - ORPHAN_GRACE_MS);
+    const orphans = await this.prisma.uploadPhoto.deleteMany({ where: { createdAt: { lt: cutoff }, upload: { is: null } } });
+    const finished = await this.prisma.uploadPhoto.deleteMany({ where: { upload: { is: { step: 'done' } } } });
+    return { orphans: orphans.count, finished: finished.count };
   }
 }

@@ -1,4 +1,4 @@
-import { systemClock } from '../audit/audit-trail.js';
+import { systemClock } from '../clock.js';
 import { providerCallDuration, providerCallFailures, tokenRefreshFailures, tokenRefreshes, uploadBytes } from './registry.js';
 import { ProviderWindow } from './provider-window.js';
 

@@ -1,4 +1,4 @@
-import type { Clock } from '../audit/audit-trail.js';
+import type { Clock } from '../clock.js';
 
 /** One provider's calls over the last hour, as the admin page shows them at a glance. */
 export interface ProviderGlance {

@@ -1,24 +1,21 @@
-import { lookup } from 'node:dns/promises';
 /**
- * Plugboard REST API client. Knows HTTP and Plugboard's rules (HTTPS only, Basic auth with
- * UTF-8 credentials, X-Tenant / X-ConnectionId headers, JSON with decimals as strings, the
- * documented error body); nothing about our pages or database.
+ * Plugboard REST API client. Knows HTTP and Plugboard's rules (HTTPS only, Basic auth with UTF-8
+ * credentials, X-Tenant / X-ConnectionId headers, JSON with decimals as strings, the documented error
+ * body, upserts by remoteId, files, orders); nothing about our pages or database. Every request goes
+ * through the client's own dispatcher (src/plugboard/http.ts).
  */
+import type { Agent } from 'undici';
+import ipaddr from 'ipaddr.js';
+import { addressLiteral, type Resolver } from './address-rule.js';
 import { PlugboardConfigError, PlugboardError } from './errors.js';
-import type {
-  OrderInput,
-  PlugboardApiRoot,
-  PlugboardErrorBody,
-  PlugboardOrder,
-  PlugboardProduct,
-  ProductInput,
-} from './types.js';
+import { exchange, plugboardDispatcher, type HttpCall, type PlugboardHttpOptions } from './http.js';
+import type { FileInput, PlugboardApiRoot, PlugboardErrorBody, PlugboardFile, PlugboardOrder, PlugboardProduct, ProductInput } from './types.js';
 import { isValidUserAgent } from './user-agent.js';
 import { findDecimalProblem } from './validate.js';
-import { observeProviderCall, operationName } from '../metrics/provider-calls.js';
+import { toRfc3339Utc } from './format.js';
 
 export { PlugboardConfigError, PlugboardError } from './errors.js';
-export type { PlugboardErrorKind } from './errors.js';
+export type { PlugboardErrorKind, PlugboardSetting } from './errors.js';
 
 export interface PlugboardCredentials {
   /** e.g. "https://api.plugboard.io"; may carry a path prefix. Plain http only for loopback hosts. */
@@ -34,46 +31,28 @@ export interface PlugboardClientOptions {
   userAgent: string;
   /** Per request, including reading the body. Default 15 000 ms. */
   timeoutMs?: number;
+  /** Largest answer read. Default 4 MB. */
+  maxAnswerBytes?: number;
   /**
    * Allow loopback and private-network hosts (and plain HTTP to loopback), as the local sandbox needs.
    * Off by default: a seller-supplied base URL must not reach into the console's own network.
    */
   allowPrivateHosts?: boolean;
+  /** Name resolution (tests). */
+  resolve?: Resolver;
+  /** A dispatcher to share between clients of one host; by default the client makes its own. */
+  dispatcher?: Agent;
 }
 
 export const DEFAULT_TIMEOUT_MS = 15_000;
+export const DEFAULT_MAX_ANSWER_BYTES = 4 * 1024 * 1024;
 
-/** 127.0.0.0/8, ::1 and localhost: the only hosts we talk plain HTTP to (our sandbox). */
+/** localhost, 127.0.0.0/8 and ::1: the only hosts we talk plain HTTP to (our sandbox). */
 export function isLoopbackHost(hostname: string): boolean {
-  const h = hostname.toLowerCase().replace(/^\[|\]$/g, '');
+  const h = hostname.toLowerCase().replace(/\.$/, '');
   if (h === 'localhost' || h.endsWith('.localhost')) return true;
-  if (h === '::1' || h === '0:0:0:0:0:0:0:1') return true;
-  return /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(h);
-}
-
-/** Loopback, private, link-local and unspecified addresses (IPv4, IPv6 and IPv4-mapped IPv6). */
-export function isPrivateAddress(address: string): boolean {
-  const a = address.toLowerCase().replace(/^::ffff:(?=\d+\.)/, '');
-  const v4 = /^(\d+)\.(\d+)\.(\d+)\.(\d+)$/.exec(a);
-  if (v4) {
-    const [b0, b1] = [Number(v4[1]), Number(v4[2])];
-    return b0 === 10 || b0 === 127 || b0 === 0 || (b0 === 172 && b1 >= 16 && b1 <= 31) || (b0 === 192 && b1 === 168) || (b0 === 169 && b1 === 254) || (b0 === 100 && b1 >= 64 && b1 <= 127);
-  }
-  return a === '::1' || a === '::' || /^f[cd]/.test(a) || /^fe[89ab]/.test(a);
-}
-
-/** A seller-supplied Plugboard host must resolve to public addresses only (no requests into our own network). */
-async function assertPublicHost(hostname: string): Promise<void> {
-  const host = hostname.replace(/^\[|\]$/g, '');
-  let addresses: string[];
-  try {
-    addresses = (await lookup(host, { all: true })).map((r) => r.address);
-  } catch {
-    throw new PlugboardError(`Could not reach Plugboard at ${hostname} (the name does not resolve)`, { kind: 'network' });
-  }
-  if (isLoopbackHost(host) || addresses.some(isPrivateAddress)) {
-    throw new PlugboardConfigError(`Refusing to contact ${hostname}: it is a local or private network address, not Plugboard's API`);
-  }
+  const literal = addressLiteral(h);
+  return literal !== null && ipaddr.process(literal).range() === 'loopback';
 }
 
 const HEADER_SAFE = /^[\x21-\x7e](?:[\x20-\x7e]*[\x21-\x7e])?$/;
@@ -96,22 +75,16 @@ function parseBaseUrl(raw: string, allowPrivateHosts: boolean): URL {
   try {
     url = new URL(raw.trim());
   } catch {
-    throw new PlugboardConfigError('The Plugboard base URL is not a valid URL');
+    throw new PlugboardConfigError('The Plugboard base URL is not a valid URL', 'baseUrl');
   }
-  if (url.username || url.password) {
-    throw new PlugboardConfigError('The Plugboard base URL must not contain credentials');
-  }
-  if (url.search || url.hash) {
-    throw new PlugboardConfigError('The Plugboard base URL must not contain a query or fragment');
-  }
+  if (url.username || url.password) throw new PlugboardConfigError('The Plugboard base URL must not contain credentials', 'baseUrl');
+  if (url.search || url.hash) throw new PlugboardConfigError('The Plugboard base URL must not contain a query or fragment', 'baseUrl');
   if (url.protocol === 'https:') return url;
   if (url.protocol === 'http:') {
     if (isLoopbackHost(url.hostname) && allowPrivateHosts) return url;
-    throw new PlugboardConfigError(
-      `Refusing plain HTTP to ${url.host}: Plugboard requires HTTPS (Basic auth credentials would be sent unencrypted)`,
-    );
+    throw new PlugboardConfigError(`Refusing plain HTTP to ${url.host}: Plugboard requires HTTPS (Basic auth credentials would be sent unencrypted)`, 'baseUrl');
   }
-  throw new PlugboardConfigError(`Unsupported protocol ${url.protocol} in the Plugboard base URL; use https://`);
+  throw new PlugboardConfigError(`Unsupported protocol ${url.protocol} in the Plugboard base URL; use https://`, 'baseUrl');
 }
 
 function isRecord(x: unknown): x is Record<string, unknown> {
@@ -119,41 +92,40 @@ function isRecord(x: unknown): x is Record<string, unknown> {
 }
 
 export class PlugboardClient {
-  private readonly allowPrivateHosts: boolean;
-  private hostChecked: Promise<void> | null = null;
   private readonly base: URL;
   private readonly host: string;
   private readonly headers: Readonly<Record<string, string>>;
-  private readonly timeoutMs: number;
+  private readonly http: PlugboardHttpOptions;
+  private readonly dispatcher: Agent;
   private readonly secrets: string[];
   readonly connectionId: string;
 
   constructor(creds: PlugboardCredentials, opts: PlugboardClientOptions) {
-    this.allowPrivateHosts = opts.allowPrivateHosts ?? false;
-    this.base = parseBaseUrl(creds.baseUrl, this.allowPrivateHosts);
+    const allowPrivateHosts = opts.allowPrivateHosts ?? false;
+    this.base = parseBaseUrl(creds.baseUrl, allowPrivateHosts);
     this.host = this.base.host;
     const tenant = String(creds.tenant ?? '').trim();
     const connectionId = String(creds.connectionId ?? '').trim();
     const username = String(creds.username ?? '');
     const password = String(creds.password ?? '');
-    if (!HEADER_SAFE.test(tenant)) throw new PlugboardConfigError('The Plugboard tenant must be non-empty printable ASCII');
+    if (!HEADER_SAFE.test(tenant)) throw new PlugboardConfigError('The Plugboard tenant must be non-empty printable ASCII', 'tenant');
     if (!HEADER_SAFE.test(connectionId)) {
-      throw new PlugboardConfigError('The Plugboard connection id (X-ConnectionId) must be non-empty printable ASCII');
+      throw new PlugboardConfigError('The Plugboard connection id (X-ConnectionId) must be non-empty printable ASCII', 'connectionId');
     }
     if (username === '' || username.includes(':') || hasControlChars(username)) {
-      throw new PlugboardConfigError('The Plugboard username must be non-empty and must not contain ":" or control characters');
+      throw new PlugboardConfigError('The Plugboard username must be non-empty and must not contain ":" or control characters', 'username');
     }
-    if (hasControlChars(password)) {
-      throw new PlugboardConfigError('The Plugboard password must not contain control characters');
-    }
+    if (hasControlChars(password)) throw new PlugboardConfigError('The Plugboard password must not contain control characters', 'password');
     if (!isValidUserAgent(opts.userAgent)) {
       throw new PlugboardConfigError(
         'The User-Agent must follow RFC 2616, e.g. "my-app/1.0 (contact@example.com)" (printable ASCII, "@" only inside parentheses)',
+        'userAgent',
       );
     }
     const timeoutMs = opts.timeoutMs ?? DEFAULT_TIMEOUT_MS;
-    if (!Number.isFinite(timeoutMs) || timeoutMs <= 0) throw new PlugboardConfigError('timeoutMs must be a positive number');
-    this.timeoutMs = timeoutMs;
+    if (!Number.isFinite(timeoutMs) || timeoutMs <= 0) throw new PlugboardConfigError('timeoutMs must be a positive number', 'timeoutMs');
+    this.http = { timeoutMs, maxAnswerBytes: opts.maxAnswerBytes ?? DEFAULT_MAX_ANSWER_BYTES, allowPrivateHosts, resolve: opts.resolve };
+    this.dispatcher = opts.dispatcher ?? plugboardDispatcher(this.http);
     this.connectionId = connectionId;
     const authorization = basicAuthHeader(username, password);
     this.secrets = [`${username}:${password}`, authorization.slice('Basic '.length), password].filter((s) => s.length >= 3);
@@ -166,76 +138,60 @@ export class PlugboardClient {
     });
   }
 
-  /** GET /api/ — also the recommended way to test credentials. */
+  /** Closes the client's connections (when it made its own dispatcher). */
+  async close(): Promise<void> {
+    await this.dispatcher.close();
+  }
+
+  /** GET /api/: also the recommended way to test credentials. */
   async apiRoot(): Promise<PlugboardApiRoot> {
-    const root = await this.request('GET', '/api/');
+    const root = await this.json('GET', '/api/');
     if (!isRecord(root) || typeof root.connectionId !== 'string') throw this.protocolError('API root without connectionId');
     return root as unknown as PlugboardApiRoot;
   }
 
-  /** POST /api/product. */
-  async createProduct(p: ProductInput): Promise<PlugboardProduct> {
-    return this.asProduct(await this.request('POST', '/api/product', p));
+  /** POST /api/product?updateOnRemoteId=true: creates the product, or updates this connection's one with that remoteId. */
+  async upsertProduct(p: ProductInput & { remoteId: string }): Promise<PlugboardProduct> {
+    return this.asProduct(await this.json('POST', '/api/product?updateOnRemoteId=true', p));
   }
 
   /** PUT /api/product/<localId>: partial update; `null` translations / customData keys are removed. */
   async updateProduct(localId: string, patch: ProductInput): Promise<PlugboardProduct> {
-    return this.asProduct(await this.request('PUT', `/api/product/${this.localIdPath(localId)}`, patch));
+    return this.asProduct(await this.json('PUT', `/api/product/${this.localIdPath(localId)}`, patch));
   }
 
-  /** GET /api/product/<localId>. */
   async getProduct(localId: string): Promise<PlugboardProduct> {
-    return this.asProduct(await this.request('GET', `/api/product/${this.localIdPath(localId)}`));
+    return this.asProduct(await this.json('GET', `/api/product/${this.localIdPath(localId)}`));
   }
 
-  /** GET /api/product. */
-  async listProducts(): Promise<PlugboardProduct[]> {
-    const body = await this.request('GET', '/api/product');
-    let list: unknown = body;
-    if (isRecord(body)) {
-      // The reference does not show the list envelope; accept the common ones.
-      list = ['products', 'items', 'results', 'data'].map((k) => body[k]).find(Array.isArray);
-    }
-    if (!Array.isArray(list)) throw this.protocolError('product list is not an array');
-    return list.map((p) => this.asProduct(p));
+  /** GET /api/product[?modifiedAtOrAfter=…]: a plain array. */
+  async listProducts(modifiedAtOrAfter?: Date): Promise<PlugboardProduct[]> {
+    return this.asList(await this.json('GET', `/api/product${since(modifiedAtOrAfter)}`), 'product list').map((p) => this.asProduct(p));
   }
 
-  /** The product this connection created with `remoteId`, or null. Built on {@link listProducts}. */
-  async findProductByRemoteId(remoteId: string): Promise<PlugboardProduct | null> {
-    const all = await this.listProducts();
-    return (
-      all.find((p) => p.remoteIdMap?.[this.connectionId]?.remoteId === remoteId) ??
-      all.find((p) => p.remoteId === remoteId) ??
-      null
-    );
+  /** POST /api/file: a file record whose bytes are sent with {@link uploadFileData}. */
+  async createFile(file: FileInput): Promise<PlugboardFile> {
+    return this.asFile(await this.json('POST', '/api/file', file));
   }
 
-  /**
-   * Creates the product, or recovers the one that already carries its remoteId for this
-   * connection: after a 409 (created earlier, e.g. by a request whose answer was lost) or
-   * after a network error / timeout (outcome unknown). `created` tells which happened; a
-   * recovered product keeps its stored fields, so callers that need `p` applied should
-   * follow up with {@link updateProduct}.
-   */
-  async createOrRecoverProduct(p: ProductInput): Promise<{ product: PlugboardProduct; created: boolean }> {
-    try {
-      return { product: await this.createProduct(p), created: true };
-    } catch (err) {
-      if (!(err instanceof PlugboardError) || !p.remoteId || !(err.status === 409 || err.outcomeUnknown)) throw err;
-      const existing = await this.findProductByRemoteId(p.remoteId);
-      if (!existing) throw err;
-      return { product: existing, created: false };
-    }
+  /** PUT /api/file/<localId>/data with the raw bytes and their content type. */
+  async uploadFileData(localId: string, bytes: Buffer, contentType: string): Promise<PlugboardFile | null> {
+    const answer = await this.send('PUT', `/api/file/${this.localIdPath(localId)}/data`, bytes, contentType);
+    return isRecord(answer) && typeof answer.localId === 'string' ? this.asFile(answer) : null;
   }
 
-  /** POST /api/order/. */
-  async createOrder(o: OrderInput): Promise<PlugboardOrder> {
-    return this.asOrder(await this.request('POST', '/api/order/', o));
+  /** GET /api/order?modifiedAtOrAfter=…: a plain array of orders changed since then. */
+  async listOrders(modifiedAtOrAfter?: Date): Promise<PlugboardOrder[]> {
+    return this.asList(await this.json('GET', `/api/order${since(modifiedAtOrAfter)}`), 'order list').map((o) => this.asOrder(o));
   }
 
-  /** GET /api/order/<localId>. */
   async getOrder(localId: string): Promise<PlugboardOrder> {
-    return this.asOrder(await this.request('GET', `/api/order/${this.localIdPath(localId)}`));
+    return this.asOrder(await this.json('GET', `/api/order/${this.localIdPath(localId)}`));
+  }
+
+  /** PUT /api/order/<localId>, e.g. `{ orderStatus: 'processing' }`. */
+  async updateOrder(localId: string, patch: { orderStatus?: string; remoteOrderNo?: string | null }): Promise<PlugboardOrder> {
+    return this.asOrder(await this.json('PUT', `/api/order/${this.localIdPath(localId)}`, patch));
   }
 
   // ---------------------------------------------------------------------------------------
@@ -243,6 +199,11 @@ export class PlugboardClient {
   private localIdPath(localId: string): string {
     if (typeof localId !== 'string' || localId.trim() === '') throw new PlugboardConfigError('localId must be a non-empty string');
     return encodeURIComponent(localId.trim());
+  }
+
+  private asList(x: unknown, what: string): unknown[] {
+    if (!Array.isArray(x)) throw this.protocolError(`${what} is not an array`);
+    return x;
   }
 
   private asProduct(x: unknown): PlugboardProduct {
@@ -253,6 +214,11 @@ export class PlugboardClient {
   private asOrder(x: unknown): PlugboardOrder {
     if (!isRecord(x) || typeof x.localId !== 'string') throw this.protocolError('order without localId');
     return x as unknown as PlugboardOrder;
+  }
+
+  private asFile(x: unknown): PlugboardFile {
+    if (!isRecord(x) || typeof x.localId !== 'string') throw this.protocolError('file without localId');
+    return x as unknown as PlugboardFile;
   }
 
   private endpoint(path: string): URL {
@@ -270,66 +236,34 @@ export class PlugboardClient {
     return new PlugboardError(`Unexpected answer from Plugboard at ${this.host}: ${what}`, { status, kind: 'protocol' });
   }
 
-  private transportError(err: unknown): PlugboardError {
-    const e = err as { name?: string; cause?: { code?: string; name?: string } } | null;
-    if (e?.name === 'TimeoutError' || e?.cause?.name === 'TimeoutError') {
-      return new PlugboardError(
-        `Plugboard at ${this.host} did not answer within ${Math.round(this.timeoutMs / 100) / 10} s`,
-        { kind: 'timeout' },
-      );
-    }
-    const code = typeof e?.cause?.code === 'string' ? ` (${e.cause.code})` : '';
-    return new PlugboardError(`Could not reach Plugboard at ${this.host}${code}`, { kind: 'network' });
-  }
-
-  private async request(method: 'GET' | 'POST' | 'PUT', path: string, body?: unknown): Promise<unknown> {
-    // Plugboard asks for JSON content headers on every request, bodiless ones included.
-    const headers: Record<string, string> = { ...this.headers, 'Content-Type': 'application/json' };
+  private async json(method: HttpCall['method'], path: string, body?: unknown): Promise<unknown> {
     let payload: string | undefined;
     if (body !== undefined) {
       const problem = findDecimalProblem(body);
       if (problem) throw new PlugboardConfigError(problem.message);
       payload = JSON.stringify(body);
     }
-    if (!this.allowPrivateHosts) await (this.hostChecked ??= assertPublicHost(this.base.hostname));
-    const url = this.endpoint(path);
-    let res: Response;
-    let text: string;
-    const exchange = async () => {
-      const answer = await fetch(url, {
-        method,
-        headers,
-        body: payload,
-        redirect: 'manual',
-        signal: AbortSignal.timeout(this.timeoutMs),
-      });
-      return { answer, body: await answer.text() };
-    };
-    try {
-      ({ answer: res, body: text } = await observeProviderCall('plugboard', operationName(method, path), exchange(), ({ answer }) => answer.status >= 500));
-    } catch (err) {
-      throw this.transportError(err);
-    }
+    return this.send(method, path, payload, 'application/json');
+  }
 
+  private async send(method: HttpCall['method'], path: string, body: string | Buffer | undefined, contentType: string): Promise<unknown> {
+    // Plugboard asks for JSON content headers on every request, bodiless ones included.
+    const headers = { ...this.headers, 'Content-Type': contentType };
+    const res = await exchange(this.dispatcher, { method, url: this.endpoint(path), headers, body }, this.http);
     if (res.status >= 300 && res.status < 400) {
-      throw new PlugboardError(
-        `Plugboard at ${this.host} answered with a redirect (HTTP ${res.status}); check the base URL`,
-        { status: res.status, kind: 'protocol' },
-      );
+      throw new PlugboardError(`Plugboard at ${this.host} answered with a redirect (HTTP ${res.status}); check the base URL`, { status: res.status, kind: 'protocol' });
     }
-
     let json: unknown = undefined;
     let isJson = false;
-    if (text.length > 0) {
+    if (res.body.length > 0) {
       try {
-        json = JSON.parse(text);
+        json = JSON.parse(res.body.toString('utf8'));
         isJson = true;
       } catch {
         isJson = false;
       }
     }
-
-    if (!res.ok) {
+    if (res.status < 200 || res.status >= 300) {
       if (isJson && isRecord(json) && typeof json.message === 'string' && json.message.trim() !== '') {
         const b = json as Partial<PlugboardErrorBody>;
         throw new PlugboardError(this.redact(b.message!.slice(0, 1000)), {
@@ -340,12 +274,16 @@ export class PlugboardClient {
         });
       }
       const why = isJson ? 'without an error message' : 'with a non-JSON body';
-      throw new PlugboardError(
-        `Plugboard at ${this.host} answered HTTP ${res.status}${res.statusText ? ` ${res.statusText}` : ''} ${why}`,
-        { status: res.status, kind: 'http' },
-      );
+      throw new PlugboardError(`Plugboard at ${this.host} answered HTTP ${res.status} ${why}`, { status: res.status, kind: 'http' });
     }
-    if (!isJson) throw this.protocolError(`HTTP ${res.status} without a JSON body`, res.status);
+    if (!isJson) {
+      if (res.body.length === 0 && method === 'PUT' && contentType !== 'application/json') return null;
+      throw this.protocolError(`HTTP ${res.status} without a JSON body`, res.status);
+    }
     return json;
   }
+}
+
+function since(date: Date | undefined): string {
+  return date ? `?modifiedAtOrAfter=${encodeURIComponent(toRfc3339Utc(date))}` : '';
 }

@@ -1,28 +1,29 @@
 /**
- * A seller's Plugboard connection settings: stored per seller, password sealed with the token
- * cipher and never handed back (the view only says whether one is saved), turned into a
- * {@link PlugboardClient} when publishing or testing.
+ * A seller's Plugboard connection settings: verified against the API root before they are stored,
+ * stored per seller with the password sealed by the token cipher and never handed back, and turned
+ * into a {@link PlugboardClient} for publishing. A saved password only ever goes with the address,
+ * tenant, connection id and username it was saved with: changing any of them needs it typed again.
  */
 import type { PrismaClient, PlugboardConnection } from '../generated/prisma/client.js';
 import type { TokenCipher } from '../crypto/token-cipher.js';
+import type { CacheInvalidation } from '../db/cache-invalidation.js';
 import { DomainError } from '../errors.js';
-import { PlugboardClient, PlugboardConfigError, type PlugboardCredentials } from './client.js';
-import { toCurrency, toDecimalString, toLanguage3 } from './format.js';
+import type { Resolver } from './address-rule.js';
+import { PlugboardClient, PlugboardConfigError, PlugboardError, type PlugboardCredentials } from './client.js';
+import { sellerErrorOf } from './errors.js';
+import type { ShopSettings } from './product-mapping.js';
+import {
+  InvalidPlugboardSettingsError,
+  identityOf,
+  parsePreferences,
+  sameIdentity,
+  type PlugboardSettingsInput,
+  type SettingsField,
+  type ShopPreferences,
+} from './settings-input.js';
 import type { PlugboardApiRoot } from './types.js';
 
-/** What the settings form sends; strings as typed (route schemas checked shape and length). */
-export interface PlugboardSettingsInput {
-  baseUrl: string;
-  tenant: string;
-  connectionId: string;
-  username: string;
-  /** Empty: keep the saved password. */
-  password: string;
-  vatRatePercent: string;
-  currency: string;
-  /** Empty: the connection's default language. */
-  language: string;
-}
+export { InvalidPlugboardSettingsError, type PlugboardSettingsInput } from './settings-input.js';
 
 /** The saved settings as pages may show them: no password, only whether one is saved. */
 export interface PlugboardSettingsView {
@@ -34,25 +35,22 @@ export interface PlugboardSettingsView {
   vatRatePercent: string;
   /** Upper case for display, e.g. "SEK". */
   currency: string;
-  language: string | null;
+  languages: string[];
+  defaultLanguage: string;
+  connectionName: string | null;
+  canEditProducts: boolean;
+  brand: string | null;
+  autoPublish: boolean;
   updatedAt: Date;
 }
 
-/** What "Test connection" found out. */
+/** What "Test connection" (and every save) found out. */
 export interface ConnectionCheck {
   connectionName: string;
   connectionId: string;
   defaultLanguage: string;
   serverTime: string;
   canEditProducts: boolean;
-}
-
-/** The settings form has a value we cannot use; `field` names the input to point at. */
-export class InvalidPlugboardSettingsError extends DomainError {
-  declare readonly field: keyof PlugboardSettingsInput;
-  constructor(field: keyof PlugboardSettingsInput, message: string) {
-    super('invalid-input', message, { field });
-  }
 }
 
 export class PlugboardNotSetUpError extends DomainError {
@@ -64,26 +62,30 @@ export class PlugboardNotSetUpError extends DomainError {
 export interface PlugboardConnectionStoreOptions {
   userAgent: string;
   timeoutMs: number;
+  maxAnswerBytes?: number;
   allowPrivateHosts: boolean;
-}
-
-interface Normalised extends Omit<PlugboardCredentials, 'password'> {
-  vatRatePercent: string;
-  currency: string;
-  language: string | null;
+  /** Name resolution for the clients (tests). */
+  resolve?: Resolver;
 }
 
 /** Items pages only show whether items are published; a few seconds of staleness there costs nothing. */
 const DISPLAY_MEMO_MS = 10_000;
+const DISPLAY_MEMO = 'plugboard-settings';
 
 export class PlugboardConnectionStore {
   private readonly displayMemo = new Map<string, { view: PlugboardSettingsView | null; at: number }>();
+  /** One client (and so one keep-alive dispatcher) per seller and saved version of their settings. */
+  private readonly clients = new Map<string, { version: number; client: PlugboardClient }>();
 
   constructor(
     private readonly prisma: PrismaClient,
     private readonly cipher: TokenCipher,
     private readonly opts: PlugboardConnectionStoreOptions,
-  ) {}
+    private readonly invalidation: CacheInvalidation | null = null,
+  ) {
+    // Settings saved in another console process must not be shown stale here.
+    invalidation?.register(DISPLAY_MEMO, (userId) => (userId ? this.displayMemo.delete(userId) : this.displayMemo.clear()));
+  }
 
   async get(userId: string): Promise<PlugboardSettingsView | null> {
     const row = await this.prisma.plugboardConnection.findUnique({ where: { userId } });
@@ -100,99 +102,123 @@ export class PlugboardConnectionStore {
     return view;
   }
 
-  /** Validates and stores the settings; an empty password keeps the saved one. */
-  async save(userId: string, input: PlugboardSettingsInput): Promise<PlugboardSettingsView> {
-    this.displayMemo.delete(userId);
-    const existing = await this.prisma.plugboardConnection.findUnique({ where: { userId } });
-    const password = this.passwordFor(input, existing);
-    const settings = this.normalise(input, password);
-    const data = { ...settings, passwordEnc: this.cipher.encrypt(password) };
+  /**
+   * Checks the settings against Plugboard's API root and stores them only when it accepts them;
+   * answers what the check found (a missing product.edit is stored and shown as a warning).
+   */
+  async save(userId: string, input: PlugboardSettingsInput): Promise<{ view: PlugboardSettingsView; check: ConnectionCheck }> {
+    const { creds, preferences, root } = await this.verify(userId, input);
+    const check = toCheck(root);
+    const data = {
+      ...identityOf(creds),
+      passwordEnc: this.cipher.encrypt(creds.password),
+      vatRatePercent: preferences.vatRatePercent,
+      currency: preferences.currency,
+      languages: preferences.languages,
+      brand: preferences.brand,
+      autoPublish: preferences.autoPublish,
+      defaultLanguage: check.defaultLanguage,
+      connectionName: check.connectionName,
+      canEditProducts: check.canEditProducts,
+    };
     const row = await this.prisma.plugboardConnection.upsert({ where: { userId }, create: { userId, ...data }, update: data });
-    return toView(row);
+    await this.invalidation?.announce(DISPLAY_MEMO, userId);
+    return { view: toView(row), check };
   }
 
-  /**
-   * Calls the API root with the given settings (the saved password when the field is empty).
-   * Plugboard's refusals come back as PlugboardError for the page to show.
-   */
+  /** Calls the API root with the given settings (the saved password when the field is empty and the identity is unchanged). */
   async test(userId: string, input: PlugboardSettingsInput): Promise<ConnectionCheck> {
-    const existing = await this.prisma.plugboardConnection.findUnique({ where: { userId } });
-    const password = this.passwordFor(input, existing);
-    const settings = this.normalise(input, password);
-    const root = await this.client({ ...settings, password }).apiRoot();
-    return toCheck(root);
+    return toCheck((await this.verify(userId, input)).root);
   }
 
   /** The seller's client and publishing settings; throws when Plugboard is not set up. */
-  async connectionFor(userId: string): Promise<{ client: PlugboardClient; settings: PlugboardSettingsView }> {
+  async connectionFor(userId: string): Promise<{ client: PlugboardClient; settings: PlugboardSettingsView; shop: ShopSettings }> {
     const row = await this.prisma.plugboardConnection.findUnique({ where: { userId } });
     if (!row) throw new PlugboardNotSetUpError();
-    const client = this.client({ ...row, password: this.cipher.decrypt(row.passwordEnc) });
-    return { client, settings: toView(row) };
+    const version = row.updatedAt.getTime();
+    let cached = this.clients.get(userId);
+    if (!cached || cached.version !== version) {
+      void cached?.client.close().catch(() => undefined);
+      cached = { version, client: this.client({ ...row, password: this.cipher.decrypt(row.passwordEnc) }) };
+      if (this.clients.size > 1000) this.clients.clear();
+      this.clients.set(userId, cached);
+    }
+    const settings = toView(row);
+    return { client: cached.client, settings, shop: shopSettingsOf(settings) };
+  }
+
+  /** Sellers with Plugboard set up, for the background tasks. */
+  async sellers(): Promise<string[]> {
+    return (await this.prisma.plugboardConnection.findMany({ select: { userId: true } })).map((r) => r.userId);
+  }
+
+  private async verify(userId: string, input: PlugboardSettingsInput): Promise<{ creds: PlugboardCredentials; preferences: ShopPreferences; root: PlugboardApiRoot }> {
+    const existing = await this.prisma.plugboardConnection.findUnique({ where: { userId } });
+    const creds = { ...identityOf(input), password: this.passwordFor(input, existing) };
+    let client: PlugboardClient;
+    try {
+      // The client checks what Plugboard's rules need (HTTPS, header-safe tenant and id, ...).
+      client = this.client(creds);
+    } catch (err) {
+      if (err instanceof PlugboardConfigError) throw new InvalidPlugboardSettingsError(formField(err.field), `${err.message}.`);
+      throw err;
+    }
+    const preferences = parsePreferences(input);
+    try {
+      const root = await client.apiRoot();
+      if (root.connectionId !== creds.connectionId) {
+        throw new InvalidPlugboardSettingsError('connectionId', `Plugboard answered for connection ${root.connectionId}, not the one entered.`);
+      }
+      return { creds, preferences, root };
+    } catch (err) {
+      if (!(err instanceof PlugboardError)) throw err;
+      throw refusal(err);
+    } finally {
+      await client.close();
+    }
   }
 
   private client(creds: PlugboardCredentials): PlugboardClient {
-    return new PlugboardClient(creds, { userAgent: this.opts.userAgent, timeoutMs: this.opts.timeoutMs, allowPrivateHosts: this.opts.allowPrivateHosts });
+    const { userAgent, timeoutMs, maxAnswerBytes, allowPrivateHosts, resolve } = this.opts;
+    return new PlugboardClient(creds, { userAgent, timeoutMs, maxAnswerBytes, allowPrivateHosts, resolve });
   }
 
   private passwordFor(input: PlugboardSettingsInput, existing: PlugboardConnection | null): string {
     if (input.password !== '') return input.password;
-    if (existing) return this.cipher.decrypt(existing.passwordEnc);
-    throw new InvalidPlugboardSettingsError('password', 'Please enter the Plugboard password.');
-  }
-
-  private normalise(input: PlugboardSettingsInput, password: string): Normalised {
-    const creds = {
-      baseUrl: input.baseUrl.trim().replace(/\/+$/, ''),
-      tenant: input.tenant.trim(),
-      connectionId: input.connectionId.trim(),
-      username: input.username,
-    };
-    try {
-      // The client checks what Plugboard's rules need (HTTPS, header-safe tenant and id, ...).
-      this.client({ ...creds, password });
-    } catch (err) {
-      if (err instanceof PlugboardConfigError) throw new InvalidPlugboardSettingsError(fieldOf(err.message), `${err.message}.`);
-      throw err;
+    if (!existing) throw new InvalidPlugboardSettingsError('password', 'Please enter the Plugboard password.');
+    if (!sameIdentity(identityOf(input), identityOf(existing))) {
+      throw new InvalidPlugboardSettingsError(
+        'password',
+        'Enter the password again: the address, tenant, connection id or username changed, and a saved password is only sent to the connection it was saved for.',
+      );
     }
-    let vatRatePercent: string;
-    try {
-      vatRatePercent = toDecimalString(input.vatRatePercent.trim().replace(',', '.'));
-    } catch {
-      throw new InvalidPlugboardSettingsError('vatRatePercent', 'The VAT rate must be a number of percent, such as 25 or 12.5.');
-    }
-    if (vatRatePercent.startsWith('-') || Number(vatRatePercent) > 100) {
-      throw new InvalidPlugboardSettingsError('vatRatePercent', 'The VAT rate must be between 0 and 100 percent.');
-    }
-    let currency: string;
-    try {
-      currency = toCurrency(input.currency.trim());
-      if (!KNOWN_CURRENCIES.has(currency)) throw new Error('unknown currency');
-    } catch {
-      throw new InvalidPlugboardSettingsError('currency', `“${input.currency}” is not an ISO 4217 currency code; use one such as USD, EUR or SEK.`);
-    }
-    let language: string | null = null;
-    if (input.language.trim() !== '') {
-      try {
-        language = toLanguage3(input.language.trim());
-      } catch {
-        throw new InvalidPlugboardSettingsError('language', `“${input.language}” is not a language code we know; use one such as eng, swe or sv, or leave it empty.`);
-      }
-    }
-    return { ...creds, vatRatePercent, currency, language };
+    return this.cipher.decrypt(existing.passwordEnc);
   }
 }
 
-/** ISO 4217 codes the runtime's ICU knows, lower case; any three letters would pass the format check. */
-const KNOWN_CURRENCIES = new Set(Intl.supportedValuesOf('currency').map((c) => c.toLowerCase()));
+/** Plugboard's refusal of the settings, said for the form: the credentials field, or the address when nothing answered. */
+function refusal(err: PlugboardError): DomainError {
+  if (err.kind === 'http' && (err.status === 401 || err.status === 403)) {
+    return new InvalidPlugboardSettingsError('password', `Plugboard refused these credentials: ${err.message}`);
+  }
+  const seller = sellerErrorOf(err);
+  return new DomainError(seller.kind, seller.message, { field: 'baseUrl', provider: 'Plugboard', cause: err });
+}
 
-function fieldOf(message: string): keyof PlugboardSettingsInput {
-  if (/base URL|HTTP|protocol/i.test(message)) return 'baseUrl';
-  if (/tenant/i.test(message)) return 'tenant';
-  if (/connection id/i.test(message)) return 'connectionId';
-  if (/username/i.test(message)) return 'username';
-  if (/password/i.test(message)) return 'password';
-  return 'baseUrl';
+function formField(field: string): SettingsField {
+  return (['baseUrl', 'tenant', 'connectionId', 'username', 'password'] as const).find((f) => f === field) ?? 'baseUrl';
+}
+
+function shopSettingsOf(view: PlugboardSettingsView): ShopSettings {
+  return {
+    connectionId: view.connectionId,
+    // Rows saved before verification stored it fall back to English until saved again.
+    defaultLanguage: view.defaultLanguage || 'eng',
+    languages: view.languages,
+    vatRatePercent: view.vatRatePercent,
+    currency: view.currency.toLowerCase(),
+    brand: view.brand,
+  };
 }
 
 function toView(row: PlugboardConnection): PlugboardSettingsView {
@@ -204,7 +230,12 @@ function toView(row: PlugboardConnection): PlugboardSettingsView {
     hasPassword: row.passwordEnc !== '',
     vatRatePercent: row.vatRatePercent,
     currency: row.currency.toUpperCase(),
-    language: row.language,
+    languages: row.languages ?? [],
+    defaultLanguage: row.defaultLanguage,
+    connectionName: row.connectionName,
+    canEditProducts: row.canEditProducts,
+    brand: row.brand,
+    autoPublish: row.autoPublish,
     updatedAt: row.updatedAt,
   };
 }

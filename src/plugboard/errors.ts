@@ -1,9 +1,13 @@
 /** Errors raised by the Plugboard client. */
+import { DomainError } from '../errors.js';
 
 export type PlugboardErrorKind =
   /** Plugboard answered with an HTTP error status. */
   | 'http'
-  /** We could not reach Plugboard (DNS, refused, TLS, reset). The request may or may not have been processed. */
+  /**
+   * We could not reach Plugboard (DNS, refused, TLS, reset, or an address the private-host rule refuses);
+   * all read the same. The request may or may not have been processed.
+   */
   | 'network'
   /** No answer within the timeout. The request may or may not have been processed. */
   | 'timeout'
@@ -43,10 +47,43 @@ export class PlugboardError extends Error {
   }
 }
 
-/** Configuration problems detected before anything is sent. */
+/** Which setting a configuration problem is about, so a form can point at it without reading the message. */
+export type PlugboardSetting = 'baseUrl' | 'tenant' | 'connectionId' | 'username' | 'password' | 'userAgent' | 'timeoutMs' | 'body';
+
+/** Configuration problems detected before anything is sent; `field` names the setting at fault. */
 export class PlugboardConfigError extends PlugboardError {
   override name = 'PlugboardConfigError';
-  constructor(message: string) {
+  constructor(
+    message: string,
+    readonly field: PlugboardSetting = 'body',
+  ) {
     super(message, { status: 0, kind: 'config' });
   }
+}
+
+/**
+ * A Plugboard failure as the seller's error: what kind of trouble it is and a message to show. Transport
+ * trouble is "provider unavailable" (worth trying again); Plugboard's own refusals keep its message.
+ */
+export function sellerErrorOf(err: PlugboardError): DomainError {
+  const opts = { provider: 'Plugboard' as const, cause: err };
+  switch (err.kind) {
+    case 'timeout':
+      return new DomainError('provider-timeout', `${err.message}. Your data is safe; try again in a moment.`, opts);
+    case 'network':
+    case 'protocol':
+      return new DomainError('provider-unavailable', `${err.message}. Your data is safe; try again in a moment.`, opts);
+    case 'config':
+      return new DomainError('invalid-input', `${err.message}.`, opts);
+    case 'http':
+      if (err.status >= 500 || err.status === 408 || err.status === 429) {
+        return new DomainError('provider-unavailable', `Plugboard answered: ${err.message}. Your data is safe; try again in a moment.`, opts);
+      }
+      return new DomainError('provider-refused', `Plugboard answered: ${err.message}`, opts);
+  }
+}
+
+/** True when sending the same thing again later may work (Plugboard away, slow or busy). */
+export function isTransientPlugboardError(err: PlugboardError): boolean {
+  return err.outcomeUnknown || err.status >= 500 || err.status === 408 || err.status === 429;
 }

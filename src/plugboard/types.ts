@@ -82,14 +82,51 @@ export interface PlugboardProduct {
   state: string;
   purchasable: boolean;
   prices: unknown[];
+  sku?: string | null;
+  brand?: string | null;
+  stock?: number | null;
   vatRatePercent: DecimalString | null;
   productCategories: unknown[];
   productVariantGroups: unknown[];
 }
 
+/** One element of a product's `prices` (decision 004: a money object per currency, VAT included). */
+export type ProductPrice = Money;
+
+/** One element of a product's `pictures` (decision 004: a reference to an uploaded file). */
+export interface ProductPicture {
+  fileLocalId: string;
+  sortOrder: number;
+}
+
+/** Body of POST /api/file. */
+export interface FileInput {
+  name: string;
+  mimeType: string;
+  publicAccess: boolean;
+}
+
+/** A file record (decision 004); `url` is where a shop reads public bytes, null before they are uploaded. */
+export interface PlugboardFile {
+  href: string;
+  localId: string;
+  name: string;
+  mimeType: string;
+  publicAccess: boolean;
+  size: number | null;
+  url: string | null;
+}
+
 /** Body of POST /api/product and PUT /api/product/<localId> (partial update). */
 export interface ProductInput {
   remoteId?: string;
+  sku?: string;
+  gtin?: string;
+  brand?: string | null;
+  stock?: number;
+  stockType?: string;
+  weight?: DecimalString;
+  volume?: DecimalString;
   /** Plain value = the user's default language. `null` removes that translation. */
   title?: string | null;
   title_lang?: LangPatch;
@@ -102,11 +139,11 @@ export interface ProductInput {
   state?: string;
   purchasable?: boolean;
   isDeleted?: boolean;
-  pictures?: unknown[];
+  pictures?: ProductPicture[];
   remoteUris?: unknown[];
   attributes?: unknown[];
   alternateContent?: Record<string, unknown>;
-  prices?: unknown[];
+  prices?: ProductPrice[];
   productCategories?: unknown[];
   productVariantGroups?: unknown[];
 }
@@ -135,6 +172,20 @@ export interface PlugboardOrder {
   orderRows: unknown[];
   source: OrderSource;
   shipments: unknown[];
+  /** Decision 004: "new" when placed, "processing" once the seller marks it. */
+  orderStatus?: string | null;
+  remoteOrderNo?: string | null;
+}
+
+/** One of an order's `orderRows` (decision 004). */
+export interface PlugboardOrderRow {
+  rowNo: number;
+  productLocalId: string | null;
+  sku: string | null;
+  title: string | null;
+  quantity: number;
+  unitPrice: Money | null;
+  vatRatePercent: DecimalString | null;
 }
 
 /** Body of POST /api/order/. */

@@ -6,6 +6,8 @@ import { connectRoutes } from './connect.js';
 import { inventoryRoutes } from './inventory.js';
 import { homeRoutes } from './home.js';
 import { plugboardRoutes } from './plugboard.js';
+import { shopRoutes } from './shop.js';
+import { orderRoutes } from './orders.js';
 import { uploadRoutes } from './uploads.js';
 import { adminRoutes } from './admin.js';
 import { oneTimeLinkRoutes } from './one-time-links.js';
@@ -65,6 +67,8 @@ export async function consoleScope(app: FastifyInstance) {
   await app.register(homeRoutes);
   await app.register(inventoryRoutes);
   await app.register(plugboardRoutes);
+  await app.register(shopRoutes);
+  await app.register(orderRoutes);
   // Registers @fastify/multipart in its own scope: only the upload routes parse multipart bodies.
   await app.register(uploadRoutes);
   await app.register(adminRoutes);

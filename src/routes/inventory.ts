@@ -1,6 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { browseItems, withCatalogNames, type ItemsQuery } from '../inventory/browse.js';
+import { browseItems, pageLocally, withCatalogNames, type ItemsQuery } from '../inventory/browse.js';
 import { whileSellerWaits } from '../web/seller-waits.js';
+import { filterByShop, SHOP_FILTERS, type ShopFilter } from '../plugboard/shop-filter.js';
 import { NeedsReconnectError, NotConnectedError } from '../errors.js';
 
 const pkParam = {
@@ -17,10 +18,15 @@ const pageNumber = { type: 'integer', minimum: 1, maximum: 100000, default: 1 } 
 export async function inventoryRoutes(app: FastifyInstance) {
   const { services } = app;
 
-  app.get<{ Querystring: ItemsQuery & { publish?: string } }>(
+  app.get<{ Querystring: ItemsQuery & { shop?: ShopFilter | ''; publish?: string } }>(
     '/items',
     {
       preHandler: app.requireUser,
+      // The filter form sends every select, chosen or not: "All styles" arrives as style= and means no filter.
+      preValidation: async (request) => {
+        const query = request.query as unknown as Record<string, unknown>;
+        for (const key of ['style', 'size', 'shop']) if (query[key] === '') delete query[key];
+      },
       schema: {
         querystring: {
           type: 'object',
@@ -29,6 +35,7 @@ export async function inventoryRoutes(app: FastifyInstance) {
             page: pageNumber,
             style: { type: 'integer', minimum: 1, maximum: 2147483647 },
             size: { type: 'integer', minimum: 1, maximum: 2147483647 },
+            shop: { type: 'string', enum: [...SHOP_FILTERS, ''] },
             publish: { type: 'string', enum: [NOTHING_SELECTED] },
           },
         },
@@ -43,19 +50,30 @@ export async function inventoryRoutes(app: FastifyInstance) {
     listImages,
   );
 
-  async function listItems(request: FastifyRequest<{ Querystring: ItemsQuery & { publish?: string } }>, reply: FastifyReply) {
+  async function listItems(request: FastifyRequest<{ Querystring: ItemsQuery & { shop?: ShopFilter | ''; publish?: string } }>, reply: FastifyReply) {
     const userId = request.user!.id;
     const api = services.sonletApiFor(userId);
     const signal = whileSellerWaits(reply);
+    const shop = request.query.shop || null;
     return whenConnected(reply, 'Items', async () => {
       const [catalog, view] = await Promise.all([
         services.catalog.get(userId, api, { signal }),
-        browseItems(api, request.query, (filters) => services.summaries.matchingItems(userId, api, filters, { signal }), { signal }),
+        shop
+          ? browseByShop(userId, request.query, shop, signal)
+          : browseItems(api, request.query, (filters) => services.summaries.matchingItems(userId, api, filters, { signal }), { signal }),
       ]);
-      const published = await services.publisher.statusOf(userId, view.items.map((i) => i.pk));
+      const pks = view.items.map((i) => i.pk);
+      const [published, soldOn] = await Promise.all([services.publisher.statusOf(userId, pks), services.shopOrders.soldOn(userId, pks)]);
       const nothingSelected = request.query.publish === NOTHING_SELECTED;
-      return reply.page('items', { title: 'Items', ...view, items: withCatalogNames(view.items, catalog), catalog, ...published, nothingSelected, scripts: ['/public/publish-select.js'] });
+      return reply.page('items', { title: 'Items', ...view, items: withCatalogNames(view.items, catalog), shop, catalog, ...published, soldOn, nothingSelected, scripts: ['/public/publish-select.js'] });
     });
+  }
+
+  /** The web-shop filter needs the whole inventory: the walked (and cached) matching items, filtered and paged here. */
+  async function browseByShop(userId: string, query: ItemsQuery, shop: ShopFilter, signal: AbortSignal) {
+    const filters = { style: query.style ?? null, size: query.size ?? null };
+    const matching = await services.summaries.matchingItems(userId, services.sonletApiFor(userId), filters, { signal });
+    return pageLocally(await filterByShop({ prisma: services.prisma, connections: services.plugboardConnections }, userId, matching, shop), query.page, 20, filters);
   }
 
   async function showItem(request: FastifyRequest<{ Params: { pk: number } }>, reply: FastifyReply) {
@@ -65,8 +83,8 @@ export async function inventoryRoutes(app: FastifyInstance) {
     return whenConnected(reply, 'Item', async () => {
       const [catalog, found] = await Promise.all([services.catalog.get(userId, api, { signal }), api.getItem(request.params.pk, { signal })]);
       const [item] = withCatalogNames([found], catalog);
-      const { plugboardReady, exports } = await services.publisher.statusOf(userId, [item.pk]);
-      return reply.page('item', { title: `${item.style} ${item.size}`, item, plugboardReady, export: exports[item.pk] ?? null });
+      const [{ plugboardReady, exports }, soldOn] = await Promise.all([services.publisher.statusOf(userId, [item!.pk]), services.shopOrders.soldOn(userId, [item!.pk])]);
+      return reply.page('item', { title: `${item!.style} ${item!.size}`, item, plugboardReady, export: exports[item!.pk] ?? null, soldOn: soldOn[item!.pk] ?? null });
     });
   }
 

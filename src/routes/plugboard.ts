@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest, FastifySchemaValidationError } from 'fastify';
-import { InvalidInputError } from '../errors.js';
-import { PlugboardError } from '../plugboard/errors.js';
-import { InvalidPlugboardSettingsError, type PlugboardSettingsInput, type PlugboardSettingsView } from '../plugboard/connection-store.js';
+import { DomainError, InvalidInputError } from '../errors.js';
+import type { PlugboardSettingsInput, PlugboardSettingsView } from '../plugboard/connection-store.js';
+import { statusOf } from '../web/error-pages.js';
 import { MAX_ITEMS_PER_PUBLISH } from '../plugboard/publish.js';
 import { consoleTarget } from '../web/redirect-target.js';
 import { NOTHING_SELECTED } from './inventory.js';
@@ -22,7 +22,9 @@ const settingsBody = {
     password: { type: 'string', maxLength: 500, default: '' },
     vatRatePercent: { type: 'string', minLength: 1, maxLength: 20, pattern: '^\\s*\\d{1,3}([.,]\\d{1,4})?\\s*$' },
     currency: { type: 'string', minLength: 3, maxLength: 3, pattern: '^[A-Za-z]{3}$' },
-    language: { type: 'string', maxLength: 3, pattern: '^([A-Za-z]{2,3})?$', default: '' },
+    languages: { type: 'string', maxLength: 100, pattern: '^[A-Za-z ,;]*$', default: '' },
+    brand: { type: 'string', maxLength: 200, default: '' },
+    autoPublish: { type: 'string', enum: ['on'] },
     _csrf: { type: 'string', maxLength: 200 },
   },
 } as const;
@@ -36,7 +38,9 @@ const FIELD_HELP: Record<keyof PlugboardSettingsInput, string> = {
   password: 'The password is too long.',
   vatRatePercent: 'The VAT rate must be a number of percent, such as 25 or 12.5.',
   currency: 'The currency must be a three-letter ISO 4217 code, such as USD, EUR or SEK.',
-  language: 'The language must be a two- or three-letter code, such as en, eng or swe, or empty for the default.',
+  languages: 'Languages are two- or three-letter codes separated by commas, such as eng, deu.',
+  brand: 'The brand is too long.',
+  autoPublish: 'Tick the box or leave it empty.',
 };
 
 const uuid = { type: 'string', pattern: '^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$' } as const;
@@ -111,12 +115,12 @@ export async function plugboardRoutes(app: FastifyInstance) {
   }
 
   async function saveSettings(request: FastifyRequest<{ Body: SettingsBody }>, reply: FastifyReply) {
-    const invalid = await invalidForm(request, reply);
-    if (invalid) return invalid;
+    if (await invalidForm(request, reply)) return reply;
     try {
       await services.plugboardConnections.save(request.user!.id, request.body);
+      await services.scheduleShop(request.user!.id);
     } catch (err) {
-      if (err instanceof InvalidPlugboardSettingsError) return formError(request, reply, err.field, err.message);
+      if (err instanceof DomainError && err.field) return formError(request, reply, err.field as keyof PlugboardSettingsInput, err.message, statusOf(err));
       throw err;
     }
     await services.audit.record({ kind: 'plugboard-settings-saved', actor: request.user, ip: request.ip });
@@ -124,8 +128,7 @@ export async function plugboardRoutes(app: FastifyInstance) {
   }
 
   async function testConnection(request: FastifyRequest<{ Body: SettingsBody }>, reply: FastifyReply) {
-    const invalid = await invalidForm(request, reply);
-    if (invalid) return invalid;
+    if (await invalidForm(request, reply)) return reply;
     const userId = request.user!.id;
     const saved = await services.plugboardConnections.get(userId);
     const data = { ...settingsPageData(saved), values: typedValues(request.body) };
@@ -133,12 +136,9 @@ export async function plugboardRoutes(app: FastifyInstance) {
       const check = await services.plugboardConnections.test(userId, request.body);
       return reply.page(VIEW, { ...data, check });
     } catch (err) {
-      if (err instanceof InvalidPlugboardSettingsError) return formError(request, reply, err.field, err.message);
-      if (!(err instanceof PlugboardError)) throw err;
-      const refused = err.kind === 'http' && err.status >= 400 && err.status < 500;
-      const status = refused || err.kind === 'config' ? 400 : 502;
-      request.log.info({ status: err.status, kind: err.kind }, 'Plugboard connection test failed');
-      return reply.page(VIEW, { ...data, checkError: { message: err.message, fromPlugboard: err.kind === 'http', status: err.status || null } }, status);
+      if (!(err instanceof DomainError && err.field)) throw err;
+      request.log.info({ kind: err.kind, field: err.field }, 'Plugboard connection test failed');
+      return reply.page(VIEW, { ...data, field: err.field, checkError: { message: err.message } }, statusOf(err));
     }
   }
 
@@ -182,23 +182,27 @@ export async function plugboardRoutes(app: FastifyInstance) {
     };
   }
 
-  /** Re-renders the form with the seller's values and a message for the first bad field. */
-  async function invalidForm(request: FastifyRequest<{ Body: SettingsBody }>, reply: FastifyReply) {
+  /**
+   * Re-renders the form with the seller's values and a message for the first bad field; true when it did.
+   * (A boolean, not the reply: a reply is thenable, and awaiting it answers undefined.)
+   */
+  async function invalidForm(request: FastifyRequest<{ Body: SettingsBody }>, reply: FastifyReply): Promise<boolean> {
     const error = request.validationError;
-    if (!error) return null;
+    if (!error) return false;
     const first = error.validation[0] as FastifySchemaValidationError | undefined;
     const field = (first?.instancePath.replace(/^\//, '') || (first?.params as { missingProperty?: string } | undefined)?.missingProperty || 'baseUrl') as keyof PlugboardSettingsInput;
-    return formError(request, reply, field, FIELD_HELP[field] ?? 'Some fields are not valid.');
+    await formError(request, reply, field, FIELD_HELP[field] ?? 'Some fields are not valid.');
+    return true;
   }
 
-  async function formError(request: FastifyRequest<{ Body: SettingsBody }>, reply: FastifyReply, field: keyof PlugboardSettingsInput, message: string) {
+  async function formError(request: FastifyRequest<{ Body: SettingsBody }>, reply: FastifyReply, field: keyof PlugboardSettingsInput, message: string, status = 400) {
     const saved = await services.plugboardConnections.get(request.user!.id);
-    return reply.page(VIEW, { ...settingsPageData(saved), values: typedValues(request.body), error: message, field }, 400);
+    return reply.page(VIEW, { ...settingsPageData(saved), values: typedValues(request.body), error: message, field }, status);
   }
 
   function suggestedValues(): Record<string, string> {
     const demo = app.sandboxDemo?.plugboard;
-    if (!demo) return { baseUrl: '', tenant: '', connectionId: '', username: '', vatRatePercent: '25', currency: 'USD', language: '' };
+    if (!demo) return { baseUrl: '', tenant: '', connectionId: '', username: '', vatRatePercent: '25', currency: 'USD', languages: '', brand: '', autoPublish: '' };
     return {
       baseUrl: demo.baseUrl,
       tenant: demo.tenant,
@@ -206,7 +210,9 @@ export async function plugboardRoutes(app: FastifyInstance) {
       username: demo.username,
       vatRatePercent: '25',
       currency: 'SEK',
-      language: '',
+      languages: '',
+      brand: '',
+      autoPublish: '',
     };
   }
 }
@@ -219,7 +225,9 @@ function savedValues(saved: PlugboardSettingsView): Record<string, string> {
     username: saved.username,
     vatRatePercent: saved.vatRatePercent,
     currency: saved.currency,
-    language: saved.language ?? '',
+    languages: saved.languages.join(', '),
+    brand: saved.brand ?? '',
+    autoPublish: saved.autoPublish ? 'on' : '',
   };
 }
 
@@ -227,7 +235,7 @@ function savedValues(saved: PlugboardSettingsView): Record<string, string> {
 function typedValues(body: unknown): Record<string, string> {
   const values: Record<string, string> = {};
   if (!body || typeof body !== 'object') return values;
-  for (const key of ['baseUrl', 'tenant', 'connectionId', 'username', 'vatRatePercent', 'currency', 'language']) {
+  for (const key of ['baseUrl', 'tenant', 'connectionId', 'username', 'vatRatePercent', 'currency', 'languages', 'brand', 'autoPublish']) {
     const v = (body as Record<string, unknown>)[key];
     if (typeof v === 'string') values[key] = v.slice(0, 500);
   }

@@ -7,8 +7,9 @@ import { headerValue } from '../web/headers.js';
 import { consoleTarget } from '../web/redirect-target.js';
 import type { Catalog } from '../inventory/catalog-cache.js';
 import { InvalidUploadError, MAX_ATTRIBUTES, UploadForm, type UploadFormValues } from '../inventory/upload-form.js';
-import type { PhotoSettings, ReceivedPhoto } from '../inventory/upload-pipeline.js';
-import { formatBytes, PhotoTooLargeError, UnsupportedPhotoError } from '../inventory/upload-store.js';
+import type { PhotoSettings } from '../inventory/upload-pipeline.js';
+import { formatBytes, PhotoTooLargeError, UnsupportedPhotoError, type SavedPhoto } from '../inventory/upload-store.js';
+import { toBatchView, type UploadView } from '../inventory/upload-view.js';
 import { observeUploadBytes } from '../metrics/provider-calls.js';
 
 const VIEW = 'upload';
@@ -68,9 +69,10 @@ export async function uploadRoutes(app: FastifyInstance) {
 
   /**
    * The photos arrive as one multipart stream: the CSRF token (header, or the first field), the
-   * settings, then the photos, each piped to disk as it comes. Only once every photo is safely on
-   * disk and the settings are checked are the uploads recorded and queued; any refusal on the way
-   * removes what was written, so nothing is left half-done.
+   * settings, then the photos, each with the page's key for it (`photoKey`, before the file) and piped
+   * into the database as it comes. A photo whose key an earlier request already recorded is not stored
+   * again: the answer is that upload. Only once every photo is stored and the settings are checked are
+   * the uploads recorded and queued; any refusal on the way removes what was written.
    */
   async function receivePhotos(request: FastifyRequest, reply: FastifyReply) {
     const userId = request.user!.id;
@@ -81,7 +83,8 @@ export async function uploadRoutes(app: FastifyInstance) {
     const api = services.sonletApiFor(userId);
 
     const form = new UploadForm();
-    const received: Array<{ saved: ReceivedPhoto['saved']; name: string }> = [];
+    const received: Array<{ saved: SavedPhoto; name: string; photoKey: string | null } | { earlier: UploadView }> = [];
+    const stored = () => received.flatMap((r) => ('saved' in r ? [r] : []));
     let catalog: Catalog | null = null;
     const catalogFor = async (values: UploadFormValues) => {
       catalog ??= await services.catalog.get(userId, api);
@@ -120,24 +123,39 @@ export async function uploadRoutes(app: FastifyInstance) {
         }
         // Refuse bad settings before a possibly large photo is read.
         if (!settings && form.hasSettings()) settings = form.settings(await catalogFor(form.values()));
+        const photoKey = form.nextPhotoKey();
+        const earlier = photoKey ? await services.uploads.byPhotoKey(userId, photoKey) : null;
+        if (earlier) {
+          // Sent again (its answer was lost): the photo is not stored twice.
+          part.file.resume();
+          received.push({ earlier });
+          continue;
+        }
         const saved = await services.photos.save(userId, part.file, part.filename);
         observeUploadBytes(saved.bytes);
-        received.push({ saved, name: part.filename });
+        received.push({ saved, name: part.filename, photoKey });
       }
       if (!csrfChecked && !passesCsrf(request, reply, '')) return reply;
       settings = form.settings(await catalogFor(form.values()));
       if (received.length === 0) throw new InvalidUploadError('Choose at least one photo to upload.', 'photos');
-      const batchId = form.batchId() ?? randomUUID();
       const photoSettings = settings;
-      const uploads = await services.uploads.submit(
-        userId,
-        batchId,
-        received.map((r) => ({ saved: r.saved, originalName: r.name, settings: photoSettings })),
-      );
-      if (json) return reply.code(201).send({ batchId, uploads });
+      const fresh = stored();
+      const newBatch = form.batchId() ?? randomUUID();
+      const created = fresh.length
+        ? await services.uploads.submit(
+            userId,
+            newBatch,
+            fresh.map((r) => ({ saved: r.saved, originalName: r.name, settings: photoSettings, photoKey: r.photoKey })),
+          )
+        : [];
+      const uploads = received.map((r) => ('earlier' in r ? r.earlier : created[fresh.indexOf(r)]!));
+      // Every photo may turn out to be one an earlier request recorded (even meanwhile): then that is the answer.
+      const recordedHere = created.some((u) => u.batchId === newBatch);
+      const batchId = recordedHere ? newBatch : uploads[0]!.batchId;
+      if (json) return reply.code(recordedHere ? 201 : 200).send({ batchId, uploads });
       return reply.code(303).redirect(`/uploads/batch/${batchId}`);
     } catch (err) {
-      await Promise.all(received.map((r) => services.photos.remove(r.saved.path)));
+      await Promise.all(stored().map((r) => services.photos.remove(r.saved.id)));
       const refusal = refusalOf(err, config.uploads.maxBytes);
       if (!refusal) throw err;
       request.log.info({ status: refusal.status, reason: refusal.message }, 'upload refused');
@@ -166,12 +184,7 @@ export async function uploadRoutes(app: FastifyInstance) {
   async function showUpload(request: FastifyRequest<{ Params: { id: string } }>, reply: FastifyReply) {
     const upload = await services.uploads.get(request.user!.id, request.params.id);
     if (wantsJson(request)) return reply.header('cache-control', 'no-store').send(upload);
-    const batch = {
-      batchId: upload.batchId,
-      uploads: [upload],
-      counts: { done: upload.state === 'done' ? 1 : 0, failed: upload.settled && upload.state !== 'done' ? 1 : 0, working: upload.settled ? 0 : 1 },
-      inProgress: !upload.settled,
-    };
+    const batch = toBatchView(upload.batchId, [upload]);
     if (batch.inProgress) reply.header('refresh', String(REFRESH_SECONDS));
     return reply.page('upload-result', { title: 'Upload', batch, refreshSeconds: REFRESH_SECONDS, back: `/uploads/${upload.id}` });
   }
@@ -183,7 +196,7 @@ export async function uploadRoutes(app: FastifyInstance) {
       .header('content-type', headerValue(photo.contentType))
       .header('cache-control', 'private, max-age=300')
       .header('x-content-type-options', 'nosniff')
-      .send(services.uploads.openPhoto(photo.file));
+      .send(photo.stream);
   }
 
   async function retryUpload(request: FastifyRequest<{ Params: { id: string }; Body: { back?: string } }>, reply: FastifyReply) {
@@ -222,6 +235,8 @@ export async function uploadRoutes(app: FastifyInstance) {
       maxBytesLabel: formatBytes(config.uploads.maxBytes),
       maxBytes: config.uploads.maxBytes,
       maxAttributes: MAX_ATTRIBUTES,
+      // The no-JS form's key for its photos (the page's script gives each photo its own).
+      photoKey: randomUUID(),
       scripts: ['/public/upload.js'],
     };
   }

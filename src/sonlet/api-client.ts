@@ -181,6 +181,23 @@ export class SonletApi {
     }
   }
 
+  /**
+   * A media file's bytes (an image's image_full), capped at the photo size limit, for publishing a picture.
+   * Media is public, like a CDN: no bearer token goes with it.
+   */
+  async readMedia(mediaUrl: string): Promise<{ bytes: Buffer; contentType: string }> {
+    const url = new URL(mediaUrl, this.apiBase);
+    if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new ProviderUnavailableError('Sonlet', 'sent a photo address the console does not follow');
+    const res = await this.sonlet.http.exchange({ method: 'GET', url, kind: 'media', deadlineMs: this.sonlet.http.timeoutMs * 3 });
+    if (!res.ok) {
+      await res.discard();
+      throw new ProviderUnavailableError('Sonlet', `answered ${res.status} for a photo`);
+    }
+    const chunks: Buffer[] = [];
+    for await (const chunk of res.chunks()) chunks.push(chunk);
+    return { bytes: Buffer.concat(chunks), contentType: res.header('content-type') ?? 'application/octet-stream' };
+  }
+
   /** A POST's answer: the created object, or the error that says what to do next. */
   async readCreated(res: SonletAnswer): Promise<unknown> {
     const body = await res.json();

@@ -15,7 +15,6 @@ import { TokenCipher } from '../../src/crypto/token-cipher.js';
 import { knownSecrets, rememberSecret, secretLeaks } from './secrets.js';
 
 export { connectSonlet, authorizeAtSandbox, formOf } from './oauth-walk.js';
-import { createJobQueue, type JobQueue } from '../../src/jobs/queue.js';
 
 import { freePortOnLoopback } from './ports.js';
 
@@ -49,10 +48,12 @@ export interface StackOptions {
   env?: Record<string, string>;
   databaseUrl?: string;
   /**
-   * Run background jobs (publishing): each console instance gets a started job queue. The stack
-   * has its own pg-boss schema, so workers of other test files never take its jobs.
+   * Run background work (uploads, publishing) in each console instance. The stack has its own task
+   * queue, so workers of other test files never take its tasks.
    */
   jobs?: boolean;
+  /** The task engine's and the web shop's time: tests move it to bring a sync period's work due at once. */
+  shopClock?: { now(): number };
   /** Skip the secrets-in-logs check at close (for a test that checks it itself). Default false. */
   skipSecretCheck?: boolean;
 }
@@ -91,8 +92,7 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
   rememberSecret(env.TOKEN_ENCRYPTION_KEY, 'TOKEN_ENCRYPTION_KEY');
   if (env.TOKEN_ENCRYPTION_KEY) rememberSecret(loadConfig(env).tokenEncryptionKey.toString('base64'), 'TOKEN_ENCRYPTION_KEY (base64)');
   const instances: ConsoleInstance[] = [];
-  const jobQueues: JobQueue[] = [];
-  const jobsSchema = `pgboss_test_${randomBytes(4).toString('hex')}`;
+  const jobsQueue = `test-${randomBytes(4).toString('hex')}`;
 
   async function launch(listenPort: number): Promise<ConsoleInstance> {
     const config = loadConfig(env);
@@ -103,12 +103,8 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
         done();
       },
     });
-    let jobs: JobQueue | undefined;
-    if (opts.jobs) {
-      jobs = createJobQueue(databaseUrl, { schema: jobsSchema, onError: (err) => logs.push(`[jobs] ${err.message}\n`) });
-      await jobs.start();
-      jobQueues.push(jobs);
-    }
+    // Closing a stack does not wait for tasks in flight: their leases run out with the test.
+    const jobs = opts.jobs ? { queue: jobsQueue, stopTimeoutMs: 1000, clock: opts.shopClock } : undefined;
     const app = await buildApp({ config, prisma: createPrisma(databaseUrl), logStream, jobs });
     await app.listen({ port: listenPort, host: '127.0.0.1' });
     const instance = { url: `http://127.0.0.1:${listenPort}`, app, config, logs };
@@ -183,7 +179,6 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
     leaks,
     async close() {
       const found = opts.skipSecretCheck ? [] : await leaks();
-      for (const jobs of jobQueues) await jobs.stop({ graceful: false });
       for (const instance of instances) await instance.app.close();
       await closeSonlet();
       if (found.length) throw new Error(`Secrets in the console's logs or audit trail: ${found.join('; ')}`);

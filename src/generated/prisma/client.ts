@@ -79,9 +79,28 @@ export type SonletConnection = Prisma.SonletConnectionModel
 export type CatalogCache = Prisma.CatalogCacheModel
 /**
  * Model Upload
- * One photo on its way to becoming a Sonlet item. Written before anything is sent to Sonlet.
+ * One photo on its way to becoming a Sonlet item. Written before anything is sent to Sonlet; the
+ * background work on it is the Task named "upload" whose key is this row's id.
  */
 export type Upload = Prisma.UploadModel
+/**
+ * Model UploadPhoto
+ * A photo as received, waiting to become a Sonlet item; its bytes are the chunks. Written before
+ * its Upload row, so a crash between the two leaves a photo no upload points at (swept after an hour).
+ */
+export type UploadPhoto = Prisma.UploadPhotoModel
+/**
+ * Model UploadPhotoChunk
+ * Consecutive pieces of a photo (seq 0, 1, ...), so no photo is ever held whole in memory.
+ */
+export type UploadPhotoChunk = Prisma.UploadPhotoChunkModel
+/**
+ * Model Task
+ * One piece of durable background work (a photo to turn into an item, an item to publish). The
+ * engine in src/jobs owns these rows: which process holds the task, how often it was tried, when it
+ * may run next and what went wrong last.
+ */
+export type Task = Prisma.TaskModel
 /**
  * Model PlugboardConnection
  * The seller's Plugboard API credentials; secrets are encrypted like the Sonlet tokens.
@@ -89,6 +108,17 @@ export type Upload = Prisma.UploadModel
 export type PlugboardConnection = Prisma.PlugboardConnectionModel
 /**
  * Model PlugboardExport
- * A Sonlet item published as a Plugboard product; the row makes publishing idempotent.
+ * A Sonlet item published as a Plugboard product; the row makes publishing idempotent. Sending it is
+ * the Task named "publish" whose key is this row's id.
  */
 export type PlugboardExport = Prisma.PlugboardExportModel
+/**
+ * Model ShopOrder
+ * A web-shop order as Plugboard last answered it, polled in the background. Money is decimal strings.
+ */
+export type ShopOrder = Prisma.ShopOrderModel
+/**
+ * Model ShopOrderRow
+ * One row of a web-shop order; `sonletItemId` is set when the row is one of the seller's published items.
+ */
+export type ShopOrderRow = Prisma.ShopOrderRowModel

@@ -26,21 +26,20 @@ export const ConnectionStatus = {
 export type ConnectionStatus = (typeof ConnectionStatus)[keyof typeof ConnectionStatus]
 
 
-export const UploadStatus = {
-  pending: 'pending',
-  creating_image: 'creating_image',
-  creating_item: 'creating_item',
+export const UploadStep = {
+  image: 'image',
+  item: 'item',
+  done: 'done'
+} as const
+
+export type UploadStep = (typeof UploadStep)[keyof typeof UploadStep]
+
+
+export const TaskStatus = {
+  waiting: 'waiting',
+  running: 'running',
   done: 'done',
   failed: 'failed'
 } as const
 
-export type UploadStatus = (typeof UploadStatus)[keyof typeof UploadStatus]
-
-
-export const ExportStatus = {
-  pending: 'pending',
-  done: 'done',
-  failed: 'failed'
-} as const
-
-export type ExportStatus = (typeof ExportStatus)[keyof typeof ExportStatus]
+export type TaskStatus = (typeof TaskStatus)[keyof typeof TaskStatus]

@@ -405,8 +405,13 @@ export const ModelName = {
   SonletConnection: 'SonletConnection',
   CatalogCache: 'CatalogCache',
   Upload: 'Upload',
+  UploadPhoto: 'UploadPhoto',
+  UploadPhotoChunk: 'UploadPhotoChunk',
+  Task: 'Task',
   PlugboardConnection: 'PlugboardConnection',
-  PlugboardExport: 'PlugboardExport'
+  PlugboardExport: 'PlugboardExport',
+  ShopOrder: 'ShopOrder',
+  ShopOrderRow: 'ShopOrderRow'
 } as const
 
 export type ModelName = (typeof ModelName)[keyof typeof ModelName]
@@ -422,7 +427,7 @@ export type TypeMap<ExtArgs extends runtime.Types.Extensions.InternalArgs = runt
     omit: GlobalOmitOptions
   }
   meta: {
-    modelProps: "user" | "invitation" | "passwordReset" | "auditEvent" | "session" | "sonletConnection" | "catalogCache" | "upload" | "plugboardConnection" | "plugboardExport"
+    modelProps: "user" | "invitation" | "passwordReset" | "auditEvent" | "session" | "sonletConnection" | "catalogCache" | "upload" | "uploadPhoto" | "uploadPhotoChunk" | "task" | "plugboardConnection" | "plugboardExport" | "shopOrder" | "shopOrderRow"
     txIsolationLevel: TransactionIsolationLevel
   }
   model: {
@@ -1018,6 +1023,228 @@ export type TypeMap<ExtArgs extends runtime.Types.Extensions.InternalArgs = runt
         }
       }
     }
+    UploadPhoto: {
+      payload: Prisma.$UploadPhotoPayload<ExtArgs>
+      fields: Prisma.UploadPhotoFieldRefs
+      operations: {
+        findUnique: {
+          args: Prisma.UploadPhotoFindUniqueArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$UploadPhotoPayload> | null
+        }
+        findUniqueOrThrow: {
+          args: Prisma.UploadPhotoFindUniqueOrThrowArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$UploadPhotoPayload>
+        }
+        findFirst: {
+          args: Prisma.UploadPhotoFindFirstArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$UploadPhotoPayload> | null
+        }
+        findFirstOrThrow: {
+          args: Prisma.UploadPhotoFindFirstOrThrowArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$UploadPhotoPayload>
+        }
+        findMany: {
+          args: Prisma.UploadPhotoFindManyArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$UploadPhotoPayload>[]
+        }
+        create: {
+          args: Prisma.UploadPhotoCreateArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$UploadPhotoPayload>
+        }
+        createMany: {
+          args: Prisma.UploadPhotoCreateManyArgs<ExtArgs>
+          result: BatchPayload
+        }
+        createManyAndReturn: {
+          args: Prisma.UploadPhotoCreateManyAndReturnArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$UploadPhotoPayload>[]
+        }
+        delete: {
+          args: Prisma.UploadPhotoDeleteArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$UploadPhotoPayload>
+        }
+        update: {
+          args: Prisma.UploadPhotoUpdateArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$UploadPhotoPayload>
+        }
+        deleteMany: {
+          args: Prisma.UploadPhotoDeleteManyArgs<ExtArgs>
+          result: BatchPayload
+        }
+        updateMany: {
+          args: Prisma.UploadPhotoUpdateManyArgs<ExtArgs>
+          result: BatchPayload
+        }
+        updateManyAndReturn: {
+          args: Prisma.UploadPhotoUpdateManyAndReturnArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$UploadPhotoPayload>[]
+        }
+        upsert: {
+          args: Prisma.UploadPhotoUpsertArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$UploadPhotoPayload>
+        }
+        aggregate: {
+          args: Prisma.UploadPhotoAggregateArgs<ExtArgs>
+          result: runtime.Types.Utils.Optional<Prisma.AggregateUploadPhoto>
+        }
+        groupBy: {
+          args: Prisma.UploadPhotoGroupByArgs<ExtArgs>
+          result: runtime.Types.Utils.Optional<Prisma.UploadPhotoGroupByOutputType>[]
+        }
+        count: {
+          args: Prisma.UploadPhotoCountArgs<ExtArgs>
+          result: runtime.Types.Utils.Optional<Prisma.UploadPhotoCountAggregateOutputType> | number
+        }
+      }
+    }
+    UploadPhotoChunk: {
+      payload: Prisma.$UploadPhotoChunkPayload<ExtArgs>
+      fields: Prisma.UploadPhotoChunkFieldRefs
+      operations: {
+        findUnique: {
+          args: Prisma.UploadPhotoChunkFindUniqueArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$UploadPhotoChunkPayload> | null
+        }
+        findUniqueOrThrow: {
+          args: Prisma.UploadPhotoChunkFindUniqueOrThrowArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$UploadPhotoChunkPayload>
+        }
+        findFirst: {
+          args: Prisma.UploadPhotoChunkFindFirstArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$UploadPhotoChunkPayload> | null
+        }
+        findFirstOrThrow: {
+          args: Prisma.UploadPhotoChunkFindFirstOrThrowArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$UploadPhotoChunkPayload>
+        }
+        findMany: {
+          args: Prisma.UploadPhotoChunkFindManyArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$UploadPhotoChunkPayload>[]
+        }
+        create: {
+          args: Prisma.UploadPhotoChunkCreateArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$UploadPhotoChunkPayload>
+        }
+        createMany: {
+          args: Prisma.UploadPhotoChunkCreateManyArgs<ExtArgs>
+          result: BatchPayload
+        }
+        createManyAndReturn: {
+          args: Prisma.UploadPhotoChunkCreateManyAndReturnArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$UploadPhotoChunkPayload>[]
+        }
+        delete: {
+          args: Prisma.UploadPhotoChunkDeleteArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$UploadPhotoChunkPayload>
+        }
+        update: {
+          args: Prisma.UploadPhotoChunkUpdateArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$UploadPhotoChunkPayload>
+        }
+        deleteMany: {
+          args: Prisma.UploadPhotoChunkDeleteManyArgs<ExtArgs>
+          result: BatchPayload
+        }
+        updateMany: {
+          args: Prisma.UploadPhotoChunkUpdateManyArgs<ExtArgs>
+          result: BatchPayload
+        }
+        updateManyAndReturn: {
+          args: Prisma.UploadPhotoChunkUpdateManyAndReturnArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$UploadPhotoChunkPayload>[]
+        }
+        upsert: {
+          args: Prisma.UploadPhotoChunkUpsertArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$UploadPhotoChunkPayload>
+        }
+        aggregate: {
+          args: Prisma.UploadPhotoChunkAggregateArgs<ExtArgs>
+          result: runtime.Types.Utils.Optional<Prisma.AggregateUploadPhotoChunk>
+        }
+        groupBy: {
+          args: Prisma.UploadPhotoChunkGroupByArgs<ExtArgs>
+          result: runtime.Types.Utils.Optional<Prisma.UploadPhotoChunkGroupByOutputType>[]
+        }
+        count: {
+          args: Prisma.UploadPhotoChunkCountArgs<ExtArgs>
+          result: runtime.Types.Utils.Optional<Prisma.UploadPhotoChunkCountAggregateOutputType> | number
+        }
+      }
+    }
+    Task: {
+      payload: Prisma.$TaskPayload<ExtArgs>
+      fields: Prisma.TaskFieldRefs
+      operations: {
+        findUnique: {
+          args: Prisma.TaskFindUniqueArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$TaskPayload> | null
+        }
+        findUniqueOrThrow: {
+          args: Prisma.TaskFindUniqueOrThrowArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$TaskPayload>
+        }
+        findFirst: {
+          args: Prisma.TaskFindFirstArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$TaskPayload> | null
+        }
+        findFirstOrThrow: {
+          args: Prisma.TaskFindFirstOrThrowArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$TaskPayload>
+        }
+        findMany: {
+          args: Prisma.TaskFindManyArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$TaskPayload>[]
+        }
+        create: {
+          args: Prisma.TaskCreateArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$TaskPayload>
+        }
+        createMany: {
+          args: Prisma.TaskCreateManyArgs<ExtArgs>
+          result: BatchPayload
+        }
+        createManyAndReturn: {
+          args: Prisma.TaskCreateManyAndReturnArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$TaskPayload>[]
+        }
+        delete: {
+          args: Prisma.TaskDeleteArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$TaskPayload>
+        }
+        update: {
+          args: Prisma.TaskUpdateArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$TaskPayload>
+        }
+        deleteMany: {
+          args: Prisma.TaskDeleteManyArgs<ExtArgs>
+          result: BatchPayload
+        }
+        updateMany: {
+          args: Prisma.TaskUpdateManyArgs<ExtArgs>
+          result: BatchPayload
+        }
+        updateManyAndReturn: {
+          args: Prisma.TaskUpdateManyAndReturnArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$TaskPayload>[]
+        }
+        upsert: {
+          args: Prisma.TaskUpsertArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$TaskPayload>
+        }
+        aggregate: {
+          args: Prisma.TaskAggregateArgs<ExtArgs>
+          result: runtime.Types.Utils.Optional<Prisma.AggregateTask>
+        }
+        groupBy: {
+          args: Prisma.TaskGroupByArgs<ExtArgs>
+          result: runtime.Types.Utils.Optional<Prisma.TaskGroupByOutputType>[]
+        }
+        count: {
+          args: Prisma.TaskCountArgs<ExtArgs>
+          result: runtime.Types.Utils.Optional<Prisma.TaskCountAggregateOutputType> | number
+        }
+      }
+    }
     PlugboardConnection: {
       payload: Prisma.$PlugboardConnectionPayload<ExtArgs>
       fields: Prisma.PlugboardConnectionFieldRefs
@@ -1166,6 +1393,154 @@ export type TypeMap<ExtArgs extends runtime.Types.Extensions.InternalArgs = runt
         }
       }
     }
+    ShopOrder: {
+      payload: Prisma.$ShopOrderPayload<ExtArgs>
+      fields: Prisma.ShopOrderFieldRefs
+      operations: {
+        findUnique: {
+          args: Prisma.ShopOrderFindUniqueArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$ShopOrderPayload> | null
+        }
+        findUniqueOrThrow: {
+          args: Prisma.ShopOrderFindUniqueOrThrowArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$ShopOrderPayload>
+        }
+        findFirst: {
+          args: Prisma.ShopOrderFindFirstArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$ShopOrderPayload> | null
+        }
+        findFirstOrThrow: {
+          args: Prisma.ShopOrderFindFirstOrThrowArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$ShopOrderPayload>
+        }
+        findMany: {
+          args: Prisma.ShopOrderFindManyArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$ShopOrderPayload>[]
+        }
+        create: {
+          args: Prisma.ShopOrderCreateArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$ShopOrderPayload>
+        }
+        createMany: {
+          args: Prisma.ShopOrderCreateManyArgs<ExtArgs>
+          result: BatchPayload
+        }
+        createManyAndReturn: {
+          args: Prisma.ShopOrderCreateManyAndReturnArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$ShopOrderPayload>[]
+        }
+        delete: {
+          args: Prisma.ShopOrderDeleteArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$ShopOrderPayload>
+        }
+        update: {
+          args: Prisma.ShopOrderUpdateArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$ShopOrderPayload>
+        }
+        deleteMany: {
+          args: Prisma.ShopOrderDeleteManyArgs<ExtArgs>
+          result: BatchPayload
+        }
+        updateMany: {
+          args: Prisma.ShopOrderUpdateManyArgs<ExtArgs>
+          result: BatchPayload
+        }
+        updateManyAndReturn: {
+          args: Prisma.ShopOrderUpdateManyAndReturnArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$ShopOrderPayload>[]
+        }
+        upsert: {
+          args: Prisma.ShopOrderUpsertArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$ShopOrderPayload>
+        }
+        aggregate: {
+          args: Prisma.ShopOrderAggregateArgs<ExtArgs>
+          result: runtime.Types.Utils.Optional<Prisma.AggregateShopOrder>
+        }
+        groupBy: {
+          args: Prisma.ShopOrderGroupByArgs<ExtArgs>
+          result: runtime.Types.Utils.Optional<Prisma.ShopOrderGroupByOutputType>[]
+        }
+        count: {
+          args: Prisma.ShopOrderCountArgs<ExtArgs>
+          result: runtime.Types.Utils.Optional<Prisma.ShopOrderCountAggregateOutputType> | number
+        }
+      }
+    }
+    ShopOrderRow: {
+      payload: Prisma.$ShopOrderRowPayload<ExtArgs>
+      fields: Prisma.ShopOrderRowFieldRefs
+      operations: {
+        findUnique: {
+          args: Prisma.ShopOrderRowFindUniqueArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$ShopOrderRowPayload> | null
+        }
+        findUniqueOrThrow: {
+          args: Prisma.ShopOrderRowFindUniqueOrThrowArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$ShopOrderRowPayload>
+        }
+        findFirst: {
+          args: Prisma.ShopOrderRowFindFirstArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$ShopOrderRowPayload> | null
+        }
+        findFirstOrThrow: {
+          args: Prisma.ShopOrderRowFindFirstOrThrowArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$ShopOrderRowPayload>
+        }
+        findMany: {
+          args: Prisma.ShopOrderRowFindManyArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$ShopOrderRowPayload>[]
+        }
+        create: {
+          args: Prisma.ShopOrderRowCreateArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$ShopOrderRowPayload>
+        }
+        createMany: {
+          args: Prisma.ShopOrderRowCreateManyArgs<ExtArgs>
+          result: BatchPayload
+        }
+        createManyAndReturn: {
+          args: Prisma.ShopOrderRowCreateManyAndReturnArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$ShopOrderRowPayload>[]
+        }
+        delete: {
+          args: Prisma.ShopOrderRowDeleteArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$ShopOrderRowPayload>
+        }
+        update: {
+          args: Prisma.ShopOrderRowUpdateArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$ShopOrderRowPayload>
+        }
+        deleteMany: {
+          args: Prisma.ShopOrderRowDeleteManyArgs<ExtArgs>
+          result: BatchPayload
+        }
+        updateMany: {
+          args: Prisma.ShopOrderRowUpdateManyArgs<ExtArgs>
+          result: BatchPayload
+        }
+        updateManyAndReturn: {
+          args: Prisma.ShopOrderRowUpdateManyAndReturnArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$ShopOrderRowPayload>[]
+        }
+        upsert: {
+          args: Prisma.ShopOrderRowUpsertArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$ShopOrderRowPayload>
+        }
+        aggregate: {
+          args: Prisma.ShopOrderRowAggregateArgs<ExtArgs>
+          result: runtime.Types.Utils.Optional<Prisma.AggregateShopOrderRow>
+        }
+        groupBy: {
+          args: Prisma.ShopOrderRowGroupByArgs<ExtArgs>
+          result: runtime.Types.Utils.Optional<Prisma.ShopOrderRowGroupByOutputType>[]
+        }
+        count: {
+          args: Prisma.ShopOrderRowCountArgs<ExtArgs>
+          result: runtime.Types.Utils.Optional<Prisma.ShopOrderRowCountAggregateOutputType> | number
+        }
+      }
+    }
   }
 } & {
   other: {
@@ -1301,10 +1676,12 @@ export const UploadScalarFieldEnum = {
   id: 'id',
   userId: 'userId',
   batchId: 'batchId',
-  status: 'status',
+  step: 'step',
+  photoKey: 'photoKey',
   originalName: 'originalName',
   contentType: 'contentType',
   byteSize: 'byteSize',
+  photoId: 'photoId',
   filePath: 'filePath',
   itemchoiceId: 'itemchoiceId',
   sizeId: 'sizeId',
@@ -1313,19 +1690,57 @@ export const UploadScalarFieldEnum = {
   attributes: 'attributes',
   imageKey: 'imageKey',
   itemKey: 'itemKey',
+  keySentAt: 'keySentAt',
+  keyInFlightSince: 'keyInFlightSince',
   sonletImageId: 'sonletImageId',
   sonletItemId: 'sonletItemId',
-  keyInFlightSince: 'keyInFlightSince',
-  attempts: 'attempts',
-  lastError: 'lastError',
   sha256: 'sha256',
-  leaseUntil: 'leaseUntil',
-  leaseOwner: 'leaseOwner',
   createdAt: 'createdAt',
   updatedAt: 'updatedAt'
 } as const
 
 export type UploadScalarFieldEnum = (typeof UploadScalarFieldEnum)[keyof typeof UploadScalarFieldEnum]
+
+
+export const UploadPhotoScalarFieldEnum = {
+  id: 'id',
+  userId: 'userId',
+  byteSize: 'byteSize',
+  createdAt: 'createdAt'
+} as const
+
+export type UploadPhotoScalarFieldEnum = (typeof UploadPhotoScalarFieldEnum)[keyof typeof UploadPhotoScalarFieldEnum]
+
+
+export const UploadPhotoChunkScalarFieldEnum = {
+  photoId: 'photoId',
+  seq: 'seq',
+  data: 'data'
+} as const
+
+export type UploadPhotoChunkScalarFieldEnum = (typeof UploadPhotoChunkScalarFieldEnum)[keyof typeof UploadPhotoChunkScalarFieldEnum]
+
+
+export const TaskScalarFieldEnum = {
+  id: 'id',
+  name: 'name',
+  key: 'key',
+  queue: 'queue',
+  userId: 'userId',
+  data: 'data',
+  status: 'status',
+  attempts: 'attempts',
+  runAt: 'runAt',
+  leaseOwner: 'leaseOwner',
+  leaseUntil: 'leaseUntil',
+  lastError: 'lastError',
+  lastFailure: 'lastFailure',
+  createdAt: 'createdAt',
+  updatedAt: 'updatedAt',
+  finishedAt: 'finishedAt'
+} as const
+
+export type TaskScalarFieldEnum = (typeof TaskScalarFieldEnum)[keyof typeof TaskScalarFieldEnum]
 
 
 export const PlugboardConnectionScalarFieldEnum = {
@@ -1337,7 +1752,17 @@ export const PlugboardConnectionScalarFieldEnum = {
   passwordEnc: 'passwordEnc',
   vatRatePercent: 'vatRatePercent',
   currency: 'currency',
-  language: 'language',
+  languages: 'languages',
+  defaultLanguage: 'defaultLanguage',
+  connectionName: 'connectionName',
+  canEditProducts: 'canEditProducts',
+  brand: 'brand',
+  autoPublish: 'autoPublish',
+  syncedAt: 'syncedAt',
+  lastSyncError: 'lastSyncError',
+  ordersPolledAt: 'ordersPolledAt',
+  ordersCursor: 'ordersCursor',
+  lastOrdersError: 'lastOrdersError',
   createdAt: 'createdAt',
   updatedAt: 'updatedAt'
 } as const
@@ -1351,15 +1776,60 @@ export const PlugboardExportScalarFieldEnum = {
   sonletItemId: 'sonletItemId',
   connectionId: 'connectionId',
   localId: 'localId',
-  status: 'status',
-  lastError: 'lastError',
   batchIds: 'batchIds',
   title: 'title',
+  style: 'style',
+  size: 'size',
+  thumbnailUrl: 'thumbnailUrl',
+  listed: 'listed',
+  shopState: 'shopState',
+  contentHash: 'contentHash',
+  sentAt: 'sentAt',
+  pictureSource: 'pictureSource',
+  pictureFileId: 'pictureFileId',
+  syncError: 'syncError',
   createdAt: 'createdAt',
   updatedAt: 'updatedAt'
 } as const
 
 export type PlugboardExportScalarFieldEnum = (typeof PlugboardExportScalarFieldEnum)[keyof typeof PlugboardExportScalarFieldEnum]
+
+
+export const ShopOrderScalarFieldEnum = {
+  id: 'id',
+  userId: 'userId',
+  connectionId: 'connectionId',
+  localId: 'localId',
+  placedAt: 'placedAt',
+  modifiedAt: 'modifiedAt',
+  customerType: 'customerType',
+  currency: 'currency',
+  totalSumExclVat: 'totalSumExclVat',
+  totalVat: 'totalVat',
+  orderStatus: 'orderStatus',
+  sourceName: 'sourceName',
+  createdAt: 'createdAt',
+  updatedAt: 'updatedAt'
+} as const
+
+export type ShopOrderScalarFieldEnum = (typeof ShopOrderScalarFieldEnum)[keyof typeof ShopOrderScalarFieldEnum]
+
+
+export const ShopOrderRowScalarFieldEnum = {
+  id: 'id',
+  orderId: 'orderId',
+  userId: 'userId',
+  rowNo: 'rowNo',
+  productLocalId: 'productLocalId',
+  sku: 'sku',
+  title: 'title',
+  quantity: 'quantity',
+  unitPrice: 'unitPrice',
+  currency: 'currency',
+  sonletItemId: 'sonletItemId'
+} as const
+
+export type ShopOrderRowScalarFieldEnum = (typeof ShopOrderRowScalarFieldEnum)[keyof typeof ShopOrderRowScalarFieldEnum]
 
 
 export const SortOrder = {
@@ -1507,30 +1977,51 @@ export type ListIntFieldRefInput<$PrismaModel> = FieldRefInputType<$PrismaModel,
 
 
 /**
- * Reference to a field of type 'UploadStatus'
+ * Reference to a field of type 'UploadStep'
  */
-export type EnumUploadStatusFieldRefInput<$PrismaModel> = FieldRefInputType<$PrismaModel, 'UploadStatus'>
+export type EnumUploadStepFieldRefInput<$PrismaModel> = FieldRefInputType<$PrismaModel, 'UploadStep'>
     
 
 
 /**
- * Reference to a field of type 'UploadStatus[]'
+ * Reference to a field of type 'UploadStep[]'
  */
-export type ListEnumUploadStatusFieldRefInput<$PrismaModel> = FieldRefInputType<$PrismaModel, 'UploadStatus[]'>
+export type ListEnumUploadStepFieldRefInput<$PrismaModel> = FieldRefInputType<$PrismaModel, 'UploadStep[]'>
     
 
 
 /**
- * Reference to a field of type 'ExportStatus'
+ * Reference to a field of type 'Bytes'
  */
-export type EnumExportStatusFieldRefInput<$PrismaModel> = FieldRefInputType<$PrismaModel, 'ExportStatus'>
+export type BytesFieldRefInput<$PrismaModel> = FieldRefInputType<$PrismaModel, 'Bytes'>
     
 
 
 /**
- * Reference to a field of type 'ExportStatus[]'
+ * Reference to a field of type 'Bytes[]'
  */
-export type ListEnumExportStatusFieldRefInput<$PrismaModel> = FieldRefInputType<$PrismaModel, 'ExportStatus[]'>
+export type ListBytesFieldRefInput<$PrismaModel> = FieldRefInputType<$PrismaModel, 'Bytes[]'>
+    
+
+
+/**
+ * Reference to a field of type 'TaskStatus'
+ */
+export type EnumTaskStatusFieldRefInput<$PrismaModel> = FieldRefInputType<$PrismaModel, 'TaskStatus'>
+    
+
+
+/**
+ * Reference to a field of type 'TaskStatus[]'
+ */
+export type ListEnumTaskStatusFieldRefInput<$PrismaModel> = FieldRefInputType<$PrismaModel, 'TaskStatus[]'>
+    
+
+
+/**
+ * Reference to a field of type 'Boolean'
+ */
+export type BooleanFieldRefInput<$PrismaModel> = FieldRefInputType<$PrismaModel, 'Boolean'>
     
 
 
@@ -1706,8 +2197,13 @@ export type GlobalOmitConfig = {
   sonletConnection?: Prisma.SonletConnectionOmit
   catalogCache?: Prisma.CatalogCacheOmit
   upload?: Prisma.UploadOmit
+  uploadPhoto?: Prisma.UploadPhotoOmit
+  uploadPhotoChunk?: Prisma.UploadPhotoChunkOmit
+  task?: Prisma.TaskOmit
   plugboardConnection?: Prisma.PlugboardConnectionOmit
   plugboardExport?: Prisma.PlugboardExportOmit
+  shopOrder?: Prisma.ShopOrderOmit
+  shopOrderRow?: Prisma.ShopOrderRowOmit
 }
 
 /* Types for Logging */

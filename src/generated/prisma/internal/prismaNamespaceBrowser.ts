@@ -59,8 +59,13 @@ export const ModelName = {
   SonletConnection: 'SonletConnection',
   CatalogCache: 'CatalogCache',
   Upload: 'Upload',
+  UploadPhoto: 'UploadPhoto',
+  UploadPhotoChunk: 'UploadPhotoChunk',
+  Task: 'Task',
   PlugboardConnection: 'PlugboardConnection',
-  PlugboardExport: 'PlugboardExport'
+  PlugboardExport: 'PlugboardExport',
+  ShopOrder: 'ShopOrder',
+  ShopOrderRow: 'ShopOrderRow'
 } as const
 
 export type ModelName = (typeof ModelName)[keyof typeof ModelName]
@@ -175,10 +180,12 @@ export const UploadScalarFieldEnum = {
   id: 'id',
   userId: 'userId',
   batchId: 'batchId',
-  status: 'status',
+  step: 'step',
+  photoKey: 'photoKey',
   originalName: 'originalName',
   contentType: 'contentType',
   byteSize: 'byteSize',
+  photoId: 'photoId',
   filePath: 'filePath',
   itemchoiceId: 'itemchoiceId',
   sizeId: 'sizeId',
@@ -187,19 +194,57 @@ export const UploadScalarFieldEnum = {
   attributes: 'attributes',
   imageKey: 'imageKey',
   itemKey: 'itemKey',
+  keySentAt: 'keySentAt',
+  keyInFlightSince: 'keyInFlightSince',
   sonletImageId: 'sonletImageId',
   sonletItemId: 'sonletItemId',
-  keyInFlightSince: 'keyInFlightSince',
-  attempts: 'attempts',
-  lastError: 'lastError',
   sha256: 'sha256',
-  leaseUntil: 'leaseUntil',
-  leaseOwner: 'leaseOwner',
   createdAt: 'createdAt',
   updatedAt: 'updatedAt'
 } as const
 
 export type UploadScalarFieldEnum = (typeof UploadScalarFieldEnum)[keyof typeof UploadScalarFieldEnum]
+
+
+export const UploadPhotoScalarFieldEnum = {
+  id: 'id',
+  userId: 'userId',
+  byteSize: 'byteSize',
+  createdAt: 'createdAt'
+} as const
+
+export type UploadPhotoScalarFieldEnum = (typeof UploadPhotoScalarFieldEnum)[keyof typeof UploadPhotoScalarFieldEnum]
+
+
+export const UploadPhotoChunkScalarFieldEnum = {
+  photoId: 'photoId',
+  seq: 'seq',
+  data: 'data'
+} as const
+
+export type UploadPhotoChunkScalarFieldEnum = (typeof UploadPhotoChunkScalarFieldEnum)[keyof typeof UploadPhotoChunkScalarFieldEnum]
+
+
+export const TaskScalarFieldEnum = {
+  id: 'id',
+  name: 'name',
+  key: 'key',
+  queue: 'queue',
+  userId: 'userId',
+  data: 'data',
+  status: 'status',
+  attempts: 'attempts',
+  runAt: 'runAt',
+  leaseOwner: 'leaseOwner',
+  leaseUntil: 'leaseUntil',
+  lastError: 'lastError',
+  lastFailure: 'lastFailure',
+  createdAt: 'createdAt',
+  updatedAt: 'updatedAt',
+  finishedAt: 'finishedAt'
+} as const
+
+export type TaskScalarFieldEnum = (typeof TaskScalarFieldEnum)[keyof typeof TaskScalarFieldEnum]
 
 
 export const PlugboardConnectionScalarFieldEnum = {
@@ -211,7 +256,17 @@ export const PlugboardConnectionScalarFieldEnum = {
   passwordEnc: 'passwordEnc',
   vatRatePercent: 'vatRatePercent',
   currency: 'currency',
-  language: 'language',
+  languages: 'languages',
+  defaultLanguage: 'defaultLanguage',
+  connectionName: 'connectionName',
+  canEditProducts: 'canEditProducts',
+  brand: 'brand',
+  autoPublish: 'autoPublish',
+  syncedAt: 'syncedAt',
+  lastSyncError: 'lastSyncError',
+  ordersPolledAt: 'ordersPolledAt',
+  ordersCursor: 'ordersCursor',
+  lastOrdersError: 'lastOrdersError',
   createdAt: 'createdAt',
   updatedAt: 'updatedAt'
 } as const
@@ -225,15 +280,60 @@ export const PlugboardExportScalarFieldEnum = {
   sonletItemId: 'sonletItemId',
   connectionId: 'connectionId',
   localId: 'localId',
-  status: 'status',
-  lastError: 'lastError',
   batchIds: 'batchIds',
   title: 'title',
+  style: 'style',
+  size: 'size',
+  thumbnailUrl: 'thumbnailUrl',
+  listed: 'listed',
+  shopState: 'shopState',
+  contentHash: 'contentHash',
+  sentAt: 'sentAt',
+  pictureSource: 'pictureSource',
+  pictureFileId: 'pictureFileId',
+  syncError: 'syncError',
   createdAt: 'createdAt',
   updatedAt: 'updatedAt'
 } as const
 
 export type PlugboardExportScalarFieldEnum = (typeof PlugboardExportScalarFieldEnum)[keyof typeof PlugboardExportScalarFieldEnum]
+
+
+export const ShopOrderScalarFieldEnum = {
+  id: 'id',
+  userId: 'userId',
+  connectionId: 'connectionId',
+  localId: 'localId',
+  placedAt: 'placedAt',
+  modifiedAt: 'modifiedAt',
+  customerType: 'customerType',
+  currency: 'currency',
+  totalSumExclVat: 'totalSumExclVat',
+  totalVat: 'totalVat',
+  orderStatus: 'orderStatus',
+  sourceName: 'sourceName',
+  createdAt: 'createdAt',
+  updatedAt: 'updatedAt'
+} as const
+
+export type ShopOrderScalarFieldEnum = (typeof ShopOrderScalarFieldEnum)[keyof typeof ShopOrderScalarFieldEnum]
+
+
+export const ShopOrderRowScalarFieldEnum = {
+  id: 'id',
+  orderId: 'orderId',
+  userId: 'userId',
+  rowNo: 'rowNo',
+  productLocalId: 'productLocalId',
+  sku: 'sku',
+  title: 'title',
+  quantity: 'quantity',
+  unitPrice: 'unitPrice',
+  currency: 'currency',
+  sonletItemId: 'sonletItemId'
+} as const
+
+export type ShopOrderRowScalarFieldEnum = (typeof ShopOrderRowScalarFieldEnum)[keyof typeof ShopOrderRowScalarFieldEnum]
 
 
 export const SortOrder = {

@@ -33,7 +33,16 @@ export type PlugboardConnectionMinAggregateOutputType = {
   passwordEnc: string | null
   vatRatePercent: string | null
   currency: string | null
-  language: string | null
+  defaultLanguage: string | null
+  connectionName: string | null
+  canEditProducts: boolean | null
+  brand: string | null
+  autoPublish: boolean | null
+  syncedAt: Date | null
+  lastSyncError: string | null
+  ordersPolledAt: Date | null
+  ordersCursor: Date | null
+  lastOrdersError: string | null
   createdAt: Date | null
   updatedAt: Date | null
 }
@@ -47,7 +56,16 @@ export type PlugboardConnectionMaxAggregateOutputType = {
   passwordEnc: string | null
   vatRatePercent: string | null
   currency: string | null
-  language: string | null
+  defaultLanguage: string | null
+  connectionName: string | null
+  canEditProducts: boolean | null
+  brand: string | null
+  autoPublish: boolean | null
+  syncedAt: Date | null
+  lastSyncError: string | null
+  ordersPolledAt: Date | null
+  ordersCursor: Date | null
+  lastOrdersError: string | null
   createdAt: Date | null
   updatedAt: Date | null
 }
@@ -61,7 +79,17 @@ export type PlugboardConnectionCountAggregateOutputType = {
   passwordEnc: number
   vatRatePercent: number
   currency: number
-  language: number
+  languages: number
+  defaultLanguage: number
+  connectionName: number
+  canEditProducts: number
+  brand: number
+  autoPublish: number
+  syncedAt: number
+  lastSyncError: number
+  ordersPolledAt: number
+  ordersCursor: number
+  lastOrdersError: number
   createdAt: number
   updatedAt: number
   _all: number
@@ -77,7 +105,16 @@ export type PlugboardConnectionMinAggregateInputType = {
   passwordEnc?: true
   vatRatePercent?: true
   currency?: true
-  language?: true
+  defaultLanguage?: true
+  connectionName?: true
+  canEditProducts?: true
+  brand?: true
+  autoPublish?: true
+  syncedAt?: true
+  lastSyncError?: true
+  ordersPolledAt?: true
+  ordersCursor?: true
+  lastOrdersError?: true
   createdAt?: true
   updatedAt?: true
 }
@@ -91,7 +128,16 @@ export type PlugboardConnectionMaxAggregateInputType = {
   passwordEnc?: true
   vatRatePercent?: true
   currency?: true
-  language?: true
+  defaultLanguage?: true
+  connectionName?: true
+  canEditProducts?: true
+  brand?: true
+  autoPublish?: true
+  syncedAt?: true
+  lastSyncError?: true
+  ordersPolledAt?: true
+  ordersCursor?: true
+  lastOrdersError?: true
   createdAt?: true
   updatedAt?: true
 }
@@ -105,7 +151,17 @@ export type PlugboardConnectionCountAggregateInputType = {
   passwordEnc?: true
   vatRatePercent?: true
   currency?: true
-  language?: true
+  languages?: true
+  defaultLanguage?: true
+  connectionName?: true
+  canEditProducts?: true
+  brand?: true
+  autoPublish?: true
+  syncedAt?: true
+  lastSyncError?: true
+  ordersPolledAt?: true
+  ordersCursor?: true
+  lastOrdersError?: true
   createdAt?: true
   updatedAt?: true
   _all?: true
@@ -192,7 +248,17 @@ export type PlugboardConnectionGroupByOutputType = {
   passwordEnc: string
   vatRatePercent: string
   currency: string
-  language: string | null
+  languages: string[]
+  defaultLanguage: string
+  connectionName: string | null
+  canEditProducts: boolean
+  brand: string | null
+  autoPublish: boolean
+  syncedAt: Date | null
+  lastSyncError: string | null
+  ordersPolledAt: Date | null
+  ordersCursor: Date | null
+  lastOrdersError: string | null
   createdAt: Date
   updatedAt: Date
   _count: PlugboardConnectionCountAggregateOutputType | null
@@ -227,7 +293,17 @@ export type PlugboardConnectionWhereInput = {
   passwordEnc?: Prisma.StringFilter<"PlugboardConnection"> | string
   vatRatePercent?: Prisma.StringFilter<"PlugboardConnection"> | string
   currency?: Prisma.StringFilter<"PlugboardConnection"> | string
-  language?: Prisma.StringNullableFilter<"PlugboardConnection"> | string | null
+  languages?: Prisma.StringNullableListFilter<"PlugboardConnection">
+  defaultLanguage?: Prisma.StringFilter<"PlugboardConnection"> | string
+  connectionName?: Prisma.StringNullableFilter<"PlugboardConnection"> | string | null
+  canEditProducts?: Prisma.BoolFilter<"PlugboardConnection"> | boolean
+  brand?: Prisma.StringNullableFilter<"PlugboardConnection"> | string | null
+  autoPublish?: Prisma.BoolFilter<"PlugboardConnection"> | boolean
+  syncedAt?: Prisma.DateTimeNullableFilter<"PlugboardConnection"> | Date | string | null
+  lastSyncError?: Prisma.StringNullableFilter<"PlugboardConnection"> | string | null
+  ordersPolledAt?: Prisma.DateTimeNullableFilter<"PlugboardConnection"> | Date | string | null
+  ordersCursor?: Prisma.DateTimeNullableFilter<"PlugboardConnection"> | Date | string | null
+  lastOrdersError?: Prisma.StringNullableFilter<"PlugboardConnection"> | string | null
   createdAt?: Prisma.DateTimeFilter<"PlugboardConnection"> | Date | string
   updatedAt?: Prisma.DateTimeFilter<"PlugboardConnection"> | Date | string
   user?: Prisma.XOR<Prisma.UserScalarRelationFilter, Prisma.UserWhereInput>
@@ -242,7 +318,17 @@ export type PlugboardConnectionOrderByWithRelationInput = {
   passwordEnc?: Prisma.SortOrder
   vatRatePercent?: Prisma.SortOrder
   currency?: Prisma.SortOrder
-  language?: Prisma.SortOrderInput | Prisma.SortOrder
+  languages?: Prisma.SortOrder
+  defaultLanguage?: Prisma.SortOrder
+  connectionName?: Prisma.SortOrderInput | Prisma.SortOrder
+  canEditProducts?: Prisma.SortOrder
+  brand?: Prisma.SortOrderInput | Prisma.SortOrder
+  autoPublish?: Prisma.SortOrder
+  syncedAt?: Prisma.SortOrderInput | Prisma.SortOrder
+  lastSyncError?: Prisma.SortOrderInput | Prisma.SortOrder
+  ordersPolledAt?: Prisma.SortOrderInput | Prisma.SortOrder
+  ordersCursor?: Prisma.SortOrderInput | Prisma.SortOrder
+  lastOrdersError?: Prisma.SortOrderInput | Prisma.SortOrder
   createdAt?: Prisma.SortOrder
   updatedAt?: Prisma.SortOrder
   user?: Prisma.UserOrderByWithRelationInput
@@ -260,7 +346,17 @@ export type PlugboardConnectionWhereUniqueInput = Prisma.AtLeast<{
   passwordEnc?: Prisma.StringFilter<"PlugboardConnection"> | string
   vatRatePercent?: Prisma.StringFilter<"PlugboardConnection"> | string
   currency?: Prisma.StringFilter<"PlugboardConnection"> | string
-  language?: Prisma.StringNullableFilter<"PlugboardConnection"> | string | null
+  languages?: Prisma.StringNullableListFilter<"PlugboardConnection">
+  defaultLanguage?: Prisma.StringFilter<"PlugboardConnection"> | string
+  connectionName?: Prisma.StringNullableFilter<"PlugboardConnection"> | string | null
+  canEditProducts?: Prisma.BoolFilter<"PlugboardConnection"> | boolean
+  brand?: Prisma.StringNullableFilter<"PlugboardConnection"> | string | null
+  autoPublish?: Prisma.BoolFilter<"PlugboardConnection"> | boolean
+  syncedAt?: Prisma.DateTimeNullableFilter<"PlugboardConnection"> | Date | string | null
+  lastSyncError?: Prisma.StringNullableFilter<"PlugboardConnection"> | string | null
+  ordersPolledAt?: Prisma.DateTimeNullableFilter<"PlugboardConnection"> | Date | string | null
+  ordersCursor?: Prisma.DateTimeNullableFilter<"PlugboardConnection"> | Date | string | null
+  lastOrdersError?: Prisma.StringNullableFilter<"PlugboardConnection"> | string | null
   createdAt?: Prisma.DateTimeFilter<"PlugboardConnection"> | Date | string
   updatedAt?: Prisma.DateTimeFilter<"PlugboardConnection"> | Date | string
   user?: Prisma.XOR<Prisma.UserScalarRelationFilter, Prisma.UserWhereInput>
@@ -275,7 +371,17 @@ export type PlugboardConnectionOrderByWithAggregationInput = {
   passwordEnc?: Prisma.SortOrder
   vatRatePercent?: Prisma.SortOrder
   currency?: Prisma.SortOrder
-  language?: Prisma.SortOrderInput | Prisma.SortOrder
+  languages?: Prisma.SortOrder
+  defaultLanguage?: Prisma.SortOrder
+  connectionName?: Prisma.SortOrderInput | Prisma.SortOrder
+  canEditProducts?: Prisma.SortOrder
+  brand?: Prisma.SortOrderInput | Prisma.SortOrder
+  autoPublish?: Prisma.SortOrder
+  syncedAt?: Prisma.SortOrderInput | Prisma.SortOrder
+  lastSyncError?: Prisma.SortOrderInput | Prisma.SortOrder
+  ordersPolledAt?: Prisma.SortOrderInput | Prisma.SortOrder
+  ordersCursor?: Prisma.SortOrderInput | Prisma.SortOrder
+  lastOrdersError?: Prisma.SortOrderInput | Prisma.SortOrder
   createdAt?: Prisma.SortOrder
   updatedAt?: Prisma.SortOrder
   _count?: Prisma.PlugboardConnectionCountOrderByAggregateInput
@@ -295,7 +401,17 @@ export type PlugboardConnectionScalarWhereWithAggregatesInput = {
   passwordEnc?: Prisma.StringWithAggregatesFilter<"PlugboardConnection"> | string
   vatRatePercent?: Prisma.StringWithAggregatesFilter<"PlugboardConnection"> | string
   currency?: Prisma.StringWithAggregatesFilter<"PlugboardConnection"> | string
-  language?: Prisma.StringNullableWithAggregatesFilter<"PlugboardConnection"> | string | null
+  languages?: Prisma.StringNullableListFilter<"PlugboardConnection">
+  defaultLanguage?: Prisma.StringWithAggregatesFilter<"PlugboardConnection"> | string
+  connectionName?: Prisma.StringNullableWithAggregatesFilter<"PlugboardConnection"> | string | null
+  canEditProducts?: Prisma.BoolWithAggregatesFilter<"PlugboardConnection"> | boolean
+  brand?: Prisma.StringNullableWithAggregatesFilter<"PlugboardConnection"> | string | null
+  autoPublish?: Prisma.BoolWithAggregatesFilter<"PlugboardConnection"> | boolean
+  syncedAt?: Prisma.DateTimeNullableWithAggregatesFilter<"PlugboardConnection"> | Date | string | null
+  lastSyncError?: Prisma.StringNullableWithAggregatesFilter<"PlugboardConnection"> | string | null
+  ordersPolledAt?: Prisma.DateTimeNullableWithAggregatesFilter<"PlugboardConnection"> | Date | string | null
+  ordersCursor?: Prisma.DateTimeNullableWithAggregatesFilter<"PlugboardConnection"> | Date | string | null
+  lastOrdersError?: Prisma.StringNullableWithAggregatesFilter<"PlugboardConnection"> | string | null
   createdAt?: Prisma.DateTimeWithAggregatesFilter<"PlugboardConnection"> | Date | string
   updatedAt?: Prisma.DateTimeWithAggregatesFilter<"PlugboardConnection"> | Date | string
 }
@@ -308,7 +424,17 @@ export type PlugboardConnectionCreateInput = {
   passwordEnc: string
   vatRatePercent?: string
   currency?: string
-  language?: string | null
+  languages?: Prisma.PlugboardConnectionCreatelanguagesInput | string[]
+  defaultLanguage?: string
+  connectionName?: string | null
+  canEditProducts?: boolean
+  brand?: string | null
+  autoPublish?: boolean
+  syncedAt?: Date | string | null
+  lastSyncError?: string | null
+  ordersPolledAt?: Date | string | null
+  ordersCursor?: Date | string | null
+  lastOrdersError?: string | null
   createdAt?: Date | string
   updatedAt?: Date | string
   user: Prisma.UserCreateNestedOneWithoutPlugboardConnectionInput
@@ -323,7 +449,17 @@ export type PlugboardConnectionUncheckedCreateInput = {
   passwordEnc: string
   vatRatePercent?: string
   currency?: string
-  language?: string | null
+  languages?: Prisma.PlugboardConnectionCreatelanguagesInput | string[]
+  defaultLanguage?: string
+  connectionName?: string | null
+  canEditProducts?: boolean
+  brand?: string | null
+  autoPublish?: boolean
+  syncedAt?: Date | string | null
+  lastSyncError?: string | null
+  ordersPolledAt?: Date | string | null
+  ordersCursor?: Date | string | null
+  lastOrdersError?: string | null
   createdAt?: Date | string
   updatedAt?: Date | string
 }
@@ -336,7 +472,17 @@ export type PlugboardConnectionUpdateInput = {
   passwordEnc?: Prisma.StringFieldUpdateOperationsInput | string
   vatRatePercent?: Prisma.StringFieldUpdateOperationsInput | string
   currency?: Prisma.StringFieldUpdateOperationsInput | string
-  language?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  languages?: Prisma.PlugboardConnectionUpdatelanguagesInput | string[]
+  defaultLanguage?: Prisma.StringFieldUpdateOperationsInput | string
+  connectionName?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  canEditProducts?: Prisma.BoolFieldUpdateOperationsInput | boolean
+  brand?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  autoPublish?: Prisma.BoolFieldUpdateOperationsInput | boolean
+  syncedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  lastSyncError?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  ordersPolledAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  ordersCursor?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  lastOrdersError?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   user?: Prisma.UserUpdateOneRequiredWithoutPlugboardConnectionNestedInput
@@ -351,7 +497,17 @@ export type PlugboardConnectionUncheckedUpdateInput = {
   passwordEnc?: Prisma.StringFieldUpdateOperationsInput | string
   vatRatePercent?: Prisma.StringFieldUpdateOperationsInput | string
   currency?: Prisma.StringFieldUpdateOperationsInput | string
-  language?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  languages?: Prisma.PlugboardConnectionUpdatelanguagesInput | string[]
+  defaultLanguage?: Prisma.StringFieldUpdateOperationsInput | string
+  connectionName?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  canEditProducts?: Prisma.BoolFieldUpdateOperationsInput | boolean
+  brand?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  autoPublish?: Prisma.BoolFieldUpdateOperationsInput | boolean
+  syncedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  lastSyncError?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  ordersPolledAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  ordersCursor?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  lastOrdersError?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
 }
@@ -365,7 +521,17 @@ export type PlugboardConnectionCreateManyInput = {
   passwordEnc: string
   vatRatePercent?: string
   currency?: string
-  language?: string | null
+  languages?: Prisma.PlugboardConnectionCreatelanguagesInput | string[]
+  defaultLanguage?: string
+  connectionName?: string | null
+  canEditProducts?: boolean
+  brand?: string | null
+  autoPublish?: boolean
+  syncedAt?: Date | string | null
+  lastSyncError?: string | null
+  ordersPolledAt?: Date | string | null
+  ordersCursor?: Date | string | null
+  lastOrdersError?: string | null
   createdAt?: Date | string
   updatedAt?: Date | string
 }
@@ -378,7 +544,17 @@ export type PlugboardConnectionUpdateManyMutationInput = {
   passwordEnc?: Prisma.StringFieldUpdateOperationsInput | string
   vatRatePercent?: Prisma.StringFieldUpdateOperationsInput | string
   currency?: Prisma.StringFieldUpdateOperationsInput | string
-  language?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  languages?: Prisma.PlugboardConnectionUpdatelanguagesInput | string[]
+  defaultLanguage?: Prisma.StringFieldUpdateOperationsInput | string
+  connectionName?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  canEditProducts?: Prisma.BoolFieldUpdateOperationsInput | boolean
+  brand?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  autoPublish?: Prisma.BoolFieldUpdateOperationsInput | boolean
+  syncedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  lastSyncError?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  ordersPolledAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  ordersCursor?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  lastOrdersError?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
 }
@@ -392,7 +568,17 @@ export type PlugboardConnectionUncheckedUpdateManyInput = {
   passwordEnc?: Prisma.StringFieldUpdateOperationsInput | string
   vatRatePercent?: Prisma.StringFieldUpdateOperationsInput | string
   currency?: Prisma.StringFieldUpdateOperationsInput | string
-  language?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  languages?: Prisma.PlugboardConnectionUpdatelanguagesInput | string[]
+  defaultLanguage?: Prisma.StringFieldUpdateOperationsInput | string
+  connectionName?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  canEditProducts?: Prisma.BoolFieldUpdateOperationsInput | boolean
+  brand?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  autoPublish?: Prisma.BoolFieldUpdateOperationsInput | boolean
+  syncedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  lastSyncError?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  ordersPolledAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  ordersCursor?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  lastOrdersError?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
 }
@@ -400,6 +586,14 @@ export type PlugboardConnectionUncheckedUpdateManyInput = {
 export type PlugboardConnectionNullableScalarRelationFilter = {
   is?: Prisma.PlugboardConnectionWhereInput | null
   isNot?: Prisma.PlugboardConnectionWhereInput | null
+}
+
+export type StringNullableListFilter<$PrismaModel = never> = {
+  equals?: string[] | Prisma.ListStringFieldRefInput<$PrismaModel> | null
+  has?: string | Prisma.StringFieldRefInput<$PrismaModel> | null
+  hasEvery?: string[] | Prisma.ListStringFieldRefInput<$PrismaModel>
+  hasSome?: string[] | Prisma.ListStringFieldRefInput<$PrismaModel>
+  isEmpty?: boolean
 }
 
 export type PlugboardConnectionCountOrderByAggregateInput = {
@@ -411,7 +605,17 @@ export type PlugboardConnectionCountOrderByAggregateInput = {
   passwordEnc?: Prisma.SortOrder
   vatRatePercent?: Prisma.SortOrder
   currency?: Prisma.SortOrder
-  language?: Prisma.SortOrder
+  languages?: Prisma.SortOrder
+  defaultLanguage?: Prisma.SortOrder
+  connectionName?: Prisma.SortOrder
+  canEditProducts?: Prisma.SortOrder
+  brand?: Prisma.SortOrder
+  autoPublish?: Prisma.SortOrder
+  syncedAt?: Prisma.SortOrder
+  lastSyncError?: Prisma.SortOrder
+  ordersPolledAt?: Prisma.SortOrder
+  ordersCursor?: Prisma.SortOrder
+  lastOrdersError?: Prisma.SortOrder
   createdAt?: Prisma.SortOrder
   updatedAt?: Prisma.SortOrder
 }
@@ -425,7 +629,16 @@ export type PlugboardConnectionMaxOrderByAggregateInput = {
   passwordEnc?: Prisma.SortOrder
   vatRatePercent?: Prisma.SortOrder
   currency?: Prisma.SortOrder
-  language?: Prisma.SortOrder
+  defaultLanguage?: Prisma.SortOrder
+  connectionName?: Prisma.SortOrder
+  canEditProducts?: Prisma.SortOrder
+  brand?: Prisma.SortOrder
+  autoPublish?: Prisma.SortOrder
+  syncedAt?: Prisma.SortOrder
+  lastSyncError?: Prisma.SortOrder
+  ordersPolledAt?: Prisma.SortOrder
+  ordersCursor?: Prisma.SortOrder
+  lastOrdersError?: Prisma.SortOrder
   createdAt?: Prisma.SortOrder
   updatedAt?: Prisma.SortOrder
 }
@@ -439,7 +652,16 @@ export type PlugboardConnectionMinOrderByAggregateInput = {
   passwordEnc?: Prisma.SortOrder
   vatRatePercent?: Prisma.SortOrder
   currency?: Prisma.SortOrder
-  language?: Prisma.SortOrder
+  defaultLanguage?: Prisma.SortOrder
+  connectionName?: Prisma.SortOrder
+  canEditProducts?: Prisma.SortOrder
+  brand?: Prisma.SortOrder
+  autoPublish?: Prisma.SortOrder
+  syncedAt?: Prisma.SortOrder
+  lastSyncError?: Prisma.SortOrder
+  ordersPolledAt?: Prisma.SortOrder
+  ordersCursor?: Prisma.SortOrder
+  lastOrdersError?: Prisma.SortOrder
   createdAt?: Prisma.SortOrder
   updatedAt?: Prisma.SortOrder
 }
@@ -476,6 +698,19 @@ export type PlugboardConnectionUncheckedUpdateOneWithoutUserNestedInput = {
   update?: Prisma.XOR<Prisma.XOR<Prisma.PlugboardConnectionUpdateToOneWithWhereWithoutUserInput, Prisma.PlugboardConnectionUpdateWithoutUserInput>, Prisma.PlugboardConnectionUncheckedUpdateWithoutUserInput>
 }
 
+export type PlugboardConnectionCreatelanguagesInput = {
+  set: string[]
+}
+
+export type PlugboardConnectionUpdatelanguagesInput = {
+  set?: string[]
+  push?: string | string[]
+}
+
+export type BoolFieldUpdateOperationsInput = {
+  set?: boolean
+}
+
 export type PlugboardConnectionCreateWithoutUserInput = {
   baseUrl: string
   tenant: string
@@ -484,7 +719,17 @@ export type PlugboardConnectionCreateWithoutUserInput = {
   passwordEnc: string
   vatRatePercent?: string
   currency?: string
-  language?: string | null
+  languages?: Prisma.PlugboardConnectionCreatelanguagesInput | string[]
+  defaultLanguage?: string
+  connectionName?: string | null
+  canEditProducts?: boolean
+  brand?: string | null
+  autoPublish?: boolean
+  syncedAt?: Date | string | null
+  lastSyncError?: string | null
+  ordersPolledAt?: Date | string | null
+  ordersCursor?: Date | string | null
+  lastOrdersError?: string | null
   createdAt?: Date | string
   updatedAt?: Date | string
 }
@@ -497,7 +742,17 @@ export type PlugboardConnectionUncheckedCreateWithoutUserInput = {
   passwordEnc: string
   vatRatePercent?: string
   currency?: string
-  language?: string | null
+  languages?: Prisma.PlugboardConnectionCreatelanguagesInput | string[]
+  defaultLanguage?: string
+  connectionName?: string | null
+  canEditProducts?: boolean
+  brand?: string | null
+  autoPublish?: boolean
+  syncedAt?: Date | string | null
+  lastSyncError?: string | null
+  ordersPolledAt?: Date | string | null
+  ordersCursor?: Date | string | null
+  lastOrdersError?: string | null
   createdAt?: Date | string
   updatedAt?: Date | string
 }
@@ -526,7 +781,17 @@ export type PlugboardConnectionUpdateWithoutUserInput = {
   passwordEnc?: Prisma.StringFieldUpdateOperationsInput | string
   vatRatePercent?: Prisma.StringFieldUpdateOperationsInput | string
   currency?: Prisma.StringFieldUpdateOperationsInput | string
-  language?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  languages?: Prisma.PlugboardConnectionUpdatelanguagesInput | string[]
+  defaultLanguage?: Prisma.StringFieldUpdateOperationsInput | string
+  connectionName?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  canEditProducts?: Prisma.BoolFieldUpdateOperationsInput | boolean
+  brand?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  autoPublish?: Prisma.BoolFieldUpdateOperationsInput | boolean
+  syncedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  lastSyncError?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  ordersPolledAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  ordersCursor?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  lastOrdersError?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
 }
@@ -539,7 +804,17 @@ export type PlugboardConnectionUncheckedUpdateWithoutUserInput = {
   passwordEnc?: Prisma.StringFieldUpdateOperationsInput | string
   vatRatePercent?: Prisma.StringFieldUpdateOperationsInput | string
   currency?: Prisma.StringFieldUpdateOperationsInput | string
-  language?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  languages?: Prisma.PlugboardConnectionUpdatelanguagesInput | string[]
+  defaultLanguage?: Prisma.StringFieldUpdateOperationsInput | string
+  connectionName?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  canEditProducts?: Prisma.BoolFieldUpdateOperationsInput | boolean
+  brand?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  autoPublish?: Prisma.BoolFieldUpdateOperationsInput | boolean
+  syncedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  lastSyncError?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  ordersPolledAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  ordersCursor?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  lastOrdersError?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
 }
@@ -555,7 +830,17 @@ export type PlugboardConnectionSelect<ExtArgs extends runtime.Types.Extensions.I
   passwordEnc?: boolean
   vatRatePercent?: boolean
   currency?: boolean
-  language?: boolean
+  languages?: boolean
+  defaultLanguage?: boolean
+  connectionName?: boolean
+  canEditProducts?: boolean
+  brand?: boolean
+  autoPublish?: boolean
+  syncedAt?: boolean
+  lastSyncError?: boolean
+  ordersPolledAt?: boolean
+  ordersCursor?: boolean
+  lastOrdersError?: boolean
   createdAt?: boolean
   updatedAt?: boolean
   user?: boolean | Prisma.UserDefaultArgs<ExtArgs>
@@ -570,7 +855,17 @@ export type PlugboardConnectionSelectCreateManyAndReturn<ExtArgs extends runtime
   passwordEnc?: boolean
   vatRatePercent?: boolean
   currency?: boolean
-  language?: boolean
+  languages?: boolean
+  defaultLanguage?: boolean
+  connectionName?: boolean
+  canEditProducts?: boolean
+  brand?: boolean
+  autoPublish?: boolean
+  syncedAt?: boolean
+  lastSyncError?: boolean
+  ordersPolledAt?: boolean
+  ordersCursor?: boolean
+  lastOrdersError?: boolean
   createdAt?: boolean
   updatedAt?: boolean
   user?: boolean | Prisma.UserDefaultArgs<ExtArgs>
@@ -585,7 +880,17 @@ export type PlugboardConnectionSelectUpdateManyAndReturn<ExtArgs extends runtime
   passwordEnc?: boolean
   vatRatePercent?: boolean
   currency?: boolean
-  language?: boolean
+  languages?: boolean
+  defaultLanguage?: boolean
+  connectionName?: boolean
+  canEditProducts?: boolean
+  brand?: boolean
+  autoPublish?: boolean
+  syncedAt?: boolean
+  lastSyncError?: boolean
+  ordersPolledAt?: boolean
+  ordersCursor?: boolean
+  lastOrdersError?: boolean
   createdAt?: boolean
   updatedAt?: boolean
   user?: boolean | Prisma.UserDefaultArgs<ExtArgs>
@@ -600,12 +905,22 @@ export type PlugboardConnectionSelectScalar = {
   passwordEnc?: boolean
   vatRatePercent?: boolean
   currency?: boolean
-  language?: boolean
+  languages?: boolean
+  defaultLanguage?: boolean
+  connectionName?: boolean
+  canEditProducts?: boolean
+  brand?: boolean
+  autoPublish?: boolean
+  syncedAt?: boolean
+  lastSyncError?: boolean
+  ordersPolledAt?: boolean
+  ordersCursor?: boolean
+  lastOrdersError?: boolean
   createdAt?: boolean
   updatedAt?: boolean
 }
 
-export type PlugboardConnectionOmit<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = runtime.Types.Extensions.GetOmit<"userId" | "baseUrl" | "tenant" | "connectionId" | "username" | "passwordEnc" | "vatRatePercent" | "currency" | "language" | "createdAt" | "updatedAt", ExtArgs["result"]["plugboardConnection"]>
+export type PlugboardConnectionOmit<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = runtime.Types.Extensions.GetOmit<"userId" | "baseUrl" | "tenant" | "connectionId" | "username" | "passwordEnc" | "vatRatePercent" | "currency" | "languages" | "defaultLanguage" | "connectionName" | "canEditProducts" | "brand" | "autoPublish" | "syncedAt" | "lastSyncError" | "ordersPolledAt" | "ordersCursor" | "lastOrdersError" | "createdAt" | "updatedAt", ExtArgs["result"]["plugboardConnection"]>
 export type PlugboardConnectionInclude<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
   user?: boolean | Prisma.UserDefaultArgs<ExtArgs>
 }
@@ -631,9 +946,34 @@ export type $PlugboardConnectionPayload<ExtArgs extends runtime.Types.Extensions
     vatRatePercent: string
     currency: string
     /**
-     * ISO 639-2 code for titles; null = the connection's default language from the API root.
+     * Languages the seller sells in besides the connection's default (ISO 639-2); texts go into `_lang`.
      */
-    language: string | null
+    languages: string[]
+    /**
+     * The API root's defaultLanguage when the settings were verified: the language of plain text fields.
+     */
+    defaultLanguage: string
+    connectionName: string | null
+    /**
+     * Whether the API root listed product.edit (or superuser) when the settings were verified.
+     */
+    canEditProducts: boolean
+    brand: string | null
+    /**
+     * Publish items created by photo uploads as soon as they exist.
+     */
+    autoPublish: boolean
+    /**
+     * Background keep-in-step: when it last ran (claimed), and what went wrong the last time, if anything.
+     */
+    syncedAt: Date | null
+    lastSyncError: string | null
+    /**
+     * Order polling: when it last ran, and the newest `lastModified` seen (the next poll asks from there).
+     */
+    ordersPolledAt: Date | null
+    ordersCursor: Date | null
+    lastOrdersError: string | null
     createdAt: Date
     updatedAt: Date
   }, ExtArgs["result"]["plugboardConnection"]>
@@ -1068,7 +1408,17 @@ export interface PlugboardConnectionFieldRefs {
   readonly passwordEnc: Prisma.FieldRef<"PlugboardConnection", 'String'>
   readonly vatRatePercent: Prisma.FieldRef<"PlugboardConnection", 'String'>
   readonly currency: Prisma.FieldRef<"PlugboardConnection", 'String'>
-  readonly language: Prisma.FieldRef<"PlugboardConnection", 'String'>
+  readonly languages: Prisma.FieldRef<"PlugboardConnection", 'String[]'>
+  readonly defaultLanguage: Prisma.FieldRef<"PlugboardConnection", 'String'>
+  readonly connectionName: Prisma.FieldRef<"PlugboardConnection", 'String'>
+  readonly canEditProducts: Prisma.FieldRef<"PlugboardConnection", 'Boolean'>
+  readonly brand: Prisma.FieldRef<"PlugboardConnection", 'String'>
+  readonly autoPublish: Prisma.FieldRef<"PlugboardConnection", 'Boolean'>
+  readonly syncedAt: Prisma.FieldRef<"PlugboardConnection", 'DateTime'>
+  readonly lastSyncError: Prisma.FieldRef<"PlugboardConnection", 'String'>
+  readonly ordersPolledAt: Prisma.FieldRef<"PlugboardConnection", 'DateTime'>
+  readonly ordersCursor: Prisma.FieldRef<"PlugboardConnection", 'DateTime'>
+  readonly lastOrdersError: Prisma.FieldRef<"PlugboardConnection", 'String'>
   readonly createdAt: Prisma.FieldRef<"PlugboardConnection", 'DateTime'>
   readonly updatedAt: Prisma.FieldRef<"PlugboardConnection", 'DateTime'>
 }

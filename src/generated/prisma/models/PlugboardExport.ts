@@ -14,7 +14,8 @@ import type * as Prisma from "../internal/prismaNamespace.js"
 
 /**
  * Model PlugboardExport
- * A Sonlet item published as a Plugboard product; the row makes publishing idempotent.
+ * A Sonlet item published as a Plugboard product; the row makes publishing idempotent. Sending it is
+ * the Task named "publish" whose key is this row's id.
  */
 export type PlugboardExportModel = runtime.Types.Result.DefaultSelection<Prisma.$PlugboardExportPayload>
 
@@ -40,9 +41,17 @@ export type PlugboardExportMinAggregateOutputType = {
   sonletItemId: number | null
   connectionId: string | null
   localId: string | null
-  status: $Enums.ExportStatus | null
-  lastError: string | null
   title: string | null
+  style: string | null
+  size: string | null
+  thumbnailUrl: string | null
+  listed: boolean | null
+  shopState: string | null
+  contentHash: string | null
+  sentAt: Date | null
+  pictureSource: string | null
+  pictureFileId: string | null
+  syncError: string | null
   createdAt: Date | null
   updatedAt: Date | null
 }
@@ -53,9 +62,17 @@ export type PlugboardExportMaxAggregateOutputType = {
   sonletItemId: number | null
   connectionId: string | null
   localId: string | null
-  status: $Enums.ExportStatus | null
-  lastError: string | null
   title: string | null
+  style: string | null
+  size: string | null
+  thumbnailUrl: string | null
+  listed: boolean | null
+  shopState: string | null
+  contentHash: string | null
+  sentAt: Date | null
+  pictureSource: string | null
+  pictureFileId: string | null
+  syncError: string | null
   createdAt: Date | null
   updatedAt: Date | null
 }
@@ -66,10 +83,18 @@ export type PlugboardExportCountAggregateOutputType = {
   sonletItemId: number
   connectionId: number
   localId: number
-  status: number
-  lastError: number
   batchIds: number
   title: number
+  style: number
+  size: number
+  thumbnailUrl: number
+  listed: number
+  shopState: number
+  contentHash: number
+  sentAt: number
+  pictureSource: number
+  pictureFileId: number
+  syncError: number
   createdAt: number
   updatedAt: number
   _all: number
@@ -90,9 +115,17 @@ export type PlugboardExportMinAggregateInputType = {
   sonletItemId?: true
   connectionId?: true
   localId?: true
-  status?: true
-  lastError?: true
   title?: true
+  style?: true
+  size?: true
+  thumbnailUrl?: true
+  listed?: true
+  shopState?: true
+  contentHash?: true
+  sentAt?: true
+  pictureSource?: true
+  pictureFileId?: true
+  syncError?: true
   createdAt?: true
   updatedAt?: true
 }
@@ -103,9 +136,17 @@ export type PlugboardExportMaxAggregateInputType = {
   sonletItemId?: true
   connectionId?: true
   localId?: true
-  status?: true
-  lastError?: true
   title?: true
+  style?: true
+  size?: true
+  thumbnailUrl?: true
+  listed?: true
+  shopState?: true
+  contentHash?: true
+  sentAt?: true
+  pictureSource?: true
+  pictureFileId?: true
+  syncError?: true
   createdAt?: true
   updatedAt?: true
 }
@@ -116,10 +157,18 @@ export type PlugboardExportCountAggregateInputType = {
   sonletItemId?: true
   connectionId?: true
   localId?: true
-  status?: true
-  lastError?: true
   batchIds?: true
   title?: true
+  style?: true
+  size?: true
+  thumbnailUrl?: true
+  listed?: true
+  shopState?: true
+  contentHash?: true
+  sentAt?: true
+  pictureSource?: true
+  pictureFileId?: true
+  syncError?: true
   createdAt?: true
   updatedAt?: true
   _all?: true
@@ -217,10 +266,18 @@ export type PlugboardExportGroupByOutputType = {
   sonletItemId: number
   connectionId: string
   localId: string | null
-  status: $Enums.ExportStatus
-  lastError: string | null
   batchIds: string[]
   title: string | null
+  style: string | null
+  size: string | null
+  thumbnailUrl: string | null
+  listed: boolean
+  shopState: string | null
+  contentHash: string | null
+  sentAt: Date | null
+  pictureSource: string | null
+  pictureFileId: string | null
+  syncError: string | null
   createdAt: Date
   updatedAt: Date
   _count: PlugboardExportCountAggregateOutputType | null
@@ -254,10 +311,18 @@ export type PlugboardExportWhereInput = {
   sonletItemId?: Prisma.IntFilter<"PlugboardExport"> | number
   connectionId?: Prisma.StringFilter<"PlugboardExport"> | string
   localId?: Prisma.StringNullableFilter<"PlugboardExport"> | string | null
-  status?: Prisma.EnumExportStatusFilter<"PlugboardExport"> | $Enums.ExportStatus
-  lastError?: Prisma.StringNullableFilter<"PlugboardExport"> | string | null
   batchIds?: Prisma.StringNullableListFilter<"PlugboardExport">
   title?: Prisma.StringNullableFilter<"PlugboardExport"> | string | null
+  style?: Prisma.StringNullableFilter<"PlugboardExport"> | string | null
+  size?: Prisma.StringNullableFilter<"PlugboardExport"> | string | null
+  thumbnailUrl?: Prisma.StringNullableFilter<"PlugboardExport"> | string | null
+  listed?: Prisma.BoolFilter<"PlugboardExport"> | boolean
+  shopState?: Prisma.StringNullableFilter<"PlugboardExport"> | string | null
+  contentHash?: Prisma.StringNullableFilter<"PlugboardExport"> | string | null
+  sentAt?: Prisma.DateTimeNullableFilter<"PlugboardExport"> | Date | string | null
+  pictureSource?: Prisma.StringNullableFilter<"PlugboardExport"> | string | null
+  pictureFileId?: Prisma.StringNullableFilter<"PlugboardExport"> | string | null
+  syncError?: Prisma.StringNullableFilter<"PlugboardExport"> | string | null
   createdAt?: Prisma.DateTimeFilter<"PlugboardExport"> | Date | string
   updatedAt?: Prisma.DateTimeFilter<"PlugboardExport"> | Date | string
   user?: Prisma.XOR<Prisma.UserScalarRelationFilter, Prisma.UserWhereInput>
@@ -269,10 +334,18 @@ export type PlugboardExportOrderByWithRelationInput = {
   sonletItemId?: Prisma.SortOrder
   connectionId?: Prisma.SortOrder
   localId?: Prisma.SortOrderInput | Prisma.SortOrder
-  status?: Prisma.SortOrder
-  lastError?: Prisma.SortOrderInput | Prisma.SortOrder
   batchIds?: Prisma.SortOrder
   title?: Prisma.SortOrderInput | Prisma.SortOrder
+  style?: Prisma.SortOrderInput | Prisma.SortOrder
+  size?: Prisma.SortOrderInput | Prisma.SortOrder
+  thumbnailUrl?: Prisma.SortOrderInput | Prisma.SortOrder
+  listed?: Prisma.SortOrder
+  shopState?: Prisma.SortOrderInput | Prisma.SortOrder
+  contentHash?: Prisma.SortOrderInput | Prisma.SortOrder
+  sentAt?: Prisma.SortOrderInput | Prisma.SortOrder
+  pictureSource?: Prisma.SortOrderInput | Prisma.SortOrder
+  pictureFileId?: Prisma.SortOrderInput | Prisma.SortOrder
+  syncError?: Prisma.SortOrderInput | Prisma.SortOrder
   createdAt?: Prisma.SortOrder
   updatedAt?: Prisma.SortOrder
   user?: Prisma.UserOrderByWithRelationInput
@@ -288,10 +361,18 @@ export type PlugboardExportWhereUniqueInput = Prisma.AtLeast<{
   sonletItemId?: Prisma.IntFilter<"PlugboardExport"> | number
   connectionId?: Prisma.StringFilter<"PlugboardExport"> | string
   localId?: Prisma.StringNullableFilter<"PlugboardExport"> | string | null
-  status?: Prisma.EnumExportStatusFilter<"PlugboardExport"> | $Enums.ExportStatus
-  lastError?: Prisma.StringNullableFilter<"PlugboardExport"> | string | null
   batchIds?: Prisma.StringNullableListFilter<"PlugboardExport">
   title?: Prisma.StringNullableFilter<"PlugboardExport"> | string | null
+  style?: Prisma.StringNullableFilter<"PlugboardExport"> | string | null
+  size?: Prisma.StringNullableFilter<"PlugboardExport"> | string | null
+  thumbnailUrl?: Prisma.StringNullableFilter<"PlugboardExport"> | string | null
+  listed?: Prisma.BoolFilter<"PlugboardExport"> | boolean
+  shopState?: Prisma.StringNullableFilter<"PlugboardExport"> | string | null
+  contentHash?: Prisma.StringNullableFilter<"PlugboardExport"> | string | null
+  sentAt?: Prisma.DateTimeNullableFilter<"PlugboardExport"> | Date | string | null
+  pictureSource?: Prisma.StringNullableFilter<"PlugboardExport"> | string | null
+  pictureFileId?: Prisma.StringNullableFilter<"PlugboardExport"> | string | null
+  syncError?: Prisma.StringNullableFilter<"PlugboardExport"> | string | null
   createdAt?: Prisma.DateTimeFilter<"PlugboardExport"> | Date | string
   updatedAt?: Prisma.DateTimeFilter<"PlugboardExport"> | Date | string
   user?: Prisma.XOR<Prisma.UserScalarRelationFilter, Prisma.UserWhereInput>
@@ -303,10 +384,18 @@ export type PlugboardExportOrderByWithAggregationInput = {
   sonletItemId?: Prisma.SortOrder
   connectionId?: Prisma.SortOrder
   localId?: Prisma.SortOrderInput | Prisma.SortOrder
-  status?: Prisma.SortOrder
-  lastError?: Prisma.SortOrderInput | Prisma.SortOrder
   batchIds?: Prisma.SortOrder
   title?: Prisma.SortOrderInput | Prisma.SortOrder
+  style?: Prisma.SortOrderInput | Prisma.SortOrder
+  size?: Prisma.SortOrderInput | Prisma.SortOrder
+  thumbnailUrl?: Prisma.SortOrderInput | Prisma.SortOrder
+  listed?: Prisma.SortOrder
+  shopState?: Prisma.SortOrderInput | Prisma.SortOrder
+  contentHash?: Prisma.SortOrderInput | Prisma.SortOrder
+  sentAt?: Prisma.SortOrderInput | Prisma.SortOrder
+  pictureSource?: Prisma.SortOrderInput | Prisma.SortOrder
+  pictureFileId?: Prisma.SortOrderInput | Prisma.SortOrder
+  syncError?: Prisma.SortOrderInput | Prisma.SortOrder
   createdAt?: Prisma.SortOrder
   updatedAt?: Prisma.SortOrder
   _count?: Prisma.PlugboardExportCountOrderByAggregateInput
@@ -325,10 +414,18 @@ export type PlugboardExportScalarWhereWithAggregatesInput = {
   sonletItemId?: Prisma.IntWithAggregatesFilter<"PlugboardExport"> | number
   connectionId?: Prisma.StringWithAggregatesFilter<"PlugboardExport"> | string
   localId?: Prisma.StringNullableWithAggregatesFilter<"PlugboardExport"> | string | null
-  status?: Prisma.EnumExportStatusWithAggregatesFilter<"PlugboardExport"> | $Enums.ExportStatus
-  lastError?: Prisma.StringNullableWithAggregatesFilter<"PlugboardExport"> | string | null
   batchIds?: Prisma.StringNullableListFilter<"PlugboardExport">
   title?: Prisma.StringNullableWithAggregatesFilter<"PlugboardExport"> | string | null
+  style?: Prisma.StringNullableWithAggregatesFilter<"PlugboardExport"> | string | null
+  size?: Prisma.StringNullableWithAggregatesFilter<"PlugboardExport"> | string | null
+  thumbnailUrl?: Prisma.StringNullableWithAggregatesFilter<"PlugboardExport"> | string | null
+  listed?: Prisma.BoolWithAggregatesFilter<"PlugboardExport"> | boolean
+  shopState?: Prisma.StringNullableWithAggregatesFilter<"PlugboardExport"> | string | null
+  contentHash?: Prisma.StringNullableWithAggregatesFilter<"PlugboardExport"> | string | null
+  sentAt?: Prisma.DateTimeNullableWithAggregatesFilter<"PlugboardExport"> | Date | string | null
+  pictureSource?: Prisma.StringNullableWithAggregatesFilter<"PlugboardExport"> | string | null
+  pictureFileId?: Prisma.StringNullableWithAggregatesFilter<"PlugboardExport"> | string | null
+  syncError?: Prisma.StringNullableWithAggregatesFilter<"PlugboardExport"> | string | null
   createdAt?: Prisma.DateTimeWithAggregatesFilter<"PlugboardExport"> | Date | string
   updatedAt?: Prisma.DateTimeWithAggregatesFilter<"PlugboardExport"> | Date | string
 }
@@ -338,10 +435,18 @@ export type PlugboardExportCreateInput = {
   sonletItemId: number
   connectionId: string
   localId?: string | null
-  status?: $Enums.ExportStatus
-  lastError?: string | null
   batchIds?: Prisma.PlugboardExportCreatebatchIdsInput | string[]
   title?: string | null
+  style?: string | null
+  size?: string | null
+  thumbnailUrl?: string | null
+  listed?: boolean
+  shopState?: string | null
+  contentHash?: string | null
+  sentAt?: Date | string | null
+  pictureSource?: string | null
+  pictureFileId?: string | null
+  syncError?: string | null
   createdAt?: Date | string
   updatedAt?: Date | string
   user: Prisma.UserCreateNestedOneWithoutPlugboardExportsInput
@@ -353,10 +458,18 @@ export type PlugboardExportUncheckedCreateInput = {
   sonletItemId: number
   connectionId: string
   localId?: string | null
-  status?: $Enums.ExportStatus
-  lastError?: string | null
   batchIds?: Prisma.PlugboardExportCreatebatchIdsInput | string[]
   title?: string | null
+  style?: string | null
+  size?: string | null
+  thumbnailUrl?: string | null
+  listed?: boolean
+  shopState?: string | null
+  contentHash?: string | null
+  sentAt?: Date | string | null
+  pictureSource?: string | null
+  pictureFileId?: string | null
+  syncError?: string | null
   createdAt?: Date | string
   updatedAt?: Date | string
 }
@@ -366,10 +479,18 @@ export type PlugboardExportUpdateInput = {
   sonletItemId?: Prisma.IntFieldUpdateOperationsInput | number
   connectionId?: Prisma.StringFieldUpdateOperationsInput | string
   localId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
-  status?: Prisma.EnumExportStatusFieldUpdateOperationsInput | $Enums.ExportStatus
-  lastError?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   batchIds?: Prisma.PlugboardExportUpdatebatchIdsInput | string[]
   title?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  style?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  size?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  thumbnailUrl?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  listed?: Prisma.BoolFieldUpdateOperationsInput | boolean
+  shopState?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  contentHash?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  sentAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  pictureSource?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  pictureFileId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  syncError?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   user?: Prisma.UserUpdateOneRequiredWithoutPlugboardExportsNestedInput
@@ -381,10 +502,18 @@ export type PlugboardExportUncheckedUpdateInput = {
   sonletItemId?: Prisma.IntFieldUpdateOperationsInput | number
   connectionId?: Prisma.StringFieldUpdateOperationsInput | string
   localId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
-  status?: Prisma.EnumExportStatusFieldUpdateOperationsInput | $Enums.ExportStatus
-  lastError?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   batchIds?: Prisma.PlugboardExportUpdatebatchIdsInput | string[]
   title?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  style?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  size?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  thumbnailUrl?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  listed?: Prisma.BoolFieldUpdateOperationsInput | boolean
+  shopState?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  contentHash?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  sentAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  pictureSource?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  pictureFileId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  syncError?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
 }
@@ -395,10 +524,18 @@ export type PlugboardExportCreateManyInput = {
   sonletItemId: number
   connectionId: string
   localId?: string | null
-  status?: $Enums.ExportStatus
-  lastError?: string | null
   batchIds?: Prisma.PlugboardExportCreatebatchIdsInput | string[]
   title?: string | null
+  style?: string | null
+  size?: string | null
+  thumbnailUrl?: string | null
+  listed?: boolean
+  shopState?: string | null
+  contentHash?: string | null
+  sentAt?: Date | string | null
+  pictureSource?: string | null
+  pictureFileId?: string | null
+  syncError?: string | null
   createdAt?: Date | string
   updatedAt?: Date | string
 }
@@ -408,10 +545,18 @@ export type PlugboardExportUpdateManyMutationInput = {
   sonletItemId?: Prisma.IntFieldUpdateOperationsInput | number
   connectionId?: Prisma.StringFieldUpdateOperationsInput | string
   localId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
-  status?: Prisma.EnumExportStatusFieldUpdateOperationsInput | $Enums.ExportStatus
-  lastError?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   batchIds?: Prisma.PlugboardExportUpdatebatchIdsInput | string[]
   title?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  style?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  size?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  thumbnailUrl?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  listed?: Prisma.BoolFieldUpdateOperationsInput | boolean
+  shopState?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  contentHash?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  sentAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  pictureSource?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  pictureFileId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  syncError?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
 }
@@ -422,10 +567,18 @@ export type PlugboardExportUncheckedUpdateManyInput = {
   sonletItemId?: Prisma.IntFieldUpdateOperationsInput | number
   connectionId?: Prisma.StringFieldUpdateOperationsInput | string
   localId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
-  status?: Prisma.EnumExportStatusFieldUpdateOperationsInput | $Enums.ExportStatus
-  lastError?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   batchIds?: Prisma.PlugboardExportUpdatebatchIdsInput | string[]
   title?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  style?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  size?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  thumbnailUrl?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  listed?: Prisma.BoolFieldUpdateOperationsInput | boolean
+  shopState?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  contentHash?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  sentAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  pictureSource?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  pictureFileId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  syncError?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
 }
@@ -440,14 +593,6 @@ export type PlugboardExportOrderByRelationAggregateInput = {
   _count?: Prisma.SortOrder
 }
 
-export type StringNullableListFilter<$PrismaModel = never> = {
-  equals?: string[] | Prisma.ListStringFieldRefInput<$PrismaModel> | null
-  has?: string | Prisma.StringFieldRefInput<$PrismaModel> | null
-  hasEvery?: string[] | Prisma.ListStringFieldRefInput<$PrismaModel>
-  hasSome?: string[] | Prisma.ListStringFieldRefInput<$PrismaModel>
-  isEmpty?: boolean
-}
-
 export type PlugboardExportUserIdConnectionIdSonletItemIdCompoundUniqueInput = {
   userId: string
   connectionId: string
@@ -460,10 +605,18 @@ export type PlugboardExportCountOrderByAggregateInput = {
   sonletItemId?: Prisma.SortOrder
   connectionId?: Prisma.SortOrder
   localId?: Prisma.SortOrder
-  status?: Prisma.SortOrder
-  lastError?: Prisma.SortOrder
   batchIds?: Prisma.SortOrder
   title?: Prisma.SortOrder
+  style?: Prisma.SortOrder
+  size?: Prisma.SortOrder
+  thumbnailUrl?: Prisma.SortOrder
+  listed?: Prisma.SortOrder
+  shopState?: Prisma.SortOrder
+  contentHash?: Prisma.SortOrder
+  sentAt?: Prisma.SortOrder
+  pictureSource?: Prisma.SortOrder
+  pictureFileId?: Prisma.SortOrder
+  syncError?: Prisma.SortOrder
   createdAt?: Prisma.SortOrder
   updatedAt?: Prisma.SortOrder
 }
@@ -478,9 +631,17 @@ export type PlugboardExportMaxOrderByAggregateInput = {
   sonletItemId?: Prisma.SortOrder
   connectionId?: Prisma.SortOrder
   localId?: Prisma.SortOrder
-  status?: Prisma.SortOrder
-  lastError?: Prisma.SortOrder
   title?: Prisma.SortOrder
+  style?: Prisma.SortOrder
+  size?: Prisma.SortOrder
+  thumbnailUrl?: Prisma.SortOrder
+  listed?: Prisma.SortOrder
+  shopState?: Prisma.SortOrder
+  contentHash?: Prisma.SortOrder
+  sentAt?: Prisma.SortOrder
+  pictureSource?: Prisma.SortOrder
+  pictureFileId?: Prisma.SortOrder
+  syncError?: Prisma.SortOrder
   createdAt?: Prisma.SortOrder
   updatedAt?: Prisma.SortOrder
 }
@@ -491,9 +652,17 @@ export type PlugboardExportMinOrderByAggregateInput = {
   sonletItemId?: Prisma.SortOrder
   connectionId?: Prisma.SortOrder
   localId?: Prisma.SortOrder
-  status?: Prisma.SortOrder
-  lastError?: Prisma.SortOrder
   title?: Prisma.SortOrder
+  style?: Prisma.SortOrder
+  size?: Prisma.SortOrder
+  thumbnailUrl?: Prisma.SortOrder
+  listed?: Prisma.SortOrder
+  shopState?: Prisma.SortOrder
+  contentHash?: Prisma.SortOrder
+  sentAt?: Prisma.SortOrder
+  pictureSource?: Prisma.SortOrder
+  pictureFileId?: Prisma.SortOrder
+  syncError?: Prisma.SortOrder
   createdAt?: Prisma.SortOrder
   updatedAt?: Prisma.SortOrder
 }
@@ -548,10 +717,6 @@ export type PlugboardExportCreatebatchIdsInput = {
   set: string[]
 }
 
-export type EnumExportStatusFieldUpdateOperationsInput = {
-  set?: $Enums.ExportStatus
-}
-
 export type PlugboardExportUpdatebatchIdsInput = {
   set?: string[]
   push?: string | string[]
@@ -562,10 +727,18 @@ export type PlugboardExportCreateWithoutUserInput = {
   sonletItemId: number
   connectionId: string
   localId?: string | null
-  status?: $Enums.ExportStatus
-  lastError?: string | null
   batchIds?: Prisma.PlugboardExportCreatebatchIdsInput | string[]
   title?: string | null
+  style?: string | null
+  size?: string | null
+  thumbnailUrl?: string | null
+  listed?: boolean
+  shopState?: string | null
+  contentHash?: string | null
+  sentAt?: Date | string | null
+  pictureSource?: string | null
+  pictureFileId?: string | null
+  syncError?: string | null
   createdAt?: Date | string
   updatedAt?: Date | string
 }
@@ -575,10 +748,18 @@ export type PlugboardExportUncheckedCreateWithoutUserInput = {
   sonletItemId: number
   connectionId: string
   localId?: string | null
-  status?: $Enums.ExportStatus
-  lastError?: string | null
   batchIds?: Prisma.PlugboardExportCreatebatchIdsInput | string[]
   title?: string | null
+  style?: string | null
+  size?: string | null
+  thumbnailUrl?: string | null
+  listed?: boolean
+  shopState?: string | null
+  contentHash?: string | null
+  sentAt?: Date | string | null
+  pictureSource?: string | null
+  pictureFileId?: string | null
+  syncError?: string | null
   createdAt?: Date | string
   updatedAt?: Date | string
 }
@@ -618,10 +799,18 @@ export type PlugboardExportScalarWhereInput = {
   sonletItemId?: Prisma.IntFilter<"PlugboardExport"> | number
   connectionId?: Prisma.StringFilter<"PlugboardExport"> | string
   localId?: Prisma.StringNullableFilter<"PlugboardExport"> | string | null
-  status?: Prisma.EnumExportStatusFilter<"PlugboardExport"> | $Enums.ExportStatus
-  lastError?: Prisma.StringNullableFilter<"PlugboardExport"> | string | null
   batchIds?: Prisma.StringNullableListFilter<"PlugboardExport">
   title?: Prisma.StringNullableFilter<"PlugboardExport"> | string | null
+  style?: Prisma.StringNullableFilter<"PlugboardExport"> | string | null
+  size?: Prisma.StringNullableFilter<"PlugboardExport"> | string | null
+  thumbnailUrl?: Prisma.StringNullableFilter<"PlugboardExport"> | string | null
+  listed?: Prisma.BoolFilter<"PlugboardExport"> | boolean
+  shopState?: Prisma.StringNullableFilter<"PlugboardExport"> | string | null
+  contentHash?: Prisma.StringNullableFilter<"PlugboardExport"> | string | null
+  sentAt?: Prisma.DateTimeNullableFilter<"PlugboardExport"> | Date | string | null
+  pictureSource?: Prisma.StringNullableFilter<"PlugboardExport"> | string | null
+  pictureFileId?: Prisma.StringNullableFilter<"PlugboardExport"> | string | null
+  syncError?: Prisma.StringNullableFilter<"PlugboardExport"> | string | null
   createdAt?: Prisma.DateTimeFilter<"PlugboardExport"> | Date | string
   updatedAt?: Prisma.DateTimeFilter<"PlugboardExport"> | Date | string
 }
@@ -631,10 +820,18 @@ export type PlugboardExportCreateManyUserInput = {
   sonletItemId: number
   connectionId: string
   localId?: string | null
-  status?: $Enums.ExportStatus
-  lastError?: string | null
   batchIds?: Prisma.PlugboardExportCreatebatchIdsInput | string[]
   title?: string | null
+  style?: string | null
+  size?: string | null
+  thumbnailUrl?: string | null
+  listed?: boolean
+  shopState?: string | null
+  contentHash?: string | null
+  sentAt?: Date | string | null
+  pictureSource?: string | null
+  pictureFileId?: string | null
+  syncError?: string | null
   createdAt?: Date | string
   updatedAt?: Date | string
 }
@@ -644,10 +841,18 @@ export type PlugboardExportUpdateWithoutUserInput = {
   sonletItemId?: Prisma.IntFieldUpdateOperationsInput | number
   connectionId?: Prisma.StringFieldUpdateOperationsInput | string
   localId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
-  status?: Prisma.EnumExportStatusFieldUpdateOperationsInput | $Enums.ExportStatus
-  lastError?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   batchIds?: Prisma.PlugboardExportUpdatebatchIdsInput | string[]
   title?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  style?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  size?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  thumbnailUrl?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  listed?: Prisma.BoolFieldUpdateOperationsInput | boolean
+  shopState?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  contentHash?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  sentAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  pictureSource?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  pictureFileId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  syncError?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
 }
@@ -657,10 +862,18 @@ export type PlugboardExportUncheckedUpdateWithoutUserInput = {
   sonletItemId?: Prisma.IntFieldUpdateOperationsInput | number
   connectionId?: Prisma.StringFieldUpdateOperationsInput | string
   localId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
-  status?: Prisma.EnumExportStatusFieldUpdateOperationsInput | $Enums.ExportStatus
-  lastError?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   batchIds?: Prisma.PlugboardExportUpdatebatchIdsInput | string[]
   title?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  style?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  size?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  thumbnailUrl?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  listed?: Prisma.BoolFieldUpdateOperationsInput | boolean
+  shopState?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  contentHash?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  sentAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  pictureSource?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  pictureFileId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  syncError?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
 }
@@ -670,10 +883,18 @@ export type PlugboardExportUncheckedUpdateManyWithoutUserInput = {
   sonletItemId?: Prisma.IntFieldUpdateOperationsInput | number
   connectionId?: Prisma.StringFieldUpdateOperationsInput | string
   localId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
-  status?: Prisma.EnumExportStatusFieldUpdateOperationsInput | $Enums.ExportStatus
-  lastError?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   batchIds?: Prisma.PlugboardExportUpdatebatchIdsInput | string[]
   title?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  style?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  size?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  thumbnailUrl?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  listed?: Prisma.BoolFieldUpdateOperationsInput | boolean
+  shopState?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  contentHash?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  sentAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  pictureSource?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  pictureFileId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  syncError?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
 }
@@ -686,10 +907,18 @@ export type PlugboardExportSelect<ExtArgs extends runtime.Types.Extensions.Inter
   sonletItemId?: boolean
   connectionId?: boolean
   localId?: boolean
-  status?: boolean
-  lastError?: boolean
   batchIds?: boolean
   title?: boolean
+  style?: boolean
+  size?: boolean
+  thumbnailUrl?: boolean
+  listed?: boolean
+  shopState?: boolean
+  contentHash?: boolean
+  sentAt?: boolean
+  pictureSource?: boolean
+  pictureFileId?: boolean
+  syncError?: boolean
   createdAt?: boolean
   updatedAt?: boolean
   user?: boolean | Prisma.UserDefaultArgs<ExtArgs>
@@ -701,10 +930,18 @@ export type PlugboardExportSelectCreateManyAndReturn<ExtArgs extends runtime.Typ
   sonletItemId?: boolean
   connectionId?: boolean
   localId?: boolean
-  status?: boolean
-  lastError?: boolean
   batchIds?: boolean
   title?: boolean
+  style?: boolean
+  size?: boolean
+  thumbnailUrl?: boolean
+  listed?: boolean
+  shopState?: boolean
+  contentHash?: boolean
+  sentAt?: boolean
+  pictureSource?: boolean
+  pictureFileId?: boolean
+  syncError?: boolean
   createdAt?: boolean
   updatedAt?: boolean
   user?: boolean | Prisma.UserDefaultArgs<ExtArgs>
@@ -716,10 +953,18 @@ export type PlugboardExportSelectUpdateManyAndReturn<ExtArgs extends runtime.Typ
   sonletItemId?: boolean
   connectionId?: boolean
   localId?: boolean
-  status?: boolean
-  lastError?: boolean
   batchIds?: boolean
   title?: boolean
+  style?: boolean
+  size?: boolean
+  thumbnailUrl?: boolean
+  listed?: boolean
+  shopState?: boolean
+  contentHash?: boolean
+  sentAt?: boolean
+  pictureSource?: boolean
+  pictureFileId?: boolean
+  syncError?: boolean
   createdAt?: boolean
   updatedAt?: boolean
   user?: boolean | Prisma.UserDefaultArgs<ExtArgs>
@@ -731,15 +976,23 @@ export type PlugboardExportSelectScalar = {
   sonletItemId?: boolean
   connectionId?: boolean
   localId?: boolean
-  status?: boolean
-  lastError?: boolean
   batchIds?: boolean
   title?: boolean
+  style?: boolean
+  size?: boolean
+  thumbnailUrl?: boolean
+  listed?: boolean
+  shopState?: boolean
+  contentHash?: boolean
+  sentAt?: boolean
+  pictureSource?: boolean
+  pictureFileId?: boolean
+  syncError?: boolean
   createdAt?: boolean
   updatedAt?: boolean
 }
 
-export type PlugboardExportOmit<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = runtime.Types.Extensions.GetOmit<"id" | "userId" | "sonletItemId" | "connectionId" | "localId" | "status" | "lastError" | "batchIds" | "title" | "createdAt" | "updatedAt", ExtArgs["result"]["plugboardExport"]>
+export type PlugboardExportOmit<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = runtime.Types.Extensions.GetOmit<"id" | "userId" | "sonletItemId" | "connectionId" | "localId" | "batchIds" | "title" | "style" | "size" | "thumbnailUrl" | "listed" | "shopState" | "contentHash" | "sentAt" | "pictureSource" | "pictureFileId" | "syncError" | "createdAt" | "updatedAt", ExtArgs["result"]["plugboardExport"]>
 export type PlugboardExportInclude<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
   user?: boolean | Prisma.UserDefaultArgs<ExtArgs>
 }
@@ -760,9 +1013,10 @@ export type $PlugboardExportPayload<ExtArgs extends runtime.Types.Extensions.Int
     userId: string
     sonletItemId: number
     connectionId: string
+    /**
+     * Plugboard's id of the product, once it exists.
+     */
     localId: string | null
-    status: $Enums.ExportStatus
-    lastError: string | null
     /**
      * Every publish request (result page) that asked for this item, oldest first.
      */
@@ -771,6 +1025,34 @@ export type $PlugboardExportPayload<ExtArgs extends runtime.Types.Extensions.Int
      * The product title as sent, so result pages need no Sonlet call.
      */
     title: string | null
+    /**
+     * The item as last seen, for result pages (style, size, thumbnail) without a Sonlet call.
+     */
+    style: string | null
+    size: string | null
+    thumbnailUrl: string | null
+    /**
+     * The seller wants the item in the shop (false once unpublished).
+     */
+    listed: boolean
+    /**
+     * What the shop shows since the last successful send: visible, sold-out, hidden or gone.
+     */
+    shopState: string | null
+    /**
+     * Hash of everything the last successful send carried; the sync re-sends when the item's differs.
+     */
+    contentHash: string | null
+    sentAt: Date | null
+    /**
+     * The Sonlet image the uploaded picture came from, and the Plugboard file holding it (reused while unchanged).
+     */
+    pictureSource: string | null
+    pictureFileId: string | null
+    /**
+     * The last keep-in-step send that failed, if the latest one did.
+     */
+    syncError: string | null
     createdAt: Date
     updatedAt: Date
   }, ExtArgs["result"]["plugboardExport"]>
@@ -1202,10 +1484,18 @@ export interface PlugboardExportFieldRefs {
   readonly sonletItemId: Prisma.FieldRef<"PlugboardExport", 'Int'>
   readonly connectionId: Prisma.FieldRef<"PlugboardExport", 'String'>
   readonly localId: Prisma.FieldRef<"PlugboardExport", 'String'>
-  readonly status: Prisma.FieldRef<"PlugboardExport", 'ExportStatus'>
-  readonly lastError: Prisma.FieldRef<"PlugboardExport", 'String'>
   readonly batchIds: Prisma.FieldRef<"PlugboardExport", 'String[]'>
   readonly title: Prisma.FieldRef<"PlugboardExport", 'String'>
+  readonly style: Prisma.FieldRef<"PlugboardExport", 'String'>
+  readonly size: Prisma.FieldRef<"PlugboardExport", 'String'>
+  readonly thumbnailUrl: Prisma.FieldRef<"PlugboardExport", 'String'>
+  readonly listed: Prisma.FieldRef<"PlugboardExport", 'Boolean'>
+  readonly shopState: Prisma.FieldRef<"PlugboardExport", 'String'>
+  readonly contentHash: Prisma.FieldRef<"PlugboardExport", 'String'>
+  readonly sentAt: Prisma.FieldRef<"PlugboardExport", 'DateTime'>
+  readonly pictureSource: Prisma.FieldRef<"PlugboardExport", 'String'>
+  readonly pictureFileId: Prisma.FieldRef<"PlugboardExport", 'String'>
+  readonly syncError: Prisma.FieldRef<"PlugboardExport", 'String'>
   readonly createdAt: Prisma.FieldRef<"PlugboardExport", 'DateTime'>
   readonly updatedAt: Prisma.FieldRef<"PlugboardExport", 'DateTime'>
 }

@@ -14,7 +14,8 @@ import type * as Prisma from "../internal/prismaNamespace.js"
 
 /**
  * Model Upload
- * One photo on its way to becoming a Sonlet item. Written before anything is sent to Sonlet.
+ * One photo on its way to becoming a Sonlet item. Written before anything is sent to Sonlet; the
+ * background work on it is the Task named "upload" whose key is this row's id.
  */
 export type UploadModel = runtime.Types.Result.DefaultSelection<Prisma.$UploadPayload>
 
@@ -33,7 +34,6 @@ export type UploadAvgAggregateOutputType = {
   quantity: number | null
   sonletImageId: number | null
   sonletItemId: number | null
-  attempts: number | null
 }
 
 export type UploadSumAggregateOutputType = {
@@ -43,17 +43,18 @@ export type UploadSumAggregateOutputType = {
   quantity: number | null
   sonletImageId: number | null
   sonletItemId: number | null
-  attempts: number | null
 }
 
 export type UploadMinAggregateOutputType = {
   id: string | null
   userId: string | null
   batchId: string | null
-  status: $Enums.UploadStatus | null
+  step: $Enums.UploadStep | null
+  photoKey: string | null
   originalName: string | null
   contentType: string | null
   byteSize: number | null
+  photoId: string | null
   filePath: string | null
   itemchoiceId: number | null
   sizeId: number | null
@@ -61,14 +62,11 @@ export type UploadMinAggregateOutputType = {
   price: string | null
   imageKey: string | null
   itemKey: string | null
+  keySentAt: Date | null
+  keyInFlightSince: Date | null
   sonletImageId: number | null
   sonletItemId: number | null
-  keyInFlightSince: Date | null
-  attempts: number | null
-  lastError: string | null
   sha256: string | null
-  leaseUntil: Date | null
-  leaseOwner: string | null
   createdAt: Date | null
   updatedAt: Date | null
 }
@@ -77,10 +75,12 @@ export type UploadMaxAggregateOutputType = {
   id: string | null
   userId: string | null
   batchId: string | null
-  status: $Enums.UploadStatus | null
+  step: $Enums.UploadStep | null
+  photoKey: string | null
   originalName: string | null
   contentType: string | null
   byteSize: number | null
+  photoId: string | null
   filePath: string | null
   itemchoiceId: number | null
   sizeId: number | null
@@ -88,14 +88,11 @@ export type UploadMaxAggregateOutputType = {
   price: string | null
   imageKey: string | null
   itemKey: string | null
+  keySentAt: Date | null
+  keyInFlightSince: Date | null
   sonletImageId: number | null
   sonletItemId: number | null
-  keyInFlightSince: Date | null
-  attempts: number | null
-  lastError: string | null
   sha256: string | null
-  leaseUntil: Date | null
-  leaseOwner: string | null
   createdAt: Date | null
   updatedAt: Date | null
 }
@@ -104,10 +101,12 @@ export type UploadCountAggregateOutputType = {
   id: number
   userId: number
   batchId: number
-  status: number
+  step: number
+  photoKey: number
   originalName: number
   contentType: number
   byteSize: number
+  photoId: number
   filePath: number
   itemchoiceId: number
   sizeId: number
@@ -116,14 +115,11 @@ export type UploadCountAggregateOutputType = {
   attributes: number
   imageKey: number
   itemKey: number
+  keySentAt: number
+  keyInFlightSince: number
   sonletImageId: number
   sonletItemId: number
-  keyInFlightSince: number
-  attempts: number
-  lastError: number
   sha256: number
-  leaseUntil: number
-  leaseOwner: number
   createdAt: number
   updatedAt: number
   _all: number
@@ -137,7 +133,6 @@ export type UploadAvgAggregateInputType = {
   quantity?: true
   sonletImageId?: true
   sonletItemId?: true
-  attempts?: true
 }
 
 export type UploadSumAggregateInputType = {
@@ -147,17 +142,18 @@ export type UploadSumAggregateInputType = {
   quantity?: true
   sonletImageId?: true
   sonletItemId?: true
-  attempts?: true
 }
 
 export type UploadMinAggregateInputType = {
   id?: true
   userId?: true
   batchId?: true
-  status?: true
+  step?: true
+  photoKey?: true
   originalName?: true
   contentType?: true
   byteSize?: true
+  photoId?: true
   filePath?: true
   itemchoiceId?: true
   sizeId?: true
@@ -165,14 +161,11 @@ export type UploadMinAggregateInputType = {
   price?: true
   imageKey?: true
   itemKey?: true
+  keySentAt?: true
+  keyInFlightSince?: true
   sonletImageId?: true
   sonletItemId?: true
-  keyInFlightSince?: true
-  attempts?: true
-  lastError?: true
   sha256?: true
-  leaseUntil?: true
-  leaseOwner?: true
   createdAt?: true
   updatedAt?: true
 }
@@ -181,10 +174,12 @@ export type UploadMaxAggregateInputType = {
   id?: true
   userId?: true
   batchId?: true
-  status?: true
+  step?: true
+  photoKey?: true
   originalName?: true
   contentType?: true
   byteSize?: true
+  photoId?: true
   filePath?: true
   itemchoiceId?: true
   sizeId?: true
@@ -192,14 +187,11 @@ export type UploadMaxAggregateInputType = {
   price?: true
   imageKey?: true
   itemKey?: true
+  keySentAt?: true
+  keyInFlightSince?: true
   sonletImageId?: true
   sonletItemId?: true
-  keyInFlightSince?: true
-  attempts?: true
-  lastError?: true
   sha256?: true
-  leaseUntil?: true
-  leaseOwner?: true
   createdAt?: true
   updatedAt?: true
 }
@@ -208,10 +200,12 @@ export type UploadCountAggregateInputType = {
   id?: true
   userId?: true
   batchId?: true
-  status?: true
+  step?: true
+  photoKey?: true
   originalName?: true
   contentType?: true
   byteSize?: true
+  photoId?: true
   filePath?: true
   itemchoiceId?: true
   sizeId?: true
@@ -220,14 +214,11 @@ export type UploadCountAggregateInputType = {
   attributes?: true
   imageKey?: true
   itemKey?: true
+  keySentAt?: true
+  keyInFlightSince?: true
   sonletImageId?: true
   sonletItemId?: true
-  keyInFlightSince?: true
-  attempts?: true
-  lastError?: true
   sha256?: true
-  leaseUntil?: true
-  leaseOwner?: true
   createdAt?: true
   updatedAt?: true
   _all?: true
@@ -323,10 +314,12 @@ export type UploadGroupByOutputType = {
   id: string
   userId: string
   batchId: string
-  status: $Enums.UploadStatus
+  step: $Enums.UploadStep
+  photoKey: string | null
   originalName: string
   contentType: string
   byteSize: number
+  photoId: string | null
   filePath: string | null
   itemchoiceId: number
   sizeId: number
@@ -335,14 +328,11 @@ export type UploadGroupByOutputType = {
   attributes: runtime.JsonValue
   imageKey: string
   itemKey: string
+  keySentAt: Date | null
+  keyInFlightSince: Date | null
   sonletImageId: number | null
   sonletItemId: number | null
-  keyInFlightSince: Date | null
-  attempts: number
-  lastError: string | null
   sha256: string | null
-  leaseUntil: Date | null
-  leaseOwner: string | null
   createdAt: Date
   updatedAt: Date
   _count: UploadCountAggregateOutputType | null
@@ -374,10 +364,12 @@ export type UploadWhereInput = {
   id?: Prisma.UuidFilter<"Upload"> | string
   userId?: Prisma.UuidFilter<"Upload"> | string
   batchId?: Prisma.UuidFilter<"Upload"> | string
-  status?: Prisma.EnumUploadStatusFilter<"Upload"> | $Enums.UploadStatus
+  step?: Prisma.EnumUploadStepFilter<"Upload"> | $Enums.UploadStep
+  photoKey?: Prisma.StringNullableFilter<"Upload"> | string | null
   originalName?: Prisma.StringFilter<"Upload"> | string
   contentType?: Prisma.StringFilter<"Upload"> | string
   byteSize?: Prisma.IntFilter<"Upload"> | number
+  photoId?: Prisma.UuidNullableFilter<"Upload"> | string | null
   filePath?: Prisma.StringNullableFilter<"Upload"> | string | null
   itemchoiceId?: Prisma.IntFilter<"Upload"> | number
   sizeId?: Prisma.IntFilter<"Upload"> | number
@@ -386,27 +378,27 @@ export type UploadWhereInput = {
   attributes?: Prisma.JsonFilter<"Upload">
   imageKey?: Prisma.StringFilter<"Upload"> | string
   itemKey?: Prisma.StringFilter<"Upload"> | string
+  keySentAt?: Prisma.DateTimeNullableFilter<"Upload"> | Date | string | null
+  keyInFlightSince?: Prisma.DateTimeNullableFilter<"Upload"> | Date | string | null
   sonletImageId?: Prisma.IntNullableFilter<"Upload"> | number | null
   sonletItemId?: Prisma.IntNullableFilter<"Upload"> | number | null
-  keyInFlightSince?: Prisma.DateTimeNullableFilter<"Upload"> | Date | string | null
-  attempts?: Prisma.IntFilter<"Upload"> | number
-  lastError?: Prisma.StringNullableFilter<"Upload"> | string | null
   sha256?: Prisma.StringNullableFilter<"Upload"> | string | null
-  leaseUntil?: Prisma.DateTimeNullableFilter<"Upload"> | Date | string | null
-  leaseOwner?: Prisma.StringNullableFilter<"Upload"> | string | null
   createdAt?: Prisma.DateTimeFilter<"Upload"> | Date | string
   updatedAt?: Prisma.DateTimeFilter<"Upload"> | Date | string
   user?: Prisma.XOR<Prisma.UserScalarRelationFilter, Prisma.UserWhereInput>
+  photo?: Prisma.XOR<Prisma.UploadPhotoNullableScalarRelationFilter, Prisma.UploadPhotoWhereInput> | null
 }
 
 export type UploadOrderByWithRelationInput = {
   id?: Prisma.SortOrder
   userId?: Prisma.SortOrder
   batchId?: Prisma.SortOrder
-  status?: Prisma.SortOrder
+  step?: Prisma.SortOrder
+  photoKey?: Prisma.SortOrderInput | Prisma.SortOrder
   originalName?: Prisma.SortOrder
   contentType?: Prisma.SortOrder
   byteSize?: Prisma.SortOrder
+  photoId?: Prisma.SortOrderInput | Prisma.SortOrder
   filePath?: Prisma.SortOrderInput | Prisma.SortOrder
   itemchoiceId?: Prisma.SortOrder
   sizeId?: Prisma.SortOrder
@@ -415,21 +407,21 @@ export type UploadOrderByWithRelationInput = {
   attributes?: Prisma.SortOrder
   imageKey?: Prisma.SortOrder
   itemKey?: Prisma.SortOrder
+  keySentAt?: Prisma.SortOrderInput | Prisma.SortOrder
+  keyInFlightSince?: Prisma.SortOrderInput | Prisma.SortOrder
   sonletImageId?: Prisma.SortOrderInput | Prisma.SortOrder
   sonletItemId?: Prisma.SortOrderInput | Prisma.SortOrder
-  keyInFlightSince?: Prisma.SortOrderInput | Prisma.SortOrder
-  attempts?: Prisma.SortOrder
-  lastError?: Prisma.SortOrderInput | Prisma.SortOrder
   sha256?: Prisma.SortOrderInput | Prisma.SortOrder
-  leaseUntil?: Prisma.SortOrderInput | Prisma.SortOrder
-  leaseOwner?: Prisma.SortOrderInput | Prisma.SortOrder
   createdAt?: Prisma.SortOrder
   updatedAt?: Prisma.SortOrder
   user?: Prisma.UserOrderByWithRelationInput
+  photo?: Prisma.UploadPhotoOrderByWithRelationInput
 }
 
 export type UploadWhereUniqueInput = Prisma.AtLeast<{
   id?: string
+  photoId?: string
+  userId_photoKey?: Prisma.UploadUserIdPhotoKeyCompoundUniqueInput
   userId_sonletImageId?: Prisma.UploadUserIdSonletImageIdCompoundUniqueInput
   userId_sonletItemId?: Prisma.UploadUserIdSonletItemIdCompoundUniqueInput
   AND?: Prisma.UploadWhereInput | Prisma.UploadWhereInput[]
@@ -437,7 +429,8 @@ export type UploadWhereUniqueInput = Prisma.AtLeast<{
   NOT?: Prisma.UploadWhereInput | Prisma.UploadWhereInput[]
   userId?: Prisma.UuidFilter<"Upload"> | string
   batchId?: Prisma.UuidFilter<"Upload"> | string
-  status?: Prisma.EnumUploadStatusFilter<"Upload"> | $Enums.UploadStatus
+  step?: Prisma.EnumUploadStepFilter<"Upload"> | $Enums.UploadStep
+  photoKey?: Prisma.StringNullableFilter<"Upload"> | string | null
   originalName?: Prisma.StringFilter<"Upload"> | string
   contentType?: Prisma.StringFilter<"Upload"> | string
   byteSize?: Prisma.IntFilter<"Upload"> | number
@@ -449,27 +442,27 @@ export type UploadWhereUniqueInput = Prisma.AtLeast<{
   attributes?: Prisma.JsonFilter<"Upload">
   imageKey?: Prisma.StringFilter<"Upload"> | string
   itemKey?: Prisma.StringFilter<"Upload"> | string
+  keySentAt?: Prisma.DateTimeNullableFilter<"Upload"> | Date | string | null
+  keyInFlightSince?: Prisma.DateTimeNullableFilter<"Upload"> | Date | string | null
   sonletImageId?: Prisma.IntNullableFilter<"Upload"> | number | null
   sonletItemId?: Prisma.IntNullableFilter<"Upload"> | number | null
-  keyInFlightSince?: Prisma.DateTimeNullableFilter<"Upload"> | Date | string | null
-  attempts?: Prisma.IntFilter<"Upload"> | number
-  lastError?: Prisma.StringNullableFilter<"Upload"> | string | null
   sha256?: Prisma.StringNullableFilter<"Upload"> | string | null
-  leaseUntil?: Prisma.DateTimeNullableFilter<"Upload"> | Date | string | null
-  leaseOwner?: Prisma.StringNullableFilter<"Upload"> | string | null
   createdAt?: Prisma.DateTimeFilter<"Upload"> | Date | string
   updatedAt?: Prisma.DateTimeFilter<"Upload"> | Date | string
   user?: Prisma.XOR<Prisma.UserScalarRelationFilter, Prisma.UserWhereInput>
-}, "id" | "userId_sonletImageId" | "userId_sonletItemId">
+  photo?: Prisma.XOR<Prisma.UploadPhotoNullableScalarRelationFilter, Prisma.UploadPhotoWhereInput> | null
+}, "id" | "photoId" | "userId_photoKey" | "userId_sonletImageId" | "userId_sonletItemId">
 
 export type UploadOrderByWithAggregationInput = {
   id?: Prisma.SortOrder
   userId?: Prisma.SortOrder
   batchId?: Prisma.SortOrder
-  status?: Prisma.SortOrder
+  step?: Prisma.SortOrder
+  photoKey?: Prisma.SortOrderInput | Prisma.SortOrder
   originalName?: Prisma.SortOrder
   contentType?: Prisma.SortOrder
   byteSize?: Prisma.SortOrder
+  photoId?: Prisma.SortOrderInput | Prisma.SortOrder
   filePath?: Prisma.SortOrderInput | Prisma.SortOrder
   itemchoiceId?: Prisma.SortOrder
   sizeId?: Prisma.SortOrder
@@ -478,14 +471,11 @@ export type UploadOrderByWithAggregationInput = {
   attributes?: Prisma.SortOrder
   imageKey?: Prisma.SortOrder
   itemKey?: Prisma.SortOrder
+  keySentAt?: Prisma.SortOrderInput | Prisma.SortOrder
+  keyInFlightSince?: Prisma.SortOrderInput | Prisma.SortOrder
   sonletImageId?: Prisma.SortOrderInput | Prisma.SortOrder
   sonletItemId?: Prisma.SortOrderInput | Prisma.SortOrder
-  keyInFlightSince?: Prisma.SortOrderInput | Prisma.SortOrder
-  attempts?: Prisma.SortOrder
-  lastError?: Prisma.SortOrderInput | Prisma.SortOrder
   sha256?: Prisma.SortOrderInput | Prisma.SortOrder
-  leaseUntil?: Prisma.SortOrderInput | Prisma.SortOrder
-  leaseOwner?: Prisma.SortOrderInput | Prisma.SortOrder
   createdAt?: Prisma.SortOrder
   updatedAt?: Prisma.SortOrder
   _count?: Prisma.UploadCountOrderByAggregateInput
@@ -502,10 +492,12 @@ export type UploadScalarWhereWithAggregatesInput = {
   id?: Prisma.UuidWithAggregatesFilter<"Upload"> | string
   userId?: Prisma.UuidWithAggregatesFilter<"Upload"> | string
   batchId?: Prisma.UuidWithAggregatesFilter<"Upload"> | string
-  status?: Prisma.EnumUploadStatusWithAggregatesFilter<"Upload"> | $Enums.UploadStatus
+  step?: Prisma.EnumUploadStepWithAggregatesFilter<"Upload"> | $Enums.UploadStep
+  photoKey?: Prisma.StringNullableWithAggregatesFilter<"Upload"> | string | null
   originalName?: Prisma.StringWithAggregatesFilter<"Upload"> | string
   contentType?: Prisma.StringWithAggregatesFilter<"Upload"> | string
   byteSize?: Prisma.IntWithAggregatesFilter<"Upload"> | number
+  photoId?: Prisma.UuidNullableWithAggregatesFilter<"Upload"> | string | null
   filePath?: Prisma.StringNullableWithAggregatesFilter<"Upload"> | string | null
   itemchoiceId?: Prisma.IntWithAggregatesFilter<"Upload"> | number
   sizeId?: Prisma.IntWithAggregatesFilter<"Upload"> | number
@@ -514,14 +506,11 @@ export type UploadScalarWhereWithAggregatesInput = {
   attributes?: Prisma.JsonWithAggregatesFilter<"Upload">
   imageKey?: Prisma.StringWithAggregatesFilter<"Upload"> | string
   itemKey?: Prisma.StringWithAggregatesFilter<"Upload"> | string
+  keySentAt?: Prisma.DateTimeNullableWithAggregatesFilter<"Upload"> | Date | string | null
+  keyInFlightSince?: Prisma.DateTimeNullableWithAggregatesFilter<"Upload"> | Date | string | null
   sonletImageId?: Prisma.IntNullableWithAggregatesFilter<"Upload"> | number | null
   sonletItemId?: Prisma.IntNullableWithAggregatesFilter<"Upload"> | number | null
-  keyInFlightSince?: Prisma.DateTimeNullableWithAggregatesFilter<"Upload"> | Date | string | null
-  attempts?: Prisma.IntWithAggregatesFilter<"Upload"> | number
-  lastError?: Prisma.StringNullableWithAggregatesFilter<"Upload"> | string | null
   sha256?: Prisma.StringNullableWithAggregatesFilter<"Upload"> | string | null
-  leaseUntil?: Prisma.DateTimeNullableWithAggregatesFilter<"Upload"> | Date | string | null
-  leaseOwner?: Prisma.StringNullableWithAggregatesFilter<"Upload"> | string | null
   createdAt?: Prisma.DateTimeWithAggregatesFilter<"Upload"> | Date | string
   updatedAt?: Prisma.DateTimeWithAggregatesFilter<"Upload"> | Date | string
 }
@@ -529,7 +518,8 @@ export type UploadScalarWhereWithAggregatesInput = {
 export type UploadCreateInput = {
   id?: string
   batchId: string
-  status?: $Enums.UploadStatus
+  step?: $Enums.UploadStep
+  photoKey?: string | null
   originalName: string
   contentType: string
   byteSize: number
@@ -541,27 +531,27 @@ export type UploadCreateInput = {
   attributes?: Prisma.JsonNullValueInput | runtime.InputJsonValue
   imageKey: string
   itemKey: string
+  keySentAt?: Date | string | null
+  keyInFlightSince?: Date | string | null
   sonletImageId?: number | null
   sonletItemId?: number | null
-  keyInFlightSince?: Date | string | null
-  attempts?: number
-  lastError?: string | null
   sha256?: string | null
-  leaseUntil?: Date | string | null
-  leaseOwner?: string | null
   createdAt?: Date | string
   updatedAt?: Date | string
   user: Prisma.UserCreateNestedOneWithoutUploadsInput
+  photo?: Prisma.UploadPhotoCreateNestedOneWithoutUploadInput
 }
 
 export type UploadUncheckedCreateInput = {
   id?: string
   userId: string
   batchId: string
-  status?: $Enums.UploadStatus
+  step?: $Enums.UploadStep
+  photoKey?: string | null
   originalName: string
   contentType: string
   byteSize: number
+  photoId?: string | null
   filePath?: string | null
   itemchoiceId: number
   sizeId: number
@@ -570,14 +560,11 @@ export type UploadUncheckedCreateInput = {
   attributes?: Prisma.JsonNullValueInput | runtime.InputJsonValue
   imageKey: string
   itemKey: string
+  keySentAt?: Date | string | null
+  keyInFlightSince?: Date | string | null
   sonletImageId?: number | null
   sonletItemId?: number | null
-  keyInFlightSince?: Date | string | null
-  attempts?: number
-  lastError?: string | null
   sha256?: string | null
-  leaseUntil?: Date | string | null
-  leaseOwner?: string | null
   createdAt?: Date | string
   updatedAt?: Date | string
 }
@@ -585,7 +572,8 @@ export type UploadUncheckedCreateInput = {
 export type UploadUpdateInput = {
   id?: Prisma.StringFieldUpdateOperationsInput | string
   batchId?: Prisma.StringFieldUpdateOperationsInput | string
-  status?: Prisma.EnumUploadStatusFieldUpdateOperationsInput | $Enums.UploadStatus
+  step?: Prisma.EnumUploadStepFieldUpdateOperationsInput | $Enums.UploadStep
+  photoKey?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   originalName?: Prisma.StringFieldUpdateOperationsInput | string
   contentType?: Prisma.StringFieldUpdateOperationsInput | string
   byteSize?: Prisma.IntFieldUpdateOperationsInput | number
@@ -597,27 +585,27 @@ export type UploadUpdateInput = {
   attributes?: Prisma.JsonNullValueInput | runtime.InputJsonValue
   imageKey?: Prisma.StringFieldUpdateOperationsInput | string
   itemKey?: Prisma.StringFieldUpdateOperationsInput | string
+  keySentAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  keyInFlightSince?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   sonletImageId?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
   sonletItemId?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
-  keyInFlightSince?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
-  attempts?: Prisma.IntFieldUpdateOperationsInput | number
-  lastError?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   sha256?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
-  leaseUntil?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
-  leaseOwner?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   user?: Prisma.UserUpdateOneRequiredWithoutUploadsNestedInput
+  photo?: Prisma.UploadPhotoUpdateOneWithoutUploadNestedInput
 }
 
 export type UploadUncheckedUpdateInput = {
   id?: Prisma.StringFieldUpdateOperationsInput | string
   userId?: Prisma.StringFieldUpdateOperationsInput | string
   batchId?: Prisma.StringFieldUpdateOperationsInput | string
-  status?: Prisma.EnumUploadStatusFieldUpdateOperationsInput | $Enums.UploadStatus
+  step?: Prisma.EnumUploadStepFieldUpdateOperationsInput | $Enums.UploadStep
+  photoKey?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   originalName?: Prisma.StringFieldUpdateOperationsInput | string
   contentType?: Prisma.StringFieldUpdateOperationsInput | string
   byteSize?: Prisma.IntFieldUpdateOperationsInput | number
+  photoId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   filePath?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   itemchoiceId?: Prisma.IntFieldUpdateOperationsInput | number
   sizeId?: Prisma.IntFieldUpdateOperationsInput | number
@@ -626,14 +614,11 @@ export type UploadUncheckedUpdateInput = {
   attributes?: Prisma.JsonNullValueInput | runtime.InputJsonValue
   imageKey?: Prisma.StringFieldUpdateOperationsInput | string
   itemKey?: Prisma.StringFieldUpdateOperationsInput | string
+  keySentAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  keyInFlightSince?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   sonletImageId?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
   sonletItemId?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
-  keyInFlightSince?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
-  attempts?: Prisma.IntFieldUpdateOperationsInput | number
-  lastError?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   sha256?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
-  leaseUntil?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
-  leaseOwner?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
 }
@@ -642,10 +627,12 @@ export type UploadCreateManyInput = {
   id?: string
   userId: string
   batchId: string
-  status?: $Enums.UploadStatus
+  step?: $Enums.UploadStep
+  photoKey?: string | null
   originalName: string
   contentType: string
   byteSize: number
+  photoId?: string | null
   filePath?: string | null
   itemchoiceId: number
   sizeId: number
@@ -654,14 +641,11 @@ export type UploadCreateManyInput = {
   attributes?: Prisma.JsonNullValueInput | runtime.InputJsonValue
   imageKey: string
   itemKey: string
+  keySentAt?: Date | string | null
+  keyInFlightSince?: Date | string | null
   sonletImageId?: number | null
   sonletItemId?: number | null
-  keyInFlightSince?: Date | string | null
-  attempts?: number
-  lastError?: string | null
   sha256?: string | null
-  leaseUntil?: Date | string | null
-  leaseOwner?: string | null
   createdAt?: Date | string
   updatedAt?: Date | string
 }
@@ -669,7 +653,8 @@ export type UploadCreateManyInput = {
 export type UploadUpdateManyMutationInput = {
   id?: Prisma.StringFieldUpdateOperationsInput | string
   batchId?: Prisma.StringFieldUpdateOperationsInput | string
-  status?: Prisma.EnumUploadStatusFieldUpdateOperationsInput | $Enums.UploadStatus
+  step?: Prisma.EnumUploadStepFieldUpdateOperationsInput | $Enums.UploadStep
+  photoKey?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   originalName?: Prisma.StringFieldUpdateOperationsInput | string
   contentType?: Prisma.StringFieldUpdateOperationsInput | string
   byteSize?: Prisma.IntFieldUpdateOperationsInput | number
@@ -681,14 +666,11 @@ export type UploadUpdateManyMutationInput = {
   attributes?: Prisma.JsonNullValueInput | runtime.InputJsonValue
   imageKey?: Prisma.StringFieldUpdateOperationsInput | string
   itemKey?: Prisma.StringFieldUpdateOperationsInput | string
+  keySentAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  keyInFlightSince?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   sonletImageId?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
   sonletItemId?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
-  keyInFlightSince?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
-  attempts?: Prisma.IntFieldUpdateOperationsInput | number
-  lastError?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   sha256?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
-  leaseUntil?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
-  leaseOwner?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
 }
@@ -697,10 +679,12 @@ export type UploadUncheckedUpdateManyInput = {
   id?: Prisma.StringFieldUpdateOperationsInput | string
   userId?: Prisma.StringFieldUpdateOperationsInput | string
   batchId?: Prisma.StringFieldUpdateOperationsInput | string
-  status?: Prisma.EnumUploadStatusFieldUpdateOperationsInput | $Enums.UploadStatus
+  step?: Prisma.EnumUploadStepFieldUpdateOperationsInput | $Enums.UploadStep
+  photoKey?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   originalName?: Prisma.StringFieldUpdateOperationsInput | string
   contentType?: Prisma.StringFieldUpdateOperationsInput | string
   byteSize?: Prisma.IntFieldUpdateOperationsInput | number
+  photoId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   filePath?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   itemchoiceId?: Prisma.IntFieldUpdateOperationsInput | number
   sizeId?: Prisma.IntFieldUpdateOperationsInput | number
@@ -709,14 +693,11 @@ export type UploadUncheckedUpdateManyInput = {
   attributes?: Prisma.JsonNullValueInput | runtime.InputJsonValue
   imageKey?: Prisma.StringFieldUpdateOperationsInput | string
   itemKey?: Prisma.StringFieldUpdateOperationsInput | string
+  keySentAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  keyInFlightSince?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   sonletImageId?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
   sonletItemId?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
-  keyInFlightSince?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
-  attempts?: Prisma.IntFieldUpdateOperationsInput | number
-  lastError?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   sha256?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
-  leaseUntil?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
-  leaseOwner?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
 }
@@ -729,6 +710,11 @@ export type UploadListRelationFilter = {
 
 export type UploadOrderByRelationAggregateInput = {
   _count?: Prisma.SortOrder
+}
+
+export type UploadUserIdPhotoKeyCompoundUniqueInput = {
+  userId: string
+  photoKey: string
 }
 
 export type UploadUserIdSonletImageIdCompoundUniqueInput = {
@@ -745,10 +731,12 @@ export type UploadCountOrderByAggregateInput = {
   id?: Prisma.SortOrder
   userId?: Prisma.SortOrder
   batchId?: Prisma.SortOrder
-  status?: Prisma.SortOrder
+  step?: Prisma.SortOrder
+  photoKey?: Prisma.SortOrder
   originalName?: Prisma.SortOrder
   contentType?: Prisma.SortOrder
   byteSize?: Prisma.SortOrder
+  photoId?: Prisma.SortOrder
   filePath?: Prisma.SortOrder
   itemchoiceId?: Prisma.SortOrder
   sizeId?: Prisma.SortOrder
@@ -757,14 +745,11 @@ export type UploadCountOrderByAggregateInput = {
   attributes?: Prisma.SortOrder
   imageKey?: Prisma.SortOrder
   itemKey?: Prisma.SortOrder
+  keySentAt?: Prisma.SortOrder
+  keyInFlightSince?: Prisma.SortOrder
   sonletImageId?: Prisma.SortOrder
   sonletItemId?: Prisma.SortOrder
-  keyInFlightSince?: Prisma.SortOrder
-  attempts?: Prisma.SortOrder
-  lastError?: Prisma.SortOrder
   sha256?: Prisma.SortOrder
-  leaseUntil?: Prisma.SortOrder
-  leaseOwner?: Prisma.SortOrder
   createdAt?: Prisma.SortOrder
   updatedAt?: Prisma.SortOrder
 }
@@ -776,17 +761,18 @@ export type UploadAvgOrderByAggregateInput = {
   quantity?: Prisma.SortOrder
   sonletImageId?: Prisma.SortOrder
   sonletItemId?: Prisma.SortOrder
-  attempts?: Prisma.SortOrder
 }
 
 export type UploadMaxOrderByAggregateInput = {
   id?: Prisma.SortOrder
   userId?: Prisma.SortOrder
   batchId?: Prisma.SortOrder
-  status?: Prisma.SortOrder
+  step?: Prisma.SortOrder
+  photoKey?: Prisma.SortOrder
   originalName?: Prisma.SortOrder
   contentType?: Prisma.SortOrder
   byteSize?: Prisma.SortOrder
+  photoId?: Prisma.SortOrder
   filePath?: Prisma.SortOrder
   itemchoiceId?: Prisma.SortOrder
   sizeId?: Prisma.SortOrder
@@ -794,14 +780,11 @@ export type UploadMaxOrderByAggregateInput = {
   price?: Prisma.SortOrder
   imageKey?: Prisma.SortOrder
   itemKey?: Prisma.SortOrder
+  keySentAt?: Prisma.SortOrder
+  keyInFlightSince?: Prisma.SortOrder
   sonletImageId?: Prisma.SortOrder
   sonletItemId?: Prisma.SortOrder
-  keyInFlightSince?: Prisma.SortOrder
-  attempts?: Prisma.SortOrder
-  lastError?: Prisma.SortOrder
   sha256?: Prisma.SortOrder
-  leaseUntil?: Prisma.SortOrder
-  leaseOwner?: Prisma.SortOrder
   createdAt?: Prisma.SortOrder
   updatedAt?: Prisma.SortOrder
 }
@@ -810,10 +793,12 @@ export type UploadMinOrderByAggregateInput = {
   id?: Prisma.SortOrder
   userId?: Prisma.SortOrder
   batchId?: Prisma.SortOrder
-  status?: Prisma.SortOrder
+  step?: Prisma.SortOrder
+  photoKey?: Prisma.SortOrder
   originalName?: Prisma.SortOrder
   contentType?: Prisma.SortOrder
   byteSize?: Prisma.SortOrder
+  photoId?: Prisma.SortOrder
   filePath?: Prisma.SortOrder
   itemchoiceId?: Prisma.SortOrder
   sizeId?: Prisma.SortOrder
@@ -821,14 +806,11 @@ export type UploadMinOrderByAggregateInput = {
   price?: Prisma.SortOrder
   imageKey?: Prisma.SortOrder
   itemKey?: Prisma.SortOrder
+  keySentAt?: Prisma.SortOrder
+  keyInFlightSince?: Prisma.SortOrder
   sonletImageId?: Prisma.SortOrder
   sonletItemId?: Prisma.SortOrder
-  keyInFlightSince?: Prisma.SortOrder
-  attempts?: Prisma.SortOrder
-  lastError?: Prisma.SortOrder
   sha256?: Prisma.SortOrder
-  leaseUntil?: Prisma.SortOrder
-  leaseOwner?: Prisma.SortOrder
   createdAt?: Prisma.SortOrder
   updatedAt?: Prisma.SortOrder
 }
@@ -840,7 +822,11 @@ export type UploadSumOrderByAggregateInput = {
   quantity?: Prisma.SortOrder
   sonletImageId?: Prisma.SortOrder
   sonletItemId?: Prisma.SortOrder
-  attempts?: Prisma.SortOrder
+}
+
+export type UploadNullableScalarRelationFilter = {
+  is?: Prisma.UploadWhereInput | null
+  isNot?: Prisma.UploadWhereInput | null
 }
 
 export type UploadCreateNestedManyWithoutUserInput = {
@@ -885,8 +871,8 @@ export type UploadUncheckedUpdateManyWithoutUserNestedInput = {
   deleteMany?: Prisma.UploadScalarWhereInput | Prisma.UploadScalarWhereInput[]
 }
 
-export type EnumUploadStatusFieldUpdateOperationsInput = {
-  set?: $Enums.UploadStatus
+export type EnumUploadStepFieldUpdateOperationsInput = {
+  set?: $Enums.UploadStep
 }
 
 export type NullableIntFieldUpdateOperationsInput = {
@@ -897,10 +883,43 @@ export type NullableIntFieldUpdateOperationsInput = {
   divide?: number
 }
 
+export type UploadCreateNestedOneWithoutPhotoInput = {
+  create?: Prisma.XOR<Prisma.UploadCreateWithoutPhotoInput, Prisma.UploadUncheckedCreateWithoutPhotoInput>
+  connectOrCreate?: Prisma.UploadCreateOrConnectWithoutPhotoInput
+  connect?: Prisma.UploadWhereUniqueInput
+}
+
+export type UploadUncheckedCreateNestedOneWithoutPhotoInput = {
+  create?: Prisma.XOR<Prisma.UploadCreateWithoutPhotoInput, Prisma.UploadUncheckedCreateWithoutPhotoInput>
+  connectOrCreate?: Prisma.UploadCreateOrConnectWithoutPhotoInput
+  connect?: Prisma.UploadWhereUniqueInput
+}
+
+export type UploadUpdateOneWithoutPhotoNestedInput = {
+  create?: Prisma.XOR<Prisma.UploadCreateWithoutPhotoInput, Prisma.UploadUncheckedCreateWithoutPhotoInput>
+  connectOrCreate?: Prisma.UploadCreateOrConnectWithoutPhotoInput
+  upsert?: Prisma.UploadUpsertWithoutPhotoInput
+  disconnect?: Prisma.UploadWhereInput | boolean
+  delete?: Prisma.UploadWhereInput | boolean
+  connect?: Prisma.UploadWhereUniqueInput
+  update?: Prisma.XOR<Prisma.XOR<Prisma.UploadUpdateToOneWithWhereWithoutPhotoInput, Prisma.UploadUpdateWithoutPhotoInput>, Prisma.UploadUncheckedUpdateWithoutPhotoInput>
+}
+
+export type UploadUncheckedUpdateOneWithoutPhotoNestedInput = {
+  create?: Prisma.XOR<Prisma.UploadCreateWithoutPhotoInput, Prisma.UploadUncheckedCreateWithoutPhotoInput>
+  connectOrCreate?: Prisma.UploadCreateOrConnectWithoutPhotoInput
+  upsert?: Prisma.UploadUpsertWithoutPhotoInput
+  disconnect?: Prisma.UploadWhereInput | boolean
+  delete?: Prisma.UploadWhereInput | boolean
+  connect?: Prisma.UploadWhereUniqueInput
+  update?: Prisma.XOR<Prisma.XOR<Prisma.UploadUpdateToOneWithWhereWithoutPhotoInput, Prisma.UploadUpdateWithoutPhotoInput>, Prisma.UploadUncheckedUpdateWithoutPhotoInput>
+}
+
 export type UploadCreateWithoutUserInput = {
   id?: string
   batchId: string
-  status?: $Enums.UploadStatus
+  step?: $Enums.UploadStep
+  photoKey?: string | null
   originalName: string
   contentType: string
   byteSize: number
@@ -912,25 +931,25 @@ export type UploadCreateWithoutUserInput = {
   attributes?: Prisma.JsonNullValueInput | runtime.InputJsonValue
   imageKey: string
   itemKey: string
+  keySentAt?: Date | string | null
+  keyInFlightSince?: Date | string | null
   sonletImageId?: number | null
   sonletItemId?: number | null
-  keyInFlightSince?: Date | string | null
-  attempts?: number
-  lastError?: string | null
   sha256?: string | null
-  leaseUntil?: Date | string | null
-  leaseOwner?: string | null
   createdAt?: Date | string
   updatedAt?: Date | string
+  photo?: Prisma.UploadPhotoCreateNestedOneWithoutUploadInput
 }
 
 export type UploadUncheckedCreateWithoutUserInput = {
   id?: string
   batchId: string
-  status?: $Enums.UploadStatus
+  step?: $Enums.UploadStep
+  photoKey?: string | null
   originalName: string
   contentType: string
   byteSize: number
+  photoId?: string | null
   filePath?: string | null
   itemchoiceId: number
   sizeId: number
@@ -939,14 +958,11 @@ export type UploadUncheckedCreateWithoutUserInput = {
   attributes?: Prisma.JsonNullValueInput | runtime.InputJsonValue
   imageKey: string
   itemKey: string
+  keySentAt?: Date | string | null
+  keyInFlightSince?: Date | string | null
   sonletImageId?: number | null
   sonletItemId?: number | null
-  keyInFlightSince?: Date | string | null
-  attempts?: number
-  lastError?: string | null
   sha256?: string | null
-  leaseUntil?: Date | string | null
-  leaseOwner?: string | null
   createdAt?: Date | string
   updatedAt?: Date | string
 }
@@ -984,10 +1000,12 @@ export type UploadScalarWhereInput = {
   id?: Prisma.UuidFilter<"Upload"> | string
   userId?: Prisma.UuidFilter<"Upload"> | string
   batchId?: Prisma.UuidFilter<"Upload"> | string
-  status?: Prisma.EnumUploadStatusFilter<"Upload"> | $Enums.UploadStatus
+  step?: Prisma.EnumUploadStepFilter<"Upload"> | $Enums.UploadStep
+  photoKey?: Prisma.StringNullableFilter<"Upload"> | string | null
   originalName?: Prisma.StringFilter<"Upload"> | string
   contentType?: Prisma.StringFilter<"Upload"> | string
   byteSize?: Prisma.IntFilter<"Upload"> | number
+  photoId?: Prisma.UuidNullableFilter<"Upload"> | string | null
   filePath?: Prisma.StringNullableFilter<"Upload"> | string | null
   itemchoiceId?: Prisma.IntFilter<"Upload"> | number
   sizeId?: Prisma.IntFilter<"Upload"> | number
@@ -996,22 +1014,20 @@ export type UploadScalarWhereInput = {
   attributes?: Prisma.JsonFilter<"Upload">
   imageKey?: Prisma.StringFilter<"Upload"> | string
   itemKey?: Prisma.StringFilter<"Upload"> | string
+  keySentAt?: Prisma.DateTimeNullableFilter<"Upload"> | Date | string | null
+  keyInFlightSince?: Prisma.DateTimeNullableFilter<"Upload"> | Date | string | null
   sonletImageId?: Prisma.IntNullableFilter<"Upload"> | number | null
   sonletItemId?: Prisma.IntNullableFilter<"Upload"> | number | null
-  keyInFlightSince?: Prisma.DateTimeNullableFilter<"Upload"> | Date | string | null
-  attempts?: Prisma.IntFilter<"Upload"> | number
-  lastError?: Prisma.StringNullableFilter<"Upload"> | string | null
   sha256?: Prisma.StringNullableFilter<"Upload"> | string | null
-  leaseUntil?: Prisma.DateTimeNullableFilter<"Upload"> | Date | string | null
-  leaseOwner?: Prisma.StringNullableFilter<"Upload"> | string | null
   createdAt?: Prisma.DateTimeFilter<"Upload"> | Date | string
   updatedAt?: Prisma.DateTimeFilter<"Upload"> | Date | string
 }
 
-export type UploadCreateManyUserInput = {
+export type UploadCreateWithoutPhotoInput = {
   id?: string
   batchId: string
-  status?: $Enums.UploadStatus
+  step?: $Enums.UploadStep
+  photoKey?: string | null
   originalName: string
   contentType: string
   byteSize: number
@@ -1023,14 +1039,132 @@ export type UploadCreateManyUserInput = {
   attributes?: Prisma.JsonNullValueInput | runtime.InputJsonValue
   imageKey: string
   itemKey: string
+  keySentAt?: Date | string | null
+  keyInFlightSince?: Date | string | null
   sonletImageId?: number | null
   sonletItemId?: number | null
-  keyInFlightSince?: Date | string | null
-  attempts?: number
-  lastError?: string | null
   sha256?: string | null
-  leaseUntil?: Date | string | null
-  leaseOwner?: string | null
+  createdAt?: Date | string
+  updatedAt?: Date | string
+  user: Prisma.UserCreateNestedOneWithoutUploadsInput
+}
+
+export type UploadUncheckedCreateWithoutPhotoInput = {
+  id?: string
+  userId: string
+  batchId: string
+  step?: $Enums.UploadStep
+  photoKey?: string | null
+  originalName: string
+  contentType: string
+  byteSize: number
+  filePath?: string | null
+  itemchoiceId: number
+  sizeId: number
+  quantity?: number
+  price?: string | null
+  attributes?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  imageKey: string
+  itemKey: string
+  keySentAt?: Date | string | null
+  keyInFlightSince?: Date | string | null
+  sonletImageId?: number | null
+  sonletItemId?: number | null
+  sha256?: string | null
+  createdAt?: Date | string
+  updatedAt?: Date | string
+}
+
+export type UploadCreateOrConnectWithoutPhotoInput = {
+  where: Prisma.UploadWhereUniqueInput
+  create: Prisma.XOR<Prisma.UploadCreateWithoutPhotoInput, Prisma.UploadUncheckedCreateWithoutPhotoInput>
+}
+
+export type UploadUpsertWithoutPhotoInput = {
+  update: Prisma.XOR<Prisma.UploadUpdateWithoutPhotoInput, Prisma.UploadUncheckedUpdateWithoutPhotoInput>
+  create: Prisma.XOR<Prisma.UploadCreateWithoutPhotoInput, Prisma.UploadUncheckedCreateWithoutPhotoInput>
+  where?: Prisma.UploadWhereInput
+}
+
+export type UploadUpdateToOneWithWhereWithoutPhotoInput = {
+  where?: Prisma.UploadWhereInput
+  data: Prisma.XOR<Prisma.UploadUpdateWithoutPhotoInput, Prisma.UploadUncheckedUpdateWithoutPhotoInput>
+}
+
+export type UploadUpdateWithoutPhotoInput = {
+  id?: Prisma.StringFieldUpdateOperationsInput | string
+  batchId?: Prisma.StringFieldUpdateOperationsInput | string
+  step?: Prisma.EnumUploadStepFieldUpdateOperationsInput | $Enums.UploadStep
+  photoKey?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  originalName?: Prisma.StringFieldUpdateOperationsInput | string
+  contentType?: Prisma.StringFieldUpdateOperationsInput | string
+  byteSize?: Prisma.IntFieldUpdateOperationsInput | number
+  filePath?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  itemchoiceId?: Prisma.IntFieldUpdateOperationsInput | number
+  sizeId?: Prisma.IntFieldUpdateOperationsInput | number
+  quantity?: Prisma.IntFieldUpdateOperationsInput | number
+  price?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  attributes?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  imageKey?: Prisma.StringFieldUpdateOperationsInput | string
+  itemKey?: Prisma.StringFieldUpdateOperationsInput | string
+  keySentAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  keyInFlightSince?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  sonletImageId?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
+  sonletItemId?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
+  sha256?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  user?: Prisma.UserUpdateOneRequiredWithoutUploadsNestedInput
+}
+
+export type UploadUncheckedUpdateWithoutPhotoInput = {
+  id?: Prisma.StringFieldUpdateOperationsInput | string
+  userId?: Prisma.StringFieldUpdateOperationsInput | string
+  batchId?: Prisma.StringFieldUpdateOperationsInput | string
+  step?: Prisma.EnumUploadStepFieldUpdateOperationsInput | $Enums.UploadStep
+  photoKey?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  originalName?: Prisma.StringFieldUpdateOperationsInput | string
+  contentType?: Prisma.StringFieldUpdateOperationsInput | string
+  byteSize?: Prisma.IntFieldUpdateOperationsInput | number
+  filePath?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  itemchoiceId?: Prisma.IntFieldUpdateOperationsInput | number
+  sizeId?: Prisma.IntFieldUpdateOperationsInput | number
+  quantity?: Prisma.IntFieldUpdateOperationsInput | number
+  price?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  attributes?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  imageKey?: Prisma.StringFieldUpdateOperationsInput | string
+  itemKey?: Prisma.StringFieldUpdateOperationsInput | string
+  keySentAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  keyInFlightSince?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  sonletImageId?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
+  sonletItemId?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
+  sha256?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+}
+
+export type UploadCreateManyUserInput = {
+  id?: string
+  batchId: string
+  step?: $Enums.UploadStep
+  photoKey?: string | null
+  originalName: string
+  contentType: string
+  byteSize: number
+  photoId?: string | null
+  filePath?: string | null
+  itemchoiceId: number
+  sizeId: number
+  quantity?: number
+  price?: string | null
+  attributes?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  imageKey: string
+  itemKey: string
+  keySentAt?: Date | string | null
+  keyInFlightSince?: Date | string | null
+  sonletImageId?: number | null
+  sonletItemId?: number | null
+  sha256?: string | null
   createdAt?: Date | string
   updatedAt?: Date | string
 }
@@ -1038,7 +1172,8 @@ export type UploadCreateManyUserInput = {
 export type UploadUpdateWithoutUserInput = {
   id?: Prisma.StringFieldUpdateOperationsInput | string
   batchId?: Prisma.StringFieldUpdateOperationsInput | string
-  status?: Prisma.EnumUploadStatusFieldUpdateOperationsInput | $Enums.UploadStatus
+  step?: Prisma.EnumUploadStepFieldUpdateOperationsInput | $Enums.UploadStep
+  photoKey?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   originalName?: Prisma.StringFieldUpdateOperationsInput | string
   contentType?: Prisma.StringFieldUpdateOperationsInput | string
   byteSize?: Prisma.IntFieldUpdateOperationsInput | number
@@ -1050,25 +1185,25 @@ export type UploadUpdateWithoutUserInput = {
   attributes?: Prisma.JsonNullValueInput | runtime.InputJsonValue
   imageKey?: Prisma.StringFieldUpdateOperationsInput | string
   itemKey?: Prisma.StringFieldUpdateOperationsInput | string
+  keySentAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  keyInFlightSince?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   sonletImageId?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
   sonletItemId?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
-  keyInFlightSince?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
-  attempts?: Prisma.IntFieldUpdateOperationsInput | number
-  lastError?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   sha256?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
-  leaseUntil?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
-  leaseOwner?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  photo?: Prisma.UploadPhotoUpdateOneWithoutUploadNestedInput
 }
 
 export type UploadUncheckedUpdateWithoutUserInput = {
   id?: Prisma.StringFieldUpdateOperationsInput | string
   batchId?: Prisma.StringFieldUpdateOperationsInput | string
-  status?: Prisma.EnumUploadStatusFieldUpdateOperationsInput | $Enums.UploadStatus
+  step?: Prisma.EnumUploadStepFieldUpdateOperationsInput | $Enums.UploadStep
+  photoKey?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   originalName?: Prisma.StringFieldUpdateOperationsInput | string
   contentType?: Prisma.StringFieldUpdateOperationsInput | string
   byteSize?: Prisma.IntFieldUpdateOperationsInput | number
+  photoId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   filePath?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   itemchoiceId?: Prisma.IntFieldUpdateOperationsInput | number
   sizeId?: Prisma.IntFieldUpdateOperationsInput | number
@@ -1077,14 +1212,11 @@ export type UploadUncheckedUpdateWithoutUserInput = {
   attributes?: Prisma.JsonNullValueInput | runtime.InputJsonValue
   imageKey?: Prisma.StringFieldUpdateOperationsInput | string
   itemKey?: Prisma.StringFieldUpdateOperationsInput | string
+  keySentAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  keyInFlightSince?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   sonletImageId?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
   sonletItemId?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
-  keyInFlightSince?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
-  attempts?: Prisma.IntFieldUpdateOperationsInput | number
-  lastError?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   sha256?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
-  leaseUntil?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
-  leaseOwner?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
 }
@@ -1092,10 +1224,12 @@ export type UploadUncheckedUpdateWithoutUserInput = {
 export type UploadUncheckedUpdateManyWithoutUserInput = {
   id?: Prisma.StringFieldUpdateOperationsInput | string
   batchId?: Prisma.StringFieldUpdateOperationsInput | string
-  status?: Prisma.EnumUploadStatusFieldUpdateOperationsInput | $Enums.UploadStatus
+  step?: Prisma.EnumUploadStepFieldUpdateOperationsInput | $Enums.UploadStep
+  photoKey?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   originalName?: Prisma.StringFieldUpdateOperationsInput | string
   contentType?: Prisma.StringFieldUpdateOperationsInput | string
   byteSize?: Prisma.IntFieldUpdateOperationsInput | number
+  photoId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   filePath?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   itemchoiceId?: Prisma.IntFieldUpdateOperationsInput | number
   sizeId?: Prisma.IntFieldUpdateOperationsInput | number
@@ -1104,14 +1238,11 @@ export type UploadUncheckedUpdateManyWithoutUserInput = {
   attributes?: Prisma.JsonNullValueInput | runtime.InputJsonValue
   imageKey?: Prisma.StringFieldUpdateOperationsInput | string
   itemKey?: Prisma.StringFieldUpdateOperationsInput | string
+  keySentAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  keyInFlightSince?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   sonletImageId?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
   sonletItemId?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
-  keyInFlightSince?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
-  attempts?: Prisma.IntFieldUpdateOperationsInput | number
-  lastError?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   sha256?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
-  leaseUntil?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
-  leaseOwner?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
 }
@@ -1122,10 +1253,12 @@ export type UploadSelect<ExtArgs extends runtime.Types.Extensions.InternalArgs =
   id?: boolean
   userId?: boolean
   batchId?: boolean
-  status?: boolean
+  step?: boolean
+  photoKey?: boolean
   originalName?: boolean
   contentType?: boolean
   byteSize?: boolean
+  photoId?: boolean
   filePath?: boolean
   itemchoiceId?: boolean
   sizeId?: boolean
@@ -1134,27 +1267,27 @@ export type UploadSelect<ExtArgs extends runtime.Types.Extensions.InternalArgs =
   attributes?: boolean
   imageKey?: boolean
   itemKey?: boolean
+  keySentAt?: boolean
+  keyInFlightSince?: boolean
   sonletImageId?: boolean
   sonletItemId?: boolean
-  keyInFlightSince?: boolean
-  attempts?: boolean
-  lastError?: boolean
   sha256?: boolean
-  leaseUntil?: boolean
-  leaseOwner?: boolean
   createdAt?: boolean
   updatedAt?: boolean
   user?: boolean | Prisma.UserDefaultArgs<ExtArgs>
+  photo?: boolean | Prisma.Upload$photoArgs<ExtArgs>
 }, ExtArgs["result"]["upload"]>
 
 export type UploadSelectCreateManyAndReturn<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = runtime.Types.Extensions.GetSelect<{
   id?: boolean
   userId?: boolean
   batchId?: boolean
-  status?: boolean
+  step?: boolean
+  photoKey?: boolean
   originalName?: boolean
   contentType?: boolean
   byteSize?: boolean
+  photoId?: boolean
   filePath?: boolean
   itemchoiceId?: boolean
   sizeId?: boolean
@@ -1163,27 +1296,27 @@ export type UploadSelectCreateManyAndReturn<ExtArgs extends runtime.Types.Extens
   attributes?: boolean
   imageKey?: boolean
   itemKey?: boolean
+  keySentAt?: boolean
+  keyInFlightSince?: boolean
   sonletImageId?: boolean
   sonletItemId?: boolean
-  keyInFlightSince?: boolean
-  attempts?: boolean
-  lastError?: boolean
   sha256?: boolean
-  leaseUntil?: boolean
-  leaseOwner?: boolean
   createdAt?: boolean
   updatedAt?: boolean
   user?: boolean | Prisma.UserDefaultArgs<ExtArgs>
+  photo?: boolean | Prisma.Upload$photoArgs<ExtArgs>
 }, ExtArgs["result"]["upload"]>
 
 export type UploadSelectUpdateManyAndReturn<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = runtime.Types.Extensions.GetSelect<{
   id?: boolean
   userId?: boolean
   batchId?: boolean
-  status?: boolean
+  step?: boolean
+  photoKey?: boolean
   originalName?: boolean
   contentType?: boolean
   byteSize?: boolean
+  photoId?: boolean
   filePath?: boolean
   itemchoiceId?: boolean
   sizeId?: boolean
@@ -1192,27 +1325,27 @@ export type UploadSelectUpdateManyAndReturn<ExtArgs extends runtime.Types.Extens
   attributes?: boolean
   imageKey?: boolean
   itemKey?: boolean
+  keySentAt?: boolean
+  keyInFlightSince?: boolean
   sonletImageId?: boolean
   sonletItemId?: boolean
-  keyInFlightSince?: boolean
-  attempts?: boolean
-  lastError?: boolean
   sha256?: boolean
-  leaseUntil?: boolean
-  leaseOwner?: boolean
   createdAt?: boolean
   updatedAt?: boolean
   user?: boolean | Prisma.UserDefaultArgs<ExtArgs>
+  photo?: boolean | Prisma.Upload$photoArgs<ExtArgs>
 }, ExtArgs["result"]["upload"]>
 
 export type UploadSelectScalar = {
   id?: boolean
   userId?: boolean
   batchId?: boolean
-  status?: boolean
+  step?: boolean
+  photoKey?: boolean
   originalName?: boolean
   contentType?: boolean
   byteSize?: boolean
+  photoId?: boolean
   filePath?: boolean
   itemchoiceId?: boolean
   sizeId?: boolean
@@ -1221,42 +1354,54 @@ export type UploadSelectScalar = {
   attributes?: boolean
   imageKey?: boolean
   itemKey?: boolean
+  keySentAt?: boolean
+  keyInFlightSince?: boolean
   sonletImageId?: boolean
   sonletItemId?: boolean
-  keyInFlightSince?: boolean
-  attempts?: boolean
-  lastError?: boolean
   sha256?: boolean
-  leaseUntil?: boolean
-  leaseOwner?: boolean
   createdAt?: boolean
   updatedAt?: boolean
 }
 
-export type UploadOmit<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = runtime.Types.Extensions.GetOmit<"id" | "userId" | "batchId" | "status" | "originalName" | "contentType" | "byteSize" | "filePath" | "itemchoiceId" | "sizeId" | "quantity" | "price" | "attributes" | "imageKey" | "itemKey" | "sonletImageId" | "sonletItemId" | "keyInFlightSince" | "attempts" | "lastError" | "sha256" | "leaseUntil" | "leaseOwner" | "createdAt" | "updatedAt", ExtArgs["result"]["upload"]>
+export type UploadOmit<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = runtime.Types.Extensions.GetOmit<"id" | "userId" | "batchId" | "step" | "photoKey" | "originalName" | "contentType" | "byteSize" | "photoId" | "filePath" | "itemchoiceId" | "sizeId" | "quantity" | "price" | "attributes" | "imageKey" | "itemKey" | "keySentAt" | "keyInFlightSince" | "sonletImageId" | "sonletItemId" | "sha256" | "createdAt" | "updatedAt", ExtArgs["result"]["upload"]>
 export type UploadInclude<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
   user?: boolean | Prisma.UserDefaultArgs<ExtArgs>
+  photo?: boolean | Prisma.Upload$photoArgs<ExtArgs>
 }
 export type UploadIncludeCreateManyAndReturn<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
   user?: boolean | Prisma.UserDefaultArgs<ExtArgs>
+  photo?: boolean | Prisma.Upload$photoArgs<ExtArgs>
 }
 export type UploadIncludeUpdateManyAndReturn<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
   user?: boolean | Prisma.UserDefaultArgs<ExtArgs>
+  photo?: boolean | Prisma.Upload$photoArgs<ExtArgs>
 }
 
 export type $UploadPayload<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
   name: "Upload"
   objects: {
     user: Prisma.$UserPayload<ExtArgs>
+    photo: Prisma.$UploadPhotoPayload<ExtArgs> | null
   }
   scalars: runtime.Types.Extensions.GetPayloadResult<{
     id: string
     userId: string
     batchId: string
-    status: $Enums.UploadStatus
+    step: $Enums.UploadStep
+    /**
+     * The seller's page gives every photo a key of its own, so a photo sent twice is one upload.
+     */
+    photoKey: string | null
     originalName: string
     contentType: string
     byteSize: number
+    /**
+     * The photo itself, in Postgres until its item exists.
+     */
+    photoId: string | null
+    /**
+     * Versions before photos moved into Postgres kept them on disk; imported once at start-up.
+     */
     filePath: string | null
     itemchoiceId: number
     sizeId: number
@@ -1265,23 +1410,20 @@ export type $UploadPayload<ExtArgs extends runtime.Types.Extensions.InternalArgs
     attributes: runtime.JsonValue
     imageKey: string
     itemKey: string
-    sonletImageId: number | null
-    sonletItemId: number | null
+    /**
+     * When the current step's key was first sent: Sonlet remembers a key for 24 hours only.
+     */
+    keySentAt: Date | null
     /**
      * Set while a create sent with the current step's key has an unknown outcome (timeout, dropped, 5xx).
      */
     keyInFlightSince: Date | null
-    attempts: number
-    lastError: string | null
+    sonletImageId: number | null
+    sonletItemId: number | null
     /**
      * SHA-256 of the photo as received: how reconciliation recognises the image an earlier attempt created.
      */
     sha256: string | null
-    /**
-     * A worker holds the row until then (renewed while it works), so a duplicate job does nothing.
-     */
-    leaseUntil: Date | null
-    leaseOwner: string | null
     createdAt: Date
     updatedAt: Date
   }, ExtArgs["result"]["upload"]>
@@ -1679,6 +1821,7 @@ readonly fields: UploadFieldRefs;
 export interface Prisma__UploadClient<T, Null = never, ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs, GlobalOmitOptions = {}> extends Prisma.PrismaPromise<T> {
   readonly [Symbol.toStringTag]: "PrismaPromise"
   user<T extends Prisma.UserDefaultArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.UserDefaultArgs<ExtArgs>>): Prisma.Prisma__UserClient<runtime.Types.Result.GetResult<Prisma.$UserPayload<ExtArgs>, T, "findUniqueOrThrow", GlobalOmitOptions> | Null, Null, ExtArgs, GlobalOmitOptions>
+  photo<T extends Prisma.Upload$photoArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.Upload$photoArgs<ExtArgs>>): Prisma.Prisma__UploadPhotoClient<runtime.Types.Result.GetResult<Prisma.$UploadPhotoPayload<ExtArgs>, T, "findUniqueOrThrow", GlobalOmitOptions> | null, null, ExtArgs, GlobalOmitOptions>
   /**
    * Attaches callbacks for the resolution and/or rejection of the Promise.
    * @param onfulfilled The callback to execute when the Promise is resolved.
@@ -1711,10 +1854,12 @@ export interface UploadFieldRefs {
   readonly id: Prisma.FieldRef<"Upload", 'String'>
   readonly userId: Prisma.FieldRef<"Upload", 'String'>
   readonly batchId: Prisma.FieldRef<"Upload", 'String'>
-  readonly status: Prisma.FieldRef<"Upload", 'UploadStatus'>
+  readonly step: Prisma.FieldRef<"Upload", 'UploadStep'>
+  readonly photoKey: Prisma.FieldRef<"Upload", 'String'>
   readonly originalName: Prisma.FieldRef<"Upload", 'String'>
   readonly contentType: Prisma.FieldRef<"Upload", 'String'>
   readonly byteSize: Prisma.FieldRef<"Upload", 'Int'>
+  readonly photoId: Prisma.FieldRef<"Upload", 'String'>
   readonly filePath: Prisma.FieldRef<"Upload", 'String'>
   readonly itemchoiceId: Prisma.FieldRef<"Upload", 'Int'>
   readonly sizeId: Prisma.FieldRef<"Upload", 'Int'>
@@ -1723,14 +1868,11 @@ export interface UploadFieldRefs {
   readonly attributes: Prisma.FieldRef<"Upload", 'Json'>
   readonly imageKey: Prisma.FieldRef<"Upload", 'String'>
   readonly itemKey: Prisma.FieldRef<"Upload", 'String'>
+  readonly keySentAt: Prisma.FieldRef<"Upload", 'DateTime'>
+  readonly keyInFlightSince: Prisma.FieldRef<"Upload", 'DateTime'>
   readonly sonletImageId: Prisma.FieldRef<"Upload", 'Int'>
   readonly sonletItemId: Prisma.FieldRef<"Upload", 'Int'>
-  readonly keyInFlightSince: Prisma.FieldRef<"Upload", 'DateTime'>
-  readonly attempts: Prisma.FieldRef<"Upload", 'Int'>
-  readonly lastError: Prisma.FieldRef<"Upload", 'String'>
   readonly sha256: Prisma.FieldRef<"Upload", 'String'>
-  readonly leaseUntil: Prisma.FieldRef<"Upload", 'DateTime'>
-  readonly leaseOwner: Prisma.FieldRef<"Upload", 'String'>
   readonly createdAt: Prisma.FieldRef<"Upload", 'DateTime'>
   readonly updatedAt: Prisma.FieldRef<"Upload", 'DateTime'>
 }
@@ -2131,6 +2273,25 @@ export type UploadDeleteManyArgs<ExtArgs extends runtime.Types.Extensions.Intern
    * Limit how many Uploads to delete.
    */
   limit?: number
+}
+
+/**
+ * Upload.photo
+ */
+export type Upload$photoArgs<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
+  /**
+   * Select specific fields to fetch from the UploadPhoto
+   */
+  select?: Prisma.UploadPhotoSelect<ExtArgs> | null
+  /**
+   * Omit specific fields from the UploadPhoto
+   */
+  omit?: Prisma.UploadPhotoOmit<ExtArgs> | null
+  /**
+   * Choose, which related nodes to fetch as well
+   */
+  include?: Prisma.UploadPhotoInclude<ExtArgs> | null
+  where?: Prisma.UploadPhotoWhereInput
 }
 
 /**

@@ -198,6 +198,9 @@ export type UserWhereInput = {
   catalogCache?: Prisma.CatalogCacheListRelationFilter
   passwordResets?: Prisma.PasswordResetListRelationFilter
   invitationsIssued?: Prisma.InvitationListRelationFilter
+  shopOrders?: Prisma.ShopOrderListRelationFilter
+  tasks?: Prisma.TaskListRelationFilter
+  uploadPhotos?: Prisma.UploadPhotoListRelationFilter
 }
 
 export type UserOrderByWithRelationInput = {
@@ -215,6 +218,9 @@ export type UserOrderByWithRelationInput = {
   catalogCache?: Prisma.CatalogCacheOrderByRelationAggregateInput
   passwordResets?: Prisma.PasswordResetOrderByRelationAggregateInput
   invitationsIssued?: Prisma.InvitationOrderByRelationAggregateInput
+  shopOrders?: Prisma.ShopOrderOrderByRelationAggregateInput
+  tasks?: Prisma.TaskOrderByRelationAggregateInput
+  uploadPhotos?: Prisma.UploadPhotoOrderByRelationAggregateInput
 }
 
 export type UserWhereUniqueInput = Prisma.AtLeast<{
@@ -235,6 +241,9 @@ export type UserWhereUniqueInput = Prisma.AtLeast<{
   catalogCache?: Prisma.CatalogCacheListRelationFilter
   passwordResets?: Prisma.PasswordResetListRelationFilter
   invitationsIssued?: Prisma.InvitationListRelationFilter
+  shopOrders?: Prisma.ShopOrderListRelationFilter
+  tasks?: Prisma.TaskListRelationFilter
+  uploadPhotos?: Prisma.UploadPhotoListRelationFilter
 }, "id" | "email">
 
 export type UserOrderByWithAggregationInput = {
@@ -276,6 +285,9 @@ export type UserCreateInput = {
   catalogCache?: Prisma.CatalogCacheCreateNestedManyWithoutUserInput
   passwordResets?: Prisma.PasswordResetCreateNestedManyWithoutUserInput
   invitationsIssued?: Prisma.InvitationCreateNestedManyWithoutIssuedByInput
+  shopOrders?: Prisma.ShopOrderCreateNestedManyWithoutUserInput
+  tasks?: Prisma.TaskCreateNestedManyWithoutUserInput
+  uploadPhotos?: Prisma.UploadPhotoCreateNestedManyWithoutUserInput
 }
 
 export type UserUncheckedCreateInput = {
@@ -293,6 +305,9 @@ export type UserUncheckedCreateInput = {
   catalogCache?: Prisma.CatalogCacheUncheckedCreateNestedManyWithoutUserInput
   passwordResets?: Prisma.PasswordResetUncheckedCreateNestedManyWithoutUserInput
   invitationsIssued?: Prisma.InvitationUncheckedCreateNestedManyWithoutIssuedByInput
+  shopOrders?: Prisma.ShopOrderUncheckedCreateNestedManyWithoutUserInput
+  tasks?: Prisma.TaskUncheckedCreateNestedManyWithoutUserInput
+  uploadPhotos?: Prisma.UploadPhotoUncheckedCreateNestedManyWithoutUserInput
 }
 
 export type UserUpdateInput = {
@@ -310,6 +325,9 @@ export type UserUpdateInput = {
   catalogCache?: Prisma.CatalogCacheUpdateManyWithoutUserNestedInput
   passwordResets?: Prisma.PasswordResetUpdateManyWithoutUserNestedInput
   invitationsIssued?: Prisma.InvitationUpdateManyWithoutIssuedByNestedInput
+  shopOrders?: Prisma.ShopOrderUpdateManyWithoutUserNestedInput
+  tasks?: Prisma.TaskUpdateManyWithoutUserNestedInput
+  uploadPhotos?: Prisma.UploadPhotoUpdateManyWithoutUserNestedInput
 }
 
 export type UserUncheckedUpdateInput = {
@@ -327,6 +345,9 @@ export type UserUncheckedUpdateInput = {
   catalogCache?: Prisma.CatalogCacheUncheckedUpdateManyWithoutUserNestedInput
   passwordResets?: Prisma.PasswordResetUncheckedUpdateManyWithoutUserNestedInput
   invitationsIssued?: Prisma.InvitationUncheckedUpdateManyWithoutIssuedByNestedInput
+  shopOrders?: Prisma.ShopOrderUncheckedUpdateManyWithoutUserNestedInput
+  tasks?: Prisma.TaskUncheckedUpdateManyWithoutUserNestedInput
+  uploadPhotos?: Prisma.UploadPhotoUncheckedUpdateManyWithoutUserNestedInput
 }
 
 export type UserCreateManyInput = {
@@ -497,6 +518,36 @@ export type UserUpdateOneRequiredWithoutUploadsNestedInput = {
   update?: Prisma.XOR<Prisma.XOR<Prisma.UserUpdateToOneWithWhereWithoutUploadsInput, Prisma.UserUpdateWithoutUploadsInput>, Prisma.UserUncheckedUpdateWithoutUploadsInput>
 }
 
+export type UserCreateNestedOneWithoutUploadPhotosInput = {
+  create?: Prisma.XOR<Prisma.UserCreateWithoutUploadPhotosInput, Prisma.UserUncheckedCreateWithoutUploadPhotosInput>
+  connectOrCreate?: Prisma.UserCreateOrConnectWithoutUploadPhotosInput
+  connect?: Prisma.UserWhereUniqueInput
+}
+
+export type UserUpdateOneRequiredWithoutUploadPhotosNestedInput = {
+  create?: Prisma.XOR<Prisma.UserCreateWithoutUploadPhotosInput, Prisma.UserUncheckedCreateWithoutUploadPhotosInput>
+  connectOrCreate?: Prisma.UserCreateOrConnectWithoutUploadPhotosInput
+  upsert?: Prisma.UserUpsertWithoutUploadPhotosInput
+  connect?: Prisma.UserWhereUniqueInput
+  update?: Prisma.XOR<Prisma.XOR<Prisma.UserUpdateToOneWithWhereWithoutUploadPhotosInput, Prisma.UserUpdateWithoutUploadPhotosInput>, Prisma.UserUncheckedUpdateWithoutUploadPhotosInput>
+}
+
+export type UserCreateNestedOneWithoutTasksInput = {
+  create?: Prisma.XOR<Prisma.UserCreateWithoutTasksInput, Prisma.UserUncheckedCreateWithoutTasksInput>
+  connectOrCreate?: Prisma.UserCreateOrConnectWithoutTasksInput
+  connect?: Prisma.UserWhereUniqueInput
+}
+
+export type UserUpdateOneWithoutTasksNestedInput = {
+  create?: Prisma.XOR<Prisma.UserCreateWithoutTasksInput, Prisma.UserUncheckedCreateWithoutTasksInput>
+  connectOrCreate?: Prisma.UserCreateOrConnectWithoutTasksInput
+  upsert?: Prisma.UserUpsertWithoutTasksInput
+  disconnect?: Prisma.UserWhereInput | boolean
+  delete?: Prisma.UserWhereInput | boolean
+  connect?: Prisma.UserWhereUniqueInput
+  update?: Prisma.XOR<Prisma.XOR<Prisma.UserUpdateToOneWithWhereWithoutTasksInput, Prisma.UserUpdateWithoutTasksInput>, Prisma.UserUncheckedUpdateWithoutTasksInput>
+}
+
 export type UserCreateNestedOneWithoutPlugboardConnectionInput = {
   create?: Prisma.XOR<Prisma.UserCreateWithoutPlugboardConnectionInput, Prisma.UserUncheckedCreateWithoutPlugboardConnectionInput>
   connectOrCreate?: Prisma.UserCreateOrConnectWithoutPlugboardConnectionInput
@@ -525,6 +576,20 @@ export type UserUpdateOneRequiredWithoutPlugboardExportsNestedInput = {
   update?: Prisma.XOR<Prisma.XOR<Prisma.UserUpdateToOneWithWhereWithoutPlugboardExportsInput, Prisma.UserUpdateWithoutPlugboardExportsInput>, Prisma.UserUncheckedUpdateWithoutPlugboardExportsInput>
 }
 
+export type UserCreateNestedOneWithoutShopOrdersInput = {
+  create?: Prisma.XOR<Prisma.UserCreateWithoutShopOrdersInput, Prisma.UserUncheckedCreateWithoutShopOrdersInput>
+  connectOrCreate?: Prisma.UserCreateOrConnectWithoutShopOrdersInput
+  connect?: Prisma.UserWhereUniqueInput
+}
+
+export type UserUpdateOneRequiredWithoutShopOrdersNestedInput = {
+  create?: Prisma.XOR<Prisma.UserCreateWithoutShopOrdersInput, Prisma.UserUncheckedCreateWithoutShopOrdersInput>
+  connectOrCreate?: Prisma.UserCreateOrConnectWithoutShopOrdersInput
+  upsert?: Prisma.UserUpsertWithoutShopOrdersInput
+  connect?: Prisma.UserWhereUniqueInput
+  update?: Prisma.XOR<Prisma.XOR<Prisma.UserUpdateToOneWithWhereWithoutShopOrdersInput, Prisma.UserUpdateWithoutShopOrdersInput>, Prisma.UserUncheckedUpdateWithoutShopOrdersInput>
+}
+
 export type UserCreateWithoutInvitationsIssuedInput = {
   id?: string
   email: string
@@ -539,6 +604,9 @@ export type UserCreateWithoutInvitationsIssuedInput = {
   plugboardExports?: Prisma.PlugboardExportCreateNestedManyWithoutUserInput
   catalogCache?: Prisma.CatalogCacheCreateNestedManyWithoutUserInput
   passwordResets?: Prisma.PasswordResetCreateNestedManyWithoutUserInput
+  shopOrders?: Prisma.ShopOrderCreateNestedManyWithoutUserInput
+  tasks?: Prisma.TaskCreateNestedManyWithoutUserInput
+  uploadPhotos?: Prisma.UploadPhotoCreateNestedManyWithoutUserInput
 }
 
 export type UserUncheckedCreateWithoutInvitationsIssuedInput = {
@@ -555,6 +623,9 @@ export type UserUncheckedCreateWithoutInvitationsIssuedInput = {
   plugboardExports?: Prisma.PlugboardExportUncheckedCreateNestedManyWithoutUserInput
   catalogCache?: Prisma.CatalogCacheUncheckedCreateNestedManyWithoutUserInput
   passwordResets?: Prisma.PasswordResetUncheckedCreateNestedManyWithoutUserInput
+  shopOrders?: Prisma.ShopOrderUncheckedCreateNestedManyWithoutUserInput
+  tasks?: Prisma.TaskUncheckedCreateNestedManyWithoutUserInput
+  uploadPhotos?: Prisma.UploadPhotoUncheckedCreateNestedManyWithoutUserInput
 }
 
 export type UserCreateOrConnectWithoutInvitationsIssuedInput = {
@@ -587,6 +658,9 @@ export type UserUpdateWithoutInvitationsIssuedInput = {
   plugboardExports?: Prisma.PlugboardExportUpdateManyWithoutUserNestedInput
   catalogCache?: Prisma.CatalogCacheUpdateManyWithoutUserNestedInput
   passwordResets?: Prisma.PasswordResetUpdateManyWithoutUserNestedInput
+  shopOrders?: Prisma.ShopOrderUpdateManyWithoutUserNestedInput
+  tasks?: Prisma.TaskUpdateManyWithoutUserNestedInput
+  uploadPhotos?: Prisma.UploadPhotoUpdateManyWithoutUserNestedInput
 }
 
 export type UserUncheckedUpdateWithoutInvitationsIssuedInput = {
@@ -603,6 +677,9 @@ export type UserUncheckedUpdateWithoutInvitationsIssuedInput = {
   plugboardExports?: Prisma.PlugboardExportUncheckedUpdateManyWithoutUserNestedInput
   catalogCache?: Prisma.CatalogCacheUncheckedUpdateManyWithoutUserNestedInput
   passwordResets?: Prisma.PasswordResetUncheckedUpdateManyWithoutUserNestedInput
+  shopOrders?: Prisma.ShopOrderUncheckedUpdateManyWithoutUserNestedInput
+  tasks?: Prisma.TaskUncheckedUpdateManyWithoutUserNestedInput
+  uploadPhotos?: Prisma.UploadPhotoUncheckedUpdateManyWithoutUserNestedInput
 }
 
 export type UserCreateWithoutPasswordResetsInput = {
@@ -619,6 +696,9 @@ export type UserCreateWithoutPasswordResetsInput = {
   plugboardExports?: Prisma.PlugboardExportCreateNestedManyWithoutUserInput
   catalogCache?: Prisma.CatalogCacheCreateNestedManyWithoutUserInput
   invitationsIssued?: Prisma.InvitationCreateNestedManyWithoutIssuedByInput
+  shopOrders?: Prisma.ShopOrderCreateNestedManyWithoutUserInput
+  tasks?: Prisma.TaskCreateNestedManyWithoutUserInput
+  uploadPhotos?: Prisma.UploadPhotoCreateNestedManyWithoutUserInput
 }
 
 export type UserUncheckedCreateWithoutPasswordResetsInput = {
@@ -635,6 +715,9 @@ export type UserUncheckedCreateWithoutPasswordResetsInput = {
   plugboardExports?: Prisma.PlugboardExportUncheckedCreateNestedManyWithoutUserInput
   catalogCache?: Prisma.CatalogCacheUncheckedCreateNestedManyWithoutUserInput
   invitationsIssued?: Prisma.InvitationUncheckedCreateNestedManyWithoutIssuedByInput
+  shopOrders?: Prisma.ShopOrderUncheckedCreateNestedManyWithoutUserInput
+  tasks?: Prisma.TaskUncheckedCreateNestedManyWithoutUserInput
+  uploadPhotos?: Prisma.UploadPhotoUncheckedCreateNestedManyWithoutUserInput
 }
 
 export type UserCreateOrConnectWithoutPasswordResetsInput = {
@@ -667,6 +750,9 @@ export type UserUpdateWithoutPasswordResetsInput = {
   plugboardExports?: Prisma.PlugboardExportUpdateManyWithoutUserNestedInput
   catalogCache?: Prisma.CatalogCacheUpdateManyWithoutUserNestedInput
   invitationsIssued?: Prisma.InvitationUpdateManyWithoutIssuedByNestedInput
+  shopOrders?: Prisma.ShopOrderUpdateManyWithoutUserNestedInput
+  tasks?: Prisma.TaskUpdateManyWithoutUserNestedInput
+  uploadPhotos?: Prisma.UploadPhotoUpdateManyWithoutUserNestedInput
 }
 
 export type UserUncheckedUpdateWithoutPasswordResetsInput = {
@@ -683,6 +769,9 @@ export type UserUncheckedUpdateWithoutPasswordResetsInput = {
   plugboardExports?: Prisma.PlugboardExportUncheckedUpdateManyWithoutUserNestedInput
   catalogCache?: Prisma.CatalogCacheUncheckedUpdateManyWithoutUserNestedInput
   invitationsIssued?: Prisma.InvitationUncheckedUpdateManyWithoutIssuedByNestedInput
+  shopOrders?: Prisma.ShopOrderUncheckedUpdateManyWithoutUserNestedInput
+  tasks?: Prisma.TaskUncheckedUpdateManyWithoutUserNestedInput
+  uploadPhotos?: Prisma.UploadPhotoUncheckedUpdateManyWithoutUserNestedInput
 }
 
 export type UserCreateWithoutSessionsInput = {
@@ -699,6 +788,9 @@ export type UserCreateWithoutSessionsInput = {
   catalogCache?: Prisma.CatalogCacheCreateNestedManyWithoutUserInput
   passwordResets?: Prisma.PasswordResetCreateNestedManyWithoutUserInput
   invitationsIssued?: Prisma.InvitationCreateNestedManyWithoutIssuedByInput
+  shopOrders?: Prisma.ShopOrderCreateNestedManyWithoutUserInput
+  tasks?: Prisma.TaskCreateNestedManyWithoutUserInput
+  uploadPhotos?: Prisma.UploadPhotoCreateNestedManyWithoutUserInput
 }
 
 export type UserUncheckedCreateWithoutSessionsInput = {
@@ -715,6 +807,9 @@ export type UserUncheckedCreateWithoutSessionsInput = {
   catalogCache?: Prisma.CatalogCacheUncheckedCreateNestedManyWithoutUserInput
   passwordResets?: Prisma.PasswordResetUncheckedCreateNestedManyWithoutUserInput
   invitationsIssued?: Prisma.InvitationUncheckedCreateNestedManyWithoutIssuedByInput
+  shopOrders?: Prisma.ShopOrderUncheckedCreateNestedManyWithoutUserInput
+  tasks?: Prisma.TaskUncheckedCreateNestedManyWithoutUserInput
+  uploadPhotos?: Prisma.UploadPhotoUncheckedCreateNestedManyWithoutUserInput
 }
 
 export type UserCreateOrConnectWithoutSessionsInput = {
@@ -747,6 +842,9 @@ export type UserUpdateWithoutSessionsInput = {
   catalogCache?: Prisma.CatalogCacheUpdateManyWithoutUserNestedInput
   passwordResets?: Prisma.PasswordResetUpdateManyWithoutUserNestedInput
   invitationsIssued?: Prisma.InvitationUpdateManyWithoutIssuedByNestedInput
+  shopOrders?: Prisma.ShopOrderUpdateManyWithoutUserNestedInput
+  tasks?: Prisma.TaskUpdateManyWithoutUserNestedInput
+  uploadPhotos?: Prisma.UploadPhotoUpdateManyWithoutUserNestedInput
 }
 
 export type UserUncheckedUpdateWithoutSessionsInput = {
@@ -763,6 +861,9 @@ export type UserUncheckedUpdateWithoutSessionsInput = {
   catalogCache?: Prisma.CatalogCacheUncheckedUpdateManyWithoutUserNestedInput
   passwordResets?: Prisma.PasswordResetUncheckedUpdateManyWithoutUserNestedInput
   invitationsIssued?: Prisma.InvitationUncheckedUpdateManyWithoutIssuedByNestedInput
+  shopOrders?: Prisma.ShopOrderUncheckedUpdateManyWithoutUserNestedInput
+  tasks?: Prisma.TaskUncheckedUpdateManyWithoutUserNestedInput
+  uploadPhotos?: Prisma.UploadPhotoUncheckedUpdateManyWithoutUserNestedInput
 }
 
 export type UserCreateWithoutSonletConnectionInput = {
@@ -779,6 +880,9 @@ export type UserCreateWithoutSonletConnectionInput = {
   catalogCache?: Prisma.CatalogCacheCreateNestedManyWithoutUserInput
   passwordResets?: Prisma.PasswordResetCreateNestedManyWithoutUserInput
   invitationsIssued?: Prisma.InvitationCreateNestedManyWithoutIssuedByInput
+  shopOrders?: Prisma.ShopOrderCreateNestedManyWithoutUserInput
+  tasks?: Prisma.TaskCreateNestedManyWithoutUserInput
+  uploadPhotos?: Prisma.UploadPhotoCreateNestedManyWithoutUserInput
 }
 
 export type UserUncheckedCreateWithoutSonletConnectionInput = {
@@ -795,6 +899,9 @@ export type UserUncheckedCreateWithoutSonletConnectionInput = {
   catalogCache?: Prisma.CatalogCacheUncheckedCreateNestedManyWithoutUserInput
   passwordResets?: Prisma.PasswordResetUncheckedCreateNestedManyWithoutUserInput
   invitationsIssued?: Prisma.InvitationUncheckedCreateNestedManyWithoutIssuedByInput
+  shopOrders?: Prisma.ShopOrderUncheckedCreateNestedManyWithoutUserInput
+  tasks?: Prisma.TaskUncheckedCreateNestedManyWithoutUserInput
+  uploadPhotos?: Prisma.UploadPhotoUncheckedCreateNestedManyWithoutUserInput
 }
 
 export type UserCreateOrConnectWithoutSonletConnectionInput = {
@@ -827,6 +934,9 @@ export type UserUpdateWithoutSonletConnectionInput = {
   catalogCache?: Prisma.CatalogCacheUpdateManyWithoutUserNestedInput
   passwordResets?: Prisma.PasswordResetUpdateManyWithoutUserNestedInput
   invitationsIssued?: Prisma.InvitationUpdateManyWithoutIssuedByNestedInput
+  shopOrders?: Prisma.ShopOrderUpdateManyWithoutUserNestedInput
+  tasks?: Prisma.TaskUpdateManyWithoutUserNestedInput
+  uploadPhotos?: Prisma.UploadPhotoUpdateManyWithoutUserNestedInput
 }
 
 export type UserUncheckedUpdateWithoutSonletConnectionInput = {
@@ -843,6 +953,9 @@ export type UserUncheckedUpdateWithoutSonletConnectionInput = {
   catalogCache?: Prisma.CatalogCacheUncheckedUpdateManyWithoutUserNestedInput
   passwordResets?: Prisma.PasswordResetUncheckedUpdateManyWithoutUserNestedInput
   invitationsIssued?: Prisma.InvitationUncheckedUpdateManyWithoutIssuedByNestedInput
+  shopOrders?: Prisma.ShopOrderUncheckedUpdateManyWithoutUserNestedInput
+  tasks?: Prisma.TaskUncheckedUpdateManyWithoutUserNestedInput
+  uploadPhotos?: Prisma.UploadPhotoUncheckedUpdateManyWithoutUserNestedInput
 }
 
 export type UserCreateWithoutCatalogCacheInput = {
@@ -859,6 +972,9 @@ export type UserCreateWithoutCatalogCacheInput = {
   plugboardExports?: Prisma.PlugboardExportCreateNestedManyWithoutUserInput
   passwordResets?: Prisma.PasswordResetCreateNestedManyWithoutUserInput
   invitationsIssued?: Prisma.InvitationCreateNestedManyWithoutIssuedByInput
+  shopOrders?: Prisma.ShopOrderCreateNestedManyWithoutUserInput
+  tasks?: Prisma.TaskCreateNestedManyWithoutUserInput
+  uploadPhotos?: Prisma.UploadPhotoCreateNestedManyWithoutUserInput
 }
 
 export type UserUncheckedCreateWithoutCatalogCacheInput = {
@@ -875,6 +991,9 @@ export type UserUncheckedCreateWithoutCatalogCacheInput = {
   plugboardExports?: Prisma.PlugboardExportUncheckedCreateNestedManyWithoutUserInput
   passwordResets?: Prisma.PasswordResetUncheckedCreateNestedManyWithoutUserInput
   invitationsIssued?: Prisma.InvitationUncheckedCreateNestedManyWithoutIssuedByInput
+  shopOrders?: Prisma.ShopOrderUncheckedCreateNestedManyWithoutUserInput
+  tasks?: Prisma.TaskUncheckedCreateNestedManyWithoutUserInput
+  uploadPhotos?: Prisma.UploadPhotoUncheckedCreateNestedManyWithoutUserInput
 }
 
 export type UserCreateOrConnectWithoutCatalogCacheInput = {
@@ -907,6 +1026,9 @@ export type UserUpdateWithoutCatalogCacheInput = {
   plugboardExports?: Prisma.PlugboardExportUpdateManyWithoutUserNestedInput
   passwordResets?: Prisma.PasswordResetUpdateManyWithoutUserNestedInput
   invitationsIssued?: Prisma.InvitationUpdateManyWithoutIssuedByNestedInput
+  shopOrders?: Prisma.ShopOrderUpdateManyWithoutUserNestedInput
+  tasks?: Prisma.TaskUpdateManyWithoutUserNestedInput
+  uploadPhotos?: Prisma.UploadPhotoUpdateManyWithoutUserNestedInput
 }
 
 export type UserUncheckedUpdateWithoutCatalogCacheInput = {
@@ -923,6 +1045,9 @@ export type UserUncheckedUpdateWithoutCatalogCacheInput = {
   plugboardExports?: Prisma.PlugboardExportUncheckedUpdateManyWithoutUserNestedInput
   passwordResets?: Prisma.PasswordResetUncheckedUpdateManyWithoutUserNestedInput
   invitationsIssued?: Prisma.InvitationUncheckedUpdateManyWithoutIssuedByNestedInput
+  shopOrders?: Prisma.ShopOrderUncheckedUpdateManyWithoutUserNestedInput
+  tasks?: Prisma.TaskUncheckedUpdateManyWithoutUserNestedInput
+  uploadPhotos?: Prisma.UploadPhotoUncheckedUpdateManyWithoutUserNestedInput
 }
 
 export type UserCreateWithoutUploadsInput = {
@@ -939,6 +1064,9 @@ export type UserCreateWithoutUploadsInput = {
   catalogCache?: Prisma.CatalogCacheCreateNestedManyWithoutUserInput
   passwordResets?: Prisma.PasswordResetCreateNestedManyWithoutUserInput
   invitationsIssued?: Prisma.InvitationCreateNestedManyWithoutIssuedByInput
+  shopOrders?: Prisma.ShopOrderCreateNestedManyWithoutUserInput
+  tasks?: Prisma.TaskCreateNestedManyWithoutUserInput
+  uploadPhotos?: Prisma.UploadPhotoCreateNestedManyWithoutUserInput
 }
 
 export type UserUncheckedCreateWithoutUploadsInput = {
@@ -955,6 +1083,9 @@ export type UserUncheckedCreateWithoutUploadsInput = {
   catalogCache?: Prisma.CatalogCacheUncheckedCreateNestedManyWithoutUserInput
   passwordResets?: Prisma.PasswordResetUncheckedCreateNestedManyWithoutUserInput
   invitationsIssued?: Prisma.InvitationUncheckedCreateNestedManyWithoutIssuedByInput
+  shopOrders?: Prisma.ShopOrderUncheckedCreateNestedManyWithoutUserInput
+  tasks?: Prisma.TaskUncheckedCreateNestedManyWithoutUserInput
+  uploadPhotos?: Prisma.UploadPhotoUncheckedCreateNestedManyWithoutUserInput
 }
 
 export type UserCreateOrConnectWithoutUploadsInput = {
@@ -987,6 +1118,9 @@ export type UserUpdateWithoutUploadsInput = {
   catalogCache?: Prisma.CatalogCacheUpdateManyWithoutUserNestedInput
   passwordResets?: Prisma.PasswordResetUpdateManyWithoutUserNestedInput
   invitationsIssued?: Prisma.InvitationUpdateManyWithoutIssuedByNestedInput
+  shopOrders?: Prisma.ShopOrderUpdateManyWithoutUserNestedInput
+  tasks?: Prisma.TaskUpdateManyWithoutUserNestedInput
+  uploadPhotos?: Prisma.UploadPhotoUpdateManyWithoutUserNestedInput
 }
 
 export type UserUncheckedUpdateWithoutUploadsInput = {
@@ -1003,6 +1137,193 @@ export type UserUncheckedUpdateWithoutUploadsInput = {
   catalogCache?: Prisma.CatalogCacheUncheckedUpdateManyWithoutUserNestedInput
   passwordResets?: Prisma.PasswordResetUncheckedUpdateManyWithoutUserNestedInput
   invitationsIssued?: Prisma.InvitationUncheckedUpdateManyWithoutIssuedByNestedInput
+  shopOrders?: Prisma.ShopOrderUncheckedUpdateManyWithoutUserNestedInput
+  tasks?: Prisma.TaskUncheckedUpdateManyWithoutUserNestedInput
+  uploadPhotos?: Prisma.UploadPhotoUncheckedUpdateManyWithoutUserNestedInput
+}
+
+export type UserCreateWithoutUploadPhotosInput = {
+  id?: string
+  email: string
+  passwordHash: string
+  createdAt?: Date | string
+  role?: $Enums.Role
+  disabledAt?: Date | string | null
+  sonletConnection?: Prisma.SonletConnectionCreateNestedOneWithoutUserInput
+  sessions?: Prisma.SessionCreateNestedManyWithoutUserInput
+  uploads?: Prisma.UploadCreateNestedManyWithoutUserInput
+  plugboardConnection?: Prisma.PlugboardConnectionCreateNestedOneWithoutUserInput
+  plugboardExports?: Prisma.PlugboardExportCreateNestedManyWithoutUserInput
+  catalogCache?: Prisma.CatalogCacheCreateNestedManyWithoutUserInput
+  passwordResets?: Prisma.PasswordResetCreateNestedManyWithoutUserInput
+  invitationsIssued?: Prisma.InvitationCreateNestedManyWithoutIssuedByInput
+  shopOrders?: Prisma.ShopOrderCreateNestedManyWithoutUserInput
+  tasks?: Prisma.TaskCreateNestedManyWithoutUserInput
+}
+
+export type UserUncheckedCreateWithoutUploadPhotosInput = {
+  id?: string
+  email: string
+  passwordHash: string
+  createdAt?: Date | string
+  role?: $Enums.Role
+  disabledAt?: Date | string | null
+  sonletConnection?: Prisma.SonletConnectionUncheckedCreateNestedOneWithoutUserInput
+  sessions?: Prisma.SessionUncheckedCreateNestedManyWithoutUserInput
+  uploads?: Prisma.UploadUncheckedCreateNestedManyWithoutUserInput
+  plugboardConnection?: Prisma.PlugboardConnectionUncheckedCreateNestedOneWithoutUserInput
+  plugboardExports?: Prisma.PlugboardExportUncheckedCreateNestedManyWithoutUserInput
+  catalogCache?: Prisma.CatalogCacheUncheckedCreateNestedManyWithoutUserInput
+  passwordResets?: Prisma.PasswordResetUncheckedCreateNestedManyWithoutUserInput
+  invitationsIssued?: Prisma.InvitationUncheckedCreateNestedManyWithoutIssuedByInput
+  shopOrders?: Prisma.ShopOrderUncheckedCreateNestedManyWithoutUserInput
+  tasks?: Prisma.TaskUncheckedCreateNestedManyWithoutUserInput
+}
+
+export type UserCreateOrConnectWithoutUploadPhotosInput = {
+  where: Prisma.UserWhereUniqueInput
+  create: Prisma.XOR<Prisma.UserCreateWithoutUploadPhotosInput, Prisma.UserUncheckedCreateWithoutUploadPhotosInput>
+}
+
+export type UserUpsertWithoutUploadPhotosInput = {
+  update: Prisma.XOR<Prisma.UserUpdateWithoutUploadPhotosInput, Prisma.UserUncheckedUpdateWithoutUploadPhotosInput>
+  create: Prisma.XOR<Prisma.UserCreateWithoutUploadPhotosInput, Prisma.UserUncheckedCreateWithoutUploadPhotosInput>
+  where?: Prisma.UserWhereInput
+}
+
+export type UserUpdateToOneWithWhereWithoutUploadPhotosInput = {
+  where?: Prisma.UserWhereInput
+  data: Prisma.XOR<Prisma.UserUpdateWithoutUploadPhotosInput, Prisma.UserUncheckedUpdateWithoutUploadPhotosInput>
+}
+
+export type UserUpdateWithoutUploadPhotosInput = {
+  id?: Prisma.StringFieldUpdateOperationsInput | string
+  email?: Prisma.StringFieldUpdateOperationsInput | string
+  passwordHash?: Prisma.StringFieldUpdateOperationsInput | string
+  createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  role?: Prisma.EnumRoleFieldUpdateOperationsInput | $Enums.Role
+  disabledAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  sonletConnection?: Prisma.SonletConnectionUpdateOneWithoutUserNestedInput
+  sessions?: Prisma.SessionUpdateManyWithoutUserNestedInput
+  uploads?: Prisma.UploadUpdateManyWithoutUserNestedInput
+  plugboardConnection?: Prisma.PlugboardConnectionUpdateOneWithoutUserNestedInput
+  plugboardExports?: Prisma.PlugboardExportUpdateManyWithoutUserNestedInput
+  catalogCache?: Prisma.CatalogCacheUpdateManyWithoutUserNestedInput
+  passwordResets?: Prisma.PasswordResetUpdateManyWithoutUserNestedInput
+  invitationsIssued?: Prisma.InvitationUpdateManyWithoutIssuedByNestedInput
+  shopOrders?: Prisma.ShopOrderUpdateManyWithoutUserNestedInput
+  tasks?: Prisma.TaskUpdateManyWithoutUserNestedInput
+}
+
+export type UserUncheckedUpdateWithoutUploadPhotosInput = {
+  id?: Prisma.StringFieldUpdateOperationsInput | string
+  email?: Prisma.StringFieldUpdateOperationsInput | string
+  passwordHash?: Prisma.StringFieldUpdateOperationsInput | string
+  createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  role?: Prisma.EnumRoleFieldUpdateOperationsInput | $Enums.Role
+  disabledAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  sonletConnection?: Prisma.SonletConnectionUncheckedUpdateOneWithoutUserNestedInput
+  sessions?: Prisma.SessionUncheckedUpdateManyWithoutUserNestedInput
+  uploads?: Prisma.UploadUncheckedUpdateManyWithoutUserNestedInput
+  plugboardConnection?: Prisma.PlugboardConnectionUncheckedUpdateOneWithoutUserNestedInput
+  plugboardExports?: Prisma.PlugboardExportUncheckedUpdateManyWithoutUserNestedInput
+  catalogCache?: Prisma.CatalogCacheUncheckedUpdateManyWithoutUserNestedInput
+  passwordResets?: Prisma.PasswordResetUncheckedUpdateManyWithoutUserNestedInput
+  invitationsIssued?: Prisma.InvitationUncheckedUpdateManyWithoutIssuedByNestedInput
+  shopOrders?: Prisma.ShopOrderUncheckedUpdateManyWithoutUserNestedInput
+  tasks?: Prisma.TaskUncheckedUpdateManyWithoutUserNestedInput
+}
+
+export type UserCreateWithoutTasksInput = {
+  id?: string
+  email: string
+  passwordHash: string
+  createdAt?: Date | string
+  role?: $Enums.Role
+  disabledAt?: Date | string | null
+  sonletConnection?: Prisma.SonletConnectionCreateNestedOneWithoutUserInput
+  sessions?: Prisma.SessionCreateNestedManyWithoutUserInput
+  uploads?: Prisma.UploadCreateNestedManyWithoutUserInput
+  plugboardConnection?: Prisma.PlugboardConnectionCreateNestedOneWithoutUserInput
+  plugboardExports?: Prisma.PlugboardExportCreateNestedManyWithoutUserInput
+  catalogCache?: Prisma.CatalogCacheCreateNestedManyWithoutUserInput
+  passwordResets?: Prisma.PasswordResetCreateNestedManyWithoutUserInput
+  invitationsIssued?: Prisma.InvitationCreateNestedManyWithoutIssuedByInput
+  shopOrders?: Prisma.ShopOrderCreateNestedManyWithoutUserInput
+  uploadPhotos?: Prisma.UploadPhotoCreateNestedManyWithoutUserInput
+}
+
+export type UserUncheckedCreateWithoutTasksInput = {
+  id?: string
+  email: string
+  passwordHash: string
+  createdAt?: Date | string
+  role?: $Enums.Role
+  disabledAt?: Date | string | null
+  sonletConnection?: Prisma.SonletConnectionUncheckedCreateNestedOneWithoutUserInput
+  sessions?: Prisma.SessionUncheckedCreateNestedManyWithoutUserInput
+  uploads?: Prisma.UploadUncheckedCreateNestedManyWithoutUserInput
+  plugboardConnection?: Prisma.PlugboardConnectionUncheckedCreateNestedOneWithoutUserInput
+  plugboardExports?: Prisma.PlugboardExportUncheckedCreateNestedManyWithoutUserInput
+  catalogCache?: Prisma.CatalogCacheUncheckedCreateNestedManyWithoutUserInput
+  passwordResets?: Prisma.PasswordResetUncheckedCreateNestedManyWithoutUserInput
+  invitationsIssued?: Prisma.InvitationUncheckedCreateNestedManyWithoutIssuedByInput
+  shopOrders?: Prisma.ShopOrderUncheckedCreateNestedManyWithoutUserInput
+  uploadPhotos?: Prisma.UploadPhotoUncheckedCreateNestedManyWithoutUserInput
+}
+
+export type UserCreateOrConnectWithoutTasksInput = {
+  where: Prisma.UserWhereUniqueInput
+  create: Prisma.XOR<Prisma.UserCreateWithoutTasksInput, Prisma.UserUncheckedCreateWithoutTasksInput>
+}
+
+export type UserUpsertWithoutTasksInput = {
+  update: Prisma.XOR<Prisma.UserUpdateWithoutTasksInput, Prisma.UserUncheckedUpdateWithoutTasksInput>
+  create: Prisma.XOR<Prisma.UserCreateWithoutTasksInput, Prisma.UserUncheckedCreateWithoutTasksInput>
+  where?: Prisma.UserWhereInput
+}
+
+export type UserUpdateToOneWithWhereWithoutTasksInput = {
+  where?: Prisma.UserWhereInput
+  data: Prisma.XOR<Prisma.UserUpdateWithoutTasksInput, Prisma.UserUncheckedUpdateWithoutTasksInput>
+}
+
+export type UserUpdateWithoutTasksInput = {
+  id?: Prisma.StringFieldUpdateOperationsInput | string
+  email?: Prisma.StringFieldUpdateOperationsInput | string
+  passwordHash?: Prisma.StringFieldUpdateOperationsInput | string
+  createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  role?: Prisma.EnumRoleFieldUpdateOperationsInput | $Enums.Role
+  disabledAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  sonletConnection?: Prisma.SonletConnectionUpdateOneWithoutUserNestedInput
+  sessions?: Prisma.SessionUpdateManyWithoutUserNestedInput
+  uploads?: Prisma.UploadUpdateManyWithoutUserNestedInput
+  plugboardConnection?: Prisma.PlugboardConnectionUpdateOneWithoutUserNestedInput
+  plugboardExports?: Prisma.PlugboardExportUpdateManyWithoutUserNestedInput
+  catalogCache?: Prisma.CatalogCacheUpdateManyWithoutUserNestedInput
+  passwordResets?: Prisma.PasswordResetUpdateManyWithoutUserNestedInput
+  invitationsIssued?: Prisma.InvitationUpdateManyWithoutIssuedByNestedInput
+  shopOrders?: Prisma.ShopOrderUpdateManyWithoutUserNestedInput
+  uploadPhotos?: Prisma.UploadPhotoUpdateManyWithoutUserNestedInput
+}
+
+export type UserUncheckedUpdateWithoutTasksInput = {
+  id?: Prisma.StringFieldUpdateOperationsInput | string
+  email?: Prisma.StringFieldUpdateOperationsInput | string
+  passwordHash?: Prisma.StringFieldUpdateOperationsInput | string
+  createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  role?: Prisma.EnumRoleFieldUpdateOperationsInput | $Enums.Role
+  disabledAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  sonletConnection?: Prisma.SonletConnectionUncheckedUpdateOneWithoutUserNestedInput
+  sessions?: Prisma.SessionUncheckedUpdateManyWithoutUserNestedInput
+  uploads?: Prisma.UploadUncheckedUpdateManyWithoutUserNestedInput
+  plugboardConnection?: Prisma.PlugboardConnectionUncheckedUpdateOneWithoutUserNestedInput
+  plugboardExports?: Prisma.PlugboardExportUncheckedUpdateManyWithoutUserNestedInput
+  catalogCache?: Prisma.CatalogCacheUncheckedUpdateManyWithoutUserNestedInput
+  passwordResets?: Prisma.PasswordResetUncheckedUpdateManyWithoutUserNestedInput
+  invitationsIssued?: Prisma.InvitationUncheckedUpdateManyWithoutIssuedByNestedInput
+  shopOrders?: Prisma.ShopOrderUncheckedUpdateManyWithoutUserNestedInput
+  uploadPhotos?: Prisma.UploadPhotoUncheckedUpdateManyWithoutUserNestedInput
 }
 
 export type UserCreateWithoutPlugboardConnectionInput = {
@@ -1019,6 +1340,9 @@ export type UserCreateWithoutPlugboardConnectionInput = {
   catalogCache?: Prisma.CatalogCacheCreateNestedManyWithoutUserInput
   passwordResets?: Prisma.PasswordResetCreateNestedManyWithoutUserInput
   invitationsIssued?: Prisma.InvitationCreateNestedManyWithoutIssuedByInput
+  shopOrders?: Prisma.ShopOrderCreateNestedManyWithoutUserInput
+  tasks?: Prisma.TaskCreateNestedManyWithoutUserInput
+  uploadPhotos?: Prisma.UploadPhotoCreateNestedManyWithoutUserInput
 }
 
 export type UserUncheckedCreateWithoutPlugboardConnectionInput = {
@@ -1035,6 +1359,9 @@ export type UserUncheckedCreateWithoutPlugboardConnectionInput = {
   catalogCache?: Prisma.CatalogCacheUncheckedCreateNestedManyWithoutUserInput
   passwordResets?: Prisma.PasswordResetUncheckedCreateNestedManyWithoutUserInput
   invitationsIssued?: Prisma.InvitationUncheckedCreateNestedManyWithoutIssuedByInput
+  shopOrders?: Prisma.ShopOrderUncheckedCreateNestedManyWithoutUserInput
+  tasks?: Prisma.TaskUncheckedCreateNestedManyWithoutUserInput
+  uploadPhotos?: Prisma.UploadPhotoUncheckedCreateNestedManyWithoutUserInput
 }
 
 export type UserCreateOrConnectWithoutPlugboardConnectionInput = {
@@ -1067,6 +1394,9 @@ export type UserUpdateWithoutPlugboardConnectionInput = {
   catalogCache?: Prisma.CatalogCacheUpdateManyWithoutUserNestedInput
   passwordResets?: Prisma.PasswordResetUpdateManyWithoutUserNestedInput
   invitationsIssued?: Prisma.InvitationUpdateManyWithoutIssuedByNestedInput
+  shopOrders?: Prisma.ShopOrderUpdateManyWithoutUserNestedInput
+  tasks?: Prisma.TaskUpdateManyWithoutUserNestedInput
+  uploadPhotos?: Prisma.UploadPhotoUpdateManyWithoutUserNestedInput
 }
 
 export type UserUncheckedUpdateWithoutPlugboardConnectionInput = {
@@ -1083,6 +1413,9 @@ export type UserUncheckedUpdateWithoutPlugboardConnectionInput = {
   catalogCache?: Prisma.CatalogCacheUncheckedUpdateManyWithoutUserNestedInput
   passwordResets?: Prisma.PasswordResetUncheckedUpdateManyWithoutUserNestedInput
   invitationsIssued?: Prisma.InvitationUncheckedUpdateManyWithoutIssuedByNestedInput
+  shopOrders?: Prisma.ShopOrderUncheckedUpdateManyWithoutUserNestedInput
+  tasks?: Prisma.TaskUncheckedUpdateManyWithoutUserNestedInput
+  uploadPhotos?: Prisma.UploadPhotoUncheckedUpdateManyWithoutUserNestedInput
 }
 
 export type UserCreateWithoutPlugboardExportsInput = {
@@ -1099,6 +1432,9 @@ export type UserCreateWithoutPlugboardExportsInput = {
   catalogCache?: Prisma.CatalogCacheCreateNestedManyWithoutUserInput
   passwordResets?: Prisma.PasswordResetCreateNestedManyWithoutUserInput
   invitationsIssued?: Prisma.InvitationCreateNestedManyWithoutIssuedByInput
+  shopOrders?: Prisma.ShopOrderCreateNestedManyWithoutUserInput
+  tasks?: Prisma.TaskCreateNestedManyWithoutUserInput
+  uploadPhotos?: Prisma.UploadPhotoCreateNestedManyWithoutUserInput
 }
 
 export type UserUncheckedCreateWithoutPlugboardExportsInput = {
@@ -1115,6 +1451,9 @@ export type UserUncheckedCreateWithoutPlugboardExportsInput = {
   catalogCache?: Prisma.CatalogCacheUncheckedCreateNestedManyWithoutUserInput
   passwordResets?: Prisma.PasswordResetUncheckedCreateNestedManyWithoutUserInput
   invitationsIssued?: Prisma.InvitationUncheckedCreateNestedManyWithoutIssuedByInput
+  shopOrders?: Prisma.ShopOrderUncheckedCreateNestedManyWithoutUserInput
+  tasks?: Prisma.TaskUncheckedCreateNestedManyWithoutUserInput
+  uploadPhotos?: Prisma.UploadPhotoUncheckedCreateNestedManyWithoutUserInput
 }
 
 export type UserCreateOrConnectWithoutPlugboardExportsInput = {
@@ -1147,6 +1486,9 @@ export type UserUpdateWithoutPlugboardExportsInput = {
   catalogCache?: Prisma.CatalogCacheUpdateManyWithoutUserNestedInput
   passwordResets?: Prisma.PasswordResetUpdateManyWithoutUserNestedInput
   invitationsIssued?: Prisma.InvitationUpdateManyWithoutIssuedByNestedInput
+  shopOrders?: Prisma.ShopOrderUpdateManyWithoutUserNestedInput
+  tasks?: Prisma.TaskUpdateManyWithoutUserNestedInput
+  uploadPhotos?: Prisma.UploadPhotoUpdateManyWithoutUserNestedInput
 }
 
 export type UserUncheckedUpdateWithoutPlugboardExportsInput = {
@@ -1163,6 +1505,101 @@ export type UserUncheckedUpdateWithoutPlugboardExportsInput = {
   catalogCache?: Prisma.CatalogCacheUncheckedUpdateManyWithoutUserNestedInput
   passwordResets?: Prisma.PasswordResetUncheckedUpdateManyWithoutUserNestedInput
   invitationsIssued?: Prisma.InvitationUncheckedUpdateManyWithoutIssuedByNestedInput
+  shopOrders?: Prisma.ShopOrderUncheckedUpdateManyWithoutUserNestedInput
+  tasks?: Prisma.TaskUncheckedUpdateManyWithoutUserNestedInput
+  uploadPhotos?: Prisma.UploadPhotoUncheckedUpdateManyWithoutUserNestedInput
+}
+
+export type UserCreateWithoutShopOrdersInput = {
+  id?: string
+  email: string
+  passwordHash: string
+  createdAt?: Date | string
+  role?: $Enums.Role
+  disabledAt?: Date | string | null
+  sonletConnection?: Prisma.SonletConnectionCreateNestedOneWithoutUserInput
+  sessions?: Prisma.SessionCreateNestedManyWithoutUserInput
+  uploads?: Prisma.UploadCreateNestedManyWithoutUserInput
+  plugboardConnection?: Prisma.PlugboardConnectionCreateNestedOneWithoutUserInput
+  plugboardExports?: Prisma.PlugboardExportCreateNestedManyWithoutUserInput
+  catalogCache?: Prisma.CatalogCacheCreateNestedManyWithoutUserInput
+  passwordResets?: Prisma.PasswordResetCreateNestedManyWithoutUserInput
+  invitationsIssued?: Prisma.InvitationCreateNestedManyWithoutIssuedByInput
+  tasks?: Prisma.TaskCreateNestedManyWithoutUserInput
+  uploadPhotos?: Prisma.UploadPhotoCreateNestedManyWithoutUserInput
+}
+
+export type UserUncheckedCreateWithoutShopOrdersInput = {
+  id?: string
+  email: string
+  passwordHash: string
+  createdAt?: Date | string
+  role?: $Enums.Role
+  disabledAt?: Date | string | null
+  sonletConnection?: Prisma.SonletConnectionUncheckedCreateNestedOneWithoutUserInput
+  sessions?: Prisma.SessionUncheckedCreateNestedManyWithoutUserInput
+  uploads?: Prisma.UploadUncheckedCreateNestedManyWithoutUserInput
+  plugboardConnection?: Prisma.PlugboardConnectionUncheckedCreateNestedOneWithoutUserInput
+  plugboardExports?: Prisma.PlugboardExportUncheckedCreateNestedManyWithoutUserInput
+  catalogCache?: Prisma.CatalogCacheUncheckedCreateNestedManyWithoutUserInput
+  passwordResets?: Prisma.PasswordResetUncheckedCreateNestedManyWithoutUserInput
+  invitationsIssued?: Prisma.InvitationUncheckedCreateNestedManyWithoutIssuedByInput
+  tasks?: Prisma.TaskUncheckedCreateNestedManyWithoutUserInput
+  uploadPhotos?: Prisma.UploadPhotoUncheckedCreateNestedManyWithoutUserInput
+}
+
+export type UserCreateOrConnectWithoutShopOrdersInput = {
+  where: Prisma.UserWhereUniqueInput
+  create: Prisma.XOR<Prisma.UserCreateWithoutShopOrdersInput, Prisma.UserUncheckedCreateWithoutShopOrdersInput>
+}
+
+export type UserUpsertWithoutShopOrdersInput = {
+  update: Prisma.XOR<Prisma.UserUpdateWithoutShopOrdersInput, Prisma.UserUncheckedUpdateWithoutShopOrdersInput>
+  create: Prisma.XOR<Prisma.UserCreateWithoutShopOrdersInput, Prisma.UserUncheckedCreateWithoutShopOrdersInput>
+  where?: Prisma.UserWhereInput
+}
+
+export type UserUpdateToOneWithWhereWithoutShopOrdersInput = {
+  where?: Prisma.UserWhereInput
+  data: Prisma.XOR<Prisma.UserUpdateWithoutShopOrdersInput, Prisma.UserUncheckedUpdateWithoutShopOrdersInput>
+}
+
+export type UserUpdateWithoutShopOrdersInput = {
+  id?: Prisma.StringFieldUpdateOperationsInput | string
+  email?: Prisma.StringFieldUpdateOperationsInput | string
+  passwordHash?: Prisma.StringFieldUpdateOperationsInput | string
+  createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  role?: Prisma.EnumRoleFieldUpdateOperationsInput | $Enums.Role
+  disabledAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  sonletConnection?: Prisma.SonletConnectionUpdateOneWithoutUserNestedInput
+  sessions?: Prisma.SessionUpdateManyWithoutUserNestedInput
+  uploads?: Prisma.UploadUpdateManyWithoutUserNestedInput
+  plugboardConnection?: Prisma.PlugboardConnectionUpdateOneWithoutUserNestedInput
+  plugboardExports?: Prisma.PlugboardExportUpdateManyWithoutUserNestedInput
+  catalogCache?: Prisma.CatalogCacheUpdateManyWithoutUserNestedInput
+  passwordResets?: Prisma.PasswordResetUpdateManyWithoutUserNestedInput
+  invitationsIssued?: Prisma.InvitationUpdateManyWithoutIssuedByNestedInput
+  tasks?: Prisma.TaskUpdateManyWithoutUserNestedInput
+  uploadPhotos?: Prisma.UploadPhotoUpdateManyWithoutUserNestedInput
+}
+
+export type UserUncheckedUpdateWithoutShopOrdersInput = {
+  id?: Prisma.StringFieldUpdateOperationsInput | string
+  email?: Prisma.StringFieldUpdateOperationsInput | string
+  passwordHash?: Prisma.StringFieldUpdateOperationsInput | string
+  createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  role?: Prisma.EnumRoleFieldUpdateOperationsInput | $Enums.Role
+  disabledAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  sonletConnection?: Prisma.SonletConnectionUncheckedUpdateOneWithoutUserNestedInput
+  sessions?: Prisma.SessionUncheckedUpdateManyWithoutUserNestedInput
+  uploads?: Prisma.UploadUncheckedUpdateManyWithoutUserNestedInput
+  plugboardConnection?: Prisma.PlugboardConnectionUncheckedUpdateOneWithoutUserNestedInput
+  plugboardExports?: Prisma.PlugboardExportUncheckedUpdateManyWithoutUserNestedInput
+  catalogCache?: Prisma.CatalogCacheUncheckedUpdateManyWithoutUserNestedInput
+  passwordResets?: Prisma.PasswordResetUncheckedUpdateManyWithoutUserNestedInput
+  invitationsIssued?: Prisma.InvitationUncheckedUpdateManyWithoutIssuedByNestedInput
+  tasks?: Prisma.TaskUncheckedUpdateManyWithoutUserNestedInput
+  uploadPhotos?: Prisma.UploadPhotoUncheckedUpdateManyWithoutUserNestedInput
 }
 
 
@@ -1177,6 +1614,9 @@ export type UserCountOutputType = {
   catalogCache: number
   passwordResets: number
   invitationsIssued: number
+  shopOrders: number
+  tasks: number
+  uploadPhotos: number
 }
 
 export type UserCountOutputTypeSelect<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
@@ -1186,6 +1626,9 @@ export type UserCountOutputTypeSelect<ExtArgs extends runtime.Types.Extensions.I
   catalogCache?: boolean | UserCountOutputTypeCountCatalogCacheArgs
   passwordResets?: boolean | UserCountOutputTypeCountPasswordResetsArgs
   invitationsIssued?: boolean | UserCountOutputTypeCountInvitationsIssuedArgs
+  shopOrders?: boolean | UserCountOutputTypeCountShopOrdersArgs
+  tasks?: boolean | UserCountOutputTypeCountTasksArgs
+  uploadPhotos?: boolean | UserCountOutputTypeCountUploadPhotosArgs
 }
 
 /**
@@ -1240,6 +1683,27 @@ export type UserCountOutputTypeCountInvitationsIssuedArgs<ExtArgs extends runtim
   where?: Prisma.InvitationWhereInput
 }
 
+/**
+ * UserCountOutputType without action
+ */
+export type UserCountOutputTypeCountShopOrdersArgs<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
+  where?: Prisma.ShopOrderWhereInput
+}
+
+/**
+ * UserCountOutputType without action
+ */
+export type UserCountOutputTypeCountTasksArgs<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
+  where?: Prisma.TaskWhereInput
+}
+
+/**
+ * UserCountOutputType without action
+ */
+export type UserCountOutputTypeCountUploadPhotosArgs<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
+  where?: Prisma.UploadPhotoWhereInput
+}
+
 
 export type UserSelect<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = runtime.Types.Extensions.GetSelect<{
   id?: boolean
@@ -1256,6 +1720,9 @@ export type UserSelect<ExtArgs extends runtime.Types.Extensions.InternalArgs = r
   catalogCache?: boolean | Prisma.User$catalogCacheArgs<ExtArgs>
   passwordResets?: boolean | Prisma.User$passwordResetsArgs<ExtArgs>
   invitationsIssued?: boolean | Prisma.User$invitationsIssuedArgs<ExtArgs>
+  shopOrders?: boolean | Prisma.User$shopOrdersArgs<ExtArgs>
+  tasks?: boolean | Prisma.User$tasksArgs<ExtArgs>
+  uploadPhotos?: boolean | Prisma.User$uploadPhotosArgs<ExtArgs>
   _count?: boolean | Prisma.UserCountOutputTypeDefaultArgs<ExtArgs>
 }, ExtArgs["result"]["user"]>
 
@@ -1296,6 +1763,9 @@ export type UserInclude<ExtArgs extends runtime.Types.Extensions.InternalArgs = 
   catalogCache?: boolean | Prisma.User$catalogCacheArgs<ExtArgs>
   passwordResets?: boolean | Prisma.User$passwordResetsArgs<ExtArgs>
   invitationsIssued?: boolean | Prisma.User$invitationsIssuedArgs<ExtArgs>
+  shopOrders?: boolean | Prisma.User$shopOrdersArgs<ExtArgs>
+  tasks?: boolean | Prisma.User$tasksArgs<ExtArgs>
+  uploadPhotos?: boolean | Prisma.User$uploadPhotosArgs<ExtArgs>
   _count?: boolean | Prisma.UserCountOutputTypeDefaultArgs<ExtArgs>
 }
 export type UserIncludeCreateManyAndReturn<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {}
@@ -1312,6 +1782,9 @@ export type $UserPayload<ExtArgs extends runtime.Types.Extensions.InternalArgs =
     catalogCache: Prisma.$CatalogCachePayload<ExtArgs>[]
     passwordResets: Prisma.$PasswordResetPayload<ExtArgs>[]
     invitationsIssued: Prisma.$InvitationPayload<ExtArgs>[]
+    shopOrders: Prisma.$ShopOrderPayload<ExtArgs>[]
+    tasks: Prisma.$TaskPayload<ExtArgs>[]
+    uploadPhotos: Prisma.$UploadPhotoPayload<ExtArgs>[]
   }
   scalars: runtime.Types.Extensions.GetPayloadResult<{
     id: string
@@ -1728,6 +2201,9 @@ export interface Prisma__UserClient<T, Null = never, ExtArgs extends runtime.Typ
   catalogCache<T extends Prisma.User$catalogCacheArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.User$catalogCacheArgs<ExtArgs>>): Prisma.PrismaPromise<runtime.Types.Result.GetResult<Prisma.$CatalogCachePayload<ExtArgs>, T, "findMany", GlobalOmitOptions> | Null>
   passwordResets<T extends Prisma.User$passwordResetsArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.User$passwordResetsArgs<ExtArgs>>): Prisma.PrismaPromise<runtime.Types.Result.GetResult<Prisma.$PasswordResetPayload<ExtArgs>, T, "findMany", GlobalOmitOptions> | Null>
   invitationsIssued<T extends Prisma.User$invitationsIssuedArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.User$invitationsIssuedArgs<ExtArgs>>): Prisma.PrismaPromise<runtime.Types.Result.GetResult<Prisma.$InvitationPayload<ExtArgs>, T, "findMany", GlobalOmitOptions> | Null>
+  shopOrders<T extends Prisma.User$shopOrdersArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.User$shopOrdersArgs<ExtArgs>>): Prisma.PrismaPromise<runtime.Types.Result.GetResult<Prisma.$ShopOrderPayload<ExtArgs>, T, "findMany", GlobalOmitOptions> | Null>
+  tasks<T extends Prisma.User$tasksArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.User$tasksArgs<ExtArgs>>): Prisma.PrismaPromise<runtime.Types.Result.GetResult<Prisma.$TaskPayload<ExtArgs>, T, "findMany", GlobalOmitOptions> | Null>
+  uploadPhotos<T extends Prisma.User$uploadPhotosArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.User$uploadPhotosArgs<ExtArgs>>): Prisma.PrismaPromise<runtime.Types.Result.GetResult<Prisma.$UploadPhotoPayload<ExtArgs>, T, "findMany", GlobalOmitOptions> | Null>
   /**
    * Attaches callbacks for the resolution and/or rejection of the Promise.
    * @param onfulfilled The callback to execute when the Promise is resolved.
@@ -2335,6 +2811,78 @@ export type User$invitationsIssuedArgs<ExtArgs extends runtime.Types.Extensions.
   take?: number
   skip?: number
   distinct?: Prisma.InvitationScalarFieldEnum | Prisma.InvitationScalarFieldEnum[]
+}
+
+/**
+ * User.shopOrders
+ */
+export type User$shopOrdersArgs<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
+  /**
+   * Select specific fields to fetch from the ShopOrder
+   */
+  select?: Prisma.ShopOrderSelect<ExtArgs> | null
+  /**
+   * Omit specific fields from the ShopOrder
+   */
+  omit?: Prisma.ShopOrderOmit<ExtArgs> | null
+  /**
+   * Choose, which related nodes to fetch as well
+   */
+  include?: Prisma.ShopOrderInclude<ExtArgs> | null
+  where?: Prisma.ShopOrderWhereInput
+  orderBy?: Prisma.ShopOrderOrderByWithRelationInput | Prisma.ShopOrderOrderByWithRelationInput[]
+  cursor?: Prisma.ShopOrderWhereUniqueInput
+  take?: number
+  skip?: number
+  distinct?: Prisma.ShopOrderScalarFieldEnum | Prisma.ShopOrderScalarFieldEnum[]
+}
+
+/**
+ * User.tasks
+ */
+export type User$tasksArgs<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
+  /**
+   * Select specific fields to fetch from the Task
+   */
+  select?: Prisma.TaskSelect<ExtArgs> | null
+  /**
+   * Omit specific fields from the Task
+   */
+  omit?: Prisma.TaskOmit<ExtArgs> | null
+  /**
+   * Choose, which related nodes to fetch as well
+   */
+  include?: Prisma.TaskInclude<ExtArgs> | null
+  where?: Prisma.TaskWhereInput
+  orderBy?: Prisma.TaskOrderByWithRelationInput | Prisma.TaskOrderByWithRelationInput[]
+  cursor?: Prisma.TaskWhereUniqueInput
+  take?: number
+  skip?: number
+  distinct?: Prisma.TaskScalarFieldEnum | Prisma.TaskScalarFieldEnum[]
+}
+
+/**
+ * User.uploadPhotos
+ */
+export type User$uploadPhotosArgs<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
+  /**
+   * Select specific fields to fetch from the UploadPhoto
+   */
+  select?: Prisma.UploadPhotoSelect<ExtArgs> | null
+  /**
+   * Omit specific fields from the UploadPhoto
+   */
+  omit?: Prisma.UploadPhotoOmit<ExtArgs> | null
+  /**
+   * Choose, which related nodes to fetch as well
+   */
+  include?: Prisma.UploadPhotoInclude<ExtArgs> | null
+  where?: Prisma.UploadPhotoWhereInput
+  orderBy?: Prisma.UploadPhotoOrderByWithRelationInput | Prisma.UploadPhotoOrderByWithRelationInput[]
+  cursor?: Prisma.UploadPhotoWhereUniqueInput
+  take?: number
+  skip?: number
+  distinct?: Prisma.UploadPhotoScalarFieldEnum | Prisma.UploadPhotoScalarFieldEnum[]
 }
 
 /**

@@ -1,0 +1,86 @@
+/**
+ * Plugboard order → what the console stores. Pure. Money stays a decimal string all the way (an
+ * amount sent as a JSON number is not trusted: it is dropped rather than rounded through a float).
+ * The row shape is decision 004's assumption, read here and nowhere else.
+ */
+import { decimalWithMinScale, isDecimalString } from './format.js';
+import type { Money, PlugboardOrder } from './types.js';
+
+export interface OrderRowRecord {
+  rowNo: number;
+  productLocalId: string | null;
+  sku: string | null;
+  title: string | null;
+  quantity: number;
+  unitPrice: string | null;
+  currency: string | null;
+}
+
+export interface OrderRecord {
+  localId: string;
+  placedAt: Date;
+  modifiedAt: Date;
+  customerType: string | null;
+  currency: string | null;
+  totalSumExclVat: string | null;
+  totalVat: string | null;
+  orderStatus: string | null;
+  sourceName: string | null;
+  rows: OrderRowRecord[];
+}
+
+const text = (v: unknown, max = 500): string | null => (typeof v === 'string' && v !== '' ? v.slice(0, max) : null);
+
+function date(v: unknown, fallback: Date): Date {
+  const d = typeof v === 'string' ? new Date(v) : null;
+  return d && !Number.isNaN(d.getTime()) ? d : fallback;
+}
+
+function amountOf(m: unknown): string | null {
+  const amount = (m as Partial<Money> | null)?.amount;
+  return isDecimalString(amount) ? decimalWithMinScale(amount, 2) : null;
+}
+
+function currencyOf(m: unknown): string | null {
+  const c = (m as Partial<Money> | null)?.currency;
+  return typeof c === 'string' && /^[A-Za-z]{3}$/.test(c) ? c.toLowerCase() : null;
+}
+
+/** Decision 004: `{ rowNo, productLocalId, sku, title, quantity, unitPrice: money, vatRatePercent }`. */
+export function orderRowOf(raw: unknown, index: number): OrderRowRecord {
+  const row = (raw && typeof raw === 'object' ? raw : {}) as Record<string, unknown>;
+  const rowNo = Number.isSafeInteger(row.rowNo) ? (row.rowNo as number) : index + 1;
+  const quantity = Number.isSafeInteger(row.quantity) ? (row.quantity as number) : 0;
+  return {
+    rowNo,
+    productLocalId: text(row.productLocalId, 100),
+    sku: text(row.sku, 200),
+    title: text(row.title),
+    quantity,
+    unitPrice: amountOf(row.unitPrice),
+    currency: currencyOf(row.unitPrice),
+  };
+}
+
+export function orderOf(order: PlugboardOrder, receivedAt: Date): OrderRecord {
+  const rows = Array.isArray(order.orderRows) ? order.orderRows.slice(0, 500).map(orderRowOf) : [];
+  const placedAt = date(order.created, receivedAt);
+  return {
+    localId: order.localId,
+    placedAt,
+    modifiedAt: date(order.lastModified, placedAt),
+    customerType: text(order.customerType, 50),
+    currency: text(order.currency, 3)?.toLowerCase() ?? currencyOf(order.totalSumExclVat),
+    totalSumExclVat: amountOf(order.totalSumExclVat),
+    totalVat: amountOf(order.totalVat),
+    orderStatus: text(order.orderStatus, 50),
+    sourceName: text(order.source?.connectionName, 200),
+    rows: dedupeRowNumbers(rows),
+  };
+}
+
+/** Row numbers are the rows' identity here; a repeated one keeps its first row. */
+function dedupeRowNumbers(rows: OrderRowRecord[]): OrderRowRecord[] {
+  const seen = new Set<number>();
+  return rows.filter((r) => (seen.has(r.rowNo) ? false : (seen.add(r.rowNo), true)));
+}

@@ -1,0 +1,134 @@
+/**
+ * The web shop's orders, polled from Plugboard (`GET /api/order?modifiedAtOrAfter=…`) and stored in
+ * Postgres, so the Orders page is fast and still there while Plugboard is away. Rows that are the
+ * seller's published items are linked to their Sonlet items.
+ */
+import type { PrismaClient } from '../generated/prisma/client.js';
+import { NotFoundError } from '../errors.js';
+import type { PlugboardConnectionStore } from './connection-store.js';
+import { PlugboardError, sellerErrorOf } from './errors.js';
+import { orderOf, type OrderRecord } from './order-mapping.js';
+import type { PlugboardOrder } from './types.js';
+import { systemClock, type Clock } from '../clock.js';
+
+export interface OrderView extends Omit<OrderRecord, 'rows'> {
+  id: string;
+  rows: Array<OrderRecord['rows'][number] & { sonletItemId: number | null }>;
+}
+
+/** The first poll asks for everything since this. */
+const BEGINNING = new Date(0);
+const PAGE = 50;
+
+export class ShopOrders {
+  constructor(
+    private readonly prisma: PrismaClient,
+    private readonly connections: PlugboardConnectionStore,
+    private readonly clock: Clock = systemClock,
+  ) {}
+
+  /**
+   * Asks Plugboard for the orders changed since the last poll and stores them. The cursor only moves
+   * after they are stored, to the newest `lastModified` Plugboard reported, so nothing is skipped
+   * when a poll fails or the clocks differ.
+   */
+  async poll(userId: string): Promise<number> {
+    const { client, settings } = await this.connections.connectionFor(userId);
+    const row = await this.prisma.plugboardConnection.findUnique({ where: { userId }, select: { ordersCursor: true } });
+    let orders: PlugboardOrder[];
+    try {
+      orders = await client.listOrders(row?.ordersCursor ?? BEGINNING);
+    } catch (err) {
+      if (err instanceof PlugboardError) {
+        await this.note(userId, sellerErrorOf(err).message);
+        throw sellerErrorOf(err);
+      }
+      throw err;
+    }
+    let cursor = row?.ordersCursor ?? null;
+    const now = new Date(this.clock.now());
+    for (const order of orders) {
+      const record = orderOf(order, now);
+      await this.store(userId, settings.connectionId, record);
+      if (!cursor || record.modifiedAt > cursor) cursor = record.modifiedAt;
+    }
+    await this.prisma.plugboardConnection.update({ where: { userId }, data: { ordersCursor: cursor, lastOrdersError: null } });
+    return orders.length;
+  }
+
+  /** Marks the order as being processed at Plugboard and stores what Plugboard answers. */
+  async markProcessing(userId: string, orderId: string): Promise<void> {
+    const stored = await this.prisma.shopOrder.findFirst({ where: { id: orderId, userId } });
+    if (!stored) throw new NotFoundError('That order');
+    const { client } = await this.connections.connectionFor(userId);
+    let answer: PlugboardOrder;
+    try {
+      answer = await client.updateOrder(stored.localId, { orderStatus: 'processing' });
+    } catch (err) {
+      throw err instanceof PlugboardError ? sellerErrorOf(err) : err;
+    }
+    await this.store(userId, stored.connectionId, orderOf(answer, new Date(this.clock.now())));
+  }
+
+  /** The seller's orders for their current connection, newest first. */
+  async list(userId: string, page = 1): Promise<{ orders: OrderView[]; total: number; polledAt: Date | null; lastError: string | null }> {
+    const connection = await this.prisma.plugboardConnection.findUnique({ where: { userId } });
+    if (!connection) return { orders: [], total: 0, polledAt: null, lastError: null };
+    const where = { userId, connectionId: connection.connectionId };
+    const [orders, total] = await Promise.all([
+      this.prisma.shopOrder.findMany({ where, orderBy: { placedAt: 'desc' }, skip: (page - 1) * PAGE, take: PAGE, include: { rows: { orderBy: { rowNo: 'asc' } } } }),
+      this.prisma.shopOrder.count({ where }),
+    ]);
+    return { orders: orders.map(({ rows, ...o }) => ({ ...o, rows })), total, polledAt: connection.ordersPolledAt, lastError: connection.lastOrdersError };
+  }
+
+  /** For each of these items that a web-shop order contains: when it was last sold. */
+  async soldOn(userId: string, pks: number[]): Promise<Record<number, Date>> {
+    if (pks.length === 0) return {};
+    const rows = await this.prisma.shopOrderRow.findMany({
+      where: { userId, sonletItemId: { in: pks } },
+      select: { sonletItemId: true, order: { select: { placedAt: true } } },
+    });
+    const sold: Record<number, Date> = {};
+    for (const row of rows) {
+      const pk = row.sonletItemId!;
+      if (!sold[pk] || row.order.placedAt > sold[pk]) sold[pk] = row.order.placedAt;
+    }
+    return sold;
+  }
+
+  private async note(userId: string, message: string): Promise<void> {
+    await this.prisma.plugboardConnection.updateMany({ where: { userId }, data: { lastOrdersError: message.slice(0, 500) } });
+  }
+
+  private async store(userId: string, connectionId: string, record: OrderRecord): Promise<void> {
+    const items = await this.itemsOf(userId, connectionId, record);
+    const { rows, ...order } = record;
+    await this.prisma.$transaction(async (tx) => {
+      const saved = await tx.shopOrder.upsert({
+        where: { userId_connectionId_localId: { userId, connectionId, localId: record.localId } },
+        create: { userId, connectionId, ...order },
+        update: order,
+      });
+      await tx.shopOrderRow.deleteMany({ where: { orderId: saved.id } });
+      await tx.shopOrderRow.createMany({ data: rows.map((r) => ({ ...r, orderId: saved.id, userId, sonletItemId: items.get(r.rowNo) ?? null })) });
+    });
+  }
+
+  /** Which rows are this seller's items: by the product's localId, or by the sku the console gave it. */
+  private async itemsOf(userId: string, connectionId: string, record: OrderRecord): Promise<Map<number, number>> {
+    const localIds = record.rows.map((r) => r.productLocalId).filter((id): id is string => id !== null);
+    const exports = await this.prisma.plugboardExport.findMany({
+      where: { userId, connectionId, localId: { in: localIds } },
+      select: { localId: true, sonletItemId: true },
+    });
+    const byLocalId = new Map(exports.map((e) => [e.localId!, e.sonletItemId]));
+    const items = new Map<number, number>();
+    for (const row of record.rows) {
+      const byProduct = row.productLocalId ? byLocalId.get(row.productLocalId) : undefined;
+      const pk = byProduct ?? Number(/^sonlet-item-(\d{1,9})$/.exec(row.sku ?? '')?.[1] ?? NaN);
+      if (Number.isSafeInteger(pk) && pk > 0) items.set(row.rowNo, pk);
+    }
+    return items;
+  }
+}

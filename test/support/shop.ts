@@ -1,0 +1,108 @@
+/** Shared steps of the web-shop tests at the HTTP level: settings, the grid's cards, publishing, the sandboxes' tools. */
+import { expect } from 'vitest';
+import { location, type HttpSession } from './http.js';
+import type { Stack } from './stack.js';
+
+export interface Tenant {
+  tenant: string;
+  connectionId: string;
+  username: string;
+  password: string;
+}
+
+export function settingsFor(baseUrl: string, tenant: Tenant, overrides: Record<string, string> = {}): Record<string, string> {
+  return {
+    baseUrl,
+    tenant: tenant.tenant,
+    connectionId: tenant.connectionId,
+    username: tenant.username,
+    password: tenant.password,
+    vatRatePercent: '25',
+    currency: 'SEK',
+    languages: '',
+    brand: '',
+    ...overrides,
+  };
+}
+
+export interface Card {
+  pk: number;
+  style: string;
+  price: string;
+  quantity: number;
+}
+
+function decode(s: string): string {
+  return s.replace(/&amp;/g, '&').replace(/&quot;/g, '"').replace(/&#39;/g, "'").replace(/&lt;/g, '<').replace(/&gt;/g, '>');
+}
+
+export async function itemCards(browser: HttpSession, page = 1): Promise<Card[]> {
+  const { html } = await browser.page(`/items${page > 1 ? `?page=${page}` : ''}`);
+  return [...html.matchAll(/<li class="card">([\s\S]*?)<\/li>/g)].map(([, card]) => ({
+    pk: Number(/href="\/items\/(\d+)"/.exec(card!)![1]),
+    style: decode(/<span class="style">([^<]*)<\/span>/.exec(card!)![1]!),
+    price: /<span class="price">\$([^<]*)<\/span>/.exec(card!)![1]!,
+    quantity: Number(/<span class="qty">Qty (\d+)<\/span>/.exec(card!)![1]),
+  }));
+}
+
+/** Reloads the result page (as its Refresh header does) until nothing is pending. */
+export async function settled(browser: HttpSession, path: string, patienceMs = 30_000): Promise<string> {
+  for (let i = 0; i < patienceMs / 100; i++) {
+    const res = await browser.get(path);
+    expect(res.status).toBe(200);
+    const html = await res.text();
+    if (!html.includes('data-state="pending"')) return html;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`${path} still has pending items`);
+}
+
+/** Posts the grid's publish form with these items ticked and waits for the result page to settle. */
+export async function publishAndSettle(browser: HttpSession, pks: number[], patienceMs?: number): Promise<string> {
+  const { csrf } = await browser.page('/items');
+  const body = new URLSearchParams([['_csrf', csrf ?? ''], ['scope', 'selected'], ...pks.map((pk) => ['pk', String(pk)])]);
+  const res = await browser.request('POST', '/publish', { body: body.toString(), headers: { 'content-type': 'application/x-www-form-urlencoded' } });
+  expect(res.status, await res.clone().text()).toBe(303);
+  return settled(browser, location(res), patienceMs);
+}
+
+/** Places a web-shop order at the Plugboard sandbox's tool page, as a person there would. */
+export async function placeShopOrder(plugboardUrl: string, productLocalId: string, quantity: number, tenant = 'demo'): Promise<void> {
+  const page = await fetch(`${plugboardUrl}/tools/`);
+  const cookie = page.headers.getSetCookie().map((c) => c.split(';')[0]).join('; ');
+  const html = await page.text();
+  const csrf = /name="csrf" value="([^"]*)"/.exec(html)?.[1] ?? '';
+  const res = await fetch(`${plugboardUrl}/tools/orders`, {
+    method: 'POST',
+    redirect: 'manual',
+    headers: { 'content-type': 'application/x-www-form-urlencoded', cookie },
+    body: new URLSearchParams({ csrf, product: `${tenant}/${productLocalId}`, quantity: String(quantity) }).toString(),
+  });
+  expect(res.status, await res.clone().text()).toBe(303);
+}
+
+/**
+ * Sets an item's quantity with the Sonlet sandbox's quantity tool (Sonlet documents no item update, so this
+ * is the sandbox's own tool): sign in as the sandbox seller, then post the tool's form.
+ */
+export async function setSonletQuantity(stack: Stack, seller: string, pk: number, quantity: number): Promise<void> {
+  const base = stack.sonlet.url;
+  const login = await fetch(`${base}/accounts/login/`, {
+    method: 'POST',
+    redirect: 'manual',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({ username: seller, password: seller, next: '/tools/' }).toString(),
+  });
+  expect(login.status, await login.clone().text()).toBe(302);
+  const cookie = login.headers.getSetCookie().map((c) => c.split(';')[0]).join('; ');
+  const tools = await (await fetch(`${base}/tools/`, { headers: { cookie } })).text();
+  const csrf = /name="csrfmiddlewaretoken" value="([^"]*)"/.exec(tools)?.[1] ?? '';
+  const res = await fetch(`${base}/tools/quantity`, {
+    method: 'POST',
+    redirect: 'manual',
+    headers: { 'content-type': 'application/x-www-form-urlencoded', cookie },
+    body: new URLSearchParams({ csrfmiddlewaretoken: csrf, item: String(pk), quantity: String(quantity) }).toString(),
+  });
+  expect(res.status, await res.clone().text()).toBe(303);
+}
