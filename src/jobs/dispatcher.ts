@@ -2,8 +2,6 @@
  * One task definition's workers in this process: claims as many due tasks as it has free slots,
  * then sleeps until a run finishes, a notification says work was queued, or the poll interval ends.
  */
-import type { TaskDefinition } from './engine.js';
-
 export class Dispatcher {
   private readonly running = new Set<Promise<void>>();
   private stopped = true;
@@ -12,15 +10,12 @@ export class Dispatcher {
   private wakeUp: (() => void) | null = null;
 
   constructor(
-    readonly definition: TaskDefinition<never>,
+    private readonly concurrency: number,
     private readonly pollMs: number,
+    /** Claims up to `free` due tasks and starts them; answers their runs. */
     private readonly claim: (free: number) => Promise<Array<Promise<void>>>,
     private readonly onError: (err: unknown) => void,
   ) {}
-
-  private get concurrency(): number {
-    return this.definition.concurrency ?? 1;
-  }
 
   start(): void {
     if (!this.stopped) return;

@@ -98,7 +98,7 @@ export class TaskEngine {
   private readonly rows: TaskRows;
   private readonly leaseMs: number;
   private readonly pollMs: number;
-  private readonly dispatchers = new Map<string, Dispatcher>();
+  private readonly defined = new Map<string, { definition: TaskDefinition<object>; dispatcher: Dispatcher }>();
   private readonly runs = new Map<string, AbortController>();
   private readonly inFlight = new Set<Promise<void>>();
   private log: TaskLog;
@@ -118,21 +118,18 @@ export class TaskEngine {
     this.log = log;
   }
 
-  get running(): boolean {
-    return this.state === 'started';
-  }
-
   /** Registers a task definition; once the engine is started, this process works on its tasks. */
-  define<T extends object>(definition: TaskDefinition<T>): void {
-    if (this.dispatchers.has(definition.name)) throw new Error(`task ${definition.name} is defined twice`);
-    const known = definition as unknown as TaskDefinition<object>;
+  define<T extends object>(task: TaskDefinition<T>): void {
+    if (this.defined.has(task.name)) throw new Error(`task ${task.name} is defined twice`);
+    // Each run gets the data its own definition queued: the engine itself never looks inside it.
+    const definition = task as unknown as TaskDefinition<object>;
     const dispatcher = new Dispatcher(
-      definition as unknown as TaskDefinition<never>,
+      definition.concurrency ?? 1,
       this.pollMs,
-      (free) => this.claimAndRun(known, free),
+      (free) => this.claimAndRun(definition, free),
       (err) => this.log.error({ err, task: definition.name }, 'could not look for due tasks'),
     );
-    this.dispatchers.set(definition.name, dispatcher);
+    this.defined.set(definition.name, { definition, dispatcher });
     if (this.state === 'started') dispatcher.start();
   }
 
@@ -145,12 +142,12 @@ export class TaskEngine {
       this.unsubscribe.push(
         notifications.on(CHANNEL, (payload) => {
           const [queue, name] = payload.split('\n');
-          if (queue === this.queue) this.dispatchers.get(name ?? '')?.wake();
+          if (queue === this.queue) this.wake(name ?? '');
         }),
         notifications.onReconnect(() => this.wakeAll()),
       );
     }
-    for (const dispatcher of this.dispatchers.values()) dispatcher.start();
+    for (const { dispatcher } of this.defined.values()) dispatcher.start();
   }
 
   /**
@@ -161,7 +158,7 @@ export class TaskEngine {
     if (this.state === 'stopped') return;
     this.state = 'stopped';
     for (const off of this.unsubscribe.splice(0)) off();
-    await Promise.all([...this.dispatchers.values()].map((d) => d.stop()));
+    await Promise.all([...this.defined.values()].map(({ dispatcher }) => dispatcher.stop()));
     let timer: NodeJS.Timeout | undefined;
     const waited = await Promise.race([
       Promise.allSettled([...this.inFlight]).then(() => true),
@@ -202,7 +199,7 @@ export class TaskEngine {
     let total = 0;
     for (;;) {
       const runs: Array<Promise<void>> = [];
-      for (const definition of this.definitions()) runs.push(...(await this.claimAndRun(definition, 1000)));
+      for (const { definition } of this.defined.values()) runs.push(...(await this.claimAndRun(definition, 1000)));
       await Promise.all(runs);
       total += runs.length;
       if (runs.length === 0) return total;
@@ -211,7 +208,7 @@ export class TaskEngine {
 
   /** Runs one task now if it is due and nobody holds it; false when it was not claimable. */
   async runNow(name: string, taskId: string): Promise<boolean> {
-    const definition = this.definitions().find((d) => d.name === name);
+    const definition = this.defined.get(name)?.definition;
     if (!definition) throw new Error(`no task named ${name}`);
     const [row] = await this.rows.claim(name, this.owner, this.leaseMs, 1, taskId);
     if (!row) return false;
@@ -226,24 +223,20 @@ export class TaskEngine {
 
   /** The kinds of task this process knows (for counts that show a kind with none waiting). */
   get names(): string[] {
-    return [...this.dispatchers.keys()];
-  }
-
-  private definitions(): Array<TaskDefinition<object>> {
-    return [...this.dispatchers.values()].map((d) => d.definition as unknown as TaskDefinition<object>);
+    return [...this.defined.keys()];
   }
 
   /** Tells this process's workers of `name` to look for due tasks now (e.g. after a transaction committed). */
   wake(name: string): void {
-    this.dispatchers.get(name)?.wake();
+    this.defined.get(name)?.dispatcher.wake();
   }
 
   private wakeAll() {
-    for (const dispatcher of this.dispatchers.values()) dispatcher.wake();
+    for (const { dispatcher } of this.defined.values()) dispatcher.wake();
   }
 
   private async announce(db: Db, name: string): Promise<void> {
-    this.dispatchers.get(name)?.wake();
+    this.wake(name);
     if (!this.opts.notifications) return;
     // Inside a transaction pg_notify is delivered at commit, so nobody looks before the row is there.
     await db.$executeRaw`SELECT pg_notify(${CHANNEL}, ${`${this.queue}\n${name}`})`.catch((err: unknown) => this.log.warn({ err }, 'could not announce a queued task'));
