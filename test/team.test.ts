@@ -1,6 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import pg from 'pg';
-import { startStack, uniqueEmail, type Stack } from './support/stack.js';
+import { startStack, uniqueEmail, connectSonlet, type Stack } from './support/stack.js';
+import { settingsFor } from './support/shop.js';
+import { startPlugboardSandbox, DEMO_PLUGBOARD_TENANTS } from '../src/sandbox/plugboard/index.js';
 import { freshDatabase } from './support/database.js';
 import { HttpSession, location } from './support/http.js';
 import { rememberSecret } from './support/secrets.js';
@@ -218,6 +220,25 @@ describe('an invite-only console run by its owner', () => {
     expect(audit.html).toContain('Seller disabled');
     // An odd cursor is the first page, not an error.
     expect((await owner.browser.get('/admin/audit?before=abc')).status).toBe(200);
+  });
+});
+
+describe('a seller’s own security events', () => {
+  it('connecting and disconnecting Sonlet and saving Plugboard settings are in the audit trail, without secrets', async () => {
+    const plugboard = await startPlugboardSandbox();
+    try {
+      const email = uniqueEmail('connector');
+      const { browser } = await signUpAs(email, {}, new URL(await invite()).pathname);
+      expect((await connectSonlet(browser)).status).toBe(302);
+      const demo = DEMO_PLUGBOARD_TENANTS.find((t) => t.tenant === 'demo')!;
+      expect((await browser.submit('/settings/plugboard', '/settings/plugboard', settingsFor(plugboard.url, demo))).status).toBe(303);
+      expect((await browser.submit('/', '/connect/sonlet/disconnect', {})).status).toBe(302);
+      const { rows } = await db.query(`SELECT kind FROM "AuditEvent" WHERE "actorEmail" = $1 ORDER BY id`, [email]);
+      expect(rows.map((r) => r.kind)).toEqual(['invitation-used', 'sonlet-connected', 'plugboard-settings-saved', 'sonlet-disconnected']);
+      rememberSecret(demo.password, 'the Plugboard password');
+    } finally {
+      await plugboard.close();
+    }
   });
 });
 
