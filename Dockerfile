@@ -1,12 +1,12 @@
 # syntax=docker/dockerfile:1
 # Build stage: install production dependencies only (the Prisma client is generated and committed).
-FROM node:20-bookworm-slim AS deps
+FROM node:24-bookworm-slim AS deps
 WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
 
 # Runtime stage: the app, its production dependencies, and nothing else, as a non-root user.
-FROM node:20-bookworm-slim
+FROM node:24-bookworm-slim
 ENV NODE_ENV=production \
     HOST=0.0.0.0 \
     PORT=3000 \
@@ -18,7 +18,8 @@ COPY prisma ./prisma
 COPY src ./src
 COPY views ./views
 COPY public ./public
-RUN mkdir -p /data && chown -R node:node /data
+# Only the console's user may enter the data folder (generated secrets, embedded Postgres).
+RUN mkdir -p /data && chown -R node:node /data && chmod 700 /data
 USER node
 VOLUME ["/data"]
 EXPOSE 3000

@@ -10,8 +10,7 @@ import { createServices, type BackgroundWorkOptions, type Services } from './ser
 import { viewsPlugin } from './plugins/views.js';
 import { consoleScope } from './routes/index.js';
 import { healthRoutes } from './routes/health.js';
-import { DomainError } from './errors.js';
-import { sendErrorPage } from './web/error-pages.js';
+import { handleError } from './web/error-handler.js';
 import { isSafeHeaderValue } from './web/headers.js';
 import { requestContextPlugin } from './plugins/request-context.js';
 import { unreadBodiesPlugin } from './plugins/unread-bodies.js';
@@ -54,10 +53,6 @@ declare module 'fastify' {
     config: Config;
     services: Services;
     sandboxDemo: SandboxDemo | null;
-  }
-  interface FastifyContextConfig {
-    /** A form page re-rendered with the seller's input when the body fails validation. */
-    formView?: string;
   }
 }
 
@@ -108,6 +103,7 @@ export async function buildApp(opts: BuildOptions): Promise<FastifyInstance> {
   await app.register(viewsPlugin, { sandbox: config.sandbox, production: process.env.NODE_ENV === 'production' });
 
   app.setErrorHandler(handleError);
+  app.decorateRequest('formValues', null);
   // Routes pass input through web/headers.ts; this catches any header that slipped past, before Node
   // would throw while writing it.
   app.addHook('onSend', async (request, reply, payload) => {
@@ -144,33 +140,6 @@ export async function buildApp(opts: BuildOptions): Promise<FastifyInstance> {
   return app;
 }
 
-function handleError(this: FastifyInstance, error: FastifyError, request: Parameters<FastifyInstance['errorHandler']>[1], reply: Parameters<FastifyInstance['errorHandler']>[2]) {
-  if (error instanceof DomainError) return sendErrorPage(request, reply, error);
-  const formView = request.routeOptions.config?.formView;
-  if (error.validation) {
-    // An id in the address that cannot exist (/items/abc, /publish/../x): say it is the address.
-    const message = error.validationContext === 'params' ? `This address is not valid: ${validationMessage(error)}` : validationMessage(error);
-    if (formView) return reply.page(formView, { error: message, values: safeValues(request.body) }, 400);
-    return reply.page('error', { title: 'Something is wrong with that request', message, statusCode: 400 }, 400);
-  }
-  if (error.code === 'FST_CSRF_INVALID_TOKEN' || error.code === 'FST_CSRF_MISSING_SECRET') {
-    const message = 'This form has expired or did not come from the console. Reload the page and try again.';
-    if (formView) return reply.page(formView, { error: message, values: safeValues(request.body) }, 403);
-    return reply.page('error', { title: 'Form expired', message, statusCode: 403 }, 403);
-  }
-  const status = error.statusCode && error.statusCode >= 400 && error.statusCode < 500 ? error.statusCode : 500;
-  if (status === 429) {
-    const message = 'Too many attempts. Wait a minute and try again.';
-    if (formView) return reply.page(formView, { error: message, values: safeValues(request.body) }, 429);
-    return reply.page('error', { title: 'Slow down', message, statusCode: 429 }, 429);
-  }
-  if (status < 500) {
-    return reply.page('error', { title: 'Something is wrong with that request', message: clientMessage(error), statusCode: status }, status);
-  }
-  request.log.error({ err: error }, 'unhandled error');
-  return reply.page('error', { title: 'Something went wrong', message: 'The console hit an unexpected problem. Nothing you entered was saved half-way; try again.', statusCode: 500, retry: request.method === 'GET' ? request.url : null }, 500);
-}
-
 function nonFinitePath(value: unknown, path: string, depth = 0): string | null {
   if (typeof value === 'number') return Number.isFinite(value) ? null : path;
   if (!value || typeof value !== 'object' || depth > 4) return null;
@@ -187,50 +156,4 @@ function outOfRange(context: string, instancePath: string): FastifyError {
   error.validation = [{ keyword: 'maximum', instancePath, schemaPath: '', params: {}, message: 'must be finite' }];
   error.validationContext = context as FastifyError['validationContext'];
   return error;
-}
-
-function validationMessage(error: FastifyError): string {
-  const first = error.validation?.[0];
-  if (!first) return 'Some fields are not valid.';
-  const field = (first.instancePath || '').replace(/^\//, '') || (first.params as { missingProperty?: string })?.missingProperty || 'input';
-  // "pk/0" (the first of several pk fields) reads as "pk".
-  const label = field.replace(/\/\d+/g, '').replace(/_/g, ' ');
-  switch (first.keyword) {
-    case 'required':
-      return `Please fill in ${label}.`;
-    case 'maxLength':
-      return `${label} is too long.`;
-    case 'minLength':
-      return `${label} is too short.`;
-    case 'additionalProperties':
-      return `Unexpected field "${(first.params as { additionalProperty?: string }).additionalProperty}".`;
-    case 'pattern':
-    case 'format':
-      return `${label} is not in the expected format.`;
-    case 'minimum':
-    case 'maximum':
-    case 'exclusiveMinimum':
-      return `${label} is out of range.`;
-    case 'type':
-      return `${label} has the wrong type.`;
-    default:
-      return `${label} is not valid.`;
-  }
-}
-
-/** Echo back what the seller typed, minus secrets. */
-function safeValues(body: unknown): Record<string, string> {
-  if (!body || typeof body !== 'object') return {};
-  const values: Record<string, string> = {};
-  for (const [key, value] of Object.entries(body)) {
-    if (typeof value === 'string' && !/password|csrf|secret/i.test(key)) values[key] = value.slice(0, 500);
-  }
-  return values;
-}
-
-function clientMessage(error: FastifyError): string {
-  if (error.code === 'FST_ERR_CTP_BODY_TOO_LARGE') return 'That request is too large.';
-  if (error.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') return 'That kind of request body is not accepted here.';
-  if (error.code === 'FST_ERR_CTP_INVALID_CONTENT_LENGTH' || error.code === 'FST_ERR_CTP_EMPTY_JSON_BODY') return 'The request body is malformed.';
-  return 'The request could not be processed.';
 }

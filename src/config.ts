@@ -20,7 +20,7 @@ export interface Config {
   tokenEncryptionKey: Buffer;
   /** Sandbox mode: SONLET_BASE_URL unset, so the console serves stand-ins for Sonlet and Plugboard itself. */
   sandbox: boolean;
-  /** Sandbox mode only: the Sonlet sandbox refuses authorization requests without PKCE. */
+  /** The Sonlet sandbox refuses authorization requests without PKCE (SANDBOX_REQUIRE_PKCE=true). */
   sandboxRequirePkce: boolean;
   sonlet: {
     baseUrl: string;
@@ -30,9 +30,9 @@ export interface Config {
     timeoutMs: number;
     /** Refresh when the access token has less than this left, instead of waiting for a 401. */
     refreshLeewaySeconds: number;
-    /** Largest JSON answer read from Sonlet. */
+    /** Largest JSON answer read from Sonlet; past it the connection is cut. */
     maxAnswerBytes: number;
-    /** Most pages any walk of `next` links reads. */
+    /** Most pages any walk of Sonlet's `next` links reads. */
     maxWalkPages: number;
   };
   catalogTtlSeconds: number;
@@ -112,6 +112,7 @@ const EnvSchema = Type.Object({
   UPLOAD_CONCURRENCY: whole(1, 4),
   UPLOAD_RETRY_LIMIT: whole(0, 5),
   UPLOAD_RETRY_DELAY_SECONDS: whole(1, 5),
+  TASK_LEASE_SECONDS: whole(3, 60),
   SIGN_IN_RATE_LIMIT: whole(1, 10),
   UPLOAD_RATE_LIMIT: whole(1, 240),
   ANONYMOUS_PAGE_RATE_LIMIT: whole(1, 120),
@@ -119,7 +120,6 @@ const EnvSchema = Type.Object({
   PLUGBOARD_MAX_ANSWER_BYTES: whole(1024, 4 * 1024 * 1024),
   PLUGBOARD_SYNC_MINUTES: whole(1, 15),
   PLUGBOARD_ORDERS_POLL_MINUTES: whole(1, 5),
-  TASK_LEASE_SECONDS: whole(3, 60),
   PLUGBOARD_ALLOW_PRIVATE_HOSTS: Type.Optional(Type.Boolean()),
   CONTACT_EMAIL: Type.String({ minLength: 3, default: 'admin@example.com' }),
   HEADERS_TIMEOUT_SECONDS: whole(1, 30),
@@ -212,15 +212,15 @@ export function loadConfig(env: Env = process.env): Config {
       retryLimit: parsed.UPLOAD_RETRY_LIMIT,
       retryDelaySeconds: parsed.UPLOAD_RETRY_DELAY_SECONDS,
     },
+    taskLeaseSeconds: parsed.TASK_LEASE_SECONDS,
     plugboard: {
       userAgent: `sonlet-seller-console/${APP_VERSION} (${parsed.CONTACT_EMAIL})`,
       timeoutMs: parsed.PLUGBOARD_TIMEOUT_MS,
       maxAnswerBytes: parsed.PLUGBOARD_MAX_ANSWER_BYTES,
-      allowPrivateHosts: parsed.PLUGBOARD_ALLOW_PRIVATE_HOSTS ?? sandbox,
       syncPeriodMs: parsed.PLUGBOARD_SYNC_MINUTES * 60_000,
       ordersPeriodMs: parsed.PLUGBOARD_ORDERS_POLL_MINUTES * 60_000,
+      allowPrivateHosts: parsed.PLUGBOARD_ALLOW_PRIVATE_HOSTS ?? sandbox,
     },
-    taskLeaseSeconds: parsed.TASK_LEASE_SECONDS,
     rateLimit: { signInPerMinute: parsed.SIGN_IN_RATE_LIMIT, uploadsPerMinute: parsed.UPLOAD_RATE_LIMIT, anonymousPagesPerMinute: parsed.ANONYMOUS_PAGE_RATE_LIMIT },
     timeouts: { headersMs: parsed.HEADERS_TIMEOUT_SECONDS * 1000, requestMs: parsed.REQUEST_TIMEOUT_SECONDS * 1000, bodyIdleMs: parsed.BODY_IDLE_TIMEOUT_SECONDS * 1000 },
     // A newcomer trying the sandbox signs up without an invitation; a real console is invite-only.

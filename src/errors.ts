@@ -32,6 +32,16 @@ export type ErrorKind =
   | 'gone'
   /** Too many requests from one address or seller in a short time. */
   | 'too-many-requests'
+  /** Seller input that clashes with what exists (an email already registered). */
+  | 'already-exists'
+  /** An email and password that do not match an account. */
+  | 'wrong-credentials'
+  /** A form whose CSRF token is missing, stale or forged. */
+  | 'form-expired'
+  /** A form sent after the seller's session ended. */
+  | 'signed-out'
+  /** A request body of a kind the route does not read (JSON at a form). */
+  | 'unsupported-body'
   /** The signed-in person may not do this (not an admin, or acting on the owner). */
   | 'forbidden';
 

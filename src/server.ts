@@ -27,7 +27,7 @@ async function main() {
   }
 
   const say = (msg: string) => console.log(`[console] ${msg}`);
-  // Embedded Postgres, sandbox state and photos in flight live here: only the console's user may enter.
+  // Embedded Postgres, sandbox state and generated secrets live here: only the console's user may enter.
   await ensurePrivateDir(config.dataDir);
   if (config.secureCookies && config.trustProxy === false) {
     // Behind a TLS proxy the console sees plain HTTP and would refuse to send the Secure session cookie.

@@ -62,6 +62,58 @@ describe('console accounts', () => {
     expect(await short.text()).toContain('at least 10 characters');
   });
 
+  it('refuses an all-whitespace password and the most common passwords, whatever their case, on the form', async () => {
+    const browser = new HttpSession(stack.console.url);
+    const spaces = await browser.submit('/sign-up', '/sign-up', { email: uniqueEmail(), password: ' '.repeat(12) });
+    expect(spaces.status).toBe(400);
+    const spacesHtml = await spaces.text();
+    expect(spacesHtml).toContain('cannot be only spaces');
+    expect(spacesHtml).toMatch(/id="password"[^>]*aria-invalid="true"/);
+    const tried: string[] = [];
+    for (const common of ['password123', 'Password123', 'QWERTYUIOP', '1234567890', 'iloveyou12']) {
+      const email = uniqueEmail();
+      tried.push(email);
+      const res = await browser.submit('/sign-up', '/sign-up', { email, password: common });
+      expect(res.status, common).toBe(400);
+      const html = await res.text();
+      expect(html).toContain('one of the most common');
+      // What the seller typed comes back, except the password.
+      expect(html).toContain(`value="${email}"`);
+      expect(html).not.toContain(common);
+    }
+    expect((await db.query('SELECT count(*)::int AS n FROM "User" WHERE email = ANY($1)', [tried])).rows[0].n).toBe(0);
+  });
+
+  it('signed-in pages and the redirects that change the session are never cached; static files are', async () => {
+    const browser = new HttpSession(stack.console.url);
+    const email = uniqueEmail();
+    const signUp = await browser.submit('/sign-up', '/sign-up', { email, password: PASSWORD });
+    expect(signUp.headers.get('cache-control')).toBe('no-store');
+    for (const path of ['/', '/upload', '/uploads', '/settings/plugboard', '/items', '/no-such-page']) {
+      const res = await browser.get(path);
+      expect(res.headers.get('cache-control'), path).toBe('no-store');
+    }
+    const signOut = await browser.submit('/', '/sign-out', {});
+    expect(signOut.status).toBe(302);
+    expect(signOut.headers.get('cache-control')).toBe('no-store');
+    const { csrf } = await browser.page('/sign-in');
+    const signIn = await browser.postForm('/sign-in', { _csrf: csrf!, email, password: PASSWORD });
+    expect(signIn.headers.get('cache-control')).toBe('no-store');
+    expect((await fetch(`${stack.console.url}/public/app.css`)).headers.get('cache-control')).toMatch(/max-age=3600/);
+  });
+
+  it('the page script gets form refusals as JSON, the browser as the form', async () => {
+    const browser = new HttpSession(stack.console.url);
+    const { csrf } = await browser.page('/sign-up');
+    const body = new URLSearchParams({ _csrf: csrf!, email: 'not-an-email', password: PASSWORD }).toString();
+    const json = await browser.request('POST', '/sign-up', { body, headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' } });
+    expect(json.status).toBe(400);
+    expect(await json.json()).toEqual({ error: 'Enter a valid email address, like name@example.com.', field: 'email', kind: 'invalid-input' });
+    const page = await browser.request('POST', '/sign-up', { body, headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'text/html' } });
+    expect(page.status).toBe(400);
+    expect(await page.text()).toMatch(/id="email"[^>]*aria-invalid="true"/);
+  });
+
   it('session cookie is HttpOnly and SameSite=Lax, made at sign-in, and sign-out ends it on the server', async () => {
     const email = uniqueEmail();
     const browser = new HttpSession(stack.console.url);

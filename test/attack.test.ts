@@ -178,6 +178,8 @@ const inventoryCases: AttackCase[] = [
   { name: '/items?page=abc (shows page 1)', status: 200, says: 'Page 1 of', send: async () => seller.get('/items?page=abc') },
   { name: '/items with SQL in style (ignored)', status: 200, says: '320 in total', send: async () => seller.get(`/items?style=${encodeURIComponent("1' OR 1=1 --")}`) },
   { name: '/items with the page sent twice (the last one counts)', status: 200, says: 'Page 3 of', send: async () => seller.get('/items?page=2&page=3') },
+  { name: '/items with every filter left on "All" (ignored)', status: 200, says: '320 in total', send: async () => seller.get('/items?style=&size=&shop=') },
+  { name: '/items with an unknown web-shop filter (ignored)', status: 200, says: '320 in total', send: async () => seller.get('/items?shop=%3Cscript%3E') },
   { name: '/items/99999999999999999999', status: 400, says: 'This address is not valid: pk is out of range', send: async () => seller.get('/items/99999999999999999999') },
   { name: '/items/..%2F..%2Fetc%2Fpasswd', status: 400, says: 'This address is not valid: pk has the wrong type', send: async () => seller.get('/items/..%2F..%2Fetc%2Fpasswd') },
   { name: '/items/-5', status: 400, says: 'This address is not valid: pk is out of range', send: async () => seller.get('/items/-5') },
@@ -219,6 +221,8 @@ const plugboardCases: AttackCase[] = [
   { name: 'unpublish with nothing selected', status: 400, says: 'Select at least one item', needs: { method: 'POST', url: '/unpublish' }, unchanged: sellerExports, send: async () => postWithCsrf(seller, '/items', '/unpublish', [['confirm', 'yes']]) },
   { name: 'unpublish without a CSRF token', status: 403, says: 'This form has expired', needs: { method: 'POST', url: '/unpublish' }, unchanged: sellerExports, send: async () => seller.postForm('/unpublish', { pk: '1', confirm: 'yes' }) },
   { name: 'retry all failed of an unknown batch', status: 404, says: 'was not found', needs: { method: 'POST', url: '/publish/:batchId/retry-failed' }, unchanged: sellerExports, send: async () => postWithCsrf(seller, '/items', `/publish/${randomUUID()}/retry-failed`, []) },
+  { name: '/orders?page=0 (shows the first page)', status: 200, says: 'Web-shop orders', send: async () => seller.get('/orders?page=0') },
+  { name: '/orders?page=abc (shows the first page)', status: 200, says: 'Web-shop orders', send: async () => seller.get('/orders?page=abc') },
   { name: 'mark an order processing with an id that is not a uuid', status: 400, says: 'This address is not valid', needs: { method: 'POST', url: '/orders/:orderId/processing' }, send: async () => postWithCsrf(seller, '/items', "/orders/1'%20OR%201=1/processing", []) },
   { name: 'mark an unknown order processing', status: 404, says: 'was not found', needs: { method: 'POST', url: '/orders/:orderId/processing' }, send: async () => postWithCsrf(seller, '/items', `/orders/${randomUUID()}/processing`, []) },
 ];

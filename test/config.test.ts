@@ -52,6 +52,21 @@ describe('loading the configuration', () => {
     expect(problems).toHaveLength(8);
   });
 
+  it('background work and the web shop are configured through the same schema', () => {
+    const defaults = loadConfig(secrets());
+    expect(defaults.taskLeaseSeconds).toBe(60);
+    expect(defaults.plugboard).toMatchObject({ maxAnswerBytes: 4 * 1024 * 1024, syncPeriodMs: 15 * 60_000, ordersPeriodMs: 5 * 60_000 });
+    const set = loadConfig({ ...secrets(), TASK_LEASE_SECONDS: '9', PLUGBOARD_SYNC_MINUTES: '30', PLUGBOARD_ORDERS_POLL_MINUTES: '2', PLUGBOARD_MAX_ANSWER_BYTES: '2048' });
+    expect(set.taskLeaseSeconds).toBe(9);
+    expect(set.plugboard).toMatchObject({ maxAnswerBytes: 2048, syncPeriodMs: 30 * 60_000, ordersPeriodMs: 2 * 60_000 });
+    expect(problemsOf({ ...secrets(), TASK_LEASE_SECONDS: '2', PLUGBOARD_MAX_ANSWER_BYTES: 'lots', PLUGBOARD_SYNC_MINUTES: '0', PLUGBOARD_ORDERS_POLL_MINUTES: '1.5' })).toEqual([
+      'TASK_LEASE_SECONDS must be at least 3.',
+      'PLUGBOARD_MAX_ANSWER_BYTES must be a whole number.',
+      'PLUGBOARD_SYNC_MINUTES must be at least 1.',
+      'PLUGBOARD_ORDERS_POLL_MINUTES must be a whole number.',
+    ]);
+  });
+
   it('production needs its credentials and secrets, all named together', () => {
     const problems = problemsOf({ SONLET_BASE_URL: 'https://sonlet.com' });
     expect(problems).toEqual([

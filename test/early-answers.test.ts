@@ -37,7 +37,7 @@ function multipart(boundary: string, fields: Record<string, string>, file: { nam
 function send(agent: Agent, method: string, path: string, body?: Buffer, headers: Record<string, string> = {}): Promise<{ res: IncomingMessage; text: string; reused: boolean }> {
   const url = new URL(stack.console.url);
   return new Promise((resolve, reject) => {
-    const req = httpRequest({ host: url.hostname, port: url.port, method, path, agent, headers: { cookie: `sid=${seller.cookies.get('sid')}`, ...headers } }, (res) => {
+    const req = httpRequest({ host: url.hostname, port: url.port, method, path, agent, headers: { cookie: [...seller.cookies].map(([k, v]) => `${k}=${v}`).join('; '), ...headers } }, (res) => {
       let text = '';
       res.setEncoding('utf8');
       res.on('data', (c: string) => (text += c));

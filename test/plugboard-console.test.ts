@@ -138,6 +138,18 @@ describe('publishing that sells', () => {
     pks.push(fresh!.pk);
   });
 
+  it('“Publish selected” with nothing ticked goes back to the items page it came from, which says so next to the button', async () => {
+    const { csrf } = await seller.page('/items?page=2');
+    const nothingTicked = (back: string) =>
+      seller.request('POST', '/publish', { body: new URLSearchParams({ _csrf: csrf!, scope: 'selected', back }).toString(), headers: { 'content-type': 'application/x-www-form-urlencoded' } });
+    const none = await nothingTicked('/items?page=2');
+    expect(none.status).toBe(303);
+    expect(location(none)).toBe('/items?page=2&publish=none-selected');
+    expect(await (await seller.get(location(none))).text()).toMatch(/id="publish-none">Select at least one item to publish/);
+    expect(location(await nothingTicked('https://evil.example/items'))).toBe('/items?publish=none-selected');
+    expect(products()).toHaveLength(21);
+  });
+
   it('sold out in Sonlet: within one sync period the product is not purchasable; items that did not change are not sent', async () => {
     const soldOut = pks[3]!;
     await setSonletQuantity(stack, 'demo', soldOut, 0);

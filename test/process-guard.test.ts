@@ -47,7 +47,10 @@ describe('process guard', () => {
         expect(res.headers.get('content-type')).toMatch(/text\/html/);
         expect(await res.text()).toContain('Something went wrong');
         expect((await fetch(`${url}/healthz`)).status).toBe(200);
-        const line = logged(proc.lines).find((l) => l.reqId === `guard-test${path.replace(/\//g, '-')}` && l.level === 50);
+        const find = () => logged(proc.lines).find((l) => l.reqId === `guard-test${path.replace(/\//g, '-')}` && l.level === 50);
+        // The answer can arrive before the child's log line has been read from its stdout.
+        for (let i = 0; i < 100 && !find(); i++) await new Promise((r) => setTimeout(r, 20));
+        const line = find();
         expect(line, proc.lines.join('\n')).toBeTruthy();
         expect(String(line!.msg)).toContain('unhandled error in a request');
       }

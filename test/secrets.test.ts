@@ -7,7 +7,7 @@ import pg from 'pg';
 import { startStack, signUp, authorizeAtSandbox, uniqueEmail, type Stack } from './support/stack.js';
 import { HttpSession, location } from './support/http.js';
 import { rememberSecret, knownSecrets, secretLeaks } from './support/secrets.js';
-import { plugboardSettingsFor } from './support/plugboard-settings.js';
+import { settingsFor } from './support/shop.js';
 import { TokenCipher } from '../src/crypto/token-cipher.js';
 import { redactUrl } from '../src/logging.js';
 import { startPlugboardSandbox, DEMO_PLUGBOARD_TENANTS, type StartedPlugboardSandbox } from '../src/sandbox/plugboard/index.js';
@@ -67,9 +67,9 @@ for (const level of ['trace', 'debug'] as const) {
       expect(second.refresh).not.toBe(first.refresh);
       seen.push(second.access, second.refresh);
 
-      const saved = await browser.submit('/settings/plugboard', '/settings/plugboard', plugboardSettingsFor(plugboard.url, DEMO));
+      const saved = await browser.submit('/settings/plugboard', '/settings/plugboard', settingsFor(plugboard.url, DEMO));
       expect(saved.status).toBe(303);
-      const tested = await browser.submit('/settings/plugboard', '/settings/plugboard/test', plugboardSettingsFor(plugboard.url, DEMO, { password: 'wrong-plugboard-password' }));
+      const tested = await browser.submit('/settings/plugboard', '/settings/plugboard/test', settingsFor(plugboard.url, DEMO, { password: 'wrong-plugboard-password' }));
       expect(tested.status).toBe(400);
       rememberSecret(DEMO.password, 'the Plugboard password');
       rememberSecret('wrong-plugboard-password', 'a mistyped Plugboard password');

@@ -1,14 +1,14 @@
 import type { PrismaClient, Role, User } from '../generated/prisma/client.js';
 import { Prisma } from '../generated/prisma/client.js';
+import { DomainError, type ErrorKind } from '../errors.js';
 import { DUMMY_HASH, hashPassword, verifyPassword } from './password.js';
+import { passwordProblem } from './password-rules.js';
 
-export class AccountError extends Error {
-  constructor(
-    message: string,
-    readonly field: 'email' | 'password' | null,
-    readonly statusCode: number,
-  ) {
-    super(message);
+/** Sign-up and sign-in refusals, naming the form field they are about. */
+export class AccountError extends DomainError {
+  declare readonly field: 'email' | 'password' | null;
+  constructor(kind: Extract<ErrorKind, 'invalid-input' | 'already-exists' | 'wrong-credentials' | 'forbidden'>, message: string, field: 'email' | 'password' | null) {
+    super(kind, message, { field });
   }
 }
 
@@ -33,14 +33,14 @@ export interface NewAccount {
 
 export async function prepareAccount(rawEmail: string, password: string): Promise<NewAccount> {
   const email = normaliseEmail(rawEmail);
-  if (!isEmailAddress(email)) throw new AccountError('Enter a valid email address, like name@example.com.', 'email', 400);
+  if (!isEmailAddress(email)) throw new AccountError('invalid-input', 'Enter a valid email address, like name@example.com.', 'email');
   checkNewPassword(password);
   return { email, passwordHash: await hashPassword(password) };
 }
 
 export function checkNewPassword(password: string): void {
-  if (password.length < PASSWORD_MIN) throw new AccountError(`Choose a password of at least ${PASSWORD_MIN} characters.`, 'password', 400);
-  if (password.length > PASSWORD_MAX) throw new AccountError(`Passwords can be at most ${PASSWORD_MAX} characters.`, 'password', 400);
+  const problem = passwordProblem(password, { min: PASSWORD_MIN, max: PASSWORD_MAX });
+  if (problem) throw new AccountError('invalid-input', problem, 'password');
 }
 
 type UserWriter = Pick<PrismaClient, 'user'>;
@@ -51,7 +51,7 @@ export async function createUser(db: UserWriter, account: NewAccount, role: Role
     return await db.user.create({ data: { ...account, role } });
   } catch (err) {
     if (err instanceof Prisma.PrismaClientKnownRequestError && err.code === 'P2002') {
-      throw new AccountError('An account with this email already exists. Sign in instead.', 'email', 409);
+      throw new AccountError('already-exists', 'An account with this email already exists. Sign in instead.', 'email');
     }
     throw err;
   }
@@ -67,9 +67,9 @@ export function createAccounts(prisma: PrismaClient) {
       const email = normaliseEmail(rawEmail);
       const user = EMAIL.test(email) ? await prisma.user.findUnique({ where: { email } }) : null;
       const ok = await verifyPassword(password.slice(0, PASSWORD_MAX), user?.passwordHash ?? DUMMY_HASH);
-      if (!user || !ok) throw new AccountError('That email and password do not match an account.', null, 401);
+      if (!user || !ok) throw new AccountError('wrong-credentials', 'That email and password do not match an account.', null);
       // Said only after the right password, so it tells a stranger nothing.
-      if (user.disabledAt) throw new AccountError('This account is disabled. Ask the console’s owner or an admin.', null, 403);
+      if (user.disabledAt) throw new AccountError('forbidden', 'This account is disabled. Ask the console’s owner or an admin.', null);
       return user;
     },
   };

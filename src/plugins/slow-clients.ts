@@ -29,8 +29,9 @@ export const bodyIdleTimeout = fp(
     app.addHook('onRequest', async (request) => {
       const raw = request.raw;
       const hasBody = Number(raw.headers['content-length'] ?? 0) > 0 || raw.headers['transfer-encoding'] !== undefined;
-      if (!hasBody || raw.complete) return;
       const socket = raw.socket;
+      // Requests injected in-process (tests, light-my-request) have no real socket to watch.
+      if (!hasBody || raw.complete || typeof socket?.setTimeout !== 'function') return;
       const onIdle = () => {
         request.log.info({ bodyIdleMs: opts.bodyIdleMs }, 'request body stopped arriving; closing the connection');
         socket.destroy();

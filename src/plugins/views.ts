@@ -3,13 +3,14 @@ import { fileURLToPath } from 'node:url';
 import fp from 'fastify-plugin';
 import { Eta } from 'eta';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { Pages, ViewName } from '../web/pages.js';
 
 const VIEWS_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../views');
 
 declare module 'fastify' {
   interface FastifyReply {
     /** Renders views/<view>.eta inside the layout, with the locals every page needs. */
-    page(view: string, data?: Record<string, unknown>, statusCode?: number): FastifyReply;
+    page<V extends ViewName>(view: V, data: Pages[V], statusCode?: number): FastifyReply;
   }
 }
 
@@ -30,10 +31,10 @@ export const viewsPlugin = fp(async (app, opts: { sandbox: boolean; production: 
   const eta = new Eta({ views: VIEWS_DIR, cache: opts.production, autoEscape: true, autoTrim: [false, 'nl'] });
   app.decorate('eta', eta);
   app.decorateRequest('pageLocals', null);
-  app.decorateReply('page', function (this: FastifyReply, view: string, data: Record<string, unknown> = {}, statusCode?: number) {
+  app.decorateReply('page', function (this: FastifyReply, view: ViewName, data: Pages[ViewName], statusCode?: number) {
     const request = this.request;
     const locals = request.pageLocals?.(request, this) ?? { sandbox: opts.sandbox, userEmail: null, csrf: () => null, path: request.url };
-    const html = eta.render(view, { ...locals, title: '', ...data });
+    const html = eta.render(view, { ...locals, ...data });
     if (statusCode) this.code(statusCode);
     return this.type('text/html; charset=utf-8').send(html);
   });

@@ -1,7 +1,10 @@
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import { Type } from 'typebox';
 import oauth2, { type OAuth2Namespace } from '@fastify/oauth2';
 import { tokenSetFrom } from '../sonlet/oauth.js';
+import { signedIn, type SellerRequest } from '../web/typed-routes.js';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -12,14 +15,17 @@ declare module 'fastify' {
 /** The state did not come back, or not the one this session started with. */
 class StateMismatchError extends Error {}
 
-interface CallbackQuery {
-  code?: string;
-  state?: string;
-  error?: string;
-  error_description?: string;
-}
+const Callback = {
+  querystring: Type.Object({
+    code: Type.Optional(Type.String({ maxLength: 1000 })),
+    state: Type.Optional(Type.String({ maxLength: 1000 })),
+    error: Type.Optional(Type.String({ maxLength: 200 })),
+    error_description: Type.Optional(Type.String({ maxLength: 1000 })),
+  }),
+};
 
-export async function connectRoutes(app: FastifyInstance) {
+export async function connectRoutes(fastify: FastifyInstance) {
+  const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
   const { config, services } = app;
   const sonlet = new URL(config.sonlet.baseUrl);
   const basePath = sonlet.pathname.replace(/\/$/, '');
@@ -49,44 +55,26 @@ export async function connectRoutes(app: FastifyInstance) {
     },
     checkStateFunction: async (request: FastifyRequest) => {
       const expected = request.session.oauthState;
-      const got = (request.query as CallbackQuery).state;
+      const got = (request.query as { state?: unknown }).state;
       request.session.oauthState = undefined;
-      if (expected && got && expected.length === got.length && timingSafeEqual(Buffer.from(expected), Buffer.from(got))) return true;
+      if (expected && typeof got === 'string' && expected.length === got.length && timingSafeEqual(Buffer.from(expected), Buffer.from(got))) return true;
       throw new StateMismatchError('state mismatch');
     },
   });
 
-  app.get('/connect/sonlet', { preHandler: app.requireUser }, startConnect);
-  app.get<{ Querystring: CallbackQuery }>(
-    '/cb',
-    {
-      preHandler: app.requireUser,
-      // A protocol answer, not a page a seller browses: odd values are refused, not ignored.
-      config: { strictQuery: true },
-      schema: {
-        querystring: {
-          type: 'object',
-          properties: {
-            code: { type: 'string', maxLength: 1000 },
-            state: { type: 'string', maxLength: 1000 },
-            error: { type: 'string', maxLength: 200 },
-            error_description: { type: 'string', maxLength: 1000 },
-          },
-        },
-      },
-    },
-    callback,
-  );
-  app.post('/connect/sonlet/disconnect', { preHandler: [app.requireUser, app.csrfProtection] }, disconnect);
+  app.get('/connect/sonlet', { preHandler: app.requireUser }, signedIn(startConnect));
+  // A protocol answer, not a page a seller browses: odd values are refused, not ignored.
+  app.get('/cb', { preHandler: app.requireUser, config: { strictQuery: true }, schema: Callback }, signedIn(callback));
+  app.post('/connect/sonlet/disconnect', { preHandler: [app.requireUser, app.csrfProtection] }, signedIn(disconnect));
 
-  async function startConnect(request: FastifyRequest, reply: FastifyReply) {
+  async function startConnect(request: SellerRequest, reply: FastifyReply) {
     const url = new URL(await app.sonletOAuth2.generateAuthorizationUri(request, reply));
     // simple-oauth2 writes `scope=undefined` when no scope is configured; Sonlet's docs send none.
     if (url.searchParams.get('scope') === 'undefined') url.searchParams.delete('scope');
     return reply.redirect(url.toString());
   }
 
-  async function callback(request: FastifyRequest<{ Querystring: CallbackQuery }>, reply: FastifyReply) {
+  async function callback(request: SellerRequest<typeof Callback>, reply: FastifyReply) {
     const { error, code, state } = request.query;
     if (error) {
       request.session.oauthState = undefined;
@@ -119,15 +107,15 @@ export async function connectRoutes(app: FastifyInstance) {
       }
       return reply.page('connect-result', { title: 'Sonlet is not answering', message: 'Sonlet could not be reached to finish connecting. Nothing was stored; try again in a moment.', retry: '/connect/sonlet' }, 502);
     }
-    await services.vault.saveGrant(request.user!.id, tokenSetFrom(token.token));
-    await services.catalog.forget(request.user!.id);
+    await services.vault.saveGrant(request.user.id, tokenSetFrom(token.token));
+    await services.catalog.forget(request.user.id);
     await services.audit.record({ kind: 'sonlet-connected', actor: request.user, ip: request.ip });
     return reply.redirect('/items');
   }
 
-  async function disconnect(request: FastifyRequest, reply: FastifyReply) {
-    await services.vault.disconnect(request.user!.id, request.log);
-    await services.catalog.forget(request.user!.id);
+  async function disconnect(request: SellerRequest, reply: FastifyReply) {
+    await services.vault.disconnect(request.user.id, request.log);
+    await services.catalog.forget(request.user.id);
     await services.audit.record({ kind: 'sonlet-disconnected', actor: request.user, ip: request.ip });
     return reply.redirect('/');
   }

@@ -1,22 +1,24 @@
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply } from 'fastify';
 import { DomainError } from '../errors.js';
 import { minutesAgo, type InventorySummary } from '../inventory/summary.js';
+import { signedIn, type Req, type SellerRequest } from '../web/typed-routes.js';
 import { whileSellerWaits } from '../web/seller-waits.js';
 
 export async function homeRoutes(app: FastifyInstance) {
   const { services } = app;
 
   app.get('/', home);
-  app.post('/summary/refresh', { preHandler: [app.requireUser, app.csrfProtection] }, refreshSummary);
+  app.post('/summary/refresh', { preHandler: [app.requireUser, app.csrfProtection] }, signedIn(refreshSummary));
 
-  async function home(request: FastifyRequest, reply: FastifyReply) {
+  async function home(request: Req, reply: FastifyReply) {
     if (!request.user) return reply.page('welcome', { title: 'Sonlet Seller Console' });
-    const connection = await services.vault.state(request.user.id);
+    const userId = request.user.id;
+    const connection = await services.vault.state(userId);
     let summary: InventorySummary | null = null;
     let summaryError: string | null = null;
     if (connection.state === 'active') {
       try {
-        summary = await services.summaries.get(request.user.id, services.sonletApiFor(request.user.id), { signal: whileSellerWaits(reply) });
+        summary = await services.summaries.get(userId, services.sonletApiFor(userId), { signal: whileSellerWaits(reply) });
       } catch (err) {
         if (!(err instanceof DomainError)) throw err;
         // The rest of the home page still works; the summary says what went wrong.
@@ -26,15 +28,15 @@ export async function homeRoutes(app: FastifyInstance) {
     // A failed walk may have found the connection refused; only then is the state worth reading again.
     return reply.page('home', {
       title: 'Home',
-      connection: summaryError ? await services.vault.state(request.user.id) : connection,
+      connection: summaryError ? await services.vault.state(userId) : connection,
       summary,
       summaryError,
       updatedAgo: summary ? minutesAgo(new Date(summary.computedAt)) : null,
     });
   }
 
-  async function refreshSummary(request: FastifyRequest, reply: FastifyReply) {
-    await services.summaries.forget(request.user!.id);
+  async function refreshSummary(request: SellerRequest, reply: FastifyReply) {
+    await services.summaries.forget(request.user.id);
     return reply.redirect('/');
   }
 }

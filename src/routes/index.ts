@@ -13,6 +13,7 @@ import { adminRoutes } from './admin.js';
 import { oneTimeLinkRoutes } from './one-time-links.js';
 import { lenientQuery } from '../web/lenient-query.js';
 import { notFoundPage } from '../web/error-pages.js';
+import { DomainError } from '../errors.js';
 
 import { browserSession, csrfUserInfo } from '../plugins/browser-session.js';
 import { anonymousPageLimit } from '../plugins/anonymous-limit.js';
@@ -39,13 +40,17 @@ export async function consoleScope(app: FastifyInstance) {
   await app.register(fp(anonymousPageLimit), { perMinute: config.rateLimit.anonymousPagesPerMinute });
   app.addHook('preValidation', lenientQuery);
   app.addHook('onRequest', async (request) => {
-    request.pageLocals = (req, reply) => ({
-      sandbox: config.sandbox,
-      userEmail: req.user?.email ?? null,
-      isAdmin: req.user?.role === 'owner' || req.user?.role === 'admin',
-      csrf: () => reply.generateCsrf({ userInfo: csrfUserInfo(req) }),
-      path: req.url,
-    });
+    request.pageLocals = (req, reply) => {
+      // One token per page: a visitor without the cookie would otherwise get a new secret per form.
+      let token: string | null = null;
+      return {
+        sandbox: config.sandbox,
+        userEmail: req.user?.email ?? null,
+        isAdmin: req.user?.role === 'owner' || req.user?.role === 'admin',
+        csrf: () => (token ??= reply.generateCsrf({ userInfo: csrfUserInfo(req) })),
+        path: req.url,
+      };
+    };
   });
 
   app.decorate('requireUser', async (request: FastifyRequest, reply: FastifyReply) => {
@@ -56,7 +61,13 @@ export async function consoleScope(app: FastifyInstance) {
       await reply.redirect(`/sign-in?next=${encodeURIComponent(next)}`);
       return;
     }
-    await reply.page('error', { title: 'Signed out', message: 'Your session has ended. Sign in again to continue.', statusCode: 401 }, 401);
+    throw new DomainError('signed-out', 'Your session has ended. Sign in again to continue.');
+  });
+  // Pages and redirects here carry a seller's data, a form token or session state: no cache keeps
+  // them (the back button after sign-out included). A route that means to be cached says so itself.
+  app.addHook('onSend', async (_request, reply, payload) => {
+    if (!reply.hasHeader('cache-control')) reply.header('cache-control', 'no-store');
+    return payload;
   });
 
   // Inside this scope so a page that is not there still knows who is signed in.

@@ -1,57 +1,41 @@
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply } from 'fastify';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import { Type } from 'typebox';
 import { browseItems, pageLocally, withCatalogNames, type ItemsQuery } from '../inventory/browse.js';
 import { whileSellerWaits } from '../web/seller-waits.js';
 import { filterByShop, SHOP_FILTERS, type ShopFilter } from '../plugboard/shop-filter.js';
 import { NeedsReconnectError, NotConnectedError } from '../errors.js';
-
-const pkParam = {
-  type: 'object',
-  required: ['pk'],
-  properties: { pk: { type: 'integer', minimum: 1, maximum: 2147483647 } },
-} as const;
+import { signedIn, type SellerRequest } from '../web/typed-routes.js';
 
 /** The `publish` flag of /items after "Publish selected" with nothing ticked. */
 export const NOTHING_SELECTED = 'none-selected';
 
-const pageNumber = { type: 'integer', minimum: 1, maximum: 100000, default: 1 } as const;
+const sonletId = () => Type.Integer({ minimum: 1, maximum: 2147483647 });
+const pageNumber = () => Type.Integer({ minimum: 1, maximum: 100000, default: 1 });
 
-export async function inventoryRoutes(app: FastifyInstance) {
+// Unknown query parameters (tracking tags, old links) are ignored; odd values are treated as absent (web/lenient-query.ts).
+const ListItems = {
+  querystring: Type.Object({
+    page: pageNumber(),
+    style: Type.Optional(sonletId()),
+    size: Type.Optional(sonletId()),
+    shop: Type.Optional(Type.Enum(SHOP_FILTERS)),
+    publish: Type.Optional(Type.Literal(NOTHING_SELECTED)),
+  }),
+};
+const ShowItem = { params: Type.Object({ pk: sonletId() }) };
+const ListImages = { querystring: Type.Object({ page: pageNumber() }) };
+
+export async function inventoryRoutes(fastify: FastifyInstance) {
+  const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
   const { services } = app;
 
-  app.get<{ Querystring: ItemsQuery & { shop?: ShopFilter | ''; publish?: string } }>(
-    '/items',
-    {
-      preHandler: app.requireUser,
-      // The filter form sends every select, chosen or not: "All styles" arrives as style= and means no filter.
-      preValidation: async (request) => {
-        const query = request.query as unknown as Record<string, unknown>;
-        for (const key of ['style', 'size', 'shop']) if (query[key] === '') delete query[key];
-      },
-      schema: {
-        querystring: {
-          type: 'object',
-          // Unknown query parameters (tracking tags, old links) are ignored rather than refused.
-          properties: {
-            page: pageNumber,
-            style: { type: 'integer', minimum: 1, maximum: 2147483647 },
-            size: { type: 'integer', minimum: 1, maximum: 2147483647 },
-            shop: { type: 'string', enum: [...SHOP_FILTERS, ''] },
-            publish: { type: 'string', enum: [NOTHING_SELECTED] },
-          },
-        },
-      },
-    },
-    listItems,
-  );
-  app.get<{ Params: { pk: number } }>('/items/:pk', { preHandler: app.requireUser, schema: { params: pkParam } }, showItem);
-  app.get<{ Querystring: { page: number } }>(
-    '/images',
-    { preHandler: app.requireUser, schema: { querystring: { type: 'object', properties: { page: pageNumber } } } },
-    listImages,
-  );
+  app.get('/items', { preHandler: app.requireUser, schema: ListItems }, signedIn(listItems));
+  app.get('/items/:pk', { preHandler: app.requireUser, schema: ShowItem }, signedIn(showItem));
+  app.get('/images', { preHandler: app.requireUser, schema: ListImages }, signedIn(listImages));
 
-  async function listItems(request: FastifyRequest<{ Querystring: ItemsQuery & { shop?: ShopFilter | ''; publish?: string } }>, reply: FastifyReply) {
-    const userId = request.user!.id;
+  async function listItems(request: SellerRequest<typeof ListItems>, reply: FastifyReply) {
+    const userId = request.user.id;
     const api = services.sonletApiFor(userId);
     const signal = whileSellerWaits(reply);
     const shop = request.query.shop || null;
@@ -76,8 +60,8 @@ export async function inventoryRoutes(app: FastifyInstance) {
     return pageLocally(await filterByShop({ prisma: services.prisma, connections: services.plugboardConnections }, userId, matching, shop), query.page, 20, filters);
   }
 
-  async function showItem(request: FastifyRequest<{ Params: { pk: number } }>, reply: FastifyReply) {
-    const userId = request.user!.id;
+  async function showItem(request: SellerRequest<typeof ShowItem>, reply: FastifyReply) {
+    const userId = request.user.id;
     const api = services.sonletApiFor(userId);
     const signal = whileSellerWaits(reply);
     return whenConnected(reply, 'Item', async () => {
@@ -88,15 +72,16 @@ export async function inventoryRoutes(app: FastifyInstance) {
     });
   }
 
-  async function listImages(request: FastifyRequest<{ Querystring: { page: number } }>, reply: FastifyReply) {
-    const userId = request.user!.id;
+  async function listImages(request: SellerRequest<typeof ListImages>, reply: FastifyReply) {
+    const userId = request.user.id;
     const api = services.sonletApiFor(userId);
+    const page = request.query.page;
     const signal = whileSellerWaits(reply);
     return whenConnected(reply, 'Images', async () => {
       // The gallery links each image to its items through the (cached) inventory walk.
-      const [page, summary] = await Promise.all([api.listImages(request.query.page, { signal }), services.summaries.get(userId, api, { signal })]);
-      const lastPage = page.next ? Math.ceil(page.count / Math.max(page.results.length, 1)) : request.query.page;
-      return reply.page('images', { title: 'Images', images: page.results, count: page.count, page: request.query.page, lastPage, itemsByImage: summary.itemsByImage });
+      const [images, summary] = await Promise.all([api.listImages(page, { signal }), services.summaries.get(userId, api, { signal })]);
+      const lastPage = images.next ? Math.ceil(images.count / Math.max(images.results.length, 1)) : page;
+      return reply.page('images', { title: 'Images', images: images.results, count: images.count, page, lastPage, itemsByImage: summary.itemsByImage });
     });
   }
 

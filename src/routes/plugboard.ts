@@ -1,33 +1,33 @@
-import type { FastifyInstance, FastifyReply, FastifyRequest, FastifySchemaValidationError } from 'fastify';
+import type { FastifyInstance, FastifyReply } from 'fastify';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import { Type } from 'typebox';
 import { DomainError, InvalidInputError } from '../errors.js';
 import type { PlugboardSettingsInput, PlugboardSettingsView } from '../plugboard/connection-store.js';
 import { statusOf } from '../web/error-pages.js';
 import { MAX_ITEMS_PER_PUBLISH } from '../plugboard/publish.js';
 import { consoleTarget } from '../web/redirect-target.js';
+import { sellerOf, signedIn, type SellerRequest } from '../web/typed-routes.js';
+import type { FormPage } from '../web/form-errors.js';
 import { NOTHING_SELECTED } from './inventory.js';
 
 const VIEW = 'settings-plugboard';
 
-type SettingsBody = PlugboardSettingsInput & { _csrf?: string };
-
 const printable = '^[\\x21-\\x7e]+$';
-const settingsBody = {
-  type: 'object',
-  required: ['baseUrl', 'tenant', 'connectionId', 'username', 'vatRatePercent', 'currency'],
-  properties: {
-    baseUrl: { type: 'string', minLength: 1, maxLength: 500, pattern: '^\\s*[hH][tT][tT][pP][sS]?://' },
-    tenant: { type: 'string', minLength: 1, maxLength: 100, pattern: printable },
-    connectionId: { type: 'string', minLength: 1, maxLength: 100, pattern: printable },
-    username: { type: 'string', minLength: 1, maxLength: 200 },
-    password: { type: 'string', maxLength: 500, default: '' },
-    vatRatePercent: { type: 'string', minLength: 1, maxLength: 20, pattern: '^\\s*\\d{1,3}([.,]\\d{1,4})?\\s*$' },
-    currency: { type: 'string', minLength: 3, maxLength: 3, pattern: '^[A-Za-z]{3}$' },
-    languages: { type: 'string', maxLength: 100, pattern: '^[A-Za-z ,;]*$', default: '' },
-    brand: { type: 'string', maxLength: 200, default: '' },
-    autoPublish: { type: 'string', enum: ['on'] },
-    _csrf: { type: 'string', maxLength: 200 },
-  },
-} as const;
+const SettingsBody = Type.Object({
+  baseUrl: Type.String({ minLength: 1, maxLength: 500, pattern: '^\\s*[hH][tT][tT][pP][sS]?://' }),
+  tenant: Type.String({ minLength: 1, maxLength: 100, pattern: printable }),
+  connectionId: Type.String({ minLength: 1, maxLength: 100, pattern: printable }),
+  username: Type.String({ minLength: 1, maxLength: 200 }),
+  password: Type.String({ maxLength: 500, default: '' }),
+  vatRatePercent: Type.String({ minLength: 1, maxLength: 20, pattern: '^\\s*\\d{1,3}([.,]\\d{1,4})?\\s*$' }),
+  currency: Type.String({ minLength: 3, maxLength: 3, pattern: '^[A-Za-z]{3}$' }),
+  languages: Type.String({ maxLength: 100, pattern: '^[A-Za-z ,;]*$', default: '' }),
+  brand: Type.String({ maxLength: 200, default: '' }),
+  autoPublish: Type.Optional(Type.Literal('on')),
+  _csrf: Type.Optional(Type.String({ maxLength: 200 })),
+});
+const SaveSettings = { body: SettingsBody };
+const ShowSettings = { querystring: Type.Object({ saved: Type.Optional(Type.String({ maxLength: 1 })) }) };
 
 /** What each settings field has to look like, in the seller's words. */
 const FIELD_HELP: Record<keyof PlugboardSettingsInput, string> = {
@@ -43,70 +43,46 @@ const FIELD_HELP: Record<keyof PlugboardSettingsInput, string> = {
   autoPublish: 'Tick the box or leave it empty.',
 };
 
-const uuid = { type: 'string', pattern: '^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$' } as const;
-const itemPks = { type: 'array', maxItems: MAX_ITEMS_PER_PUBLISH, items: { type: 'integer', minimum: 1, maximum: 2147483647 } } as const;
+const uuid = () => Type.String({ pattern: '^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$' });
+const itemPks = () => Type.Array(Type.Integer({ minimum: 1, maximum: 2147483647 }), { maxItems: MAX_ITEMS_PER_PUBLISH });
 
-interface PublishBody {
-  pk?: number[];
-  /** "page": publish every item of the page (the no-JS "select all"), listed in page_pk. */
-  scope?: 'selected' | 'page';
-  page_pk?: number[];
-  /** The items page the form is on, where "nothing selected" is said. */
-  back?: string;
-}
+const Publish = {
+  body: Type.Object({
+    pk: Type.Optional(itemPks()),
+    /** "page": publish every item of the page (the no-JS "select all"), listed in page_pk. */
+    scope: Type.Optional(Type.Union([Type.Literal('selected'), Type.Literal('page')])),
+    page_pk: Type.Optional(itemPks()),
+    /** The items page the form is on, where "nothing selected" is said. */
+    back: Type.Optional(Type.String({ maxLength: 2000 })),
+    _csrf: Type.Optional(Type.String({ maxLength: 200 })),
+  }),
+};
+const ShowBatch = { params: Type.Object({ batchId: uuid() }) };
+const RetryExport = {
+  params: Type.Object({ exportId: uuid() }),
+  body: Type.Object({ batch: Type.Optional(uuid()), _csrf: Type.Optional(Type.String({ maxLength: 200 })) }),
+};
 
-export async function plugboardRoutes(app: FastifyInstance) {
+export async function plugboardRoutes(fastify: FastifyInstance) {
+  const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
   const { config, services } = app;
   const csrfAndUser = [app.requireUser, app.csrfProtection];
+  // A refused setting comes back on the form, with what the seller typed (never the password).
+  const settingsForm: FormPage = {
+    view: VIEW,
+    page: async (request, values) => ({ ...settingsPageData(await services.plugboardConnections.get(sellerOf(request).id)), values: typedValues(values) }),
+    fieldHelp: FIELD_HELP,
+  };
 
-  app.get<{ Querystring: { saved?: string } }>(
-    '/settings/plugboard',
-    { preHandler: app.requireUser, schema: { querystring: { type: 'object', properties: { saved: { type: 'string', maxLength: 1 } } } } },
-    showSettings,
-  );
-  app.post<{ Body: SettingsBody }>(
-    '/settings/plugboard',
-    { preHandler: csrfAndUser, attachValidation: true, config: { formView: VIEW }, schema: { body: settingsBody } },
-    saveSettings,
-  );
-  app.post<{ Body: SettingsBody }>(
-    '/settings/plugboard/test',
-    { preHandler: csrfAndUser, attachValidation: true, config: { formView: VIEW }, schema: { body: settingsBody } },
-    testConnection,
-  );
-  app.post<{ Body: PublishBody }>(
-    '/publish',
-    {
-      preHandler: csrfAndUser,
-      attachValidation: true,
-      schema: {
-        body: {
-          type: 'object',
-          properties: { pk: itemPks, page_pk: itemPks, scope: { type: 'string', enum: ['selected', 'page'] }, back: { type: 'string', maxLength: 2000 }, _csrf: { type: 'string', maxLength: 200 } },
-        },
-      },
-    },
-    publishItems,
-  );
-  app.get<{ Params: { batchId: string } }>(
-    '/publish/:batchId',
-    { preHandler: app.requireUser, schema: { params: { type: 'object', required: ['batchId'], properties: { batchId: uuid } } } },
-    showBatch,
-  );
-  app.post<{ Params: { exportId: string }; Body: { batch?: string } }>(
-    '/exports/:exportId/retry',
-    {
-      preHandler: csrfAndUser,
-      schema: {
-        params: { type: 'object', required: ['exportId'], properties: { exportId: uuid } },
-        body: { type: 'object', properties: { batch: uuid, _csrf: { type: 'string', maxLength: 200 } } },
-      },
-    },
-    retryExport,
-  );
+  app.get('/settings/plugboard', { preHandler: app.requireUser, schema: ShowSettings }, signedIn(showSettings));
+  app.post('/settings/plugboard', { preHandler: csrfAndUser, config: { form: settingsForm }, schema: SaveSettings }, signedIn(saveSettings));
+  app.post('/settings/plugboard/test', { preHandler: csrfAndUser, config: { form: settingsForm }, schema: SaveSettings }, signedIn(testConnection));
+  app.post('/publish', { preHandler: csrfAndUser, attachValidation: true, schema: Publish }, signedIn(publishItems));
+  app.get('/publish/:batchId', { preHandler: app.requireUser, schema: ShowBatch }, signedIn(showBatch));
+  app.post('/exports/:exportId/retry', { preHandler: csrfAndUser, schema: RetryExport }, signedIn(retryExport));
 
-  async function showSettings(request: FastifyRequest<{ Querystring: { saved?: string } }>, reply: FastifyReply) {
-    const saved = await services.plugboardConnections.get(request.user!.id);
+  async function showSettings(request: SellerRequest<typeof ShowSettings>, reply: FastifyReply) {
+    const saved = await services.plugboardConnections.get(request.user.id);
     return reply.page(VIEW, {
       ...settingsPageData(saved),
       values: saved ? savedValues(saved) : suggestedValues(),
@@ -114,22 +90,15 @@ export async function plugboardRoutes(app: FastifyInstance) {
     });
   }
 
-  async function saveSettings(request: FastifyRequest<{ Body: SettingsBody }>, reply: FastifyReply) {
-    if (await invalidForm(request, reply)) return reply;
-    try {
-      await services.plugboardConnections.save(request.user!.id, request.body);
-      await services.scheduleShop(request.user!.id);
-    } catch (err) {
-      if (err instanceof DomainError && err.field) return formError(request, reply, err.field as keyof PlugboardSettingsInput, err.message, statusOf(err));
-      throw err;
-    }
+  async function saveSettings(request: SellerRequest<typeof SaveSettings>, reply: FastifyReply) {
+    await services.plugboardConnections.save(request.user.id, request.body);
+    await services.scheduleShop(request.user.id);
     await services.audit.record({ kind: 'plugboard-settings-saved', actor: request.user, ip: request.ip });
     return reply.code(303).redirect('/settings/plugboard?saved=1');
   }
 
-  async function testConnection(request: FastifyRequest<{ Body: SettingsBody }>, reply: FastifyReply) {
-    if (await invalidForm(request, reply)) return reply;
-    const userId = request.user!.id;
+  async function testConnection(request: SellerRequest<typeof SaveSettings>, reply: FastifyReply) {
+    const userId = request.user.id;
     const saved = await services.plugboardConnections.get(userId);
     const data = { ...settingsPageData(saved), values: typedValues(request.body) };
     try {
@@ -142,7 +111,7 @@ export async function plugboardRoutes(app: FastifyInstance) {
     }
   }
 
-  async function publishItems(request: FastifyRequest<{ Body: PublishBody }>, reply: FastifyReply) {
+  async function publishItems(request: SellerRequest<typeof Publish>, reply: FastifyReply) {
     if (request.validationError) {
       throw new InvalidInputError(`Publish at most ${MAX_ITEMS_PER_PUBLISH} items at a time, chosen from your items pages.`);
     }
@@ -155,19 +124,19 @@ export async function plugboardRoutes(app: FastifyInstance) {
       url.searchParams.set('publish', NOTHING_SELECTED);
       return reply.code(303).redirect(`${url.pathname}${url.search}`);
     }
-    const batchId = await services.publisher.publish(request.user!.id, pks);
+    const batchId = await services.publisher.publish(request.user.id, pks);
     return reply.code(303).redirect(`/publish/${batchId}`);
   }
 
-  async function showBatch(request: FastifyRequest<{ Params: { batchId: string } }>, reply: FastifyReply) {
-    const batch = await services.publisher.batch(request.user!.id, request.params.batchId.toLowerCase());
+  async function showBatch(request: SellerRequest<typeof ShowBatch>, reply: FastifyReply) {
+    const batch = await services.publisher.batch(request.user.id, request.params.batchId.toLowerCase());
     // The page reloads itself (no script: CSP) until every item has an outcome.
     if (batch.inProgress) reply.header('Refresh', '2');
     return reply.page('publish-batch', { title: 'Publishing', batch });
   }
 
-  async function retryExport(request: FastifyRequest<{ Params: { exportId: string }; Body: { batch?: string } }>, reply: FastifyReply) {
-    const batchId = await services.publisher.retry(request.user!.id, request.params.exportId.toLowerCase(), request.body?.batch?.toLowerCase());
+  async function retryExport(request: SellerRequest<typeof RetryExport>, reply: FastifyReply) {
+    const batchId = await services.publisher.retry(request.user.id, request.params.exportId.toLowerCase(), request.body?.batch?.toLowerCase());
     return reply.code(303).redirect(`/publish/${batchId}`);
   }
 
@@ -180,24 +149,6 @@ export async function plugboardRoutes(app: FastifyInstance) {
       hasPassword: saved?.hasPassword ?? false,
       sandboxTenant: app.sandboxDemo?.plugboard ?? null,
     };
-  }
-
-  /**
-   * Re-renders the form with the seller's values and a message for the first bad field; true when it did.
-   * (A boolean, not the reply: a reply is thenable, and awaiting it answers undefined.)
-   */
-  async function invalidForm(request: FastifyRequest<{ Body: SettingsBody }>, reply: FastifyReply): Promise<boolean> {
-    const error = request.validationError;
-    if (!error) return false;
-    const first = error.validation[0] as FastifySchemaValidationError | undefined;
-    const field = (first?.instancePath.replace(/^\//, '') || (first?.params as { missingProperty?: string } | undefined)?.missingProperty || 'baseUrl') as keyof PlugboardSettingsInput;
-    await formError(request, reply, field, FIELD_HELP[field] ?? 'Some fields are not valid.');
-    return true;
-  }
-
-  async function formError(request: FastifyRequest<{ Body: SettingsBody }>, reply: FastifyReply, field: keyof PlugboardSettingsInput, message: string, status = 400) {
-    const saved = await services.plugboardConnections.get(request.user!.id);
-    return reply.page(VIEW, { ...settingsPageData(saved), values: typedValues(request.body), error: message, field }, status);
   }
 
   function suggestedValues(): Record<string, string> {

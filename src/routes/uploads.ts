@@ -1,10 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import multipart from '@fastify/multipart';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { NotConnectedError } from '../errors.js';
-import { statusOf } from '../web/error-pages.js';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import { Type } from 'typebox';
+import { DomainError, NotConnectedError } from '../errors.js';
 import { headerValue } from '../web/headers.js';
 import { consoleTarget } from '../web/redirect-target.js';
+import { wantsJson } from '../web/error-handler.js';
+import type { FormPage } from '../web/form-errors.js';
+import { sellerOf, signedIn, type SellerRequest } from '../web/typed-routes.js';
 import type { Catalog } from '../inventory/catalog-cache.js';
 import { InvalidUploadError, MAX_ATTRIBUTES, UploadForm, type UploadFormValues } from '../inventory/upload-form.js';
 import type { PhotoSettings } from '../inventory/upload-pipeline.js';
@@ -18,49 +22,45 @@ export const MAX_PHOTOS_PER_POST = 100;
 /** How often a result page with work in progress reloads itself (no-JS). */
 const REFRESH_SECONDS = 3;
 
-const uuid = { type: 'string', pattern: '^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$' } as const;
-const idParams = { type: 'object', required: ['id'], properties: { id: uuid } } as const;
+const ById = { params: Type.Object({ id: Type.String({ pattern: '^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$' }) }) };
+const ListUploads = { querystring: Type.Object({ page: Type.Integer({ minimum: 1, maximum: 100000, default: 1 }) }) };
+// No body schema: the page script posts nothing (token in a header); the form's `back` is checked below.
+const RetryUpload = { params: ById.params };
 
 /** Create items from photos: the upload form, its multipart post, and the uploads' progress. */
-export async function uploadRoutes(app: FastifyInstance) {
+export async function uploadRoutes(fastify: FastifyInstance) {
+  const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
   const { config, services } = app;
+  // A refused upload comes back on the form with the seller's settings; the page script gets JSON.
+  const uploadForm: FormPage = {
+    view: VIEW,
+    page: async (request, values) => {
+      const { id } = sellerOf(request);
+      return formData(await services.catalog.get(id, services.sonletApiFor(id)), values as unknown as UploadFormValues);
+    },
+  };
 
   // Only this scope parses multipart, and only as a stream (request.parts()) inside the handler.
   await app.register(multipart, {
     limits: { fileSize: config.uploads.maxBytes + 1, files: MAX_PHOTOS_PER_POST, fields: 200, fieldSize: 10_000, parts: MAX_PHOTOS_PER_POST + 200 },
   });
 
-  app.get('/upload', { preHandler: app.requireUser }, showForm);
+  app.get('/upload', { preHandler: app.requireUser }, signedIn(showForm));
   // The page's script posts one request per photo, so the limit counts requests per seller, not per form.
   const uploadLimit = {
     max: config.rateLimit.uploadsPerMinute,
     timeWindow: '1 minute',
     keyGenerator: (request: FastifyRequest) => request.session?.userId ?? request.ip,
   };
-  app.post('/upload', { preHandler: app.requireUser, config: { rateLimit: uploadLimit } }, receivePhotos);
-  app.get<{ Querystring: { page: number } }>(
-    '/uploads',
-    {
-      preHandler: app.requireUser,
-      schema: { querystring: { type: 'object', properties: { page: { type: 'integer', minimum: 1, maximum: 100000, default: 1 } } } },
-    },
-    listUploads,
-  );
-  app.get<{ Params: { id: string } }>('/uploads/batch/:id', { preHandler: app.requireUser, schema: { params: idParams } }, showBatch);
-  app.get<{ Params: { id: string } }>('/uploads/:id', { preHandler: app.requireUser, schema: { params: idParams } }, showUpload);
-  app.get<{ Params: { id: string } }>('/uploads/:id/photo', { preHandler: app.requireUser, schema: { params: idParams } }, showPhoto);
-  app.post<{ Params: { id: string }; Body: { back?: string } }>(
-    '/uploads/:id/retry',
-    {
-      preHandler: [app.requireUser, app.csrfProtection],
-      // No body schema: the page script posts nothing (token in a header); `back` is checked below.
-      schema: { params: idParams },
-    },
-    retryUpload,
-  );
+  app.post('/upload', { preHandler: app.requireUser, config: { rateLimit: uploadLimit, form: uploadForm } }, signedIn(receivePhotos));
+  app.get('/uploads', { preHandler: app.requireUser, schema: ListUploads }, signedIn(listUploads));
+  app.get('/uploads/batch/:id', { preHandler: app.requireUser, schema: ById }, signedIn(showBatch));
+  app.get('/uploads/:id', { preHandler: app.requireUser, schema: ById }, signedIn(showUpload));
+  app.get('/uploads/:id/photo', { preHandler: app.requireUser, schema: ById }, signedIn(showPhoto));
+  app.post('/uploads/:id/retry', { preHandler: [app.requireUser, app.csrfProtection], schema: RetryUpload }, signedIn(retryUpload));
 
-  async function showForm(request: FastifyRequest, reply: FastifyReply) {
-    const userId = request.user!.id;
+  async function showForm(request: SellerRequest, reply: FastifyReply) {
+    const userId = request.user.id;
     const connection = await services.vault.state(userId);
     if (connection.state !== 'active') return reply.page('not-connected', { title: 'Upload', connection });
     const catalog = await services.catalog.get(userId, services.sonletApiFor(userId));
@@ -74,8 +74,8 @@ export async function uploadRoutes(app: FastifyInstance) {
    * again: the answer is that upload. Only once every photo is stored and the settings are checked are
    * the uploads recorded and queued; any refusal on the way removes what was written.
    */
-  async function receivePhotos(request: FastifyRequest, reply: FastifyReply) {
-    const userId = request.user!.id;
+  async function receivePhotos(request: SellerRequest, reply: FastifyReply) {
+    const userId = request.user.id;
     const json = wantsJson(request);
     services.uploads.assertAvailable();
     if (!request.isMultipart()) throw new InvalidUploadError('Choose at least one photo to upload.', 'photos');
@@ -158,39 +158,36 @@ export async function uploadRoutes(app: FastifyInstance) {
       await Promise.all(stored().map((r) => services.photos.remove(r.saved.id)));
       const refusal = refusalOf(err, config.uploads.maxBytes);
       if (!refusal) throw err;
-      request.log.info({ status: refusal.status, reason: refusal.message }, 'upload refused');
-      if (json) return reply.code(refusal.status).send({ error: refusal.message, field: refusal.field });
-      const values = form.values();
-      const shown = catalog ?? (await services.catalog.get(userId, api).catch(() => null));
-      if (!shown) throw err;
-      return reply.page(VIEW, { ...formData(shown, values), error: refusal.message, field: refusal.field }, refusal.status);
+      request.log.info({ kind: refusal.kind, reason: refusal.message }, 'upload refused');
+      request.formValues = { ...form.values() };
+      throw refusal;
     }
   }
 
-  async function listUploads(request: FastifyRequest<{ Querystring: { page: number } }>, reply: FastifyReply) {
-    const list = await services.uploads.list(request.user!.id, request.query.page);
+  async function listUploads(request: SellerRequest<typeof ListUploads>, reply: FastifyReply) {
+    const list = await services.uploads.list(request.user.id, request.query.page);
     const inProgress = list.uploads.some((u) => !u.settled);
     if (inProgress) reply.header('refresh', String(REFRESH_SECONDS * 2));
     return reply.page('uploads', { title: 'Uploads', ...list, inProgress, refreshSeconds: REFRESH_SECONDS * 2 });
   }
 
-  async function showBatch(request: FastifyRequest<{ Params: { id: string } }>, reply: FastifyReply) {
-    const batch = await services.uploads.batch(request.user!.id, request.params.id);
+  async function showBatch(request: SellerRequest<typeof ById>, reply: FastifyReply) {
+    const batch = await services.uploads.batch(request.user.id, request.params.id);
     if (wantsJson(request)) return reply.send(batch);
     if (batch.inProgress) reply.header('refresh', String(REFRESH_SECONDS));
     return reply.page('upload-result', { title: 'Upload results', batch, refreshSeconds: REFRESH_SECONDS, back: `/uploads/batch/${batch.batchId}` });
   }
 
-  async function showUpload(request: FastifyRequest<{ Params: { id: string } }>, reply: FastifyReply) {
-    const upload = await services.uploads.get(request.user!.id, request.params.id);
+  async function showUpload(request: SellerRequest<typeof ById>, reply: FastifyReply) {
+    const upload = await services.uploads.get(request.user.id, request.params.id);
     if (wantsJson(request)) return reply.header('cache-control', 'no-store').send(upload);
     const batch = toBatchView(upload.batchId, [upload]);
     if (batch.inProgress) reply.header('refresh', String(REFRESH_SECONDS));
     return reply.page('upload-result', { title: 'Upload', batch, refreshSeconds: REFRESH_SECONDS, back: `/uploads/${upload.id}` });
   }
 
-  async function showPhoto(request: FastifyRequest<{ Params: { id: string } }>, reply: FastifyReply) {
-    const photo = await services.uploads.photoOf(request.user!.id, request.params.id);
+  async function showPhoto(request: SellerRequest<typeof ById>, reply: FastifyReply) {
+    const photo = await services.uploads.photoOf(request.user.id, request.params.id);
     if ('url' in photo) return reply.redirect(headerValue(photo.url));
     return reply
       .header('content-type', headerValue(photo.contentType))
@@ -199,10 +196,10 @@ export async function uploadRoutes(app: FastifyInstance) {
       .send(photo.stream);
   }
 
-  async function retryUpload(request: FastifyRequest<{ Params: { id: string }; Body: { back?: string } }>, reply: FastifyReply) {
-    const upload = await services.uploads.retry(request.user!.id, request.params.id);
+  async function retryUpload(request: SellerRequest<typeof RetryUpload>, reply: FastifyReply) {
+    const upload = await services.uploads.retry(request.user.id, request.params.id);
     if (wantsJson(request)) return reply.send(upload);
-    const back = consoleTarget(request.body?.back, config.publicUrl, { fallback: `/uploads/${upload.id}`, allow: (path) => /^\/uploads(\/[\w/-]*)?(\?page=\d+)?$/.test(path) });
+    const back = consoleTarget((request.body as { back?: unknown } | undefined)?.back, config.publicUrl, { fallback: `/uploads/${upload.id}`, allow: (path) => /^\/uploads(\/[\w/-]*)?(\?page=\d+)?$/.test(path) });
     return reply.code(303).redirect(back);
   }
 
@@ -247,21 +244,18 @@ function emptyValues(catalog: Catalog): UploadFormValues {
   return { style: '', size: '', quantity: '1', price: '', attributes: [] };
 }
 
-function wantsJson(request: FastifyRequest): boolean {
-  return /application\/json/.test(request.headers.accept ?? '');
-}
-
-function refusalOf(err: unknown, maxBytes: number): { status: number; message: string; field: string | null } | null {
-  if (err instanceof InvalidUploadError || err instanceof PhotoTooLargeError || err instanceof UnsupportedPhotoError) return { status: statusOf(err), message: err.message, field: err.field };
+/** What a failed upload means for the seller, or null when it is not about what they sent. */
+function refusalOf(err: unknown, maxBytes: number): DomainError | null {
+  if (err instanceof InvalidUploadError || err instanceof PhotoTooLargeError || err instanceof UnsupportedPhotoError) return err;
   const code = (err as { code?: string }).code;
-  if (code === 'FST_REQ_FILE_TOO_LARGE') return { status: 413, message: new PhotoTooLargeError(maxBytes, 'you chose').message, field: 'photos' };
+  if (code === 'FST_REQ_FILE_TOO_LARGE') return new PhotoTooLargeError(maxBytes, 'you chose');
   if (code === 'FST_FILES_LIMIT' || code === 'FST_PARTS_LIMIT' || code === 'FST_FIELDS_LIMIT') {
-    return { status: 413, message: `At most ${MAX_PHOTOS_PER_POST} photos at once. Nothing was uploaded; choose fewer photos and try again.`, field: 'photos' };
+    return new DomainError('too-large', `At most ${MAX_PHOTOS_PER_POST} photos at once. Nothing was uploaded; choose fewer photos and try again.`, { field: 'photos' });
   }
   // busboy reports a body that does not match its declared boundary as plain errors without a code.
   const busboyMalformed = err instanceof Error && !code && /^(Unexpected end of (multipart data|form)|Malformed part header|Multipart: Boundary not found)/.test(err.message);
   if (code === 'FST_PROTO_VIOLATION' || code === 'FST_MP_PREMATURE_CLOSE' || code === 'FST_INVALID_MULTIPART_CONTENT_TYPE' || busboyMalformed) {
-    return { status: 400, message: 'The upload was cut off or malformed. Nothing was uploaded; try again.', field: null };
+    return new InvalidUploadError('The upload was cut off or malformed. Nothing was uploaded; try again.', null);
   }
   return null;
 }

@@ -45,6 +45,11 @@ export const ERROR_PAGES: Record<ErrorKind, ErrorPage> = {
   unavailable: { status: 503, title: () => 'Not available right now', retry: true },
   gone: { status: 410, title: () => 'No longer here' },
   'too-many-requests': { status: 429, title: () => 'Slow down' },
+  'already-exists': { status: 409, title: () => 'Already there' },
+  'wrong-credentials': { status: 401, title: () => 'Not signed in' },
+  'form-expired': { status: 403, title: () => 'Form expired', action: () => ({ href: '/', label: 'Start again' }) },
+  'signed-out': { status: 401, title: () => 'Signed out', action: () => ({ href: '/sign-in', label: 'Sign in' }) },
+  'unsupported-body': { status: 415, title: () => 'Not accepted' },
   forbidden: { status: 403, title: () => 'Not allowed' },
 };
 

@@ -45,7 +45,8 @@ export async function lenientQuery(request: FastifyRequest): Promise<void> {
 
 /** The value the schema can accept, or undefined to treat it as absent. */
 function usable(raw: unknown, rule: PropertySchema): unknown {
-  const types = [rule.type ?? []].flat();
+  // A choice among fixed words (Type.Enum) carries no `type`: it is a string.
+  const types = [rule.type ?? (rule.enum ? 'string' : [])].flat();
   if (types.length === 0 || types.includes('array')) return raw;
   // A field sent twice: the last one wins, as in a form the seller filled in.
   const value = Array.isArray(raw) ? raw.at(-1) : raw;

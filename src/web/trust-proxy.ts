@@ -5,7 +5,7 @@
  * Fastify no longer honours a bare hop count (a client reaching the console directly could then
  * claim any address). A hop count here trusts that many proxies only when the nearest one connects
  * from a loopback or private address, as nginx or Caddy on the same host or network does; a public
- * proxy is trusted by listing its address instead. See docs/decisions/005-trust-proxy.md.
+ * proxy is trusted by listing its address instead. See docs/decisions/012-trust-proxy.md.
  */
 import { BlockList, isIPv4 } from 'node:net';
 import type { FastifyServerOptions } from 'fastify';
