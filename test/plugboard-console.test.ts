@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import pg from 'pg';
 import { startStack, signUp, connectSonlet, uniqueEmail, type Stack } from './support/stack.js';
 import { location, type HttpSession } from './support/http.js';
+import { freePortOnLoopback } from './support/ports.js';
 import { startHostileProvider, type HostileProvider } from './support/hostile-provider.js';
 import { startPlugboardSandbox, DEMO_PLUGBOARD_TENANTS, type StartedPlugboardSandbox } from '../src/sandbox/plugboard/index.js';
 import { TokenCipher } from '../src/crypto/token-cipher.js';
@@ -55,6 +56,19 @@ describe('settings are verified before they are saved, and credentials follow th
     expect(html).toContain('Plugboard refused these credentials');
     expect(html).toMatch(/name="password"[^>]*aria-invalid="true"/);
     expect(html).not.toContain('not-the-password');
+    const { rows } = await db.query(`SELECT 1 FROM "PlugboardConnection" p JOIN "User" u ON u.id = p."userId" WHERE u.email = $1`, [sellerEmail]);
+    expect(rows).toHaveLength(0);
+  });
+
+  it('an address nobody answers at comes back on the form, with what was typed, and saves nothing', async () => {
+    const closed = `http://127.0.0.1:${await freePortOnLoopback()}`;
+    const res = await seller.submit('/settings/plugboard', '/settings/plugboard', settingsFor(closed, DEMO, { brand: 'Kept Brand' }));
+    expect(res.status).toBe(502);
+    const html = await res.text();
+    expect(html).toContain('Could not reach this address');
+    expect(html).toMatch(/name="baseUrl"[^>]*aria-invalid="true"/);
+    expect(html).toContain('value="Kept Brand"');
+    expect(html).not.toContain(DEMO.password);
     const { rows } = await db.query(`SELECT 1 FROM "PlugboardConnection" p JOIN "User" u ON u.id = p."userId" WHERE u.email = $1`, [sellerEmail]);
     expect(rows).toHaveLength(0);
   });
