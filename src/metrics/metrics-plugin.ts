@@ -10,8 +10,8 @@ import { countTasksWith, httpRequestDuration, registry, type TaskCountSource } f
  */
 export const metricsPlugin = fp(
   async (app: FastifyInstance, opts: { metrics: Config['metrics']; tasks: TaskCountSource }) => {
-    countTasksWith(opts.tasks);
-    app.addHook('onClose', async () => countTasksWith(null));
+    const stopCounting = countTasksWith(opts.tasks);
+    app.addHook('onClose', async () => stopCounting());
 
     app.addHook('onResponse', async (request, reply) => {
       // The pattern (/items/:pk), never the address itself: ids and emails stay out of the labels.

@@ -60,9 +60,15 @@ export type TaskCountSource = () => Promise<TaskCount[]>;
 
 let taskSource: TaskCountSource | null = null;
 
-/** Background tasks are counted from the database at scrape time, so every process reports the same. */
-export function countTasksWith(source: TaskCountSource | null): void {
+/**
+ * Background tasks are counted from the database at scrape time, so every process reports the same.
+ * Answers how to stop (only if no later app took over: tests run several apps in one process).
+ */
+export function countTasksWith(source: TaskCountSource): () => void {
   taskSource = source;
+  return () => {
+    if (taskSource === source) taskSource = null;
+  };
 }
 
 export const backgroundTasks = new Gauge({
