@@ -145,6 +145,8 @@ describe('an invite-only console run by its owner', () => {
     await owner.browser.submit('/admin', `/admin/sellers/${id}/enable`, {});
     expect((await new HttpSession(stack.console.url).submit('/sign-in', '/sign-in', { email: seller, password: PASSWORD })).status).toBe(302);
     expect(await auditKinds()).toEqual(expect.arrayContaining(['seller-disabled', 'seller-enabled', 'sign-in-failed', 'sign-in']));
+    const disabled = (await db.query(`SELECT "actorEmail", "subjectEmail", ip FROM "AuditEvent" WHERE kind = 'seller-disabled' AND "subjectId" = $1`, [id])).rows;
+    expect(disabled).toEqual([{ actorEmail: owner.email, subjectEmail: seller, ip: '127.0.0.1' }]);
   });
 
   it('only the owner names admins; an admin manages sellers but not the owner or other admins; sellers see no admin page', async () => {

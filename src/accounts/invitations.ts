@@ -44,7 +44,7 @@ export function createInvitations(prisma: PrismaClient, audit: AuditTrail, clock
       const row = await prisma.invitation.create({
         data: { tokenHash: hash, email, issuedById: by.id, expiresAt: new Date(clock.now() + INVITATION_DAYS * 24 * 3600 * 1000) },
       });
-      await audit.record({ kind: 'invitation-issued', actor: by, subject: email ? { email } : null, detail: { invitation: row.id } });
+      await audit.record({ kind: 'invitation-issued', actor: by, subject: email ? { email } : null, ip: by.ip, detail: { invitation: row.id } });
       return { token, invitation: { ...row, issuedBy: by.email, state: 'pending' } };
     },
 
@@ -57,7 +57,7 @@ export function createInvitations(prisma: PrismaClient, audit: AuditTrail, clock
       if (!isAdmin(by.role)) throw new DomainError('forbidden', 'Only the owner and admins can revoke invitations.');
       const { count } = await prisma.invitation.updateMany({ where: { id, usedAt: null, revokedAt: null }, data: { revokedAt: new Date(clock.now()) } });
       if (count === 0) throw new NotFoundError('That invitation (still open)');
-      await audit.record({ kind: 'invitation-revoked', actor: by, detail: { invitation: id } });
+      await audit.record({ kind: 'invitation-revoked', actor: by, ip: by.ip, detail: { invitation: id } });
     },
 
     /** The open invitation behind a link, for the join page; throws when it cannot be used. */

@@ -25,13 +25,13 @@ export function createPasswordResets(prisma: PrismaClient, audit: AuditTrail, cl
 
   return {
     /** `by` is null when the machine's owner asks on the command line. Answers the token once. */
-    async issue(user: { id: string; email: string }, by: { id: string; email: string } | null): Promise<string> {
+    async issue(user: { id: string; email: string }, by: { id: string; email: string; ip?: string | null } | null): Promise<string> {
       const { token, hash } = newOneTimeToken();
       await prisma.$transaction([
         prisma.passwordReset.deleteMany({ where: { userId: user.id, usedAt: null } }),
         prisma.passwordReset.create({ data: { userId: user.id, tokenHash: hash, expiresAt: new Date(clock.now() + RESET_HOURS * 3600 * 1000) } }),
       ]);
-      await audit.record({ kind: 'password-reset-issued', actor: by, subject: user, detail: { via: by ? 'admin page' : 'command line' } });
+      await audit.record({ kind: 'password-reset-issued', actor: by, subject: user, ip: by?.ip, detail: { via: by ? 'admin page' : 'command line' } });
       return token;
     },
 

@@ -6,6 +6,8 @@ export interface Actor {
   id: string;
   email: string;
   role: Role;
+  /** Where the request came from, for the audit trail. */
+  ip?: string | null;
 }
 
 export type TeamAction = 'disable' | 'enable' | 'reset-password' | 'delete' | 'make-admin' | 'unmake-admin';

@@ -33,7 +33,7 @@ export function createTeam(prisma: PrismaClient, audit: AuditTrail, resets: Pass
     return user;
   }
 
-  const record = (kind: AuditKind, actor: Actor, subject: { id: string; email: string }) => audit.record({ kind, actor, subject });
+  const record = (kind: AuditKind, actor: Actor, subject: { id: string; email: string }) => audit.record({ kind, actor, subject, ip: actor.ip });
 
   /** Sessions carry the role for the navigation; keep them in step when it changes. */
   async function setSessionRole(userId: string, role: Role) {

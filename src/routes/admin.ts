@@ -44,7 +44,7 @@ export async function adminRoutes(fastify: FastifyInstance) {
   async function adminOf(request: SellerRequest): Promise<Actor> {
     const actor = await services.team.actor(request.user.id);
     if (!actor || !isAdmin(actor.role)) throw new DomainError('forbidden', 'The admin page is for the console’s owner and admins.');
-    return actor;
+    return { ...actor, ip: request.ip };
   }
 
   async function renderAdmin(reply: FastifyReply, actor: Actor, extra: { error?: string; values?: Record<string, string> } = {}, status?: number) {
