@@ -67,7 +67,8 @@ async function setPasswordThrough(run: Run, password: string): Promise<void> {
 
 const signIn = (email: string, password: string) => new HttpSession(stack.console.url).submit('/sign-in', '/sign-in', { email, password });
 
-describe('npm run user:*', () => {
+// Each `npm run` starts npm, then tsx: seconds apiece on a busy machine, so these tests get more than the default 30 s.
+describe('npm run user:*', { timeout: 120_000 }, () => {
   it('create-admin on an empty console makes the owner, with a one-time link to set the password', async () => {
     expect((await npmRun('user:list')).stdout).toContain('No accounts yet');
     const email = uniqueEmail('machine-owner');
