@@ -16,6 +16,7 @@ import { requestContextPlugin } from './plugins/request-context.js';
 import { unreadBodiesPlugin } from './plugins/unread-bodies.js';
 import { trustProxyOption } from './web/trust-proxy.js';
 import { bodyIdleTimeout, slowClientLimits } from './plugins/slow-clients.js';
+import { metricsPlugin } from './metrics/metrics-plugin.js';
 
 const PUBLIC_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../public');
 
@@ -81,6 +82,7 @@ export async function buildApp(opts: BuildOptions): Promise<FastifyInstance> {
   const pruneSessions = setInterval(() => void app.services.sessionStore.prune().catch(() => undefined), 3600_000);
   pruneSessions.unref();
   app.addHook('onClose', async () => clearInterval(pruneSessions));
+  await app.register(metricsPlugin, { metrics: config.metrics, tasks: app.services.taskCounts });
 
   await app.register(helmet, {
     contentSecurityPolicy: {

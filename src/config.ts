@@ -62,7 +62,14 @@ export interface Config {
   rateLimit: { signInPerMinute: number; uploadsPerMinute: number; anonymousPagesPerMinute: number };
   /** How long a client may take: to send its headers, its whole request (0: no limit), and between two pieces of a body. */
   timeouts: { headersMs: number; requestMs: number; bodyIdleMs: number };
+  /** Who may create an account once the owner exists: invited people only, anyone, or nobody. */
+  signup: SignupMode;
+  auditRetentionDays: number;
+  /** GET /metrics: off unless a token is set (then Bearer-only) or a localhost-only port is given. */
+  metrics: { token: string | null; port: number | null };
 }
+
+export type SignupMode = 'invite' | 'open' | 'closed';
 
 /** Every problem with the environment, one line each. */
 export class ConfigError extends Error {
@@ -118,6 +125,11 @@ const EnvSchema = Type.Object({
   HEADERS_TIMEOUT_SECONDS: whole(1, 30),
   REQUEST_TIMEOUT_SECONDS: whole(0, 900),
   BODY_IDLE_TIMEOUT_SECONDS: whole(1, 30),
+  SIGNUP: Type.Optional(Type.Enum(['invite', 'open', 'closed'])),
+  AUDIT_RETENTION_DAYS: whole(1, 90),
+  // A short token is guessable, and /metrics tells a lot about the console.
+  METRICS_TOKEN: Type.Optional(Type.String({ minLength: 16 })),
+  METRICS_PORT: Type.Optional(Type.Integer({ minimum: 1, maximum: 65535 })),
 });
 
 type ParsedEnv = Static<typeof EnvSchema>;
@@ -211,6 +223,10 @@ export function loadConfig(env: Env = process.env): Config {
     },
     rateLimit: { signInPerMinute: parsed.SIGN_IN_RATE_LIMIT, uploadsPerMinute: parsed.UPLOAD_RATE_LIMIT, anonymousPagesPerMinute: parsed.ANONYMOUS_PAGE_RATE_LIMIT },
     timeouts: { headersMs: parsed.HEADERS_TIMEOUT_SECONDS * 1000, requestMs: parsed.REQUEST_TIMEOUT_SECONDS * 1000, bodyIdleMs: parsed.BODY_IDLE_TIMEOUT_SECONDS * 1000 },
+    // A newcomer trying the sandbox signs up without an invitation; a real console is invite-only.
+    signup: parsed.SIGNUP ?? (sandbox ? 'open' : 'invite'),
+    auditRetentionDays: parsed.AUDIT_RETENTION_DAYS,
+    metrics: { token: parsed.METRICS_TOKEN ?? null, port: parsed.METRICS_PORT ?? null },
   };
 }
 

@@ -41,7 +41,9 @@ export type ErrorKind =
   /** A form sent after the seller's session ended. */
   | 'signed-out'
   /** A request body of a kind the route does not read (JSON at a form). */
-  | 'unsupported-body';
+  | 'unsupported-body'
+  /** The signed-in person may not do this (not an admin, or acting on the owner). */
+  | 'forbidden';
 
 export type Provider = 'Sonlet' | 'Plugboard';
 

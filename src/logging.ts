@@ -3,7 +3,11 @@ import type { FastifyServerOptions } from 'fastify';
 /** Query parameters that carry secrets (the OAuth code, tokens) are masked before a URL is logged. */
 const SECRET_QUERY_KEYS = new Set(['code', 'state', 'access_token', 'refresh_token', 'token', 'password', 'client_secret', 'code_verifier', '_csrf']);
 
-export function redactUrl(url: string, depth = 0): string {
+/** Invitation and password-reset links carry their token in the path. */
+const SECRET_PATH = /^\/(join|reset-password)\/[^/?#]+/;
+
+export function redactUrl(rawUrl: string, depth = 0): string {
+  const url = rawUrl.replace(SECRET_PATH, '/$1/[redacted]');
   const q = url.indexOf('?');
   if (q === -1) return url;
   const params = new URLSearchParams(url.slice(q + 1));

@@ -28,6 +28,9 @@ import { importLegacyPhotos } from './inventory/upload-legacy-files.js';
 import path from 'node:path';
 import { SellerSettings } from './accounts/seller-settings.js';
 import { createOwnAccount } from './accounts/own-account.js';
+import { createTeamServices } from './accounts/team-services.js';
+import { createAuditTrail } from './audit/audit-trail.js';
+import { auditPruningTask, scheduleAuditPruning } from './audit/audit-pruning.js';
 
 /** Background work (photo uploads, publishing) in this process. */
 export interface BackgroundWorkOptions {
@@ -51,7 +54,10 @@ export function createServices(config: Config, prisma: PrismaClient, background:
   const notifications = createNotifications(poolOf(prisma), { onError: (err) => log?.warn({ err: { message: err.message } }, 'database notifications interrupted') });
   const invalidation = new CacheInvalidation(notifications);
   const cipher = new TokenCipher(config.tokenEncryptionKey);
-  const sonlet = createSonlet({ ...config.sonlet, maxMediaBytes: config.uploads.maxBytes }, prisma, cipher);
+  const audit = createAuditTrail(prisma);
+  const sonlet = createSonlet({ ...config.sonlet, maxMediaBytes: config.uploads.maxBytes }, prisma, cipher, Date, {
+    reconnectNeeded: (userId) => audit.recordFor('sonlet-reconnect-needed', userId),
+  });
   const { vault, apiFor: sonletApiFor } = sonlet;
   const plugboardConnections = new PlugboardConnectionStore(prisma, cipher, config.plugboard, invalidation);
   const summaries = new InventorySummaries(prisma, config.summaryTtlSeconds, invalidation, new InventorySnapshots(prisma));
@@ -78,6 +84,8 @@ export function createServices(config: Config, prisma: PrismaClient, background:
   jobs?.define(publishTask({ prisma, shopExports }));
   const { syncPeriodMs, ordersPeriodMs } = config.plugboard;
   for (const task of shopTasks({ prisma, keepInStep, orders: shopOrders, syncPeriodMs, ordersPeriodMs })) jobs?.define(task);
+  jobs?.define(auditPruningTask(audit, config.auditRetentionDays));
+  const team = createTeamServices(config, prisma, audit, jobs, clock);
   let photoSweep: NodeJS.Timeout | null = null;
 
   const sweepPhotos = async () => {
@@ -108,6 +116,7 @@ export function createServices(config: Config, prisma: PrismaClient, background:
     scheduleShop: async (userId: string) => (jobs ? scheduleShopTasks(jobs, [userId]) : undefined),
     photos,
     uploads: new UploadPipeline({ prisma, photos, sonletApiFor, jobs }),
+    ...team,
 
     /** Starts this process's background work: photos left on disk by older versions, the photo sweep, the task workers. */
     async startWork(logger: TaskLog): Promise<void> {
@@ -118,6 +127,7 @@ export function createServices(config: Config, prisma: PrismaClient, background:
       if (imported) logger.info({ photos: imported }, 'moved photos waiting on disk into the database');
       await sweepPhotos();
       await scheduleShopTasks(jobs, await plugboardConnections.sellers());
+      await scheduleAuditPruning(jobs);
       photoSweep = setInterval(() => void sweepPhotos(), PHOTO_SWEEP_EVERY_MS);
       photoSweep.unref();
       jobs.start();

@@ -12,24 +12,13 @@ import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-import { startEmbeddedPostgres } from './embedded.js';
 import { applyMigrations, createMigration, migrationStatus } from './migrate.js';
+import { withDatabase as withDatabaseLogging } from './with-database.js';
 
 const projectRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const log = (msg: string) => console.log(msg);
 
-async function withDatabase<T>(fn: (url: string) => Promise<T>): Promise<T> {
-  const fromEnv = process.env.DATABASE_URL;
-  if (fromEnv) return fn(fromEnv);
-  const dataDir = path.resolve(process.env.DATA_DIR ?? '.data');
-  log(`DATABASE_URL is not set; using the embedded Postgres in ${dataDir}`);
-  const server = await startEmbeddedPostgres(dataDir, { log });
-  try {
-    return await fn(server.url);
-  } finally {
-    await server.stop();
-  }
-}
+const withDatabase = <T>(fn: (url: string) => Promise<T>) => withDatabaseLogging(fn, log);
 
 function generate(): Promise<number> {
   return new Promise((resolve, reject) => {

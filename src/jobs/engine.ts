@@ -221,6 +221,11 @@ export class TaskEngine {
     while (this.inFlight.size) await Promise.allSettled([...this.inFlight]);
   }
 
+  /** The kinds of task this process knows (for counts that show a kind with none waiting). */
+  get names(): string[] {
+    return [...this.defined.keys()];
+  }
+
   /** Tells this process's workers of `name` to look for due tasks now (e.g. after a transaction committed). */
   wake(name: string): void {
     this.defined.get(name)?.dispatcher.wake();

@@ -8,6 +8,7 @@
 import { Agent, buildConnector, errors as undiciErrors, request } from 'undici';
 import { pinnedLookup, systemResolver, type Resolver } from './address-rule.js';
 import { PlugboardError } from './errors.js';
+import { observeProviderCall, operationName } from '../metrics/provider-calls.js';
 
 export interface PlugboardHttpOptions {
   /** Whole request, from connecting to the last byte of the answer. */
@@ -62,7 +63,19 @@ export function plugboardDispatcher(opts: PlugboardHttpOptions): Agent {
 }
 
 /** Sends one request and reads its answer within the deadline and the size cap. */
-export async function exchange(dispatcher: Agent, call: HttpCall, opts: PlugboardHttpOptions): Promise<HttpAnswer> {
+export function exchange(dispatcher: Agent, call: HttpCall, opts: PlugboardHttpOptions): Promise<HttpAnswer> {
+  // Measured with its whole answer read; a 5xx counts as a failure like no answer at all.
+  return observeProviderCall('plugboard', operationOf(call), exchangeOnce(dispatcher, call, opts), (answer) => answer.status >= 500);
+}
+
+/** "GET api/product/{id}": the path from Plugboard's /api/ on (a base URL may carry a prefix), ids folded. */
+function operationOf(call: HttpCall): string {
+  const path = call.url.pathname;
+  const at = path.indexOf('/api/');
+  return operationName(call.method, at >= 0 ? path.slice(at + 1) : 'other');
+}
+
+async function exchangeOnce(dispatcher: Agent, call: HttpCall, opts: PlugboardHttpOptions): Promise<HttpAnswer> {
   const host = call.url.host;
   const signal = AbortSignal.timeout(opts.timeoutMs);
   let res: Awaited<ReturnType<typeof request>>;

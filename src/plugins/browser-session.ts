@@ -6,6 +6,7 @@ import csrf from '@fastify/csrf-protection';
 import formbody from '@fastify/formbody';
 import type { Config } from '../config.js';
 import type { PrismaSessionStore } from '../accounts/session-store.js';
+import type { Role } from '../generated/prisma/client.js';
 
 export const SESSION_COOKIE = 'sid';
 export const CSRF_COOKIE = 'csrf';
@@ -14,12 +15,15 @@ export const CSRF_COOKIE = 'csrf';
 export interface SessionUser {
   id: string;
   email: string;
+  /** As of sign-in (kept in step by role changes); the admin pages read it afresh anyway. */
+  role: Role;
 }
 
 declare module 'fastify' {
   interface Session {
     userId?: string;
     userEmail?: string;
+    userRole?: Role;
     oauthState?: string;
   }
   interface FastifyRequest {
@@ -71,7 +75,7 @@ export async function browserSession(app: FastifyInstance, opts: { config: Confi
   // request. Known from the first hook on, so every page (error pages included) shows the navigation.
   app.addHook('onRequest', async (request) => {
     const { userId, userEmail } = request.session;
-    if (userId && userEmail) request.user = { id: userId, email: userEmail };
+    if (userId && userEmail) request.user = { id: userId, email: userEmail, role: request.session.userRole ?? 'seller' };
   });
 }
 

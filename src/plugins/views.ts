@@ -17,6 +17,8 @@ declare module 'fastify' {
 export interface PageLocals {
   sandbox: boolean;
   userEmail: string | null;
+  /** Shows the Team link in the navigation. */
+  isAdmin?: boolean;
   /** Called by the templates that hold a form; a page without one does not start a session. */
   csrf: () => string | null;
   path: string;

@@ -1,7 +1,8 @@
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
-import { PASSWORD_MAX } from '../accounts/accounts.js';
+import { AccountError, PASSWORD_MAX, isEmailAddress, normaliseEmail } from '../accounts/accounts.js';
+import type { Role } from '../generated/prisma/client.js';
 import { consoleTarget } from '../web/redirect-target.js';
 import { SESSION_COOKIE } from '../plugins/browser-session.js';
 import type { Req } from '../web/typed-routes.js';
@@ -19,16 +20,33 @@ const Credentials = Type.Object(
   },
   { additionalProperties: false },
 );
-const SignUp = { body: Credentials };
+const SignUpBody = Type.Object(
+  {
+    email: Type.String({ maxLength: 254, pattern: EMAIL_CHARACTERS }),
+    password: Type.String({ maxLength: PASSWORD_MAX }),
+    _csrf: Type.Optional(Type.String({ maxLength: 200 })),
+    // The token of the invitation link the person came through, if any.
+    invite: Type.Optional(Type.String({ maxLength: 100 })),
+  },
+  { additionalProperties: false },
+);
+const SignUp = { body: SignUpBody };
 const SignIn = { body: Credentials };
 const SignInPage = { querystring: Type.Object({ next: Type.Optional(Type.Unknown()) }) };
 
 export async function accountRoutes(fastify: FastifyInstance) {
   const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
-  const { accounts } = app.services;
+  const { accounts, enrolment, audit } = app.services;
   const safeNext = (next: unknown) => consoleTarget(next, app.config.publicUrl);
   const signInLimit = { max: app.config.rateLimit.signInPerMinute, timeWindow: '1 minute' };
-  const signUpForm = { view: 'sign-up', page: () => ({ title: 'Create your account' }) } as const;
+  // A refused sign-up shows the form as it was offered: through the same invitation, or as the page offers it now.
+  const signUpForm = {
+    view: 'sign-up',
+    page: async (request: Req<typeof SignUp>) => {
+      const invite = request.body?.invite || null;
+      return { title: 'Create your account', invite, offer: invite ? ('invitation' as const) : await enrolment.offer() };
+    },
+  } as const;
   const signInForm = { view: 'sign-in', page: (request: Req<typeof SignIn>) => ({ title: 'Sign in', values: { next: safeNext(request.body?.next) } }) } as const;
 
   app.get('/sign-up', showSignUp);
@@ -39,11 +57,12 @@ export async function accountRoutes(fastify: FastifyInstance) {
 
   async function showSignUp(request: Req, reply: FastifyReply) {
     if (request.user) return reply.redirect('/');
-    return reply.page('sign-up', { title: 'Create your account', values: {} });
+    return reply.page('sign-up', { title: 'Create your account', offer: await enrolment.offer(), values: {} });
   }
 
   async function signUp(request: Req<typeof SignUp>, reply: FastifyReply) {
-    const user = await accounts.signUp(request.body.email, request.body.password);
+    const { email, password, invite } = request.body;
+    const user = await enrolment.signUp({ email, password, invite: invite || null, ip: request.ip });
     await startSession(request, user);
     return reply.redirect('/');
   }
@@ -54,12 +73,25 @@ export async function accountRoutes(fastify: FastifyInstance) {
   }
 
   async function signIn(request: Req<typeof SignIn>, reply: FastifyReply) {
-    const user = await accounts.signIn(request.body.email, request.body.password);
+    let user;
+    try {
+      user = await accounts.signIn(request.body.email, request.body.password);
+    } catch (err) {
+      if (err instanceof AccountError) {
+        // The address, never the password; and not whatever was typed when it is no address (a password
+        // typed into the wrong field is the usual case).
+        const typed = normaliseEmail(request.body.email);
+        await audit.record({ kind: 'sign-in-failed', subject: { email: isEmailAddress(typed) ? typed : null }, ip: request.ip, detail: { reason: err.kind === 'forbidden' ? 'disabled' : 'no match' } });
+      }
+      throw err;
+    }
     await startSession(request, user);
+    await audit.record({ kind: 'sign-in', actor: user, ip: request.ip });
     return reply.redirect(safeNext(request.body.next));
   }
 
   async function signOut(request: Req, reply: FastifyReply) {
+    if (request.user) await audit.record({ kind: 'sign-out', actor: request.user, ip: request.ip });
     await request.session.destroy();
     // The row is gone; the browser forgets the id too.
     reply.clearCookie(SESSION_COOKIE, { path: '/' });
@@ -68,9 +100,10 @@ export async function accountRoutes(fastify: FastifyInstance) {
 }
 
 /** A fresh session id at sign-in, so an id planted before sign-in is worthless afterwards. */
-async function startSession(request: Req, user: { id: string; email: string }) {
+async function startSession(request: Req, user: { id: string; email: string; role: Role }) {
   await request.session.regenerate();
   request.session.userId = user.id;
   request.session.userEmail = user.email;
+  request.session.userRole = user.role;
   request.user = null;
 }

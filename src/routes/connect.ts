@@ -113,6 +113,7 @@ export async function connectRoutes(fastify: FastifyInstance) {
     }
     await services.vault.saveGrant(request.user.id, tokenSetFrom(token.token));
     await services.catalog.forget(request.user.id);
+    await services.audit.record({ kind: 'sonlet-connected', actor: request.user, ip: request.ip });
     return reply.redirect('/items');
   }
 
@@ -136,6 +137,7 @@ export async function connectRoutes(fastify: FastifyInstance) {
     if (request.body?.confirm !== 'yes') return confirmDisconnect(request, reply);
     await services.vault.disconnect(request.user.id, request.log);
     await services.catalog.forget(request.user.id);
+    await services.audit.record({ kind: 'sonlet-disconnected', actor: request.user, ip: request.ip });
     return reply.redirect('/');
   }
 }

@@ -10,6 +10,8 @@ import { shopRoutes } from './shop.js';
 import { orderRoutes } from './orders.js';
 import { uploadRoutes } from './uploads.js';
 import { accountPageRoutes } from './account.js';
+import { adminRoutes } from './admin.js';
+import { oneTimeLinkRoutes } from './one-time-links.js';
 import { lenientQuery } from '../web/lenient-query.js';
 import { notFoundPage } from '../web/error-pages.js';
 import { DomainError } from '../errors.js';
@@ -45,6 +47,7 @@ export async function consoleScope(app: FastifyInstance) {
       return {
         sandbox: config.sandbox,
         userEmail: req.user?.email ?? null,
+        isAdmin: req.user?.role === 'owner' || req.user?.role === 'admin',
         csrf: () => (token ??= reply.generateCsrf({ userInfo: csrfUserInfo(req) })),
         path: req.url,
       };
@@ -81,4 +84,6 @@ export async function consoleScope(app: FastifyInstance) {
   await app.register(accountPageRoutes);
   // Registers @fastify/multipart in its own scope: only the upload routes parse multipart bodies.
   await app.register(uploadRoutes);
+  await app.register(adminRoutes);
+  await app.register(oneTimeLinkRoutes);
 }

@@ -95,6 +95,7 @@ export async function plugboardRoutes(fastify: FastifyInstance) {
   async function saveSettings(request: SellerRequest<typeof SaveSettings>, reply: FastifyReply) {
     await services.plugboardConnections.save(request.user.id, request.body);
     await services.scheduleShop(request.user.id);
+    await services.audit.record({ kind: 'plugboard-settings-saved', actor: request.user, ip: request.ip });
     return reply.code(303).redirect('/settings/plugboard?saved=1');
   }
 

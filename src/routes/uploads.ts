@@ -15,6 +15,7 @@ import type { PhotoSettings } from '../inventory/upload-pipeline.js';
 import { formatBytes, PhotoTooLargeError, UnsupportedPhotoError, type SavedPhoto } from '../inventory/upload-store.js';
 import { toBatchView, type UploadView } from '../inventory/upload-view.js';
 import { HeicNotConvertedError, sendablePhoto } from '../inventory/sendable-photo.js';
+import { observeUploadBytes } from '../metrics/provider-calls.js';
 
 const VIEW = 'upload';
 /** Photos in one form post; the page's script sends one photo per request. */
@@ -136,6 +137,7 @@ export async function uploadRoutes(fastify: FastifyInstance) {
           continue;
         }
         const saved = await services.photos.save(userId, part.file, part.filename);
+        observeUploadBytes(saved.bytes);
         received.push({ ...(await sendablePhoto(services.photos, userId, saved, part.filename)), photoKey });
       }
       if (!csrfChecked && !passesCsrf(request, reply, '')) return reply;

@@ -7,6 +7,7 @@
 import { Readable } from 'node:stream';
 import { Agent, request, type Dispatcher } from 'undici';
 import { DomainError, ProviderUnavailableError } from '../errors.js';
+import { observeProviderCall, operationName } from '../metrics/provider-calls.js';
 
 export interface SonletHttpSettings {
   /** Deadline of one exchange, from connecting until the last byte of the answer. */
@@ -59,6 +60,15 @@ export interface SonletAnswer {
 
 const DISCARD_LIMIT = 64 * 1024;
 
+/** "GET items/{id}", "POST o/token", "GET media": the path after Sonlet's API base, ids folded. */
+function operationOf(x: Exchange): string {
+  if (x.kind === 'media') return 'GET media';
+  const path = x.url.pathname;
+  const api = path.indexOf('/api/v2/');
+  const oauth = path.indexOf('/o/');
+  return operationName(x.method, api >= 0 ? path.slice(api + '/api/v2/'.length) : oauth >= 0 ? path.slice(oauth + 1) : 'other');
+}
+
 export class SonletHttp {
   private readonly agent: Agent;
 
@@ -81,7 +91,12 @@ export class SonletHttp {
    * Sends one request. No redirect is followed (a bearer token never goes to another host); the deadline
    * covers the whole exchange, reading the answer included, and ends when the body has been read or dropped.
    */
-  async exchange(x: Exchange): Promise<SonletAnswer> {
+  exchange(x: Exchange): Promise<SonletAnswer> {
+    // Measured to the answer's headers; a 5xx counts as a failure like no answer at all.
+    return observeProviderCall('sonlet', operationOf(x), this.send(x), (res) => res.status >= 500);
+  }
+
+  private async send(x: Exchange): Promise<SonletAnswer> {
     const stop = new AbortController();
     let why: 'deadline' | 'abandoned' | null = null;
     const end = (reason: 'deadline' | 'abandoned') => {

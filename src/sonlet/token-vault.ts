@@ -4,6 +4,7 @@ import { NeedsReconnectError, NotConnectedError, ProviderUnavailableError } from
 import type { SonletAnswer, SonletHttp } from './http.js';
 import { refreshTokens, revokeToken, RefreshRefusedError, type OAuthClientConfig, type TokenSet } from './oauth.js';
 import { LiveTokens, type LiveToken } from './live-tokens.js';
+import { observeTokenRefresh } from '../metrics/provider-calls.js';
 
 export type ConnectionState =
   | { state: 'none' }
@@ -18,6 +19,11 @@ export interface VaultSettings extends OAuthClientConfig {
   refreshLeewaySeconds: number;
   /** How long the database bounds the wait for a refresh (the row lock is held while Sonlet answers). */
   timeoutMs: number;
+}
+
+/** What the vault tells the rest of the console about (the audit trail listens). */
+export interface VaultEvents {
+  reconnectNeeded?(userId: string): Promise<void>;
 }
 
 /** Where the vault says what went wrong in the background (never with a token in it). */
@@ -47,6 +53,7 @@ export class TokenVault {
     private readonly http: SonletHttp,
     private readonly settings: VaultSettings,
     private readonly clock: Clock = Date,
+    private readonly events: VaultEvents = {},
   ) {
     this.live = new LiveTokens(clock);
   }
@@ -150,14 +157,32 @@ export class TokenVault {
   }
 
   private async refreshUnderLock(userId: string, seen: LiveToken): Promise<LiveToken> {
-    const outcome = await this.prisma.$transaction(
+    let outcome;
+    try {
+      outcome = await this.refreshInTransaction(userId, seen);
+    } catch (err) {
+      if (err instanceof ProviderUnavailableError) observeTokenRefresh('unavailable');
+      throw err;
+    }
+    if ('refused' in outcome) {
+      observeTokenRefresh('refused');
+      this.live.forget(userId);
+      await this.events.reconnectNeeded?.(userId);
+      throw new NeedsReconnectError();
+    }
+    if (outcome.refreshed) observeTokenRefresh('ok');
+    return outcome.live;
+  }
+
+  private refreshInTransaction(userId: string, seen: LiveToken) {
+    return this.prisma.$transaction(
       async (tx) => {
         // Row lock: a second process waits here, then sees that the tokens changed and skips its refresh.
         const locked = await tx.$queryRaw<SonletConnection[]>`
           SELECT * FROM "SonletConnection" WHERE "userId" = ${userId}::uuid FOR UPDATE`;
         const row = locked[0] ?? null;
         const current = this.usable(userId, row);
-        if (!LiveTokens.same(current, seen)) return { live: current };
+        if (!LiveTokens.same(current, seen)) return { live: current, refreshed: false };
 
         try {
           const tokens = await refreshTokens(this.http, this.settings, this.cipher.decrypt(row!.refreshTokenEnc), this.clock.now());
@@ -171,7 +196,7 @@ export class TokenVault {
               lastRefreshError: null,
             },
           });
-          return { live: this.live.remember(userId, updated, tokens.accessToken) };
+          return { live: this.live.remember(userId, updated, tokens.accessToken), refreshed: true };
         } catch (err) {
           if (!(err instanceof RefreshRefusedError)) throw err;
           // Read under the lock, so this really is the current refresh token being refused.
@@ -184,11 +209,6 @@ export class TokenVault {
       },
       { timeout: this.settings.timeoutMs + 5_000, maxWait: this.settings.timeoutMs + 5_000 },
     );
-    if ('refused' in outcome) {
-      this.live.forget(userId);
-      throw new NeedsReconnectError();
-    }
-    return outcome.live;
   }
 }
 

@@ -50,6 +50,7 @@ export const ERROR_PAGES: Record<ErrorKind, ErrorPage> = {
   'form-expired': { status: 403, title: () => 'Form expired', action: () => ({ href: '/', label: 'Start again' }) },
   'signed-out': { status: 401, title: () => 'Signed out', action: () => ({ href: '/sign-in', label: 'Sign in' }) },
   'unsupported-body': { status: 415, title: () => 'Not accepted' },
+  forbidden: { status: 403, title: () => 'Not allowed' },
 };
 
 export function statusOf(err: DomainError): number {

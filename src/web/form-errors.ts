@@ -29,8 +29,8 @@ declare module 'fastify' {
   }
 }
 
-/** The kinds that are about what the seller sent, and so belong next to the form. */
-const FORM_KINDS = new Set<ErrorKind>(['invalid-input', 'already-exists', 'wrong-credentials', 'form-expired', 'too-many-requests', 'too-large', 'unsupported-media']);
+/** The kinds that are about what the seller sent (or who sent it: a refused sign-up), and so belong next to the form. */
+const FORM_KINDS = new Set<ErrorKind>(['invalid-input', 'already-exists', 'wrong-credentials', 'form-expired', 'too-many-requests', 'too-large', 'unsupported-media', 'forbidden']);
 
 /** About what the seller sent, or naming one of the form's fields (a Plugboard address nobody answers at). */
 export function isFormError(err: DomainError): boolean {

@@ -16,6 +16,7 @@ import type { SortKey, StockFilter } from '../inventory/search.js';
 import type { OrderView } from '../plugboard/shop-orders.js';
 import type { ErrorAction } from './error-pages.js';
 import type { SellerPreferences } from '../accounts/seller-settings.js';
+import type { AdminAuditPage, AdminPage, DeleteSellerPage, OneTimeLinkPage, ResetPasswordPage, SignUpPage } from './team-pages.js';
 
 interface Page {
   title: string;
@@ -148,7 +149,7 @@ export interface Pages {
   welcome: Page;
   home: HomePage;
   'sign-in': Page & FormState;
-  'sign-up': Page & FormState;
+  'sign-up': SignUpPage;
   items: ItemsPage;
   item: ItemPage;
   images: ImagesPage;
@@ -166,6 +167,11 @@ export interface Pages {
   'account-delete': Page & FormState;
   'account-deleted': Page;
   confirm: ConfirmPage;
+  admin: AdminPage;
+  'admin-audit': AdminAuditPage;
+  'admin-link': OneTimeLinkPage;
+  'admin-delete': DeleteSellerPage;
+  'reset-password': ResetPasswordPage;
 }
 
 export type ViewName = keyof Pages;

@@ -37,6 +37,8 @@ export async function startConsoleProcess(env: Record<string, string>): Promise<
     TOKEN_ENCRYPTION_KEY: randomBytes(32).toString('hex'),
     SIGN_IN_RATE_LIMIT: '1000',
     LOG_LEVEL: 'warn',
+    // Several sellers sign up on it freely, as in the in-process test stacks.
+    SIGNUP: 'open',
     ...env,
   };
   for (const name of ['NODE_OPTIONS', 'VITEST', 'VITEST_WORKER_ID', 'VITEST_POOL_ID']) delete childEnv[name];

@@ -35,8 +35,8 @@ export interface Stack {
   /** Another console process against the same database and sandbox (as when scaling out). */
   addInstance(): Promise<ConsoleInstance>;
   /**
-   * Secrets found in this stack's captured logs (known secrets plus the Sonlet tokens and Plugboard
-   * passwords decrypted from the database now); empty when clean.
+   * Secrets found in this stack's captured logs and in the audit trail (known secrets plus the Sonlet
+   * tokens and Plugboard passwords decrypted from the database now); empty when clean.
    */
   leaks(): Promise<string[]>;
   /** Stops everything, then throws if {@link Stack.leaks} finds any secret in the logs. */
@@ -82,6 +82,8 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
     ANONYMOUS_PAGE_RATE_LIMIT: '100000',
     // The Plugboard sandbox of the tests listens on 127.0.0.1.
     PLUGBOARD_ALLOW_PRIVATE_HOSTS: 'true',
+    // Tests share one database, so most of them sign up freely; the team tests choose their mode.
+    SIGNUP: 'open',
     ...opts.env,
   };
   const databaseUrl = opts.databaseUrl ?? inject('databaseUrl');
@@ -150,12 +152,23 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
     return found;
   }
 
+  /** The audit trail is checked like a log: one line per event. */
+  async function auditLines(): Promise<string[]> {
+    const db = new pg.Client({ connectionString: databaseUrl });
+    await db.connect();
+    try {
+      const { rows } = await db.query<{ line: string }>('SELECT row_to_json(e)::text AS line FROM "AuditEvent" e');
+      return rows.map((r) => `${r.line}\n`);
+    } finally {
+      await db.end();
+    }
+  }
+
   async function leaks(): Promise<string[]> {
     const secrets = new Map([...knownSecrets(), ...(await storedSecrets())]);
-    return secretLeaks(
-      instances.flatMap((i) => i.logs),
-      secrets,
-    );
+    const fromLogs = secretLeaks(instances.flatMap((i) => i.logs), secrets);
+    const fromAudit = secretLeaks(await auditLines(), secrets).map((problem) => problem.replace('in the logs', 'in the audit trail'));
+    return [...fromLogs, ...fromAudit];
   }
 
   const first = await launch(port);
@@ -168,7 +181,7 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
       const found = opts.skipSecretCheck ? [] : await leaks();
       for (const instance of instances) await instance.app.close();
       await closeSonlet();
-      if (found.length) throw new Error(`Secrets in the console's logs: ${found.join('; ')}`);
+      if (found.length) throw new Error(`Secrets in the console's logs or audit trail: ${found.join('; ')}`);
     },
   };
 }

@@ -47,6 +47,22 @@ export { Prisma }
  */
 export type User = Prisma.UserModel
 /**
+ * Model Invitation
+ * A single-use link to join the console; only the SHA-256 of its token is kept.
+ */
+export type Invitation = Prisma.InvitationModel
+/**
+ * Model PasswordReset
+ * A one-time link that sets a new password; only the SHA-256 of its token is kept.
+ */
+export type PasswordReset = Prisma.PasswordResetModel
+/**
+ * Model AuditEvent
+ * Append-only record of security-relevant events (a trigger refuses updates). No foreign keys, so
+ * an event outlives the account it names; rows go only when the retention period has passed.
+ */
+export type AuditEvent = Prisma.AuditEventModel
+/**
  * Model Session
  * Server-side session rows: the cookie only carries the signed id.
  */

@@ -9,6 +9,15 @@
 * 🟢 You can import this file directly.
 */
 
+export const Role = {
+  owner: 'owner',
+  admin: 'admin',
+  seller: 'seller'
+} as const
+
+export type Role = (typeof Role)[keyof typeof Role]
+
+
 export const ConnectionStatus = {
   active: 'active',
   needs_reconnect: 'needs_reconnect'

@@ -9,6 +9,9 @@
  * 🟢 You can import this file directly.
  */
 export type * from './models/User.js'
+export type * from './models/Invitation.js'
+export type * from './models/PasswordReset.js'
+export type * from './models/AuditEvent.js'
 export type * from './models/Session.js'
 export type * from './models/SonletConnection.js'
 export type * from './models/CatalogCache.js'

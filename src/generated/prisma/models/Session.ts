@@ -375,10 +375,6 @@ export type SessionUncheckedUpdateManyWithoutUserNestedInput = {
   deleteMany?: Prisma.SessionScalarWhereInput | Prisma.SessionScalarWhereInput[]
 }
 
-export type NullableStringFieldUpdateOperationsInput = {
-  set?: string | null
-}
-
 export type SessionCreateWithoutUserInput = {
   id: string
   data: Prisma.JsonNullValueInput | runtime.InputJsonValue

@@ -897,10 +897,6 @@ export type EnumUploadStepFieldUpdateOperationsInput = {
   set?: $Enums.UploadStep
 }
 
-export type NullableDateTimeFieldUpdateOperationsInput = {
-  set?: Date | string | null
-}
-
 export type NullableIntFieldUpdateOperationsInput = {
   set?: number | null
   increment?: number

@@ -29,6 +29,8 @@ export type UserMinAggregateOutputType = {
   email: string | null
   passwordHash: string | null
   createdAt: Date | null
+  role: $Enums.Role | null
+  disabledAt: Date | null
 }
 
 export type UserMaxAggregateOutputType = {
@@ -36,6 +38,8 @@ export type UserMaxAggregateOutputType = {
   email: string | null
   passwordHash: string | null
   createdAt: Date | null
+  role: $Enums.Role | null
+  disabledAt: Date | null
 }
 
 export type UserCountAggregateOutputType = {
@@ -43,6 +47,8 @@ export type UserCountAggregateOutputType = {
   email: number
   passwordHash: number
   createdAt: number
+  role: number
+  disabledAt: number
   _all: number
 }
 
@@ -52,6 +58,8 @@ export type UserMinAggregateInputType = {
   email?: true
   passwordHash?: true
   createdAt?: true
+  role?: true
+  disabledAt?: true
 }
 
 export type UserMaxAggregateInputType = {
@@ -59,6 +67,8 @@ export type UserMaxAggregateInputType = {
   email?: true
   passwordHash?: true
   createdAt?: true
+  role?: true
+  disabledAt?: true
 }
 
 export type UserCountAggregateInputType = {
@@ -66,6 +76,8 @@ export type UserCountAggregateInputType = {
   email?: true
   passwordHash?: true
   createdAt?: true
+  role?: true
+  disabledAt?: true
   _all?: true
 }
 
@@ -146,6 +158,8 @@ export type UserGroupByOutputType = {
   email: string
   passwordHash: string
   createdAt: Date
+  role: $Enums.Role
+  disabledAt: Date | null
   _count: UserCountAggregateOutputType | null
   _min: UserMinAggregateOutputType | null
   _max: UserMaxAggregateOutputType | null
@@ -174,12 +188,16 @@ export type UserWhereInput = {
   email?: Prisma.StringFilter<"User"> | string
   passwordHash?: Prisma.StringFilter<"User"> | string
   createdAt?: Prisma.DateTimeFilter<"User"> | Date | string
+  role?: Prisma.EnumRoleFilter<"User"> | $Enums.Role
+  disabledAt?: Prisma.DateTimeNullableFilter<"User"> | Date | string | null
   sonletConnection?: Prisma.XOR<Prisma.SonletConnectionNullableScalarRelationFilter, Prisma.SonletConnectionWhereInput> | null
   sessions?: Prisma.SessionListRelationFilter
   uploads?: Prisma.UploadListRelationFilter
   plugboardConnection?: Prisma.XOR<Prisma.PlugboardConnectionNullableScalarRelationFilter, Prisma.PlugboardConnectionWhereInput> | null
   plugboardExports?: Prisma.PlugboardExportListRelationFilter
   catalogCache?: Prisma.CatalogCacheListRelationFilter
+  passwordResets?: Prisma.PasswordResetListRelationFilter
+  invitationsIssued?: Prisma.InvitationListRelationFilter
   shopOrders?: Prisma.ShopOrderListRelationFilter
   tasks?: Prisma.TaskListRelationFilter
   uploadPhotos?: Prisma.UploadPhotoListRelationFilter
@@ -192,12 +210,16 @@ export type UserOrderByWithRelationInput = {
   email?: Prisma.SortOrder
   passwordHash?: Prisma.SortOrder
   createdAt?: Prisma.SortOrder
+  role?: Prisma.SortOrder
+  disabledAt?: Prisma.SortOrderInput | Prisma.SortOrder
   sonletConnection?: Prisma.SonletConnectionOrderByWithRelationInput
   sessions?: Prisma.SessionOrderByRelationAggregateInput
   uploads?: Prisma.UploadOrderByRelationAggregateInput
   plugboardConnection?: Prisma.PlugboardConnectionOrderByWithRelationInput
   plugboardExports?: Prisma.PlugboardExportOrderByRelationAggregateInput
   catalogCache?: Prisma.CatalogCacheOrderByRelationAggregateInput
+  passwordResets?: Prisma.PasswordResetOrderByRelationAggregateInput
+  invitationsIssued?: Prisma.InvitationOrderByRelationAggregateInput
   shopOrders?: Prisma.ShopOrderOrderByRelationAggregateInput
   tasks?: Prisma.TaskOrderByRelationAggregateInput
   uploadPhotos?: Prisma.UploadPhotoOrderByRelationAggregateInput
@@ -213,12 +235,16 @@ export type UserWhereUniqueInput = Prisma.AtLeast<{
   NOT?: Prisma.UserWhereInput | Prisma.UserWhereInput[]
   passwordHash?: Prisma.StringFilter<"User"> | string
   createdAt?: Prisma.DateTimeFilter<"User"> | Date | string
+  role?: Prisma.EnumRoleFilter<"User"> | $Enums.Role
+  disabledAt?: Prisma.DateTimeNullableFilter<"User"> | Date | string | null
   sonletConnection?: Prisma.XOR<Prisma.SonletConnectionNullableScalarRelationFilter, Prisma.SonletConnectionWhereInput> | null
   sessions?: Prisma.SessionListRelationFilter
   uploads?: Prisma.UploadListRelationFilter
   plugboardConnection?: Prisma.XOR<Prisma.PlugboardConnectionNullableScalarRelationFilter, Prisma.PlugboardConnectionWhereInput> | null
   plugboardExports?: Prisma.PlugboardExportListRelationFilter
   catalogCache?: Prisma.CatalogCacheListRelationFilter
+  passwordResets?: Prisma.PasswordResetListRelationFilter
+  invitationsIssued?: Prisma.InvitationListRelationFilter
   shopOrders?: Prisma.ShopOrderListRelationFilter
   tasks?: Prisma.TaskListRelationFilter
   uploadPhotos?: Prisma.UploadPhotoListRelationFilter
@@ -231,6 +257,8 @@ export type UserOrderByWithAggregationInput = {
   email?: Prisma.SortOrder
   passwordHash?: Prisma.SortOrder
   createdAt?: Prisma.SortOrder
+  role?: Prisma.SortOrder
+  disabledAt?: Prisma.SortOrderInput | Prisma.SortOrder
   _count?: Prisma.UserCountOrderByAggregateInput
   _max?: Prisma.UserMaxOrderByAggregateInput
   _min?: Prisma.UserMinOrderByAggregateInput
@@ -244,6 +272,8 @@ export type UserScalarWhereWithAggregatesInput = {
   email?: Prisma.StringWithAggregatesFilter<"User"> | string
   passwordHash?: Prisma.StringWithAggregatesFilter<"User"> | string
   createdAt?: Prisma.DateTimeWithAggregatesFilter<"User"> | Date | string
+  role?: Prisma.EnumRoleWithAggregatesFilter<"User"> | $Enums.Role
+  disabledAt?: Prisma.DateTimeNullableWithAggregatesFilter<"User"> | Date | string | null
 }
 
 export type UserCreateInput = {
@@ -251,12 +281,16 @@ export type UserCreateInput = {
   email: string
   passwordHash: string
   createdAt?: Date | string
+  role?: $Enums.Role
+  disabledAt?: Date | string | null
   sonletConnection?: Prisma.SonletConnectionCreateNestedOneWithoutUserInput
   sessions?: Prisma.SessionCreateNestedManyWithoutUserInput
   uploads?: Prisma.UploadCreateNestedManyWithoutUserInput
   plugboardConnection?: Prisma.PlugboardConnectionCreateNestedOneWithoutUserInput
   plugboardExports?: Prisma.PlugboardExportCreateNestedManyWithoutUserInput
   catalogCache?: Prisma.CatalogCacheCreateNestedManyWithoutUserInput
+  passwordResets?: Prisma.PasswordResetCreateNestedManyWithoutUserInput
+  invitationsIssued?: Prisma.InvitationCreateNestedManyWithoutIssuedByInput
   shopOrders?: Prisma.ShopOrderCreateNestedManyWithoutUserInput
   tasks?: Prisma.TaskCreateNestedManyWithoutUserInput
   uploadPhotos?: Prisma.UploadPhotoCreateNestedManyWithoutUserInput
@@ -269,12 +303,16 @@ export type UserUncheckedCreateInput = {
   email: string
   passwordHash: string
   createdAt?: Date | string
+  role?: $Enums.Role
+  disabledAt?: Date | string | null
   sonletConnection?: Prisma.SonletConnectionUncheckedCreateNestedOneWithoutUserInput
   sessions?: Prisma.SessionUncheckedCreateNestedManyWithoutUserInput
   uploads?: Prisma.UploadUncheckedCreateNestedManyWithoutUserInput
   plugboardConnection?: Prisma.PlugboardConnectionUncheckedCreateNestedOneWithoutUserInput
   plugboardExports?: Prisma.PlugboardExportUncheckedCreateNestedManyWithoutUserInput
   catalogCache?: Prisma.CatalogCacheUncheckedCreateNestedManyWithoutUserInput
+  passwordResets?: Prisma.PasswordResetUncheckedCreateNestedManyWithoutUserInput
+  invitationsIssued?: Prisma.InvitationUncheckedCreateNestedManyWithoutIssuedByInput
   shopOrders?: Prisma.ShopOrderUncheckedCreateNestedManyWithoutUserInput
   tasks?: Prisma.TaskUncheckedCreateNestedManyWithoutUserInput
   uploadPhotos?: Prisma.UploadPhotoUncheckedCreateNestedManyWithoutUserInput
@@ -287,12 +325,16 @@ export type UserUpdateInput = {
   email?: Prisma.StringFieldUpdateOperationsInput | string
   passwordHash?: Prisma.StringFieldUpdateOperationsInput | string
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  role?: Prisma.EnumRoleFieldUpdateOperationsInput | $Enums.Role
+  disabledAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   sonletConnection?: Prisma.SonletConnectionUpdateOneWithoutUserNestedInput
   sessions?: Prisma.SessionUpdateManyWithoutUserNestedInput
   uploads?: Prisma.UploadUpdateManyWithoutUserNestedInput
   plugboardConnection?: Prisma.PlugboardConnectionUpdateOneWithoutUserNestedInput
   plugboardExports?: Prisma.PlugboardExportUpdateManyWithoutUserNestedInput
   catalogCache?: Prisma.CatalogCacheUpdateManyWithoutUserNestedInput
+  passwordResets?: Prisma.PasswordResetUpdateManyWithoutUserNestedInput
+  invitationsIssued?: Prisma.InvitationUpdateManyWithoutIssuedByNestedInput
   shopOrders?: Prisma.ShopOrderUpdateManyWithoutUserNestedInput
   tasks?: Prisma.TaskUpdateManyWithoutUserNestedInput
   uploadPhotos?: Prisma.UploadPhotoUpdateManyWithoutUserNestedInput
@@ -305,12 +347,16 @@ export type UserUncheckedUpdateInput = {
   email?: Prisma.StringFieldUpdateOperationsInput | string
   passwordHash?: Prisma.StringFieldUpdateOperationsInput | string
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  role?: Prisma.EnumRoleFieldUpdateOperationsInput | $Enums.Role
+  disabledAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   sonletConnection?: Prisma.SonletConnectionUncheckedUpdateOneWithoutUserNestedInput
   sessions?: Prisma.SessionUncheckedUpdateManyWithoutUserNestedInput
   uploads?: Prisma.UploadUncheckedUpdateManyWithoutUserNestedInput
   plugboardConnection?: Prisma.PlugboardConnectionUncheckedUpdateOneWithoutUserNestedInput
   plugboardExports?: Prisma.PlugboardExportUncheckedUpdateManyWithoutUserNestedInput
   catalogCache?: Prisma.CatalogCacheUncheckedUpdateManyWithoutUserNestedInput
+  passwordResets?: Prisma.PasswordResetUncheckedUpdateManyWithoutUserNestedInput
+  invitationsIssued?: Prisma.InvitationUncheckedUpdateManyWithoutIssuedByNestedInput
   shopOrders?: Prisma.ShopOrderUncheckedUpdateManyWithoutUserNestedInput
   tasks?: Prisma.TaskUncheckedUpdateManyWithoutUserNestedInput
   uploadPhotos?: Prisma.UploadPhotoUncheckedUpdateManyWithoutUserNestedInput
@@ -323,6 +369,8 @@ export type UserCreateManyInput = {
   email: string
   passwordHash: string
   createdAt?: Date | string
+  role?: $Enums.Role
+  disabledAt?: Date | string | null
 }
 
 export type UserUpdateManyMutationInput = {
@@ -330,6 +378,8 @@ export type UserUpdateManyMutationInput = {
   email?: Prisma.StringFieldUpdateOperationsInput | string
   passwordHash?: Prisma.StringFieldUpdateOperationsInput | string
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  role?: Prisma.EnumRoleFieldUpdateOperationsInput | $Enums.Role
+  disabledAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
 }
 
 export type UserUncheckedUpdateManyInput = {
@@ -337,6 +387,8 @@ export type UserUncheckedUpdateManyInput = {
   email?: Prisma.StringFieldUpdateOperationsInput | string
   passwordHash?: Prisma.StringFieldUpdateOperationsInput | string
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  role?: Prisma.EnumRoleFieldUpdateOperationsInput | $Enums.Role
+  disabledAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
 }
 
 export type UserCountOrderByAggregateInput = {
@@ -344,6 +396,8 @@ export type UserCountOrderByAggregateInput = {
   email?: Prisma.SortOrder
   passwordHash?: Prisma.SortOrder
   createdAt?: Prisma.SortOrder
+  role?: Prisma.SortOrder
+  disabledAt?: Prisma.SortOrder
 }
 
 export type UserMaxOrderByAggregateInput = {
@@ -351,6 +405,8 @@ export type UserMaxOrderByAggregateInput = {
   email?: Prisma.SortOrder
   passwordHash?: Prisma.SortOrder
   createdAt?: Prisma.SortOrder
+  role?: Prisma.SortOrder
+  disabledAt?: Prisma.SortOrder
 }
 
 export type UserMinOrderByAggregateInput = {
@@ -358,6 +414,8 @@ export type UserMinOrderByAggregateInput = {
   email?: Prisma.SortOrder
   passwordHash?: Prisma.SortOrder
   createdAt?: Prisma.SortOrder
+  role?: Prisma.SortOrder
+  disabledAt?: Prisma.SortOrder
 }
 
 export type UserNullableScalarRelationFilter = {
@@ -376,6 +434,44 @@ export type StringFieldUpdateOperationsInput = {
 
 export type DateTimeFieldUpdateOperationsInput = {
   set?: Date | string
+}
+
+export type EnumRoleFieldUpdateOperationsInput = {
+  set?: $Enums.Role
+}
+
+export type NullableDateTimeFieldUpdateOperationsInput = {
+  set?: Date | string | null
+}
+
+export type UserCreateNestedOneWithoutInvitationsIssuedInput = {
+  create?: Prisma.XOR<Prisma.UserCreateWithoutInvitationsIssuedInput, Prisma.UserUncheckedCreateWithoutInvitationsIssuedInput>
+  connectOrCreate?: Prisma.UserCreateOrConnectWithoutInvitationsIssuedInput
+  connect?: Prisma.UserWhereUniqueInput
+}
+
+export type UserUpdateOneWithoutInvitationsIssuedNestedInput = {
+  create?: Prisma.XOR<Prisma.UserCreateWithoutInvitationsIssuedInput, Prisma.UserUncheckedCreateWithoutInvitationsIssuedInput>
+  connectOrCreate?: Prisma.UserCreateOrConnectWithoutInvitationsIssuedInput
+  upsert?: Prisma.UserUpsertWithoutInvitationsIssuedInput
+  disconnect?: Prisma.UserWhereInput | boolean
+  delete?: Prisma.UserWhereInput | boolean
+  connect?: Prisma.UserWhereUniqueInput
+  update?: Prisma.XOR<Prisma.XOR<Prisma.UserUpdateToOneWithWhereWithoutInvitationsIssuedInput, Prisma.UserUpdateWithoutInvitationsIssuedInput>, Prisma.UserUncheckedUpdateWithoutInvitationsIssuedInput>
+}
+
+export type UserCreateNestedOneWithoutPasswordResetsInput = {
+  create?: Prisma.XOR<Prisma.UserCreateWithoutPasswordResetsInput, Prisma.UserUncheckedCreateWithoutPasswordResetsInput>
+  connectOrCreate?: Prisma.UserCreateOrConnectWithoutPasswordResetsInput
+  connect?: Prisma.UserWhereUniqueInput
+}
+
+export type UserUpdateOneRequiredWithoutPasswordResetsNestedInput = {
+  create?: Prisma.XOR<Prisma.UserCreateWithoutPasswordResetsInput, Prisma.UserUncheckedCreateWithoutPasswordResetsInput>
+  connectOrCreate?: Prisma.UserCreateOrConnectWithoutPasswordResetsInput
+  upsert?: Prisma.UserUpsertWithoutPasswordResetsInput
+  connect?: Prisma.UserWhereUniqueInput
+  update?: Prisma.XOR<Prisma.XOR<Prisma.UserUpdateToOneWithWhereWithoutPasswordResetsInput, Prisma.UserUpdateWithoutPasswordResetsInput>, Prisma.UserUncheckedUpdateWithoutPasswordResetsInput>
 }
 
 export type UserCreateNestedOneWithoutSessionsInput = {
@@ -536,16 +632,220 @@ export type UserUpdateOneRequiredWithoutInventoryItemsNestedInput = {
   update?: Prisma.XOR<Prisma.XOR<Prisma.UserUpdateToOneWithWhereWithoutInventoryItemsInput, Prisma.UserUpdateWithoutInventoryItemsInput>, Prisma.UserUncheckedUpdateWithoutInventoryItemsInput>
 }
 
+export type UserCreateWithoutInvitationsIssuedInput = {
+  id?: string
+  email: string
+  passwordHash: string
+  createdAt?: Date | string
+  role?: $Enums.Role
+  disabledAt?: Date | string | null
+  sonletConnection?: Prisma.SonletConnectionCreateNestedOneWithoutUserInput
+  sessions?: Prisma.SessionCreateNestedManyWithoutUserInput
+  uploads?: Prisma.UploadCreateNestedManyWithoutUserInput
+  plugboardConnection?: Prisma.PlugboardConnectionCreateNestedOneWithoutUserInput
+  plugboardExports?: Prisma.PlugboardExportCreateNestedManyWithoutUserInput
+  catalogCache?: Prisma.CatalogCacheCreateNestedManyWithoutUserInput
+  passwordResets?: Prisma.PasswordResetCreateNestedManyWithoutUserInput
+  shopOrders?: Prisma.ShopOrderCreateNestedManyWithoutUserInput
+  tasks?: Prisma.TaskCreateNestedManyWithoutUserInput
+  uploadPhotos?: Prisma.UploadPhotoCreateNestedManyWithoutUserInput
+  sellerSettings?: Prisma.SellerSettingsCreateNestedOneWithoutUserInput
+  inventoryItems?: Prisma.InventoryItemCreateNestedManyWithoutUserInput
+}
+
+export type UserUncheckedCreateWithoutInvitationsIssuedInput = {
+  id?: string
+  email: string
+  passwordHash: string
+  createdAt?: Date | string
+  role?: $Enums.Role
+  disabledAt?: Date | string | null
+  sonletConnection?: Prisma.SonletConnectionUncheckedCreateNestedOneWithoutUserInput
+  sessions?: Prisma.SessionUncheckedCreateNestedManyWithoutUserInput
+  uploads?: Prisma.UploadUncheckedCreateNestedManyWithoutUserInput
+  plugboardConnection?: Prisma.PlugboardConnectionUncheckedCreateNestedOneWithoutUserInput
+  plugboardExports?: Prisma.PlugboardExportUncheckedCreateNestedManyWithoutUserInput
+  catalogCache?: Prisma.CatalogCacheUncheckedCreateNestedManyWithoutUserInput
+  passwordResets?: Prisma.PasswordResetUncheckedCreateNestedManyWithoutUserInput
+  shopOrders?: Prisma.ShopOrderUncheckedCreateNestedManyWithoutUserInput
+  tasks?: Prisma.TaskUncheckedCreateNestedManyWithoutUserInput
+  uploadPhotos?: Prisma.UploadPhotoUncheckedCreateNestedManyWithoutUserInput
+  sellerSettings?: Prisma.SellerSettingsUncheckedCreateNestedOneWithoutUserInput
+  inventoryItems?: Prisma.InventoryItemUncheckedCreateNestedManyWithoutUserInput
+}
+
+export type UserCreateOrConnectWithoutInvitationsIssuedInput = {
+  where: Prisma.UserWhereUniqueInput
+  create: Prisma.XOR<Prisma.UserCreateWithoutInvitationsIssuedInput, Prisma.UserUncheckedCreateWithoutInvitationsIssuedInput>
+}
+
+export type UserUpsertWithoutInvitationsIssuedInput = {
+  update: Prisma.XOR<Prisma.UserUpdateWithoutInvitationsIssuedInput, Prisma.UserUncheckedUpdateWithoutInvitationsIssuedInput>
+  create: Prisma.XOR<Prisma.UserCreateWithoutInvitationsIssuedInput, Prisma.UserUncheckedCreateWithoutInvitationsIssuedInput>
+  where?: Prisma.UserWhereInput
+}
+
+export type UserUpdateToOneWithWhereWithoutInvitationsIssuedInput = {
+  where?: Prisma.UserWhereInput
+  data: Prisma.XOR<Prisma.UserUpdateWithoutInvitationsIssuedInput, Prisma.UserUncheckedUpdateWithoutInvitationsIssuedInput>
+}
+
+export type UserUpdateWithoutInvitationsIssuedInput = {
+  id?: Prisma.StringFieldUpdateOperationsInput | string
+  email?: Prisma.StringFieldUpdateOperationsInput | string
+  passwordHash?: Prisma.StringFieldUpdateOperationsInput | string
+  createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  role?: Prisma.EnumRoleFieldUpdateOperationsInput | $Enums.Role
+  disabledAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  sonletConnection?: Prisma.SonletConnectionUpdateOneWithoutUserNestedInput
+  sessions?: Prisma.SessionUpdateManyWithoutUserNestedInput
+  uploads?: Prisma.UploadUpdateManyWithoutUserNestedInput
+  plugboardConnection?: Prisma.PlugboardConnectionUpdateOneWithoutUserNestedInput
+  plugboardExports?: Prisma.PlugboardExportUpdateManyWithoutUserNestedInput
+  catalogCache?: Prisma.CatalogCacheUpdateManyWithoutUserNestedInput
+  passwordResets?: Prisma.PasswordResetUpdateManyWithoutUserNestedInput
+  shopOrders?: Prisma.ShopOrderUpdateManyWithoutUserNestedInput
+  tasks?: Prisma.TaskUpdateManyWithoutUserNestedInput
+  uploadPhotos?: Prisma.UploadPhotoUpdateManyWithoutUserNestedInput
+  sellerSettings?: Prisma.SellerSettingsUpdateOneWithoutUserNestedInput
+  inventoryItems?: Prisma.InventoryItemUpdateManyWithoutUserNestedInput
+}
+
+export type UserUncheckedUpdateWithoutInvitationsIssuedInput = {
+  id?: Prisma.StringFieldUpdateOperationsInput | string
+  email?: Prisma.StringFieldUpdateOperationsInput | string
+  passwordHash?: Prisma.StringFieldUpdateOperationsInput | string
+  createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  role?: Prisma.EnumRoleFieldUpdateOperationsInput | $Enums.Role
+  disabledAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  sonletConnection?: Prisma.SonletConnectionUncheckedUpdateOneWithoutUserNestedInput
+  sessions?: Prisma.SessionUncheckedUpdateManyWithoutUserNestedInput
+  uploads?: Prisma.UploadUncheckedUpdateManyWithoutUserNestedInput
+  plugboardConnection?: Prisma.PlugboardConnectionUncheckedUpdateOneWithoutUserNestedInput
+  plugboardExports?: Prisma.PlugboardExportUncheckedUpdateManyWithoutUserNestedInput
+  catalogCache?: Prisma.CatalogCacheUncheckedUpdateManyWithoutUserNestedInput
+  passwordResets?: Prisma.PasswordResetUncheckedUpdateManyWithoutUserNestedInput
+  shopOrders?: Prisma.ShopOrderUncheckedUpdateManyWithoutUserNestedInput
+  tasks?: Prisma.TaskUncheckedUpdateManyWithoutUserNestedInput
+  uploadPhotos?: Prisma.UploadPhotoUncheckedUpdateManyWithoutUserNestedInput
+  sellerSettings?: Prisma.SellerSettingsUncheckedUpdateOneWithoutUserNestedInput
+  inventoryItems?: Prisma.InventoryItemUncheckedUpdateManyWithoutUserNestedInput
+}
+
+export type UserCreateWithoutPasswordResetsInput = {
+  id?: string
+  email: string
+  passwordHash: string
+  createdAt?: Date | string
+  role?: $Enums.Role
+  disabledAt?: Date | string | null
+  sonletConnection?: Prisma.SonletConnectionCreateNestedOneWithoutUserInput
+  sessions?: Prisma.SessionCreateNestedManyWithoutUserInput
+  uploads?: Prisma.UploadCreateNestedManyWithoutUserInput
+  plugboardConnection?: Prisma.PlugboardConnectionCreateNestedOneWithoutUserInput
+  plugboardExports?: Prisma.PlugboardExportCreateNestedManyWithoutUserInput
+  catalogCache?: Prisma.CatalogCacheCreateNestedManyWithoutUserInput
+  invitationsIssued?: Prisma.InvitationCreateNestedManyWithoutIssuedByInput
+  shopOrders?: Prisma.ShopOrderCreateNestedManyWithoutUserInput
+  tasks?: Prisma.TaskCreateNestedManyWithoutUserInput
+  uploadPhotos?: Prisma.UploadPhotoCreateNestedManyWithoutUserInput
+  sellerSettings?: Prisma.SellerSettingsCreateNestedOneWithoutUserInput
+  inventoryItems?: Prisma.InventoryItemCreateNestedManyWithoutUserInput
+}
+
+export type UserUncheckedCreateWithoutPasswordResetsInput = {
+  id?: string
+  email: string
+  passwordHash: string
+  createdAt?: Date | string
+  role?: $Enums.Role
+  disabledAt?: Date | string | null
+  sonletConnection?: Prisma.SonletConnectionUncheckedCreateNestedOneWithoutUserInput
+  sessions?: Prisma.SessionUncheckedCreateNestedManyWithoutUserInput
+  uploads?: Prisma.UploadUncheckedCreateNestedManyWithoutUserInput
+  plugboardConnection?: Prisma.PlugboardConnectionUncheckedCreateNestedOneWithoutUserInput
+  plugboardExports?: Prisma.PlugboardExportUncheckedCreateNestedManyWithoutUserInput
+  catalogCache?: Prisma.CatalogCacheUncheckedCreateNestedManyWithoutUserInput
+  invitationsIssued?: Prisma.InvitationUncheckedCreateNestedManyWithoutIssuedByInput
+  shopOrders?: Prisma.ShopOrderUncheckedCreateNestedManyWithoutUserInput
+  tasks?: Prisma.TaskUncheckedCreateNestedManyWithoutUserInput
+  uploadPhotos?: Prisma.UploadPhotoUncheckedCreateNestedManyWithoutUserInput
+  sellerSettings?: Prisma.SellerSettingsUncheckedCreateNestedOneWithoutUserInput
+  inventoryItems?: Prisma.InventoryItemUncheckedCreateNestedManyWithoutUserInput
+}
+
+export type UserCreateOrConnectWithoutPasswordResetsInput = {
+  where: Prisma.UserWhereUniqueInput
+  create: Prisma.XOR<Prisma.UserCreateWithoutPasswordResetsInput, Prisma.UserUncheckedCreateWithoutPasswordResetsInput>
+}
+
+export type UserUpsertWithoutPasswordResetsInput = {
+  update: Prisma.XOR<Prisma.UserUpdateWithoutPasswordResetsInput, Prisma.UserUncheckedUpdateWithoutPasswordResetsInput>
+  create: Prisma.XOR<Prisma.UserCreateWithoutPasswordResetsInput, Prisma.UserUncheckedCreateWithoutPasswordResetsInput>
+  where?: Prisma.UserWhereInput
+}
+
+export type UserUpdateToOneWithWhereWithoutPasswordResetsInput = {
+  where?: Prisma.UserWhereInput
+  data: Prisma.XOR<Prisma.UserUpdateWithoutPasswordResetsInput, Prisma.UserUncheckedUpdateWithoutPasswordResetsInput>
+}
+
+export type UserUpdateWithoutPasswordResetsInput = {
+  id?: Prisma.StringFieldUpdateOperationsInput | string
+  email?: Prisma.StringFieldUpdateOperationsInput | string
+  passwordHash?: Prisma.StringFieldUpdateOperationsInput | string
+  createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  role?: Prisma.EnumRoleFieldUpdateOperationsInput | $Enums.Role
+  disabledAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  sonletConnection?: Prisma.SonletConnectionUpdateOneWithoutUserNestedInput
+  sessions?: Prisma.SessionUpdateManyWithoutUserNestedInput
+  uploads?: Prisma.UploadUpdateManyWithoutUserNestedInput
+  plugboardConnection?: Prisma.PlugboardConnectionUpdateOneWithoutUserNestedInput
+  plugboardExports?: Prisma.PlugboardExportUpdateManyWithoutUserNestedInput
+  catalogCache?: Prisma.CatalogCacheUpdateManyWithoutUserNestedInput
+  invitationsIssued?: Prisma.InvitationUpdateManyWithoutIssuedByNestedInput
+  shopOrders?: Prisma.ShopOrderUpdateManyWithoutUserNestedInput
+  tasks?: Prisma.TaskUpdateManyWithoutUserNestedInput
+  uploadPhotos?: Prisma.UploadPhotoUpdateManyWithoutUserNestedInput
+  sellerSettings?: Prisma.SellerSettingsUpdateOneWithoutUserNestedInput
+  inventoryItems?: Prisma.InventoryItemUpdateManyWithoutUserNestedInput
+}
+
+export type UserUncheckedUpdateWithoutPasswordResetsInput = {
+  id?: Prisma.StringFieldUpdateOperationsInput | string
+  email?: Prisma.StringFieldUpdateOperationsInput | string
+  passwordHash?: Prisma.StringFieldUpdateOperationsInput | string
+  createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  role?: Prisma.EnumRoleFieldUpdateOperationsInput | $Enums.Role
+  disabledAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  sonletConnection?: Prisma.SonletConnectionUncheckedUpdateOneWithoutUserNestedInput
+  sessions?: Prisma.SessionUncheckedUpdateManyWithoutUserNestedInput
+  uploads?: Prisma.UploadUncheckedUpdateManyWithoutUserNestedInput
+  plugboardConnection?: Prisma.PlugboardConnectionUncheckedUpdateOneWithoutUserNestedInput
+  plugboardExports?: Prisma.PlugboardExportUncheckedUpdateManyWithoutUserNestedInput
+  catalogCache?: Prisma.CatalogCacheUncheckedUpdateManyWithoutUserNestedInput
+  invitationsIssued?: Prisma.InvitationUncheckedUpdateManyWithoutIssuedByNestedInput
+  shopOrders?: Prisma.ShopOrderUncheckedUpdateManyWithoutUserNestedInput
+  tasks?: Prisma.TaskUncheckedUpdateManyWithoutUserNestedInput
+  uploadPhotos?: Prisma.UploadPhotoUncheckedUpdateManyWithoutUserNestedInput
+  sellerSettings?: Prisma.SellerSettingsUncheckedUpdateOneWithoutUserNestedInput
+  inventoryItems?: Prisma.InventoryItemUncheckedUpdateManyWithoutUserNestedInput
+}
+
 export type UserCreateWithoutSessionsInput = {
   id?: string
   email: string
   passwordHash: string
   createdAt?: Date | string
+  role?: $Enums.Role
+  disabledAt?: Date | string | null
   sonletConnection?: Prisma.SonletConnectionCreateNestedOneWithoutUserInput
   uploads?: Prisma.UploadCreateNestedManyWithoutUserInput
   plugboardConnection?: Prisma.PlugboardConnectionCreateNestedOneWithoutUserInput
   plugboardExports?: Prisma.PlugboardExportCreateNestedManyWithoutUserInput
   catalogCache?: Prisma.CatalogCacheCreateNestedManyWithoutUserInput
+  passwordResets?: Prisma.PasswordResetCreateNestedManyWithoutUserInput
+  invitationsIssued?: Prisma.InvitationCreateNestedManyWithoutIssuedByInput
   shopOrders?: Prisma.ShopOrderCreateNestedManyWithoutUserInput
   tasks?: Prisma.TaskCreateNestedManyWithoutUserInput
   uploadPhotos?: Prisma.UploadPhotoCreateNestedManyWithoutUserInput
@@ -558,11 +858,15 @@ export type UserUncheckedCreateWithoutSessionsInput = {
   email: string
   passwordHash: string
   createdAt?: Date | string
+  role?: $Enums.Role
+  disabledAt?: Date | string | null
   sonletConnection?: Prisma.SonletConnectionUncheckedCreateNestedOneWithoutUserInput
   uploads?: Prisma.UploadUncheckedCreateNestedManyWithoutUserInput
   plugboardConnection?: Prisma.PlugboardConnectionUncheckedCreateNestedOneWithoutUserInput
   plugboardExports?: Prisma.PlugboardExportUncheckedCreateNestedManyWithoutUserInput
   catalogCache?: Prisma.CatalogCacheUncheckedCreateNestedManyWithoutUserInput
+  passwordResets?: Prisma.PasswordResetUncheckedCreateNestedManyWithoutUserInput
+  invitationsIssued?: Prisma.InvitationUncheckedCreateNestedManyWithoutIssuedByInput
   shopOrders?: Prisma.ShopOrderUncheckedCreateNestedManyWithoutUserInput
   tasks?: Prisma.TaskUncheckedCreateNestedManyWithoutUserInput
   uploadPhotos?: Prisma.UploadPhotoUncheckedCreateNestedManyWithoutUserInput
@@ -591,11 +895,15 @@ export type UserUpdateWithoutSessionsInput = {
   email?: Prisma.StringFieldUpdateOperationsInput | string
   passwordHash?: Prisma.StringFieldUpdateOperationsInput | string
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  role?: Prisma.EnumRoleFieldUpdateOperationsInput | $Enums.Role
+  disabledAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   sonletConnection?: Prisma.SonletConnectionUpdateOneWithoutUserNestedInput
   uploads?: Prisma.UploadUpdateManyWithoutUserNestedInput
   plugboardConnection?: Prisma.PlugboardConnectionUpdateOneWithoutUserNestedInput
   plugboardExports?: Prisma.PlugboardExportUpdateManyWithoutUserNestedInput
   catalogCache?: Prisma.CatalogCacheUpdateManyWithoutUserNestedInput
+  passwordResets?: Prisma.PasswordResetUpdateManyWithoutUserNestedInput
+  invitationsIssued?: Prisma.InvitationUpdateManyWithoutIssuedByNestedInput
   shopOrders?: Prisma.ShopOrderUpdateManyWithoutUserNestedInput
   tasks?: Prisma.TaskUpdateManyWithoutUserNestedInput
   uploadPhotos?: Prisma.UploadPhotoUpdateManyWithoutUserNestedInput
@@ -608,11 +916,15 @@ export type UserUncheckedUpdateWithoutSessionsInput = {
   email?: Prisma.StringFieldUpdateOperationsInput | string
   passwordHash?: Prisma.StringFieldUpdateOperationsInput | string
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  role?: Prisma.EnumRoleFieldUpdateOperationsInput | $Enums.Role
+  disabledAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   sonletConnection?: Prisma.SonletConnectionUncheckedUpdateOneWithoutUserNestedInput
   uploads?: Prisma.UploadUncheckedUpdateManyWithoutUserNestedInput
   plugboardConnection?: Prisma.PlugboardConnectionUncheckedUpdateOneWithoutUserNestedInput
   plugboardExports?: Prisma.PlugboardExportUncheckedUpdateManyWithoutUserNestedInput
   catalogCache?: Prisma.CatalogCacheUncheckedUpdateManyWithoutUserNestedInput
+  passwordResets?: Prisma.PasswordResetUncheckedUpdateManyWithoutUserNestedInput
+  invitationsIssued?: Prisma.InvitationUncheckedUpdateManyWithoutIssuedByNestedInput
   shopOrders?: Prisma.ShopOrderUncheckedUpdateManyWithoutUserNestedInput
   tasks?: Prisma.TaskUncheckedUpdateManyWithoutUserNestedInput
   uploadPhotos?: Prisma.UploadPhotoUncheckedUpdateManyWithoutUserNestedInput
@@ -625,11 +937,15 @@ export type UserCreateWithoutSonletConnectionInput = {
   email: string
   passwordHash: string
   createdAt?: Date | string
+  role?: $Enums.Role
+  disabledAt?: Date | string | null
   sessions?: Prisma.SessionCreateNestedManyWithoutUserInput
   uploads?: Prisma.UploadCreateNestedManyWithoutUserInput
   plugboardConnection?: Prisma.PlugboardConnectionCreateNestedOneWithoutUserInput
   plugboardExports?: Prisma.PlugboardExportCreateNestedManyWithoutUserInput
   catalogCache?: Prisma.CatalogCacheCreateNestedManyWithoutUserInput
+  passwordResets?: Prisma.PasswordResetCreateNestedManyWithoutUserInput
+  invitationsIssued?: Prisma.InvitationCreateNestedManyWithoutIssuedByInput
   shopOrders?: Prisma.ShopOrderCreateNestedManyWithoutUserInput
   tasks?: Prisma.TaskCreateNestedManyWithoutUserInput
   uploadPhotos?: Prisma.UploadPhotoCreateNestedManyWithoutUserInput
@@ -642,11 +958,15 @@ export type UserUncheckedCreateWithoutSonletConnectionInput = {
   email: string
   passwordHash: string
   createdAt?: Date | string
+  role?: $Enums.Role
+  disabledAt?: Date | string | null
   sessions?: Prisma.SessionUncheckedCreateNestedManyWithoutUserInput
   uploads?: Prisma.UploadUncheckedCreateNestedManyWithoutUserInput
   plugboardConnection?: Prisma.PlugboardConnectionUncheckedCreateNestedOneWithoutUserInput
   plugboardExports?: Prisma.PlugboardExportUncheckedCreateNestedManyWithoutUserInput
   catalogCache?: Prisma.CatalogCacheUncheckedCreateNestedManyWithoutUserInput
+  passwordResets?: Prisma.PasswordResetUncheckedCreateNestedManyWithoutUserInput
+  invitationsIssued?: Prisma.InvitationUncheckedCreateNestedManyWithoutIssuedByInput
   shopOrders?: Prisma.ShopOrderUncheckedCreateNestedManyWithoutUserInput
   tasks?: Prisma.TaskUncheckedCreateNestedManyWithoutUserInput
   uploadPhotos?: Prisma.UploadPhotoUncheckedCreateNestedManyWithoutUserInput
@@ -675,11 +995,15 @@ export type UserUpdateWithoutSonletConnectionInput = {
   email?: Prisma.StringFieldUpdateOperationsInput | string
   passwordHash?: Prisma.StringFieldUpdateOperationsInput | string
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  role?: Prisma.EnumRoleFieldUpdateOperationsInput | $Enums.Role
+  disabledAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   sessions?: Prisma.SessionUpdateManyWithoutUserNestedInput
   uploads?: Prisma.UploadUpdateManyWithoutUserNestedInput
   plugboardConnection?: Prisma.PlugboardConnectionUpdateOneWithoutUserNestedInput
   plugboardExports?: Prisma.PlugboardExportUpdateManyWithoutUserNestedInput
   catalogCache?: Prisma.CatalogCacheUpdateManyWithoutUserNestedInput
+  passwordResets?: Prisma.PasswordResetUpdateManyWithoutUserNestedInput
+  invitationsIssued?: Prisma.InvitationUpdateManyWithoutIssuedByNestedInput
   shopOrders?: Prisma.ShopOrderUpdateManyWithoutUserNestedInput
   tasks?: Prisma.TaskUpdateManyWithoutUserNestedInput
   uploadPhotos?: Prisma.UploadPhotoUpdateManyWithoutUserNestedInput
@@ -692,11 +1016,15 @@ export type UserUncheckedUpdateWithoutSonletConnectionInput = {
   email?: Prisma.StringFieldUpdateOperationsInput | string
   passwordHash?: Prisma.StringFieldUpdateOperationsInput | string
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  role?: Prisma.EnumRoleFieldUpdateOperationsInput | $Enums.Role
+  disabledAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   sessions?: Prisma.SessionUncheckedUpdateManyWithoutUserNestedInput
   uploads?: Prisma.UploadUncheckedUpdateManyWithoutUserNestedInput
   plugboardConnection?: Prisma.PlugboardConnectionUncheckedUpdateOneWithoutUserNestedInput
   plugboardExports?: Prisma.PlugboardExportUncheckedUpdateManyWithoutUserNestedInput
   catalogCache?: Prisma.CatalogCacheUncheckedUpdateManyWithoutUserNestedInput
+  passwordResets?: Prisma.PasswordResetUncheckedUpdateManyWithoutUserNestedInput
+  invitationsIssued?: Prisma.InvitationUncheckedUpdateManyWithoutIssuedByNestedInput
   shopOrders?: Prisma.ShopOrderUncheckedUpdateManyWithoutUserNestedInput
   tasks?: Prisma.TaskUncheckedUpdateManyWithoutUserNestedInput
   uploadPhotos?: Prisma.UploadPhotoUncheckedUpdateManyWithoutUserNestedInput
@@ -709,11 +1037,15 @@ export type UserCreateWithoutCatalogCacheInput = {
   email: string
   passwordHash: string
   createdAt?: Date | string
+  role?: $Enums.Role
+  disabledAt?: Date | string | null
   sonletConnection?: Prisma.SonletConnectionCreateNestedOneWithoutUserInput
   sessions?: Prisma.SessionCreateNestedManyWithoutUserInput
   uploads?: Prisma.UploadCreateNestedManyWithoutUserInput
   plugboardConnection?: Prisma.PlugboardConnectionCreateNestedOneWithoutUserInput
   plugboardExports?: Prisma.PlugboardExportCreateNestedManyWithoutUserInput
+  passwordResets?: Prisma.PasswordResetCreateNestedManyWithoutUserInput
+  invitationsIssued?: Prisma.InvitationCreateNestedManyWithoutIssuedByInput
   shopOrders?: Prisma.ShopOrderCreateNestedManyWithoutUserInput
   tasks?: Prisma.TaskCreateNestedManyWithoutUserInput
   uploadPhotos?: Prisma.UploadPhotoCreateNestedManyWithoutUserInput
@@ -726,11 +1058,15 @@ export type UserUncheckedCreateWithoutCatalogCacheInput = {
   email: string
   passwordHash: string
   createdAt?: Date | string
+  role?: $Enums.Role
+  disabledAt?: Date | string | null
   sonletConnection?: Prisma.SonletConnectionUncheckedCreateNestedOneWithoutUserInput
   sessions?: Prisma.SessionUncheckedCreateNestedManyWithoutUserInput
   uploads?: Prisma.UploadUncheckedCreateNestedManyWithoutUserInput
   plugboardConnection?: Prisma.PlugboardConnectionUncheckedCreateNestedOneWithoutUserInput
   plugboardExports?: Prisma.PlugboardExportUncheckedCreateNestedManyWithoutUserInput
+  passwordResets?: Prisma.PasswordResetUncheckedCreateNestedManyWithoutUserInput
+  invitationsIssued?: Prisma.InvitationUncheckedCreateNestedManyWithoutIssuedByInput
   shopOrders?: Prisma.ShopOrderUncheckedCreateNestedManyWithoutUserInput
   tasks?: Prisma.TaskUncheckedCreateNestedManyWithoutUserInput
   uploadPhotos?: Prisma.UploadPhotoUncheckedCreateNestedManyWithoutUserInput
@@ -759,11 +1095,15 @@ export type UserUpdateWithoutCatalogCacheInput = {
   email?: Prisma.StringFieldUpdateOperationsInput | string
   passwordHash?: Prisma.StringFieldUpdateOperationsInput | string
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  role?: Prisma.EnumRoleFieldUpdateOperationsInput | $Enums.Role
+  disabledAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   sonletConnection?: Prisma.SonletConnectionUpdateOneWithoutUserNestedInput
   sessions?: Prisma.SessionUpdateManyWithoutUserNestedInput
   uploads?: Prisma.UploadUpdateManyWithoutUserNestedInput
   plugboardConnection?: Prisma.PlugboardConnectionUpdateOneWithoutUserNestedInput
   plugboardExports?: Prisma.PlugboardExportUpdateManyWithoutUserNestedInput
+  passwordResets?: Prisma.PasswordResetUpdateManyWithoutUserNestedInput
+  invitationsIssued?: Prisma.InvitationUpdateManyWithoutIssuedByNestedInput
   shopOrders?: Prisma.ShopOrderUpdateManyWithoutUserNestedInput
   tasks?: Prisma.TaskUpdateManyWithoutUserNestedInput
   uploadPhotos?: Prisma.UploadPhotoUpdateManyWithoutUserNestedInput
@@ -776,11 +1116,15 @@ export type UserUncheckedUpdateWithoutCatalogCacheInput = {
   email?: Prisma.StringFieldUpdateOperationsInput | string
   passwordHash?: Prisma.StringFieldUpdateOperationsInput | string
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  role?: Prisma.EnumRoleFieldUpdateOperationsInput | $Enums.Role
+  disabledAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   sonletConnection?: Prisma.SonletConnectionUncheckedUpdateOneWithoutUserNestedInput
   sessions?: Prisma.SessionUncheckedUpdateManyWithoutUserNestedInput
   uploads?: Prisma.UploadUncheckedUpdateManyWithoutUserNestedInput
   plugboardConnection?: Prisma.PlugboardConnectionUncheckedUpdateOneWithoutUserNestedInput
   plugboardExports?: Prisma.PlugboardExportUncheckedUpdateManyWithoutUserNestedInput
+  passwordResets?: Prisma.PasswordResetUncheckedUpdateManyWithoutUserNestedInput
+  invitationsIssued?: Prisma.InvitationUncheckedUpdateManyWithoutIssuedByNestedInput
   shopOrders?: Prisma.ShopOrderUncheckedUpdateManyWithoutUserNestedInput
   tasks?: Prisma.TaskUncheckedUpdateManyWithoutUserNestedInput
   uploadPhotos?: Prisma.UploadPhotoUncheckedUpdateManyWithoutUserNestedInput
@@ -793,11 +1137,15 @@ export type UserCreateWithoutUploadsInput = {
   email: string
   passwordHash: string
   createdAt?: Date | string
+  role?: $Enums.Role
+  disabledAt?: Date | string | null
   sonletConnection?: Prisma.SonletConnectionCreateNestedOneWithoutUserInput
   sessions?: Prisma.SessionCreateNestedManyWithoutUserInput
   plugboardConnection?: Prisma.PlugboardConnectionCreateNestedOneWithoutUserInput
   plugboardExports?: Prisma.PlugboardExportCreateNestedManyWithoutUserInput
   catalogCache?: Prisma.CatalogCacheCreateNestedManyWithoutUserInput
+  passwordResets?: Prisma.PasswordResetCreateNestedManyWithoutUserInput
+  invitationsIssued?: Prisma.InvitationCreateNestedManyWithoutIssuedByInput
   shopOrders?: Prisma.ShopOrderCreateNestedManyWithoutUserInput
   tasks?: Prisma.TaskCreateNestedManyWithoutUserInput
   uploadPhotos?: Prisma.UploadPhotoCreateNestedManyWithoutUserInput
@@ -810,11 +1158,15 @@ export type UserUncheckedCreateWithoutUploadsInput = {
   email: string
   passwordHash: string
   createdAt?: Date | string
+  role?: $Enums.Role
+  disabledAt?: Date | string | null
   sonletConnection?: Prisma.SonletConnectionUncheckedCreateNestedOneWithoutUserInput
   sessions?: Prisma.SessionUncheckedCreateNestedManyWithoutUserInput
   plugboardConnection?: Prisma.PlugboardConnectionUncheckedCreateNestedOneWithoutUserInput
   plugboardExports?: Prisma.PlugboardExportUncheckedCreateNestedManyWithoutUserInput
   catalogCache?: Prisma.CatalogCacheUncheckedCreateNestedManyWithoutUserInput
+  passwordResets?: Prisma.PasswordResetUncheckedCreateNestedManyWithoutUserInput
+  invitationsIssued?: Prisma.InvitationUncheckedCreateNestedManyWithoutIssuedByInput
   shopOrders?: Prisma.ShopOrderUncheckedCreateNestedManyWithoutUserInput
   tasks?: Prisma.TaskUncheckedCreateNestedManyWithoutUserInput
   uploadPhotos?: Prisma.UploadPhotoUncheckedCreateNestedManyWithoutUserInput
@@ -843,11 +1195,15 @@ export type UserUpdateWithoutUploadsInput = {
   email?: Prisma.StringFieldUpdateOperationsInput | string
   passwordHash?: Prisma.StringFieldUpdateOperationsInput | string
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  role?: Prisma.EnumRoleFieldUpdateOperationsInput | $Enums.Role
+  disabledAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   sonletConnection?: Prisma.SonletConnectionUpdateOneWithoutUserNestedInput
   sessions?: Prisma.SessionUpdateManyWithoutUserNestedInput
   plugboardConnection?: Prisma.PlugboardConnectionUpdateOneWithoutUserNestedInput
   plugboardExports?: Prisma.PlugboardExportUpdateManyWithoutUserNestedInput
   catalogCache?: Prisma.CatalogCacheUpdateManyWithoutUserNestedInput
+  passwordResets?: Prisma.PasswordResetUpdateManyWithoutUserNestedInput
+  invitationsIssued?: Prisma.InvitationUpdateManyWithoutIssuedByNestedInput
   shopOrders?: Prisma.ShopOrderUpdateManyWithoutUserNestedInput
   tasks?: Prisma.TaskUpdateManyWithoutUserNestedInput
   uploadPhotos?: Prisma.UploadPhotoUpdateManyWithoutUserNestedInput
@@ -860,11 +1216,15 @@ export type UserUncheckedUpdateWithoutUploadsInput = {
   email?: Prisma.StringFieldUpdateOperationsInput | string
   passwordHash?: Prisma.StringFieldUpdateOperationsInput | string
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  role?: Prisma.EnumRoleFieldUpdateOperationsInput | $Enums.Role
+  disabledAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   sonletConnection?: Prisma.SonletConnectionUncheckedUpdateOneWithoutUserNestedInput
   sessions?: Prisma.SessionUncheckedUpdateManyWithoutUserNestedInput
   plugboardConnection?: Prisma.PlugboardConnectionUncheckedUpdateOneWithoutUserNestedInput
   plugboardExports?: Prisma.PlugboardExportUncheckedUpdateManyWithoutUserNestedInput
   catalogCache?: Prisma.CatalogCacheUncheckedUpdateManyWithoutUserNestedInput
+  passwordResets?: Prisma.PasswordResetUncheckedUpdateManyWithoutUserNestedInput
+  invitationsIssued?: Prisma.InvitationUncheckedUpdateManyWithoutIssuedByNestedInput
   shopOrders?: Prisma.ShopOrderUncheckedUpdateManyWithoutUserNestedInput
   tasks?: Prisma.TaskUncheckedUpdateManyWithoutUserNestedInput
   uploadPhotos?: Prisma.UploadPhotoUncheckedUpdateManyWithoutUserNestedInput
@@ -877,12 +1237,16 @@ export type UserCreateWithoutUploadPhotosInput = {
   email: string
   passwordHash: string
   createdAt?: Date | string
+  role?: $Enums.Role
+  disabledAt?: Date | string | null
   sonletConnection?: Prisma.SonletConnectionCreateNestedOneWithoutUserInput
   sessions?: Prisma.SessionCreateNestedManyWithoutUserInput
   uploads?: Prisma.UploadCreateNestedManyWithoutUserInput
   plugboardConnection?: Prisma.PlugboardConnectionCreateNestedOneWithoutUserInput
   plugboardExports?: Prisma.PlugboardExportCreateNestedManyWithoutUserInput
   catalogCache?: Prisma.CatalogCacheCreateNestedManyWithoutUserInput
+  passwordResets?: Prisma.PasswordResetCreateNestedManyWithoutUserInput
+  invitationsIssued?: Prisma.InvitationCreateNestedManyWithoutIssuedByInput
   shopOrders?: Prisma.ShopOrderCreateNestedManyWithoutUserInput
   tasks?: Prisma.TaskCreateNestedManyWithoutUserInput
   sellerSettings?: Prisma.SellerSettingsCreateNestedOneWithoutUserInput
@@ -894,12 +1258,16 @@ export type UserUncheckedCreateWithoutUploadPhotosInput = {
   email: string
   passwordHash: string
   createdAt?: Date | string
+  role?: $Enums.Role
+  disabledAt?: Date | string | null
   sonletConnection?: Prisma.SonletConnectionUncheckedCreateNestedOneWithoutUserInput
   sessions?: Prisma.SessionUncheckedCreateNestedManyWithoutUserInput
   uploads?: Prisma.UploadUncheckedCreateNestedManyWithoutUserInput
   plugboardConnection?: Prisma.PlugboardConnectionUncheckedCreateNestedOneWithoutUserInput
   plugboardExports?: Prisma.PlugboardExportUncheckedCreateNestedManyWithoutUserInput
   catalogCache?: Prisma.CatalogCacheUncheckedCreateNestedManyWithoutUserInput
+  passwordResets?: Prisma.PasswordResetUncheckedCreateNestedManyWithoutUserInput
+  invitationsIssued?: Prisma.InvitationUncheckedCreateNestedManyWithoutIssuedByInput
   shopOrders?: Prisma.ShopOrderUncheckedCreateNestedManyWithoutUserInput
   tasks?: Prisma.TaskUncheckedCreateNestedManyWithoutUserInput
   sellerSettings?: Prisma.SellerSettingsUncheckedCreateNestedOneWithoutUserInput
@@ -927,12 +1295,16 @@ export type UserUpdateWithoutUploadPhotosInput = {
   email?: Prisma.StringFieldUpdateOperationsInput | string
   passwordHash?: Prisma.StringFieldUpdateOperationsInput | string
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  role?: Prisma.EnumRoleFieldUpdateOperationsInput | $Enums.Role
+  disabledAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   sonletConnection?: Prisma.SonletConnectionUpdateOneWithoutUserNestedInput
   sessions?: Prisma.SessionUpdateManyWithoutUserNestedInput
   uploads?: Prisma.UploadUpdateManyWithoutUserNestedInput
   plugboardConnection?: Prisma.PlugboardConnectionUpdateOneWithoutUserNestedInput
   plugboardExports?: Prisma.PlugboardExportUpdateManyWithoutUserNestedInput
   catalogCache?: Prisma.CatalogCacheUpdateManyWithoutUserNestedInput
+  passwordResets?: Prisma.PasswordResetUpdateManyWithoutUserNestedInput
+  invitationsIssued?: Prisma.InvitationUpdateManyWithoutIssuedByNestedInput
   shopOrders?: Prisma.ShopOrderUpdateManyWithoutUserNestedInput
   tasks?: Prisma.TaskUpdateManyWithoutUserNestedInput
   sellerSettings?: Prisma.SellerSettingsUpdateOneWithoutUserNestedInput
@@ -944,12 +1316,16 @@ export type UserUncheckedUpdateWithoutUploadPhotosInput = {
   email?: Prisma.StringFieldUpdateOperationsInput | string
   passwordHash?: Prisma.StringFieldUpdateOperationsInput | string
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  role?: Prisma.EnumRoleFieldUpdateOperationsInput | $Enums.Role
+  disabledAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   sonletConnection?: Prisma.SonletConnectionUncheckedUpdateOneWithoutUserNestedInput
   sessions?: Prisma.SessionUncheckedUpdateManyWithoutUserNestedInput
   uploads?: Prisma.UploadUncheckedUpdateManyWithoutUserNestedInput
   plugboardConnection?: Prisma.PlugboardConnectionUncheckedUpdateOneWithoutUserNestedInput
   plugboardExports?: Prisma.PlugboardExportUncheckedUpdateManyWithoutUserNestedInput
   catalogCache?: Prisma.CatalogCacheUncheckedUpdateManyWithoutUserNestedInput
+  passwordResets?: Prisma.PasswordResetUncheckedUpdateManyWithoutUserNestedInput
+  invitationsIssued?: Prisma.InvitationUncheckedUpdateManyWithoutIssuedByNestedInput
   shopOrders?: Prisma.ShopOrderUncheckedUpdateManyWithoutUserNestedInput
   tasks?: Prisma.TaskUncheckedUpdateManyWithoutUserNestedInput
   sellerSettings?: Prisma.SellerSettingsUncheckedUpdateOneWithoutUserNestedInput
@@ -961,12 +1337,16 @@ export type UserCreateWithoutTasksInput = {
   email: string
   passwordHash: string
   createdAt?: Date | string
+  role?: $Enums.Role
+  disabledAt?: Date | string | null
   sonletConnection?: Prisma.SonletConnectionCreateNestedOneWithoutUserInput
   sessions?: Prisma.SessionCreateNestedManyWithoutUserInput
   uploads?: Prisma.UploadCreateNestedManyWithoutUserInput
   plugboardConnection?: Prisma.PlugboardConnectionCreateNestedOneWithoutUserInput
   plugboardExports?: Prisma.PlugboardExportCreateNestedManyWithoutUserInput
   catalogCache?: Prisma.CatalogCacheCreateNestedManyWithoutUserInput
+  passwordResets?: Prisma.PasswordResetCreateNestedManyWithoutUserInput
+  invitationsIssued?: Prisma.InvitationCreateNestedManyWithoutIssuedByInput
   shopOrders?: Prisma.ShopOrderCreateNestedManyWithoutUserInput
   uploadPhotos?: Prisma.UploadPhotoCreateNestedManyWithoutUserInput
   sellerSettings?: Prisma.SellerSettingsCreateNestedOneWithoutUserInput
@@ -978,12 +1358,16 @@ export type UserUncheckedCreateWithoutTasksInput = {
   email: string
   passwordHash: string
   createdAt?: Date | string
+  role?: $Enums.Role
+  disabledAt?: Date | string | null
   sonletConnection?: Prisma.SonletConnectionUncheckedCreateNestedOneWithoutUserInput
   sessions?: Prisma.SessionUncheckedCreateNestedManyWithoutUserInput
   uploads?: Prisma.UploadUncheckedCreateNestedManyWithoutUserInput
   plugboardConnection?: Prisma.PlugboardConnectionUncheckedCreateNestedOneWithoutUserInput
   plugboardExports?: Prisma.PlugboardExportUncheckedCreateNestedManyWithoutUserInput
   catalogCache?: Prisma.CatalogCacheUncheckedCreateNestedManyWithoutUserInput
+  passwordResets?: Prisma.PasswordResetUncheckedCreateNestedManyWithoutUserInput
+  invitationsIssued?: Prisma.InvitationUncheckedCreateNestedManyWithoutIssuedByInput
   shopOrders?: Prisma.ShopOrderUncheckedCreateNestedManyWithoutUserInput
   uploadPhotos?: Prisma.UploadPhotoUncheckedCreateNestedManyWithoutUserInput
   sellerSettings?: Prisma.SellerSettingsUncheckedCreateNestedOneWithoutUserInput
@@ -1011,12 +1395,16 @@ export type UserUpdateWithoutTasksInput = {
   email?: Prisma.StringFieldUpdateOperationsInput | string
   passwordHash?: Prisma.StringFieldUpdateOperationsInput | string
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  role?: Prisma.EnumRoleFieldUpdateOperationsInput | $Enums.Role
+  disabledAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   sonletConnection?: Prisma.SonletConnectionUpdateOneWithoutUserNestedInput
   sessions?: Prisma.SessionUpdateManyWithoutUserNestedInput
   uploads?: Prisma.UploadUpdateManyWithoutUserNestedInput
   plugboardConnection?: Prisma.PlugboardConnectionUpdateOneWithoutUserNestedInput
   plugboardExports?: Prisma.PlugboardExportUpdateManyWithoutUserNestedInput
   catalogCache?: Prisma.CatalogCacheUpdateManyWithoutUserNestedInput
+  passwordResets?: Prisma.PasswordResetUpdateManyWithoutUserNestedInput
+  invitationsIssued?: Prisma.InvitationUpdateManyWithoutIssuedByNestedInput
   shopOrders?: Prisma.ShopOrderUpdateManyWithoutUserNestedInput
   uploadPhotos?: Prisma.UploadPhotoUpdateManyWithoutUserNestedInput
   sellerSettings?: Prisma.SellerSettingsUpdateOneWithoutUserNestedInput
@@ -1028,12 +1416,16 @@ export type UserUncheckedUpdateWithoutTasksInput = {
   email?: Prisma.StringFieldUpdateOperationsInput | string
   passwordHash?: Prisma.StringFieldUpdateOperationsInput | string
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  role?: Prisma.EnumRoleFieldUpdateOperationsInput | $Enums.Role
+  disabledAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   sonletConnection?: Prisma.SonletConnectionUncheckedUpdateOneWithoutUserNestedInput
   sessions?: Prisma.SessionUncheckedUpdateManyWithoutUserNestedInput
   uploads?: Prisma.UploadUncheckedUpdateManyWithoutUserNestedInput
   plugboardConnection?: Prisma.PlugboardConnectionUncheckedUpdateOneWithoutUserNestedInput
   plugboardExports?: Prisma.PlugboardExportUncheckedUpdateManyWithoutUserNestedInput
   catalogCache?: Prisma.CatalogCacheUncheckedUpdateManyWithoutUserNestedInput
+  passwordResets?: Prisma.PasswordResetUncheckedUpdateManyWithoutUserNestedInput
+  invitationsIssued?: Prisma.InvitationUncheckedUpdateManyWithoutIssuedByNestedInput
   shopOrders?: Prisma.ShopOrderUncheckedUpdateManyWithoutUserNestedInput
   uploadPhotos?: Prisma.UploadPhotoUncheckedUpdateManyWithoutUserNestedInput
   sellerSettings?: Prisma.SellerSettingsUncheckedUpdateOneWithoutUserNestedInput
@@ -1045,11 +1437,15 @@ export type UserCreateWithoutPlugboardConnectionInput = {
   email: string
   passwordHash: string
   createdAt?: Date | string
+  role?: $Enums.Role
+  disabledAt?: Date | string | null
   sonletConnection?: Prisma.SonletConnectionCreateNestedOneWithoutUserInput
   sessions?: Prisma.SessionCreateNestedManyWithoutUserInput
   uploads?: Prisma.UploadCreateNestedManyWithoutUserInput
   plugboardExports?: Prisma.PlugboardExportCreateNestedManyWithoutUserInput
   catalogCache?: Prisma.CatalogCacheCreateNestedManyWithoutUserInput
+  passwordResets?: Prisma.PasswordResetCreateNestedManyWithoutUserInput
+  invitationsIssued?: Prisma.InvitationCreateNestedManyWithoutIssuedByInput
   shopOrders?: Prisma.ShopOrderCreateNestedManyWithoutUserInput
   tasks?: Prisma.TaskCreateNestedManyWithoutUserInput
   uploadPhotos?: Prisma.UploadPhotoCreateNestedManyWithoutUserInput
@@ -1062,11 +1458,15 @@ export type UserUncheckedCreateWithoutPlugboardConnectionInput = {
   email: string
   passwordHash: string
   createdAt?: Date | string
+  role?: $Enums.Role
+  disabledAt?: Date | string | null
   sonletConnection?: Prisma.SonletConnectionUncheckedCreateNestedOneWithoutUserInput
   sessions?: Prisma.SessionUncheckedCreateNestedManyWithoutUserInput
   uploads?: Prisma.UploadUncheckedCreateNestedManyWithoutUserInput
   plugboardExports?: Prisma.PlugboardExportUncheckedCreateNestedManyWithoutUserInput
   catalogCache?: Prisma.CatalogCacheUncheckedCreateNestedManyWithoutUserInput
+  passwordResets?: Prisma.PasswordResetUncheckedCreateNestedManyWithoutUserInput
+  invitationsIssued?: Prisma.InvitationUncheckedCreateNestedManyWithoutIssuedByInput
   shopOrders?: Prisma.ShopOrderUncheckedCreateNestedManyWithoutUserInput
   tasks?: Prisma.TaskUncheckedCreateNestedManyWithoutUserInput
   uploadPhotos?: Prisma.UploadPhotoUncheckedCreateNestedManyWithoutUserInput
@@ -1095,11 +1495,15 @@ export type UserUpdateWithoutPlugboardConnectionInput = {
   email?: Prisma.StringFieldUpdateOperationsInput | string
   passwordHash?: Prisma.StringFieldUpdateOperationsInput | string
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  role?: Prisma.EnumRoleFieldUpdateOperationsInput | $Enums.Role
+  disabledAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   sonletConnection?: Prisma.SonletConnectionUpdateOneWithoutUserNestedInput
   sessions?: Prisma.SessionUpdateManyWithoutUserNestedInput
   uploads?: Prisma.UploadUpdateManyWithoutUserNestedInput
   plugboardExports?: Prisma.PlugboardExportUpdateManyWithoutUserNestedInput
   catalogCache?: Prisma.CatalogCacheUpdateManyWithoutUserNestedInput
+  passwordResets?: Prisma.PasswordResetUpdateManyWithoutUserNestedInput
+  invitationsIssued?: Prisma.InvitationUpdateManyWithoutIssuedByNestedInput
   shopOrders?: Prisma.ShopOrderUpdateManyWithoutUserNestedInput
   tasks?: Prisma.TaskUpdateManyWithoutUserNestedInput
   uploadPhotos?: Prisma.UploadPhotoUpdateManyWithoutUserNestedInput
@@ -1112,11 +1516,15 @@ export type UserUncheckedUpdateWithoutPlugboardConnectionInput = {
   email?: Prisma.StringFieldUpdateOperationsInput | string
   passwordHash?: Prisma.StringFieldUpdateOperationsInput | string
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  role?: Prisma.EnumRoleFieldUpdateOperationsInput | $Enums.Role
+  disabledAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   sonletConnection?: Prisma.SonletConnectionUncheckedUpdateOneWithoutUserNestedInput
   sessions?: Prisma.SessionUncheckedUpdateManyWithoutUserNestedInput
   uploads?: Prisma.UploadUncheckedUpdateManyWithoutUserNestedInput
   plugboardExports?: Prisma.PlugboardExportUncheckedUpdateManyWithoutUserNestedInput
   catalogCache?: Prisma.CatalogCacheUncheckedUpdateManyWithoutUserNestedInput
+  passwordResets?: Prisma.PasswordResetUncheckedUpdateManyWithoutUserNestedInput
+  invitationsIssued?: Prisma.InvitationUncheckedUpdateManyWithoutIssuedByNestedInput
   shopOrders?: Prisma.ShopOrderUncheckedUpdateManyWithoutUserNestedInput
   tasks?: Prisma.TaskUncheckedUpdateManyWithoutUserNestedInput
   uploadPhotos?: Prisma.UploadPhotoUncheckedUpdateManyWithoutUserNestedInput
@@ -1129,11 +1537,15 @@ export type UserCreateWithoutPlugboardExportsInput = {
   email: string
   passwordHash: string
   createdAt?: Date | string
+  role?: $Enums.Role
+  disabledAt?: Date | string | null
   sonletConnection?: Prisma.SonletConnectionCreateNestedOneWithoutUserInput
   sessions?: Prisma.SessionCreateNestedManyWithoutUserInput
   uploads?: Prisma.UploadCreateNestedManyWithoutUserInput
   plugboardConnection?: Prisma.PlugboardConnectionCreateNestedOneWithoutUserInput
   catalogCache?: Prisma.CatalogCacheCreateNestedManyWithoutUserInput
+  passwordResets?: Prisma.PasswordResetCreateNestedManyWithoutUserInput
+  invitationsIssued?: Prisma.InvitationCreateNestedManyWithoutIssuedByInput
   shopOrders?: Prisma.ShopOrderCreateNestedManyWithoutUserInput
   tasks?: Prisma.TaskCreateNestedManyWithoutUserInput
   uploadPhotos?: Prisma.UploadPhotoCreateNestedManyWithoutUserInput
@@ -1146,11 +1558,15 @@ export type UserUncheckedCreateWithoutPlugboardExportsInput = {
   email: string
   passwordHash: string
   createdAt?: Date | string
+  role?: $Enums.Role
+  disabledAt?: Date | string | null
   sonletConnection?: Prisma.SonletConnectionUncheckedCreateNestedOneWithoutUserInput
   sessions?: Prisma.SessionUncheckedCreateNestedManyWithoutUserInput
   uploads?: Prisma.UploadUncheckedCreateNestedManyWithoutUserInput
   plugboardConnection?: Prisma.PlugboardConnectionUncheckedCreateNestedOneWithoutUserInput
   catalogCache?: Prisma.CatalogCacheUncheckedCreateNestedManyWithoutUserInput
+  passwordResets?: Prisma.PasswordResetUncheckedCreateNestedManyWithoutUserInput
+  invitationsIssued?: Prisma.InvitationUncheckedCreateNestedManyWithoutIssuedByInput
   shopOrders?: Prisma.ShopOrderUncheckedCreateNestedManyWithoutUserInput
   tasks?: Prisma.TaskUncheckedCreateNestedManyWithoutUserInput
   uploadPhotos?: Prisma.UploadPhotoUncheckedCreateNestedManyWithoutUserInput
@@ -1179,11 +1595,15 @@ export type UserUpdateWithoutPlugboardExportsInput = {
   email?: Prisma.StringFieldUpdateOperationsInput | string
   passwordHash?: Prisma.StringFieldUpdateOperationsInput | string
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  role?: Prisma.EnumRoleFieldUpdateOperationsInput | $Enums.Role
+  disabledAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   sonletConnection?: Prisma.SonletConnectionUpdateOneWithoutUserNestedInput
   sessions?: Prisma.SessionUpdateManyWithoutUserNestedInput
   uploads?: Prisma.UploadUpdateManyWithoutUserNestedInput
   plugboardConnection?: Prisma.PlugboardConnectionUpdateOneWithoutUserNestedInput
   catalogCache?: Prisma.CatalogCacheUpdateManyWithoutUserNestedInput
+  passwordResets?: Prisma.PasswordResetUpdateManyWithoutUserNestedInput
+  invitationsIssued?: Prisma.InvitationUpdateManyWithoutIssuedByNestedInput
   shopOrders?: Prisma.ShopOrderUpdateManyWithoutUserNestedInput
   tasks?: Prisma.TaskUpdateManyWithoutUserNestedInput
   uploadPhotos?: Prisma.UploadPhotoUpdateManyWithoutUserNestedInput
@@ -1196,11 +1616,15 @@ export type UserUncheckedUpdateWithoutPlugboardExportsInput = {
   email?: Prisma.StringFieldUpdateOperationsInput | string
   passwordHash?: Prisma.StringFieldUpdateOperationsInput | string
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  role?: Prisma.EnumRoleFieldUpdateOperationsInput | $Enums.Role
+  disabledAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   sonletConnection?: Prisma.SonletConnectionUncheckedUpdateOneWithoutUserNestedInput
   sessions?: Prisma.SessionUncheckedUpdateManyWithoutUserNestedInput
   uploads?: Prisma.UploadUncheckedUpdateManyWithoutUserNestedInput
   plugboardConnection?: Prisma.PlugboardConnectionUncheckedUpdateOneWithoutUserNestedInput
   catalogCache?: Prisma.CatalogCacheUncheckedUpdateManyWithoutUserNestedInput
+  passwordResets?: Prisma.PasswordResetUncheckedUpdateManyWithoutUserNestedInput
+  invitationsIssued?: Prisma.InvitationUncheckedUpdateManyWithoutIssuedByNestedInput
   shopOrders?: Prisma.ShopOrderUncheckedUpdateManyWithoutUserNestedInput
   tasks?: Prisma.TaskUncheckedUpdateManyWithoutUserNestedInput
   uploadPhotos?: Prisma.UploadPhotoUncheckedUpdateManyWithoutUserNestedInput
@@ -1213,12 +1637,16 @@ export type UserCreateWithoutShopOrdersInput = {
   email: string
   passwordHash: string
   createdAt?: Date | string
+  role?: $Enums.Role
+  disabledAt?: Date | string | null
   sonletConnection?: Prisma.SonletConnectionCreateNestedOneWithoutUserInput
   sessions?: Prisma.SessionCreateNestedManyWithoutUserInput
   uploads?: Prisma.UploadCreateNestedManyWithoutUserInput
   plugboardConnection?: Prisma.PlugboardConnectionCreateNestedOneWithoutUserInput
   plugboardExports?: Prisma.PlugboardExportCreateNestedManyWithoutUserInput
   catalogCache?: Prisma.CatalogCacheCreateNestedManyWithoutUserInput
+  passwordResets?: Prisma.PasswordResetCreateNestedManyWithoutUserInput
+  invitationsIssued?: Prisma.InvitationCreateNestedManyWithoutIssuedByInput
   tasks?: Prisma.TaskCreateNestedManyWithoutUserInput
   uploadPhotos?: Prisma.UploadPhotoCreateNestedManyWithoutUserInput
   sellerSettings?: Prisma.SellerSettingsCreateNestedOneWithoutUserInput
@@ -1230,12 +1658,16 @@ export type UserUncheckedCreateWithoutShopOrdersInput = {
   email: string
   passwordHash: string
   createdAt?: Date | string
+  role?: $Enums.Role
+  disabledAt?: Date | string | null
   sonletConnection?: Prisma.SonletConnectionUncheckedCreateNestedOneWithoutUserInput
   sessions?: Prisma.SessionUncheckedCreateNestedManyWithoutUserInput
   uploads?: Prisma.UploadUncheckedCreateNestedManyWithoutUserInput
   plugboardConnection?: Prisma.PlugboardConnectionUncheckedCreateNestedOneWithoutUserInput
   plugboardExports?: Prisma.PlugboardExportUncheckedCreateNestedManyWithoutUserInput
   catalogCache?: Prisma.CatalogCacheUncheckedCreateNestedManyWithoutUserInput
+  passwordResets?: Prisma.PasswordResetUncheckedCreateNestedManyWithoutUserInput
+  invitationsIssued?: Prisma.InvitationUncheckedCreateNestedManyWithoutIssuedByInput
   tasks?: Prisma.TaskUncheckedCreateNestedManyWithoutUserInput
   uploadPhotos?: Prisma.UploadPhotoUncheckedCreateNestedManyWithoutUserInput
   sellerSettings?: Prisma.SellerSettingsUncheckedCreateNestedOneWithoutUserInput
@@ -1263,12 +1695,16 @@ export type UserUpdateWithoutShopOrdersInput = {
   email?: Prisma.StringFieldUpdateOperationsInput | string
   passwordHash?: Prisma.StringFieldUpdateOperationsInput | string
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  role?: Prisma.EnumRoleFieldUpdateOperationsInput | $Enums.Role
+  disabledAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   sonletConnection?: Prisma.SonletConnectionUpdateOneWithoutUserNestedInput
   sessions?: Prisma.SessionUpdateManyWithoutUserNestedInput
   uploads?: Prisma.UploadUpdateManyWithoutUserNestedInput
   plugboardConnection?: Prisma.PlugboardConnectionUpdateOneWithoutUserNestedInput
   plugboardExports?: Prisma.PlugboardExportUpdateManyWithoutUserNestedInput
   catalogCache?: Prisma.CatalogCacheUpdateManyWithoutUserNestedInput
+  passwordResets?: Prisma.PasswordResetUpdateManyWithoutUserNestedInput
+  invitationsIssued?: Prisma.InvitationUpdateManyWithoutIssuedByNestedInput
   tasks?: Prisma.TaskUpdateManyWithoutUserNestedInput
   uploadPhotos?: Prisma.UploadPhotoUpdateManyWithoutUserNestedInput
   sellerSettings?: Prisma.SellerSettingsUpdateOneWithoutUserNestedInput
@@ -1280,12 +1716,16 @@ export type UserUncheckedUpdateWithoutShopOrdersInput = {
   email?: Prisma.StringFieldUpdateOperationsInput | string
   passwordHash?: Prisma.StringFieldUpdateOperationsInput | string
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  role?: Prisma.EnumRoleFieldUpdateOperationsInput | $Enums.Role
+  disabledAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   sonletConnection?: Prisma.SonletConnectionUncheckedUpdateOneWithoutUserNestedInput
   sessions?: Prisma.SessionUncheckedUpdateManyWithoutUserNestedInput
   uploads?: Prisma.UploadUncheckedUpdateManyWithoutUserNestedInput
   plugboardConnection?: Prisma.PlugboardConnectionUncheckedUpdateOneWithoutUserNestedInput
   plugboardExports?: Prisma.PlugboardExportUncheckedUpdateManyWithoutUserNestedInput
   catalogCache?: Prisma.CatalogCacheUncheckedUpdateManyWithoutUserNestedInput
+  passwordResets?: Prisma.PasswordResetUncheckedUpdateManyWithoutUserNestedInput
+  invitationsIssued?: Prisma.InvitationUncheckedUpdateManyWithoutIssuedByNestedInput
   tasks?: Prisma.TaskUncheckedUpdateManyWithoutUserNestedInput
   uploadPhotos?: Prisma.UploadPhotoUncheckedUpdateManyWithoutUserNestedInput
   sellerSettings?: Prisma.SellerSettingsUncheckedUpdateOneWithoutUserNestedInput
@@ -1297,12 +1737,16 @@ export type UserCreateWithoutSellerSettingsInput = {
   email: string
   passwordHash: string
   createdAt?: Date | string
+  role?: $Enums.Role
+  disabledAt?: Date | string | null
   sonletConnection?: Prisma.SonletConnectionCreateNestedOneWithoutUserInput
   sessions?: Prisma.SessionCreateNestedManyWithoutUserInput
   uploads?: Prisma.UploadCreateNestedManyWithoutUserInput
   plugboardConnection?: Prisma.PlugboardConnectionCreateNestedOneWithoutUserInput
   plugboardExports?: Prisma.PlugboardExportCreateNestedManyWithoutUserInput
   catalogCache?: Prisma.CatalogCacheCreateNestedManyWithoutUserInput
+  passwordResets?: Prisma.PasswordResetCreateNestedManyWithoutUserInput
+  invitationsIssued?: Prisma.InvitationCreateNestedManyWithoutIssuedByInput
   shopOrders?: Prisma.ShopOrderCreateNestedManyWithoutUserInput
   tasks?: Prisma.TaskCreateNestedManyWithoutUserInput
   uploadPhotos?: Prisma.UploadPhotoCreateNestedManyWithoutUserInput
@@ -1314,12 +1758,16 @@ export type UserUncheckedCreateWithoutSellerSettingsInput = {
   email: string
   passwordHash: string
   createdAt?: Date | string
+  role?: $Enums.Role
+  disabledAt?: Date | string | null
   sonletConnection?: Prisma.SonletConnectionUncheckedCreateNestedOneWithoutUserInput
   sessions?: Prisma.SessionUncheckedCreateNestedManyWithoutUserInput
   uploads?: Prisma.UploadUncheckedCreateNestedManyWithoutUserInput
   plugboardConnection?: Prisma.PlugboardConnectionUncheckedCreateNestedOneWithoutUserInput
   plugboardExports?: Prisma.PlugboardExportUncheckedCreateNestedManyWithoutUserInput
   catalogCache?: Prisma.CatalogCacheUncheckedCreateNestedManyWithoutUserInput
+  passwordResets?: Prisma.PasswordResetUncheckedCreateNestedManyWithoutUserInput
+  invitationsIssued?: Prisma.InvitationUncheckedCreateNestedManyWithoutIssuedByInput
   shopOrders?: Prisma.ShopOrderUncheckedCreateNestedManyWithoutUserInput
   tasks?: Prisma.TaskUncheckedCreateNestedManyWithoutUserInput
   uploadPhotos?: Prisma.UploadPhotoUncheckedCreateNestedManyWithoutUserInput
@@ -1347,12 +1795,16 @@ export type UserUpdateWithoutSellerSettingsInput = {
   email?: Prisma.StringFieldUpdateOperationsInput | string
   passwordHash?: Prisma.StringFieldUpdateOperationsInput | string
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  role?: Prisma.EnumRoleFieldUpdateOperationsInput | $Enums.Role
+  disabledAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   sonletConnection?: Prisma.SonletConnectionUpdateOneWithoutUserNestedInput
   sessions?: Prisma.SessionUpdateManyWithoutUserNestedInput
   uploads?: Prisma.UploadUpdateManyWithoutUserNestedInput
   plugboardConnection?: Prisma.PlugboardConnectionUpdateOneWithoutUserNestedInput
   plugboardExports?: Prisma.PlugboardExportUpdateManyWithoutUserNestedInput
   catalogCache?: Prisma.CatalogCacheUpdateManyWithoutUserNestedInput
+  passwordResets?: Prisma.PasswordResetUpdateManyWithoutUserNestedInput
+  invitationsIssued?: Prisma.InvitationUpdateManyWithoutIssuedByNestedInput
   shopOrders?: Prisma.ShopOrderUpdateManyWithoutUserNestedInput
   tasks?: Prisma.TaskUpdateManyWithoutUserNestedInput
   uploadPhotos?: Prisma.UploadPhotoUpdateManyWithoutUserNestedInput
@@ -1364,12 +1816,16 @@ export type UserUncheckedUpdateWithoutSellerSettingsInput = {
   email?: Prisma.StringFieldUpdateOperationsInput | string
   passwordHash?: Prisma.StringFieldUpdateOperationsInput | string
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  role?: Prisma.EnumRoleFieldUpdateOperationsInput | $Enums.Role
+  disabledAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   sonletConnection?: Prisma.SonletConnectionUncheckedUpdateOneWithoutUserNestedInput
   sessions?: Prisma.SessionUncheckedUpdateManyWithoutUserNestedInput
   uploads?: Prisma.UploadUncheckedUpdateManyWithoutUserNestedInput
   plugboardConnection?: Prisma.PlugboardConnectionUncheckedUpdateOneWithoutUserNestedInput
   plugboardExports?: Prisma.PlugboardExportUncheckedUpdateManyWithoutUserNestedInput
   catalogCache?: Prisma.CatalogCacheUncheckedUpdateManyWithoutUserNestedInput
+  passwordResets?: Prisma.PasswordResetUncheckedUpdateManyWithoutUserNestedInput
+  invitationsIssued?: Prisma.InvitationUncheckedUpdateManyWithoutIssuedByNestedInput
   shopOrders?: Prisma.ShopOrderUncheckedUpdateManyWithoutUserNestedInput
   tasks?: Prisma.TaskUncheckedUpdateManyWithoutUserNestedInput
   uploadPhotos?: Prisma.UploadPhotoUncheckedUpdateManyWithoutUserNestedInput
@@ -1381,12 +1837,16 @@ export type UserCreateWithoutInventoryItemsInput = {
   email: string
   passwordHash: string
   createdAt?: Date | string
+  role?: $Enums.Role
+  disabledAt?: Date | string | null
   sonletConnection?: Prisma.SonletConnectionCreateNestedOneWithoutUserInput
   sessions?: Prisma.SessionCreateNestedManyWithoutUserInput
   uploads?: Prisma.UploadCreateNestedManyWithoutUserInput
   plugboardConnection?: Prisma.PlugboardConnectionCreateNestedOneWithoutUserInput
   plugboardExports?: Prisma.PlugboardExportCreateNestedManyWithoutUserInput
   catalogCache?: Prisma.CatalogCacheCreateNestedManyWithoutUserInput
+  passwordResets?: Prisma.PasswordResetCreateNestedManyWithoutUserInput
+  invitationsIssued?: Prisma.InvitationCreateNestedManyWithoutIssuedByInput
   shopOrders?: Prisma.ShopOrderCreateNestedManyWithoutUserInput
   tasks?: Prisma.TaskCreateNestedManyWithoutUserInput
   uploadPhotos?: Prisma.UploadPhotoCreateNestedManyWithoutUserInput
@@ -1398,12 +1858,16 @@ export type UserUncheckedCreateWithoutInventoryItemsInput = {
   email: string
   passwordHash: string
   createdAt?: Date | string
+  role?: $Enums.Role
+  disabledAt?: Date | string | null
   sonletConnection?: Prisma.SonletConnectionUncheckedCreateNestedOneWithoutUserInput
   sessions?: Prisma.SessionUncheckedCreateNestedManyWithoutUserInput
   uploads?: Prisma.UploadUncheckedCreateNestedManyWithoutUserInput
   plugboardConnection?: Prisma.PlugboardConnectionUncheckedCreateNestedOneWithoutUserInput
   plugboardExports?: Prisma.PlugboardExportUncheckedCreateNestedManyWithoutUserInput
   catalogCache?: Prisma.CatalogCacheUncheckedCreateNestedManyWithoutUserInput
+  passwordResets?: Prisma.PasswordResetUncheckedCreateNestedManyWithoutUserInput
+  invitationsIssued?: Prisma.InvitationUncheckedCreateNestedManyWithoutIssuedByInput
   shopOrders?: Prisma.ShopOrderUncheckedCreateNestedManyWithoutUserInput
   tasks?: Prisma.TaskUncheckedCreateNestedManyWithoutUserInput
   uploadPhotos?: Prisma.UploadPhotoUncheckedCreateNestedManyWithoutUserInput
@@ -1431,12 +1895,16 @@ export type UserUpdateWithoutInventoryItemsInput = {
   email?: Prisma.StringFieldUpdateOperationsInput | string
   passwordHash?: Prisma.StringFieldUpdateOperationsInput | string
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  role?: Prisma.EnumRoleFieldUpdateOperationsInput | $Enums.Role
+  disabledAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   sonletConnection?: Prisma.SonletConnectionUpdateOneWithoutUserNestedInput
   sessions?: Prisma.SessionUpdateManyWithoutUserNestedInput
   uploads?: Prisma.UploadUpdateManyWithoutUserNestedInput
   plugboardConnection?: Prisma.PlugboardConnectionUpdateOneWithoutUserNestedInput
   plugboardExports?: Prisma.PlugboardExportUpdateManyWithoutUserNestedInput
   catalogCache?: Prisma.CatalogCacheUpdateManyWithoutUserNestedInput
+  passwordResets?: Prisma.PasswordResetUpdateManyWithoutUserNestedInput
+  invitationsIssued?: Prisma.InvitationUpdateManyWithoutIssuedByNestedInput
   shopOrders?: Prisma.ShopOrderUpdateManyWithoutUserNestedInput
   tasks?: Prisma.TaskUpdateManyWithoutUserNestedInput
   uploadPhotos?: Prisma.UploadPhotoUpdateManyWithoutUserNestedInput
@@ -1448,12 +1916,16 @@ export type UserUncheckedUpdateWithoutInventoryItemsInput = {
   email?: Prisma.StringFieldUpdateOperationsInput | string
   passwordHash?: Prisma.StringFieldUpdateOperationsInput | string
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  role?: Prisma.EnumRoleFieldUpdateOperationsInput | $Enums.Role
+  disabledAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   sonletConnection?: Prisma.SonletConnectionUncheckedUpdateOneWithoutUserNestedInput
   sessions?: Prisma.SessionUncheckedUpdateManyWithoutUserNestedInput
   uploads?: Prisma.UploadUncheckedUpdateManyWithoutUserNestedInput
   plugboardConnection?: Prisma.PlugboardConnectionUncheckedUpdateOneWithoutUserNestedInput
   plugboardExports?: Prisma.PlugboardExportUncheckedUpdateManyWithoutUserNestedInput
   catalogCache?: Prisma.CatalogCacheUncheckedUpdateManyWithoutUserNestedInput
+  passwordResets?: Prisma.PasswordResetUncheckedUpdateManyWithoutUserNestedInput
+  invitationsIssued?: Prisma.InvitationUncheckedUpdateManyWithoutIssuedByNestedInput
   shopOrders?: Prisma.ShopOrderUncheckedUpdateManyWithoutUserNestedInput
   tasks?: Prisma.TaskUncheckedUpdateManyWithoutUserNestedInput
   uploadPhotos?: Prisma.UploadPhotoUncheckedUpdateManyWithoutUserNestedInput
@@ -1470,6 +1942,8 @@ export type UserCountOutputType = {
   uploads: number
   plugboardExports: number
   catalogCache: number
+  passwordResets: number
+  invitationsIssued: number
   shopOrders: number
   tasks: number
   uploadPhotos: number
@@ -1481,6 +1955,8 @@ export type UserCountOutputTypeSelect<ExtArgs extends runtime.Types.Extensions.I
   uploads?: boolean | UserCountOutputTypeCountUploadsArgs
   plugboardExports?: boolean | UserCountOutputTypeCountPlugboardExportsArgs
   catalogCache?: boolean | UserCountOutputTypeCountCatalogCacheArgs
+  passwordResets?: boolean | UserCountOutputTypeCountPasswordResetsArgs
+  invitationsIssued?: boolean | UserCountOutputTypeCountInvitationsIssuedArgs
   shopOrders?: boolean | UserCountOutputTypeCountShopOrdersArgs
   tasks?: boolean | UserCountOutputTypeCountTasksArgs
   uploadPhotos?: boolean | UserCountOutputTypeCountUploadPhotosArgs
@@ -1528,6 +2004,20 @@ export type UserCountOutputTypeCountCatalogCacheArgs<ExtArgs extends runtime.Typ
 /**
  * UserCountOutputType without action
  */
+export type UserCountOutputTypeCountPasswordResetsArgs<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
+  where?: Prisma.PasswordResetWhereInput
+}
+
+/**
+ * UserCountOutputType without action
+ */
+export type UserCountOutputTypeCountInvitationsIssuedArgs<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
+  where?: Prisma.InvitationWhereInput
+}
+
+/**
+ * UserCountOutputType without action
+ */
 export type UserCountOutputTypeCountShopOrdersArgs<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
   where?: Prisma.ShopOrderWhereInput
 }
@@ -1559,12 +2049,16 @@ export type UserSelect<ExtArgs extends runtime.Types.Extensions.InternalArgs = r
   email?: boolean
   passwordHash?: boolean
   createdAt?: boolean
+  role?: boolean
+  disabledAt?: boolean
   sonletConnection?: boolean | Prisma.User$sonletConnectionArgs<ExtArgs>
   sessions?: boolean | Prisma.User$sessionsArgs<ExtArgs>
   uploads?: boolean | Prisma.User$uploadsArgs<ExtArgs>
   plugboardConnection?: boolean | Prisma.User$plugboardConnectionArgs<ExtArgs>
   plugboardExports?: boolean | Prisma.User$plugboardExportsArgs<ExtArgs>
   catalogCache?: boolean | Prisma.User$catalogCacheArgs<ExtArgs>
+  passwordResets?: boolean | Prisma.User$passwordResetsArgs<ExtArgs>
+  invitationsIssued?: boolean | Prisma.User$invitationsIssuedArgs<ExtArgs>
   shopOrders?: boolean | Prisma.User$shopOrdersArgs<ExtArgs>
   tasks?: boolean | Prisma.User$tasksArgs<ExtArgs>
   uploadPhotos?: boolean | Prisma.User$uploadPhotosArgs<ExtArgs>
@@ -1578,6 +2072,8 @@ export type UserSelectCreateManyAndReturn<ExtArgs extends runtime.Types.Extensio
   email?: boolean
   passwordHash?: boolean
   createdAt?: boolean
+  role?: boolean
+  disabledAt?: boolean
 }, ExtArgs["result"]["user"]>
 
 export type UserSelectUpdateManyAndReturn<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = runtime.Types.Extensions.GetSelect<{
@@ -1585,6 +2081,8 @@ export type UserSelectUpdateManyAndReturn<ExtArgs extends runtime.Types.Extensio
   email?: boolean
   passwordHash?: boolean
   createdAt?: boolean
+  role?: boolean
+  disabledAt?: boolean
 }, ExtArgs["result"]["user"]>
 
 export type UserSelectScalar = {
@@ -1592,9 +2090,11 @@ export type UserSelectScalar = {
   email?: boolean
   passwordHash?: boolean
   createdAt?: boolean
+  role?: boolean
+  disabledAt?: boolean
 }
 
-export type UserOmit<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = runtime.Types.Extensions.GetOmit<"id" | "email" | "passwordHash" | "createdAt", ExtArgs["result"]["user"]>
+export type UserOmit<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = runtime.Types.Extensions.GetOmit<"id" | "email" | "passwordHash" | "createdAt" | "role" | "disabledAt", ExtArgs["result"]["user"]>
 export type UserInclude<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
   sonletConnection?: boolean | Prisma.User$sonletConnectionArgs<ExtArgs>
   sessions?: boolean | Prisma.User$sessionsArgs<ExtArgs>
@@ -1602,6 +2102,8 @@ export type UserInclude<ExtArgs extends runtime.Types.Extensions.InternalArgs = 
   plugboardConnection?: boolean | Prisma.User$plugboardConnectionArgs<ExtArgs>
   plugboardExports?: boolean | Prisma.User$plugboardExportsArgs<ExtArgs>
   catalogCache?: boolean | Prisma.User$catalogCacheArgs<ExtArgs>
+  passwordResets?: boolean | Prisma.User$passwordResetsArgs<ExtArgs>
+  invitationsIssued?: boolean | Prisma.User$invitationsIssuedArgs<ExtArgs>
   shopOrders?: boolean | Prisma.User$shopOrdersArgs<ExtArgs>
   tasks?: boolean | Prisma.User$tasksArgs<ExtArgs>
   uploadPhotos?: boolean | Prisma.User$uploadPhotosArgs<ExtArgs>
@@ -1621,6 +2123,8 @@ export type $UserPayload<ExtArgs extends runtime.Types.Extensions.InternalArgs =
     plugboardConnection: Prisma.$PlugboardConnectionPayload<ExtArgs> | null
     plugboardExports: Prisma.$PlugboardExportPayload<ExtArgs>[]
     catalogCache: Prisma.$CatalogCachePayload<ExtArgs>[]
+    passwordResets: Prisma.$PasswordResetPayload<ExtArgs>[]
+    invitationsIssued: Prisma.$InvitationPayload<ExtArgs>[]
     shopOrders: Prisma.$ShopOrderPayload<ExtArgs>[]
     tasks: Prisma.$TaskPayload<ExtArgs>[]
     uploadPhotos: Prisma.$UploadPhotoPayload<ExtArgs>[]
@@ -1632,6 +2136,14 @@ export type $UserPayload<ExtArgs extends runtime.Types.Extensions.InternalArgs =
     email: string
     passwordHash: string
     createdAt: Date
+    /**
+     * The first account is the owner; the owner names admins; everyone else is a seller.
+     */
+    role: $Enums.Role
+    /**
+     * Set while an admin has disabled the account: it cannot sign in and has no sessions.
+     */
+    disabledAt: Date | null
   }, ExtArgs["result"]["user"]>
   composites: {}
 }
@@ -2032,6 +2544,8 @@ export interface Prisma__UserClient<T, Null = never, ExtArgs extends runtime.Typ
   plugboardConnection<T extends Prisma.User$plugboardConnectionArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.User$plugboardConnectionArgs<ExtArgs>>): Prisma.Prisma__PlugboardConnectionClient<runtime.Types.Result.GetResult<Prisma.$PlugboardConnectionPayload<ExtArgs>, T, "findUniqueOrThrow", GlobalOmitOptions> | null, null, ExtArgs, GlobalOmitOptions>
   plugboardExports<T extends Prisma.User$plugboardExportsArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.User$plugboardExportsArgs<ExtArgs>>): Prisma.PrismaPromise<runtime.Types.Result.GetResult<Prisma.$PlugboardExportPayload<ExtArgs>, T, "findMany", GlobalOmitOptions> | Null>
   catalogCache<T extends Prisma.User$catalogCacheArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.User$catalogCacheArgs<ExtArgs>>): Prisma.PrismaPromise<runtime.Types.Result.GetResult<Prisma.$CatalogCachePayload<ExtArgs>, T, "findMany", GlobalOmitOptions> | Null>
+  passwordResets<T extends Prisma.User$passwordResetsArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.User$passwordResetsArgs<ExtArgs>>): Prisma.PrismaPromise<runtime.Types.Result.GetResult<Prisma.$PasswordResetPayload<ExtArgs>, T, "findMany", GlobalOmitOptions> | Null>
+  invitationsIssued<T extends Prisma.User$invitationsIssuedArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.User$invitationsIssuedArgs<ExtArgs>>): Prisma.PrismaPromise<runtime.Types.Result.GetResult<Prisma.$InvitationPayload<ExtArgs>, T, "findMany", GlobalOmitOptions> | Null>
   shopOrders<T extends Prisma.User$shopOrdersArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.User$shopOrdersArgs<ExtArgs>>): Prisma.PrismaPromise<runtime.Types.Result.GetResult<Prisma.$ShopOrderPayload<ExtArgs>, T, "findMany", GlobalOmitOptions> | Null>
   tasks<T extends Prisma.User$tasksArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.User$tasksArgs<ExtArgs>>): Prisma.PrismaPromise<runtime.Types.Result.GetResult<Prisma.$TaskPayload<ExtArgs>, T, "findMany", GlobalOmitOptions> | Null>
   uploadPhotos<T extends Prisma.User$uploadPhotosArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.User$uploadPhotosArgs<ExtArgs>>): Prisma.PrismaPromise<runtime.Types.Result.GetResult<Prisma.$UploadPhotoPayload<ExtArgs>, T, "findMany", GlobalOmitOptions> | Null>
@@ -2070,6 +2584,8 @@ export interface UserFieldRefs {
   readonly email: Prisma.FieldRef<"User", 'String'>
   readonly passwordHash: Prisma.FieldRef<"User", 'String'>
   readonly createdAt: Prisma.FieldRef<"User", 'DateTime'>
+  readonly role: Prisma.FieldRef<"User", 'Role'>
+  readonly disabledAt: Prisma.FieldRef<"User", 'DateTime'>
 }
     
 
@@ -2594,6 +3110,54 @@ export type User$catalogCacheArgs<ExtArgs extends runtime.Types.Extensions.Inter
   take?: number
   skip?: number
   distinct?: Prisma.CatalogCacheScalarFieldEnum | Prisma.CatalogCacheScalarFieldEnum[]
+}
+
+/**
+ * User.passwordResets
+ */
+export type User$passwordResetsArgs<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
+  /**
+   * Select specific fields to fetch from the PasswordReset
+   */
+  select?: Prisma.PasswordResetSelect<ExtArgs> | null
+  /**
+   * Omit specific fields from the PasswordReset
+   */
+  omit?: Prisma.PasswordResetOmit<ExtArgs> | null
+  /**
+   * Choose, which related nodes to fetch as well
+   */
+  include?: Prisma.PasswordResetInclude<ExtArgs> | null
+  where?: Prisma.PasswordResetWhereInput
+  orderBy?: Prisma.PasswordResetOrderByWithRelationInput | Prisma.PasswordResetOrderByWithRelationInput[]
+  cursor?: Prisma.PasswordResetWhereUniqueInput
+  take?: number
+  skip?: number
+  distinct?: Prisma.PasswordResetScalarFieldEnum | Prisma.PasswordResetScalarFieldEnum[]
+}
+
+/**
+ * User.invitationsIssued
+ */
+export type User$invitationsIssuedArgs<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
+  /**
+   * Select specific fields to fetch from the Invitation
+   */
+  select?: Prisma.InvitationSelect<ExtArgs> | null
+  /**
+   * Omit specific fields from the Invitation
+   */
+  omit?: Prisma.InvitationOmit<ExtArgs> | null
+  /**
+   * Choose, which related nodes to fetch as well
+   */
+  include?: Prisma.InvitationInclude<ExtArgs> | null
+  where?: Prisma.InvitationWhereInput
+  orderBy?: Prisma.InvitationOrderByWithRelationInput | Prisma.InvitationOrderByWithRelationInput[]
+  cursor?: Prisma.InvitationWhereUniqueInput
+  take?: number
+  skip?: number
+  distinct?: Prisma.InvitationScalarFieldEnum | Prisma.InvitationScalarFieldEnum[]
 }
 
 /**

@@ -1,0 +1,90 @@
+import type { Invitation, PrismaClient } from '../generated/prisma/client.js';
+import { DomainError, InvalidInputError, NotFoundError } from '../errors.js';
+import type { AuditTrail } from '../audit/audit-trail.js';
+import type { Clock } from '../clock.js';
+import { hashOneTimeToken, newOneTimeToken } from './one-time-token.js';
+import { isEmailAddress, normaliseEmail } from './accounts.js';
+import type { Actor } from './roles.js';
+import { isAdmin } from './roles.js';
+
+export const INVITATION_DAYS = 7;
+
+export type InvitationState = 'pending' | 'used' | 'revoked' | 'expired';
+
+export interface InvitationView {
+  id: string;
+  email: string | null;
+  issuedBy: string | null;
+  createdAt: Date;
+  expiresAt: Date;
+  state: InvitationState;
+  usedByEmail: string | null;
+}
+
+export class InvitationUnusableError extends DomainError {
+  constructor() {
+    super('gone', 'This invitation link has expired, was already used, or was revoked. Ask for a new one.');
+  }
+}
+
+type InvitationWriter = Pick<PrismaClient, 'invitation'>;
+
+/** Invitations to join the console: single-use links, valid 7 days, stored only as a hash, revocable. */
+export function createInvitations(prisma: PrismaClient, audit: AuditTrail, clock: Clock) {
+  const stateOf = (row: Invitation): InvitationState =>
+    row.usedAt ? 'used' : row.revokedAt ? 'revoked' : row.expiresAt.getTime() <= clock.now() ? 'expired' : 'pending';
+
+  return {
+    /** Answers the token once; afterwards only its hash exists. */
+    async issue(by: Actor, rawEmail: string | null): Promise<{ token: string; invitation: InvitationView }> {
+      if (!isAdmin(by.role)) throw new DomainError('forbidden', 'Only the owner and admins can invite sellers.');
+      const email = rawEmail?.trim() ? normaliseEmail(rawEmail) : null;
+      if (email !== null && !isEmailAddress(email)) throw new InvalidInputError('Enter a valid email address, like name@example.com, or leave it empty.', 'email');
+      const { token, hash } = newOneTimeToken();
+      const row = await prisma.invitation.create({
+        data: { tokenHash: hash, email, issuedById: by.id, expiresAt: new Date(clock.now() + INVITATION_DAYS * 24 * 3600 * 1000) },
+      });
+      await audit.record({ kind: 'invitation-issued', actor: by, subject: email ? { email } : null, ip: by.ip, detail: { invitation: row.id } });
+      return { token, invitation: { ...row, issuedBy: by.email, state: 'pending' } };
+    },
+
+    async list(limit = 50): Promise<InvitationView[]> {
+      const rows = await prisma.invitation.findMany({ orderBy: { createdAt: 'desc' }, take: limit, include: { issuedBy: { select: { email: true } } } });
+      return rows.map((row) => ({ id: row.id, email: row.email, issuedBy: row.issuedBy?.email ?? null, createdAt: row.createdAt, expiresAt: row.expiresAt, state: stateOf(row), usedByEmail: row.usedByEmail }));
+    },
+
+    async revoke(by: Actor, id: string): Promise<void> {
+      if (!isAdmin(by.role)) throw new DomainError('forbidden', 'Only the owner and admins can revoke invitations.');
+      const { count } = await prisma.invitation.updateMany({ where: { id, usedAt: null, revokedAt: null }, data: { revokedAt: new Date(clock.now()) } });
+      if (count === 0) throw new NotFoundError('That invitation (still open)');
+      await audit.record({ kind: 'invitation-revoked', actor: by, ip: by.ip, detail: { invitation: id } });
+    },
+
+    /** The open invitation behind a link, for the join page; throws when it cannot be used. */
+    async open(token: string): Promise<{ id: string; email: string | null }> {
+      const row = await prisma.invitation.findUnique({ where: { tokenHash: hashOneTimeToken(token) } });
+      if (!row || stateOf(row) !== 'pending') throw new InvitationUnusableError();
+      return { id: row.id, email: row.email };
+    },
+
+    /**
+     * Marks the invitation used by `email`, in the caller's transaction; the conditional update makes
+     * two sign-ups through one link race to a single winner.
+     */
+    async consume(db: InvitationWriter, token: string, email: string): Promise<{ id: string }> {
+      const row = await db.invitation.findUnique({ where: { tokenHash: hashOneTimeToken(token) } });
+      if (!row || stateOf(row) !== 'pending') throw new InvitationUnusableError();
+      if (row.email && row.email !== email) {
+        throw new DomainError('invalid-input', `This invitation is for ${row.email}; sign up with that address.`, { field: 'email' });
+      }
+      const { count } = await db.invitation.updateMany({
+        where: { id: row.id, usedAt: null, revokedAt: null, expiresAt: { gt: new Date(clock.now()) } },
+        data: { usedAt: new Date(clock.now()), usedByEmail: email },
+      });
+      if (count === 0) throw new InvitationUnusableError();
+      return { id: row.id };
+    },
+  };
+}
+
+export type Invitations = ReturnType<typeof createInvitations>;

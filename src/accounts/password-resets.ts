@@ -1,0 +1,59 @@
+import type { PrismaClient } from '../generated/prisma/client.js';
+import type { AuditTrail } from '../audit/audit-trail.js';
+import type { Clock } from '../clock.js';
+import { DomainError } from '../errors.js';
+import { checkNewPassword } from './accounts.js';
+import { hashPassword } from './password.js';
+import { hashOneTimeToken, newOneTimeToken } from './one-time-token.js';
+
+/** A reset link is handed over by a person (there is no mail server), so it lives a day, not an hour. */
+export const RESET_HOURS = 24;
+
+export class ResetLinkUnusableError extends DomainError {
+  constructor() {
+    super('gone', 'This password-reset link has expired or was already used. Ask an admin for a new one.');
+  }
+}
+
+/** One-time links that set a new password; issuing one cancels the seller's earlier links. */
+export function createPasswordResets(prisma: PrismaClient, audit: AuditTrail, clock: Clock) {
+  async function find(token: string) {
+    const row = await prisma.passwordReset.findUnique({ where: { tokenHash: hashOneTimeToken(token) }, include: { user: { select: { id: true, email: true } } } });
+    if (!row || row.usedAt || row.expiresAt.getTime() <= clock.now()) throw new ResetLinkUnusableError();
+    return row;
+  }
+
+  return {
+    /** `by` is null when the machine's owner asks on the command line. Answers the token once. */
+    async issue(user: { id: string; email: string }, by: { id: string; email: string; ip?: string | null } | null): Promise<string> {
+      const { token, hash } = newOneTimeToken();
+      await prisma.$transaction([
+        prisma.passwordReset.deleteMany({ where: { userId: user.id, usedAt: null } }),
+        prisma.passwordReset.create({ data: { userId: user.id, tokenHash: hash, expiresAt: new Date(clock.now() + RESET_HOURS * 3600 * 1000) } }),
+      ]);
+      await audit.record({ kind: 'password-reset-issued', actor: by, subject: user, ip: by?.ip, detail: { via: by ? 'admin page' : 'command line' } });
+      return token;
+    },
+
+    async open(token: string): Promise<{ email: string }> {
+      return { email: (await find(token)).user.email };
+    },
+
+    /** Sets the new password and ends every session of the account (a reset means "someone else may be in"). */
+    async use(token: string, newPassword: string, ip: string | null): Promise<{ email: string }> {
+      checkNewPassword(newPassword);
+      const row = await find(token);
+      const passwordHash = await hashPassword(newPassword);
+      await prisma.$transaction(async (tx) => {
+        const { count } = await tx.passwordReset.updateMany({ where: { id: row.id, usedAt: null }, data: { usedAt: new Date(clock.now()) } });
+        if (count === 0) throw new ResetLinkUnusableError();
+        await tx.user.update({ where: { id: row.userId }, data: { passwordHash } });
+        await tx.session.deleteMany({ where: { userId: row.userId } });
+      });
+      await audit.record({ kind: 'password-reset-used', actor: row.user, ip });
+      return { email: row.user.email };
+    },
+  };
+}
+
+export type PasswordResets = ReturnType<typeof createPasswordResets>;
