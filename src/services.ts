@@ -101,7 +101,7 @@ export function createServices(config: Config, prisma: PrismaClient, background:
     vault,
     accounts: createAccounts(prisma),
     sellerSettings: new SellerSettings(prisma),
-    ownAccount: createOwnAccount({ prisma, disconnectSonlet: (userId) => vault.disconnect(userId, log ?? undefined) }),
+    ownAccount: createOwnAccount({ prisma, audit, disconnectSonlet: (userId) => vault.disconnect(userId, log ?? undefined) }),
     sessionStore: new PrismaSessionStore(prisma),
     catalog: new CatalogCache(prisma, config.catalogTtlSeconds, invalidation),
     summaries,

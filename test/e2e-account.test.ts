@@ -59,6 +59,7 @@ describe('the account page', () => {
     await phone.getByRole('button', { name: 'Change password' }).click();
     await phone.waitForURL(`${stack.console.url}/account?done=password`);
     expect(await phone.getByRole('status').first().textContent()).toContain('Your password is changed');
+    expect(await stack.console.app.services.prisma.auditEvent.count({ where: { kind: 'password-changed', actorEmail: email } })).toBe(1);
     await screenshot(phone, 'account-phone');
 
     // The laptop's next click finds it signed out; the old password no longer works, the new one does.
@@ -114,6 +115,7 @@ describe('the account page', () => {
     await one.getByRole('button', { name: 'Sign out of all devices' }).click();
     await one.waitForURL(`${stack.console.url}/sign-in`);
     expect(await stack.console.app.services.prisma.session.count({ where: { userId } })).toBe(0);
+    expect(await stack.console.app.services.prisma.auditEvent.count({ where: { kind: 'sign-out-everywhere', actorId: userId } })).toBe(1);
     await two.reload();
     expect(await two.getByRole('button', { name: 'Sign out' }).count()).toBe(0);
     await one.context().close();
@@ -154,6 +156,7 @@ describe('the account page', () => {
     expect(await page.getByRole('button', { name: 'Sign out' }).count()).toBe(0);
     await screenshot(page, 'account-deleted');
     expect(await prisma.user.count({ where: { id: userId } })).toBe(0);
+    expect(await prisma.auditEvent.count({ where: { kind: 'account-deleted', actorEmail: email } })).toBe(1);
     for (const count of [
       prisma.session.count({ where: { userId } }),
       prisma.sonletConnection.count({ where: { userId } }),

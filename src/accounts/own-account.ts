@@ -8,9 +8,11 @@ import { DomainError } from '../errors.js';
 import { hashPassword, verifyPassword } from './password.js';
 import { passwordProblem } from './password-rules.js';
 import { PASSWORD_MAX, PASSWORD_MIN } from './accounts.js';
+import { removeAccount } from './account-removal.js';
+import type { AuditTrail } from '../audit/audit-trail.js';
 
 export class OwnAccountError extends DomainError {
-  constructor(kind: 'invalid-input' | 'wrong-credentials', message: string, field: 'current' | 'password' | 'confirm') {
+  constructor(kind: 'invalid-input' | 'wrong-credentials' | 'forbidden', message: string, field: 'current' | 'password' | 'confirm') {
     super(kind, message, { field });
   }
 }
@@ -19,9 +21,17 @@ export interface OwnAccountDeps {
   prisma: PrismaClient;
   /** Revokes the seller's Sonlet tokens at Sonlet before they are forgotten. */
   disconnectSonlet: (userId: string) => Promise<void>;
+  audit: AuditTrail;
 }
 
-export function createOwnAccount({ prisma, disconnectSonlet }: OwnAccountDeps) {
+/** Who asks, as the audit trail records them. */
+export interface Asker {
+  id: string;
+  email: string;
+  ip: string;
+}
+
+export function createOwnAccount({ prisma, disconnectSonlet, audit }: OwnAccountDeps) {
   async function checkCurrent(userId: string, password: string, field: 'current' | 'password'): Promise<void> {
     const user = await prisma.user.findUnique({ where: { id: userId } });
     if (!user || !(await verifyPassword(password.slice(0, PASSWORD_MAX), user.passwordHash))) {
@@ -31,7 +41,8 @@ export function createOwnAccount({ prisma, disconnectSonlet }: OwnAccountDeps) {
 
   return {
     /** Sets a new password; every other session of the account ends (the one asking stays signed in). */
-    async changePassword(userId: string, input: { current: string; password: string; confirm: string }, keepSessionId: string): Promise<void> {
+    async changePassword(asker: Asker, input: { current: string; password: string; confirm: string }, keepSessionId: string): Promise<void> {
+      const userId = asker.id;
       await checkCurrent(userId, input.current, 'current');
       const problem = passwordProblem(input.password, { min: PASSWORD_MIN, max: PASSWORD_MAX });
       if (problem) throw new OwnAccountError('invalid-input', problem, 'password');
@@ -41,18 +52,28 @@ export function createOwnAccount({ prisma, disconnectSonlet }: OwnAccountDeps) {
         prisma.user.update({ where: { id: userId }, data: { passwordHash } }),
         prisma.session.deleteMany({ where: { userId, id: { not: keepSessionId } } }),
       ]);
+      await audit.record({ kind: 'password-changed', actor: asker, ip: asker.ip });
     },
 
     /** Ends every session of the account, this one included. Answers how many there were. */
-    async signOutEverywhere(userId: string): Promise<number> {
-      return (await prisma.session.deleteMany({ where: { userId } })).count;
+    async signOutEverywhere(asker: Asker): Promise<number> {
+      const { count } = await prisma.session.deleteMany({ where: { userId: asker.id } });
+      await audit.record({ kind: 'sign-out-everywhere', actor: asker, ip: asker.ip, detail: { sessions: count } });
+      return count;
     },
 
     /** Deletes the account and everything of the seller's, once the password is given again. */
-    async deleteAccount(userId: string, password: string): Promise<void> {
+    async deleteAccount(asker: Asker, password: string): Promise<void> {
+      const userId = asker.id;
       await checkCurrent(userId, password, 'password');
+      const me = await prisma.user.findUnique({ where: { id: userId }, select: { role: true } });
+      if (me?.role === 'owner' && (await prisma.user.count()) > 1) {
+        throw new OwnAccountError('forbidden', 'You own this console: deleting your account would leave the team without an owner. Nothing was deleted.', 'confirm');
+      }
       await disconnectSonlet(userId);
-      await prisma.user.deleteMany({ where: { id: userId } });
+      await removeAccount(prisma, userId);
+      // The account is gone: the trail keeps the address, not an id that no longer names anyone.
+      await audit.record({ kind: 'account-deleted', actor: { email: asker.email }, ip: asker.ip, detail: { by: 'themselves' } });
     },
   };
 }

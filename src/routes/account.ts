@@ -18,6 +18,8 @@ const DeleteAccount = { body: Type.Object({ password: password(), confirm: Type.
 
 const NOTICES = { password: 'Your password is changed. Every other device was signed out.', photos: 'Photo setting saved.' } as const;
 
+const askerOf = (request: SellerRequest) => ({ id: request.user.id, email: request.user.email, ip: request.ip });
+
 /** The seller's own account: password, photo setting, signing out everywhere, deleting it all. */
 export async function accountPageRoutes(fastify: FastifyInstance) {
   const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
@@ -43,7 +45,7 @@ export async function accountPageRoutes(fastify: FastifyInstance) {
   }
 
   async function changePassword(request: SellerRequest<typeof ChangePassword>, reply: FastifyReply) {
-    await services.ownAccount.changePassword(request.user.id, request.body, request.session.sessionId);
+    await services.ownAccount.changePassword(askerOf(request), request.body, request.session.sessionId);
     return reply.code(303).redirect('/account?done=password');
   }
 
@@ -53,7 +55,7 @@ export async function accountPageRoutes(fastify: FastifyInstance) {
   }
 
   async function signOutEverywhere(request: SellerRequest<typeof CsrfOnly>, reply: FastifyReply) {
-    await services.ownAccount.signOutEverywhere(request.user.id);
+    await services.ownAccount.signOutEverywhere(askerOf(request));
     await request.session.destroy();
     reply.clearCookie(SESSION_COOKIE, { path: '/' });
     return reply.code(303).redirect('/sign-in');
@@ -65,7 +67,7 @@ export async function accountPageRoutes(fastify: FastifyInstance) {
 
   async function deleteAccount(request: SellerRequest<typeof DeleteAccount>, reply: FastifyReply) {
     if (request.body.confirm !== 'yes') return reply.page('account-delete', { title: 'Delete your account', values: {} });
-    await services.ownAccount.deleteAccount(request.user.id, request.body.password);
+    await services.ownAccount.deleteAccount(askerOf(request), request.body.password);
     await request.session.destroy();
     reply.clearCookie(SESSION_COOKIE, { path: '/' });
     // The page that says so is shown as to someone signed out.
