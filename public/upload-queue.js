@@ -4,7 +4,7 @@
 // without its bytes until its item exists, so a reloaded page still shows how it is getting on.
 (function () {
   'use strict';
-  var DB = 'sonlet-console-uploads';
+  var DB = 'sonlet-console-uploads-';
   var STORE = 'photos';
 
   function memoryQueue() {
@@ -46,13 +46,16 @@
     };
   }
 
-  /** The seller's queue; a queue in memory where the browser keeps no IndexedDB (some private windows). */
-  function open() {
+  /**
+   * The queue named `name` (one per seller: the browser's storage belongs to the site, not to whoever
+   * is signed in); a queue in memory where the browser keeps no IndexedDB (some private windows).
+   */
+  function open(name) {
     if (!window.indexedDB) return Promise.resolve(memoryQueue());
     return new Promise(function (resolve) {
       var req;
       try {
-        req = indexedDB.open(DB, 1);
+        req = indexedDB.open(DB + name, 1);
       } catch (err) {
         resolve(memoryQueue());
         return;

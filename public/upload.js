@@ -182,7 +182,7 @@
   });
 
   updateCount();
-  window.UploadQueue.open().then(function (q) {
+  window.UploadQueue.open(form.getAttribute('data-queue') || 'default').then(function (q) {
     queue = q;
     return q.all();
   }).then(function (records) {
@@ -194,5 +194,7 @@
       else setState(photo, 'ready', '');
     });
     window.UploadSending.pump();
+    // Says the queue has been read (the page's tests wait for it).
+    form.setAttribute('data-queue-loaded', 'true');
   });
 })();

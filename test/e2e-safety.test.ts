@@ -5,7 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Locator } from 'playwright-core';
-import { startStack, signUp, connectSonlet, type Stack } from './support/stack.js';
+import { startStack, signUp, connectSonlet, uniqueEmail, type Stack } from './support/stack.js';
 import { DESKTOP, launchChromium, PHONE, screenshot, sellerContext } from './support/browser.js';
 import { jpegs } from './fixtures/uploads.js';
 import { DEMO_PLUGBOARD_TENANTS, startPlugboardSandbox, type StartedPlugboardSandbox } from '../src/sandbox/plugboard/index.js';
@@ -16,11 +16,14 @@ let stack: Stack;
 let plugboard: StartedPlugboardSandbox;
 let browser: Browser;
 let seller: HttpSession;
+let sellerId: string;
 
 beforeAll(async () => {
   [stack, plugboard, browser] = await Promise.all([startStack({ jobs: true, env: { LOG_LEVEL: 'warn' } }), startPlugboardSandbox(), launchChromium()]);
-  seller = await signUp(stack.console.url);
+  const email = uniqueEmail('safety');
+  seller = await signUp(stack.console.url, email);
   expect((await connectSonlet(seller)).status).toBe(302);
+  sellerId = (await stack.console.app.services.prisma.user.findUniqueOrThrow({ where: { email } })).id;
   expect((await seller.submit('/settings/plugboard', '/settings/plugboard', settingsFor(plugboard.url, DEMO_PLUGBOARD_TENANTS[0]!))).status).toBe(303);
 });
 afterAll(async () => {
@@ -35,7 +38,8 @@ async function expectTouchTarget(target: Locator, what: string) {
   expect(box.height, `${what} height`).toBeGreaterThanOrEqual(44);
 }
 
-const exportRows = () => stack.console.app.services.prisma.plugboardExport.count();
+const exportRows = () => stack.console.app.services.prisma.plugboardExport.count({ where: { userId: sellerId } });
+const unlisted = () => stack.console.app.services.prisma.plugboardExport.count({ where: { userId: sellerId, listed: false } });
 
 describe('a second step before wide or destructive actions', () => {
   for (const javaScript of [true, false]) {
@@ -76,10 +80,10 @@ describe('a second step before wide or destructive actions', () => {
     await page.getByRole('button', { name: 'Unpublish selected' }).click();
     expect(await page.getByRole('heading', { level: 1 }).textContent()).toBe('Take this item out of the web shop?');
     expect(await page.locator('.confirm-list').textContent()).toContain(title!);
-    expect(await stack.console.app.services.prisma.plugboardExport.count({ where: { listed: false } })).toBe(0);
+    expect(await unlisted()).toBe(0);
     await page.getByRole('button', { name: 'Take out of the shop' }).click();
     await page.waitForURL(/\/publish\/[0-9a-f-]+$/);
-    expect(await stack.console.app.services.prisma.plugboardExport.count({ where: { listed: false } })).toBe(1);
+    expect(await unlisted()).toBe(1);
     await context.close();
   });
 

@@ -115,6 +115,14 @@ describe('the upload queue survives', () => {
     await expect.poll(() => cards.count()).toBe(2);
     expect(await cards.nth(1).getByLabel('Quantity').inputValue()).toBe('7');
     expect(await again.locator('#up-count').textContent()).toBe('0 of 2 uploaded');
+
+    // Another seller signing in on the same browser sees none of them.
+    const other = await connectedSeller(t.stack.console, { username: 'demo2', password: 'demo2' }, 'leave-other');
+    await context.addCookies([...other.browser.cookies].map(([name, value]) => ({ name, value, url: t.stack.console.url })));
+    await again.goto(`${t.stack.console.url}/upload`);
+    await again.locator('#upload-form[data-queue-loaded="true"]').waitFor();
+    expect(await again.locator('#up-count').textContent()).toBe('No photos chosen yet');
+    expect(await again.locator('#up-list li.photo').count()).toBe(0);
     await context.close();
   });
 });

@@ -234,7 +234,8 @@ describe('a seller’s own security events', () => {
       expect((await connectSonlet(browser)).status).toBe(302);
       const demo = DEMO_PLUGBOARD_TENANTS.find((t) => t.tenant === 'demo')!;
       expect((await browser.submit('/settings/plugboard', '/settings/plugboard', settingsFor(plugboard.url, demo))).status).toBe(303);
-      expect((await browser.submit('/', '/connect/sonlet/disconnect', {})).status).toBe(302);
+      // Disconnecting takes its second step (confirm=yes).
+      expect((await browser.submit('/', '/connect/sonlet/disconnect', { confirm: 'yes' })).status).toBe(302);
       const { rows } = await db.query(`SELECT kind FROM "AuditEvent" WHERE "actorEmail" = $1 ORDER BY id`, [email]);
       expect(rows.map((r) => r.kind)).toEqual(['invitation-used', 'sonlet-connected', 'plugboard-settings-saved', 'sonlet-disconnected']);
       rememberSecret(demo.password, 'the Plugboard password');

@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import multipart from '@fastify/multipart';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
@@ -40,7 +40,7 @@ export async function uploadRoutes(fastify: FastifyInstance) {
     page: async (request, values) => {
       const { id } = sellerOf(request);
       const [catalog, preferences] = await Promise.all([services.catalog.get(id, services.sonletApiFor(id)), services.sellerSettings.get(id)]);
-      return { ...formData(catalog, values as unknown as UploadFormValues), downscale: preferences.downscalePhotos };
+      return { ...formData(catalog, values as unknown as UploadFormValues), downscale: preferences.downscalePhotos, queue: queueOf(id) };
     },
   };
 
@@ -69,7 +69,7 @@ export async function uploadRoutes(fastify: FastifyInstance) {
     const connection = await services.vault.state(userId);
     if (connection.state !== 'active') return reply.page('not-connected', { title: 'Upload', connection });
     const [catalog, preferences] = await Promise.all([services.catalog.get(userId, services.sonletApiFor(userId)), services.sellerSettings.get(userId)]);
-    return reply.page(VIEW, { ...formData(catalog, emptyValues(catalog)), downscale: preferences.downscalePhotos });
+    return reply.page(VIEW, { ...formData(catalog, emptyValues(catalog)), downscale: preferences.downscalePhotos, queue: queueOf(userId) });
   }
 
   /**
@@ -248,6 +248,15 @@ export async function uploadRoutes(fastify: FastifyInstance) {
       scripts: UPLOAD_SCRIPTS,
     };
   }
+}
+
+/**
+ * The name of the seller's queue in the browser: IndexedDB belongs to the site, not to whoever is signed
+ * in, so each seller's photos wait in a queue of their own and another account on the same browser never
+ * sees them.
+ */
+function queueOf(userId: string): string {
+  return createHash('sha256').update(`upload-queue:${userId}`).digest('hex').slice(0, 24);
 }
 
 function emptyValues(catalog: Catalog): UploadFormValues {

@@ -88,6 +88,8 @@ export interface UploadPage extends Page, FormState {
   photoKey: string;
   /** The seller's setting: shrink photos over 2,048 px in the browser before sending. */
   downscale: boolean;
+  /** The name of this seller's queue in the browser's IndexedDB. */
+  queue: string;
 }
 
 export interface UploadsPage extends Page {
