@@ -133,4 +133,26 @@ describe('photo-first capture on a phone', () => {
     expect(uploads.map((u) => u.attributes)).toEqual([{ Color: 'Plum' }, { Color: 'Plum' }]);
     await context.close();
   });
+
+  it('a large photo taken with the phone turned is shrunk the right way up (its orientation applied)', async () => {
+    const seller = await connectedSeller(t.stack.console, { username: 'demo2', password: 'demo2' }, 'capture-turned');
+    const context = await sellerContext(t.browser, t.stack.console.url, seller.browser.cookies, DESKTOP);
+    const page = await context.newPage();
+    await page.goto(`${t.stack.console.url}/upload`);
+    // Stored 3000 × 2000 with EXIF orientation 6: the camera was held upright, so it shows 2000 × 3000.
+    const turned = await sharp({ create: { width: 3000, height: 2000, channels: 3, background: '#3366aa' } }).jpeg().withMetadata({ orientation: 6 }).toBuffer();
+    await page.locator('#up-photos').setInputFiles([{ name: 'IMG_0100.jpg', mimeType: 'image/jpeg', buffer: turned }]);
+    const card = page.locator('#up-list li.photo').first();
+    await card.getByLabel('Style').selectOption({ index: 1 });
+    await card.getByLabel('Size').selectOption({ index: 1 });
+    await page.getByRole('button', { name: 'Upload', exact: true }).click();
+    await expect.poll(() => card.getAttribute('data-state'), { timeout: 30_000 }).toBe('done');
+    const pk = Number((await card.locator('a.item-link').getAttribute('href'))!.split('/').pop());
+    const { email } = await t.stack.console.app.services.prisma.user.findUniqueOrThrow({ where: { id: seller.userId } });
+    const item = (await everyItem(t.stack, inject('databaseUrl'), email)).find((i) => i.pk === pk)!;
+    const meta = await sharp(Buffer.from(await (await fetch(item.image!.image_full)).arrayBuffer())).metadata();
+    expect([meta.width, meta.height]).toEqual([1365, 2048]);
+    expect(meta.orientation ?? 1).toBe(1);
+    await context.close();
+  });
 });
