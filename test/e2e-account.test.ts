@@ -4,12 +4,11 @@
  * delete the account after a confirmation (its sessions, tokens, uploads and settings go with it).
  */
 import { afterAll, beforeAll, describe, expect, it, inject } from 'vitest';
-import sharp from 'sharp';
 import type { Browser, Page } from 'playwright-core';
 import { startStack, uniqueEmail, type Stack } from './support/stack.js';
 import { DESKTOP, launchChromium, PHONE, screenshot, signUpAndConnectInBrowser } from './support/browser.js';
 import { jpeg } from './fixtures/uploads.js';
-import { everyItem } from './support/sonlet-oracle.js';
+import { pictureAtSonlet, uploadOnPage } from './support/upload-page.js';
 
 let stack: Stack;
 let browser: Browser;
@@ -88,15 +87,8 @@ describe('the account page', () => {
     await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Upload', exact: true }).click();
     expect(await page.locator('#up-downscale-note').textContent()).toContain('Photos are sent at full size.');
     const big = await jpeg(950, { width: 2600, height: 1700 });
-    await page.locator('#up-photos').setInputFiles([{ name: big.name, mimeType: big.type, buffer: big.data }]);
-    const card = page.locator('#up-list li.photo').first();
-    await card.getByLabel('Style').selectOption({ index: 1 });
-    await card.getByLabel('Size').selectOption({ index: 1 });
-    await page.getByRole('button', { name: 'Upload', exact: true }).click();
-    await expect.poll(() => card.getAttribute('data-state'), { timeout: 30_000 }).toBe('done');
-    const pk = Number((await card.locator('a.item-link').getAttribute('href'))!.split('/').pop());
-    const item = (await everyItem(stack, inject('databaseUrl'), email)).find((i) => i.pk === pk)!;
-    const meta = await sharp(Buffer.from(await (await fetch(item.image!.image_full)).arrayBuffer())).metadata();
+    const pk = await uploadOnPage(page, { name: big.name, mimeType: big.type, buffer: big.data });
+    const meta = await pictureAtSonlet(stack, inject('databaseUrl'), email, pk);
     expect([meta.width, meta.height]).toEqual([2600, 1700]);
     await page.context().close();
   });
@@ -131,12 +123,7 @@ describe('the account page', () => {
     await prisma.sellerSettings.create({ data: { userId, downscalePhotos: false } });
     await page.goto(`${stack.console.url}/upload`);
     const photo = await jpeg(960);
-    await page.locator('#up-photos').setInputFiles([{ name: photo.name, mimeType: photo.type, buffer: photo.data }]);
-    const card = page.locator('#up-list li.photo').first();
-    await card.getByLabel('Style').selectOption({ index: 1 });
-    await card.getByLabel('Size').selectOption({ index: 1 });
-    await page.getByRole('button', { name: 'Upload', exact: true }).click();
-    await expect.poll(() => card.getAttribute('data-state'), { timeout: 30_000 }).toBe('done');
+    await uploadOnPage(page, { name: photo.name, mimeType: photo.type, buffer: photo.data });
     const token = await prisma.sonletConnection.findUniqueOrThrow({ where: { userId } });
     stack.sonlet.sandbox.resetStats();
 

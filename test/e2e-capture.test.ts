@@ -10,6 +10,7 @@ import { withBrowserStack } from './support/browser-stack.js';
 import { DESKTOP, PHONE, screenshot, sellerContext, watchPageErrors } from './support/browser.js';
 import { connectedSeller, jpeg } from './fixtures/uploads.js';
 import { attributesOf, everyItem } from './support/sonlet-oracle.js';
+import { pictureAtSonlet, uploadOnPage } from './support/upload-page.js';
 
 const t = withBrowserStack();
 
@@ -98,18 +99,13 @@ describe('photo-first capture on a phone', () => {
     const context = await sellerContext(t.browser, t.stack.console.url, seller.browser.cookies, DESKTOP);
     const page = await context.newPage();
     await page.goto(`${t.stack.console.url}/upload`);
-    await page.locator('#up-photos').setInputFiles([{ name: 'IMG_0007.HEIC', mimeType: 'image/heic', buffer: readFileSync(new URL('./fixtures/tiny.heic', import.meta.url)) }]);
-    const card = page.locator('#up-list li.photo').first();
-    await card.getByLabel('Style').selectOption({ index: 1 });
-    await card.getByLabel('Size').selectOption({ index: 1 });
-    // Chromium on Linux has no HEIC decoder: no preview, and the server converts it.
-    expect(await card.getByRole('img').getAttribute('aria-label')).toBe('No preview of IMG_0007.HEIC');
-    await page.getByRole('button', { name: 'Upload', exact: true }).click();
-    await expect.poll(() => card.getAttribute('data-state'), { timeout: 30_000 }).toBe('done');
-    const pk = Number((await card.locator('a.item-link').getAttribute('href'))!.split('/').pop());
+    const heic = { name: 'IMG_0007.HEIC', mimeType: 'image/heic', buffer: readFileSync(new URL('./fixtures/tiny.heic', import.meta.url)) };
+    const pk = await uploadOnPage(page, heic, async (card) => {
+      // Chromium on Linux has no HEIC decoder: no preview, and the server converts it.
+      expect(await card.getByRole('img').getAttribute('aria-label')).toBe('No preview of IMG_0007.HEIC');
+    });
     const { email } = await t.stack.console.app.services.prisma.user.findUniqueOrThrow({ where: { id: seller.userId } });
-    const item = (await everyItem(t.stack, inject('databaseUrl'), email)).find((i) => i.pk === pk)!;
-    expect((await sharp(Buffer.from(await (await fetch(item.image!.image_full)).arrayBuffer())).metadata()).format).toBe('jpeg');
+    expect((await pictureAtSonlet(t.stack, inject('databaseUrl'), email, pk)).format).toBe('jpeg');
     await context.close();
   });
 
@@ -141,16 +137,9 @@ describe('photo-first capture on a phone', () => {
     await page.goto(`${t.stack.console.url}/upload`);
     // Stored 3000 × 2000 with EXIF orientation 6: the camera was held upright, so it shows 2000 × 3000.
     const turned = await sharp({ create: { width: 3000, height: 2000, channels: 3, background: '#3366aa' } }).jpeg().withMetadata({ orientation: 6 }).toBuffer();
-    await page.locator('#up-photos').setInputFiles([{ name: 'IMG_0100.jpg', mimeType: 'image/jpeg', buffer: turned }]);
-    const card = page.locator('#up-list li.photo').first();
-    await card.getByLabel('Style').selectOption({ index: 1 });
-    await card.getByLabel('Size').selectOption({ index: 1 });
-    await page.getByRole('button', { name: 'Upload', exact: true }).click();
-    await expect.poll(() => card.getAttribute('data-state'), { timeout: 30_000 }).toBe('done');
-    const pk = Number((await card.locator('a.item-link').getAttribute('href'))!.split('/').pop());
+    const pk = await uploadOnPage(page, { name: 'IMG_0100.jpg', mimeType: 'image/jpeg', buffer: turned });
     const { email } = await t.stack.console.app.services.prisma.user.findUniqueOrThrow({ where: { id: seller.userId } });
-    const item = (await everyItem(t.stack, inject('databaseUrl'), email)).find((i) => i.pk === pk)!;
-    const meta = await sharp(Buffer.from(await (await fetch(item.image!.image_full)).arrayBuffer())).metadata();
+    const meta = await pictureAtSonlet(t.stack, inject('databaseUrl'), email, pk);
     expect([meta.width, meta.height]).toEqual([1365, 2048]);
     expect(meta.orientation ?? 1).toBe(1);
     await context.close();
