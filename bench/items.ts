@@ -1,47 +1,128 @@
 /**
- * Items page: the console's /items against the sandbox's /api/v2/items/ called directly, same page size,
- * same machine, same run, 50 connections each. Prints p50/p99 latency, requests/s, and the ratio.
+ * Items page: the console's /items beside its floor (bench/floor-server.ts: one upstream GET with a token
+ * in memory, JSON.parse, one Eta render of the same template) and the sandbox's /api/v2/items/ called
+ * directly. Same sandbox, same load generator, 50 connections, one run.
  *
- * Run twice: against the bare sandbox (an in-memory upstream that answers in well under a millisecond,
- * so the figures show the console's own cost per page), and with BENCH_UPSTREAM_LATENCY_MS (default 50)
- * added at the sandbox, closer to a real Sonlet reached over the internet.
+ * Two rounds: against the bare sandbox (an in-memory upstream that answers in well under a millisecond,
+ * so the figures show each page's own cost), and with BENCH_UPSTREAM_LATENCY_MS (default 50) added at the
+ * sandbox, closer to a real Sonlet reached over the internet. Then the idle memory of a console started in
+ * sandbox mode, and a table of targets with PASS/MISS (figures, not assertions).
  */
-import { startBenchStack, load, cookieHeader, type LoadResult } from './support.js';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { startBenchStack, load, cookieHeader, spawnTs, benchDatabase, rssMb, cpuMs, type LoadResult } from './support.js';
+import { freePortOnLoopback } from '../test/support/ports.js';
 
-async function round(latencyMs: number, seconds: number): Promise<{ upstream: LoadResult; console: LoadResult }> {
+type Measured = LoadResult & { cpuMsPerPage: number };
+
+interface Round {
+  latencyMs: number;
+  upstream: Measured;
+  floor: Measured;
+  console: Measured;
+}
+
+/**
+ * A load run plus the CPU time the serving process spent per answer: on a machine shared with other
+ * work, pages/s move with the load, CPU per page much less.
+ */
+async function measured(pid: number, run: () => Promise<LoadResult>): Promise<Measured> {
+  const before = await cpuMs(pid);
+  const result = await run();
+  const cpuMsPerPage = Math.round(((await cpuMs(pid)) - before) / Math.max(result.requests, 1) * 100) / 100;
+  return { ...result, cpuMsPerPage };
+}
+
+const CONNECTIONS = 50;
+
+async function round(latencyMs: number, seconds: number): Promise<Round> {
   const s = await startBenchStack({}, [], { SANDBOX_LATENCY_MS: String(latencyMs) });
+  const token = await s.accessToken();
+  const floor = await spawnTs('bench/floor-server.ts', { SONLET_URL: s.sonletUrl, ACCESS_TOKEN: token, PORT: String(await freePortOnLoopback()) }, /floor listening at (\S+)/);
   try {
-    const token = await s.accessToken();
     const consoleHeaders = { cookie: cookieHeader(s.seller) };
     const upstreamHeaders = { authorization: `Bearer ${token}` };
-    // Warm both sides (catalog cache, JIT) before measuring.
-    await load(`${s.consoleUrl}/items`, { connections: 10, duration: 2, headers: consoleHeaders });
+    const pages = {
+      upstream: () => load(`${s.sonletUrl}/api/v2/items/`, { connections: CONNECTIONS, duration: seconds, headers: upstreamHeaders }),
+      floor: () => load(`${floor.url}/items`, { connections: CONNECTIONS, duration: seconds }),
+      console: () => load(`${s.consoleUrl}/items`, { connections: CONNECTIONS, duration: seconds, headers: consoleHeaders }),
+    };
+    // Warm every side (catalog cache, JIT, keep-alive pools) before measuring.
+    await load(`${s.consoleUrl}/items`, { connections: 10, duration: 3, headers: consoleHeaders });
+    await load(`${floor.url}/items`, { connections: 10, duration: 2 });
     await load(`${s.sonletUrl}/api/v2/items/`, { connections: 10, duration: 2, headers: upstreamHeaders });
 
-    const upstream = await load(`${s.sonletUrl}/api/v2/items/`, { connections: 50, duration: seconds, headers: upstreamHeaders });
-    const consolePage = await load(`${s.consoleUrl}/items`, { connections: 50, duration: seconds, headers: consoleHeaders });
-    console.log(`\n## Items page, upstream latency ${latencyMs} ms (50 connections, ${seconds} s each)`);
-    console.table({ 'sandbox /api/v2/items/': upstream, 'console /items': consolePage });
-    const added = (a: number, b: number) => `${(((a - b) / Math.max(b, 1)) * 100).toFixed(0)}%`;
-    console.log(
-      `console vs upstream: p50 ${consolePage.p50} vs ${upstream.p50} ms (adds ${added(consolePage.p50, upstream.p50)}), ` +
-        `p99 ${consolePage.p99} vs ${upstream.p99} ms (adds ${added(consolePage.p99, upstream.p99)}), ` +
-        `requests/s ${consolePage.rps} vs ${upstream.rps} (${(consolePage.rps / upstream.rps).toFixed(2)}x); target: adds < 25%`,
-    );
+    const upstream = await measured(s.sandboxPid, pages.upstream);
+    const floorPage = await measured(floor.pid, pages.floor);
+    const consolePage = await measured(s.consolePid, pages.console);
+    for (const r of [upstream, floorPage, consolePage]) if (r.errors + r.non2xx > 0) console.log(`warning: ${r.errors} errors, ${r.non2xx} non-2xx answers`);
+    console.log(`\n## Items page, upstream latency ${latencyMs} ms (${CONNECTIONS} connections, ${seconds} s each)`);
+    console.table({ 'sandbox /api/v2/items/': upstream, 'floor /items': floorPage, 'console /items': consolePage });
     // One connection: what a single seller waits for, without queueing behind 49 others.
-    const upstream1 = await load(`${s.sonletUrl}/api/v2/items/`, { connections: 1, duration: 4, headers: upstreamHeaders });
-    const console1 = await load(`${s.consoleUrl}/items`, { connections: 1, duration: 4, headers: consoleHeaders });
-    console.log(`one connection: p50 ${console1.p50} vs ${upstream1.p50} ms, p99 ${console1.p99} vs ${upstream1.p99} ms`);
-    return { upstream, console: consolePage };
+    const floor1 = await load(`${floor.url}/items`, { connections: 1, duration: 3 });
+    const console1 = await load(`${s.consoleUrl}/items`, { connections: 1, duration: 3, headers: consoleHeaders });
+    console.log(`one connection: console p50 ${console1.p50} ms vs floor ${floor1.p50} ms, p99 ${console1.p99} vs ${floor1.p99} ms`);
+    return { latencyMs, upstream, floor: floorPage, console: consolePage };
   } finally {
+    await floor.stop();
     await s.close();
   }
 }
 
+/** RSS of a console started in sandbox mode (its own Sonlet and Plugboard sandboxes), once it settles. */
+export async function idleRssMb(settleMs = 5000): Promise<number> {
+  const db = await benchDatabase();
+  const port = await freePortOnLoopback();
+  const env: Record<string, string> = {
+    PORT: String(port),
+    HOST: '127.0.0.1',
+    PUBLIC_URL: `http://127.0.0.1:${port}`,
+    DATABASE_URL: db.url,
+    DATA_DIR: mkdtempSync(path.join(tmpdir(), 'console-bench-idle-')),
+    SESSION_SECRET: randomBytes(32).toString('hex'),
+    TOKEN_ENCRYPTION_KEY: randomBytes(32).toString('hex'),
+    NODE_ENV: 'production',
+  };
+  // Sandbox mode: no Sonlet address of its own.
+  const { SONLET_BASE_URL: _unset, ...inherited } = process.env;
+  void _unset;
+  const child = await spawnTs('src/server.ts', env, /open (http\S+)/, [], inherited);
+  try {
+    await new Promise((r) => setTimeout(r, settleMs));
+    return await rssMb(child.pid);
+  } finally {
+    await child.stop();
+    await db.close();
+  }
+}
+
+const percent = (x: number) => `${(x * 100).toFixed(0)}%`;
+const verdict = (ok: boolean) => (ok ? 'PASS' : 'MISS');
+
+export function targetsTable(bare: Round, slow: Round, rss: number) {
+  const share = bare.console.rps / bare.floor.rps;
+  const addedP50 = (slow.console.p50 - slow.floor.p50) / slow.floor.p50;
+  const addedP99 = (slow.console.p99 - slow.floor.p99) / slow.floor.p99;
+  const cpu = bare.floor.cpuMsPerPage / bare.console.cpuMsPerPage;
+  return {
+    [`CPU per page vs floor, bare sandbox (same figure, less moved by a busy machine)`]: { figure: `${bare.console.cpuMsPerPage} vs ${bare.floor.cpuMsPerPage} ms (${percent(cpu)} of floor's pages per CPU second)`, target: '≥ 50%', result: verdict(cpu >= 0.5) },
+    [`pages/s vs floor, bare sandbox`]: { figure: `${bare.console.rps} vs ${bare.floor.rps} (${percent(share)})`, target: '≥ 50% of floor', result: verdict(share >= 0.5) },
+    [`pages/s, first step`]: { figure: `${bare.console.rps}`, target: '≥ 2000', result: verdict(bare.console.rps >= 2000) },
+    [`p50 added, ${slow.latencyMs} ms upstream`]: { figure: `${slow.console.p50} vs ${slow.floor.p50} ms (+${percent(addedP50)})`, target: '≤ 10%', result: verdict(addedP50 <= 0.1) },
+    [`p99 added, ${slow.latencyMs} ms upstream`]: { figure: `${slow.console.p99} vs ${slow.floor.p99} ms (+${percent(addedP99)})`, target: '≤ 25%', result: verdict(addedP99 <= 0.25) },
+    [`idle RSS, sandbox mode`]: { figure: `${Math.round(rss)} MB`, target: '< 275 MB (before)', result: verdict(rss < 275) },
+  };
+}
+
 export async function benchItems(seconds = Number(process.env.BENCH_SECONDS ?? 10)) {
   const bare = await round(0, seconds);
-  const realistic = await round(Number(process.env.BENCH_UPSTREAM_LATENCY_MS ?? 50), seconds);
-  return { bare, realistic };
+  const slow = await round(Number(process.env.BENCH_UPSTREAM_LATENCY_MS ?? 50), seconds);
+  const rss = await idleRssMb();
+  console.log(`\n## Targets (${CONNECTIONS} connections; console against its floor in the same run)`);
+  console.table(targetsTable(bare, slow, rss));
+  return { bare, slow, rss };
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {

@@ -33,20 +33,28 @@ export interface Child {
 }
 
 /** Runs a TypeScript entry as its own process (so load, console and upstream do not share an event loop). */
-export async function spawnTs(entry: string, env: Record<string, string>, readyPattern: RegExp, nodeArgs: string[] = []): Promise<Child> {
+export async function spawnTs(entry: string, env: Record<string, string>, readyPattern: RegExp, nodeArgs: string[] = [], baseEnv: NodeJS.ProcessEnv = process.env): Promise<Child> {
   const proc = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', entry], {
-    env: { ...process.env, ...env, LOG_LEVEL: env.LOG_LEVEL ?? 'warn' },
+    env: { ...baseEnv, ...env, LOG_LEVEL: env.LOG_LEVEL ?? 'warn' },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
+  let started = false;
+  // Once started, the child's log lines (a page's access log at LOG_LEVEL=info) are read and dropped.
+  const keep = (chunk: Buffer) => {
+    if (!started) output += chunk;
+  };
   const url = await new Promise<string>((resolve, reject) => {
     const onData = (chunk: Buffer) => {
-      output += chunk;
-      const m = readyPattern.exec(output);
-      if (m) resolve(m[1]);
+      keep(chunk);
+      const m = started ? null : readyPattern.exec(output);
+      if (m) {
+        started = true;
+        resolve(m[1]);
+      }
     };
     proc.stdout!.on('data', onData);
-    proc.stderr!.on('data', (c: Buffer) => (output += c));
+    proc.stderr!.on('data', keep);
     proc.once('exit', (code) => reject(new Error(`${entry} exited with ${code}:\n${output}`)));
     setTimeout(() => reject(new Error(`${entry} did not start in 60 s:\n${output}`)), 60_000).unref();
   });
@@ -61,6 +69,14 @@ export async function spawnTs(entry: string, env: Record<string, string>, readyP
         proc.kill('SIGTERM');
       }),
   };
+}
+
+/** CPU time (user + system) a process has used so far, in ms, from /proc (Linux; clock ticks of 10 ms). */
+export async function cpuMs(pid: number): Promise<number> {
+  const { readFile } = await import('node:fs/promises');
+  const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) * 10;
 }
 
 /** Resident memory of a process in MB, from /proc (Linux). */
@@ -104,6 +120,8 @@ export async function startBenchStack(extraEnv: Record<string, string> = {}, con
       TOKEN_ENCRYPTION_KEY: randomBytes(32).toString('hex'),
       SIGN_IN_RATE_LIMIT: '100000',
       NODE_ENV: 'production',
+      // As deployed: one access-log line per page (BENCH_LOG_LEVEL=warn to leave logging out).
+      LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'info',
       ...extraEnv,
     },
     /open (http\S+)/,

@@ -1,12 +1,11 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Fastify, { type FastifyInstance, type FastifyError, type FastifyPluginAsync } from 'fastify';
-import helmet from '@fastify/helmet';
 import fastifyStatic from '@fastify/static';
 import type { Config } from './config.js';
 import type { PrismaClient } from './generated/prisma/client.js';
-import { loggerOptions } from './logging.js';
-import { createServices, type BackgroundWorkOptions, type Services } from './services.js';
+import { AccessLog, loggerOptions } from './logging.js';
+import { registerServices, servicePlugins, type BackgroundWorkOptions, type ServicePlugins } from './services/index.js';
 import { viewsPlugin } from './plugins/views.js';
 import { consoleScope } from './routes/index.js';
 import { healthRoutes } from './routes/health.js';
@@ -17,6 +16,7 @@ import { unreadBodiesPlugin } from './plugins/unread-bodies.js';
 import { trustProxyOption } from './web/trust-proxy.js';
 import { bodyIdleTimeout, slowClientLimits } from './plugins/slow-clients.js';
 import { metricsPlugin } from './metrics/metrics-plugin.js';
+import { securityHeadersPlugin } from './web/security-headers.js';
 
 const PUBLIC_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../public');
 
@@ -36,6 +36,8 @@ export interface BuildOptions {
    * before the database. Without it, uploads and publishing are unavailable here.
    */
   jobs?: BackgroundWorkOptions;
+  /** The service plugins, in order (tests swap one by name: `{ ...servicePlugins, jobs: theirs }`). */
+  services?: ServicePlugins;
   /** Readiness check beyond "database answers", e.g. pending migrations. */
   readiness?: () => Promise<string | null>;
   /** Runs at close once in-flight requests are answered and background work has stopped, before the database client is closed. */
@@ -51,7 +53,6 @@ export interface SandboxDemo {
 declare module 'fastify' {
   interface FastifyInstance {
     config: Config;
-    services: Services;
     sandboxDemo: SandboxDemo | null;
   }
 }
@@ -60,6 +61,7 @@ export async function buildApp(opts: BuildOptions): Promise<FastifyInstance> {
   const { config } = opts;
   const app = Fastify({
     logger: loggerOptions(config.logLevel, opts.logStream),
+    logController: new AccessLog(),
     trustProxy: trustProxyOption(config.trustProxy),
     ...slowClientLimits(config.timeouts),
     bodyLimit: 1024 * 1024,
@@ -76,15 +78,20 @@ export async function buildApp(opts: BuildOptions): Promise<FastifyInstance> {
   await app.register(unreadBodiesPlugin, { maxBytes: config.uploads.maxBytes });
   app.decorate('config', config);
   app.decorate('sandboxDemo', opts.sandboxDemo ?? null);
-  app.decorate('services', createServices(config, opts.prisma, opts.jobs ?? null));
-  await app.services.startWork(app.log.child({ module: 'jobs' }));
+  // onClose hooks run last-registered first: registered before the services, this runs once they have
+  // stopped (background work included).
+  app.addHook('onClose', async () => {
+    await opts.beforeDatabaseClose?.();
+    await opts.prisma.$disconnect();
+  });
+  await registerServices(app, { prisma: opts.prisma, background: opts.jobs ?? null }, opts.services ?? servicePlugins);
   // Expired sessions are never read, but left alone they would pile up.
-  const pruneSessions = setInterval(() => void app.services.sessionStore.prune().catch(() => undefined), 3600_000);
+  const pruneSessions = setInterval(() => void app.sessionStore.prune().catch(() => undefined), 3600_000);
   pruneSessions.unref();
   app.addHook('onClose', async () => clearInterval(pruneSessions));
-  await app.register(metricsPlugin, { metrics: config.metrics, tasks: app.services.taskCounts });
+  await app.register(metricsPlugin, { metrics: config.metrics, tasks: app.taskCounts });
 
-  await app.register(helmet, {
+  await app.register(securityHeadersPlugin, {
     contentSecurityPolicy: {
       directives: {
         defaultSrc: ["'self'"],
@@ -132,11 +139,6 @@ export async function buildApp(opts: BuildOptions): Promise<FastifyInstance> {
   if (opts.sonletSandbox) await app.register(opts.sonletSandbox.plugin, { prefix: '/sandbox/sonlet' });
   for (const sandbox of opts.extraSandboxes ?? []) await app.register(sandbox.plugin, { prefix: sandbox.prefix });
 
-  app.addHook('onClose', async () => {
-    await app.services.stopWork();
-    await opts.beforeDatabaseClose?.();
-    await opts.prisma.$disconnect();
-  });
   return app;
 }
 

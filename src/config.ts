@@ -2,6 +2,8 @@ import { isIP } from 'node:net';
 import path from 'node:path';
 import envSchema from 'env-schema';
 import { Type, type Static } from 'typebox';
+import { checkDatabaseUrl, consoleUrl, sonletUrl } from './config-urls.js';
+import { DEFAULT_COST, MAX_COST, MIN_COST } from './accounts/password.js';
 
 /** Everything the console reads from its environment, parsed once and typed. */
 export interface Config {
@@ -48,6 +50,8 @@ export interface Config {
   };
   /** A process holds a background task this long without renewing (renewed every third); then another may take it over. */
   taskLeaseSeconds: number;
+  /** scrypt's cost for new password hashes, as a power of two. */
+  passwordHashCost: number;
   /** allowPrivateHosts: Plugboard base URLs may point at loopback/private hosts (the local sandbox). */
   plugboard: {
     userAgent: string;
@@ -114,6 +118,7 @@ const EnvSchema = Type.Object({
   UPLOAD_RETRY_DELAY_SECONDS: whole(1, 5),
   TASK_LEASE_SECONDS: whole(3, 60),
   SIGN_IN_RATE_LIMIT: whole(1, 10),
+  PASSWORD_HASH_COST: whole(MIN_COST, DEFAULT_COST, MAX_COST),
   UPLOAD_RATE_LIMIT: whole(1, 240),
   ANONYMOUS_PAGE_RATE_LIMIT: whole(1, 120),
   PLUGBOARD_TIMEOUT_MS: whole(1, 15_000),
@@ -167,8 +172,8 @@ export function loadConfig(env: Env = process.env): Config {
     return null;
   };
 
-  const publicUrl = url('PUBLIC_URL', parsed.PUBLIC_URL ?? `http://localhost:${parsed.PORT}`, problem) ?? 'http://localhost';
   const sandbox = isSandbox(given);
+  const publicUrl = consoleUrl(parsed.PUBLIC_URL ?? `http://localhost:${parsed.PORT}`, sandbox, problem) ?? 'http://localhost';
   if (!sandbox) {
     for (const name of ['SONLET_CLIENT_ID', 'SONLET_CLIENT_SECRET'] as const) if (!parsed[name]) problem(`${name} is required when SONLET_BASE_URL is set.`);
   }
@@ -177,7 +182,8 @@ export function loadConfig(env: Env = process.env): Config {
   }
   const tokenEncryptionKey = parsed.TOKEN_ENCRYPTION_KEY ? parseKey(parsed.TOKEN_ENCRYPTION_KEY, problem) : null;
   const trustProxy = parseTrustProxy(parsed.TRUST_PROXY, problem);
-  const sonletBaseUrl = sandbox ? `${publicUrl}/sandbox/sonlet` : url('SONLET_BASE_URL', parsed.SONLET_BASE_URL!, problem);
+  const sonletBaseUrl = sandbox ? `${publicUrl}/sandbox/sonlet` : sonletUrl(parsed.SONLET_BASE_URL!, problem);
+  if (parsed.DATABASE_URL !== undefined) checkDatabaseUrl(parsed.DATABASE_URL, problem);
 
   if (parsed.REQUEST_TIMEOUT_SECONDS > 0 && parsed.HEADERS_TIMEOUT_SECONDS > parsed.REQUEST_TIMEOUT_SECONDS) problem('HEADERS_TIMEOUT_SECONDS must not be longer than REQUEST_TIMEOUT_SECONDS.');
   if (problems.length) throw new ConfigError(problems);
@@ -213,6 +219,7 @@ export function loadConfig(env: Env = process.env): Config {
       retryDelaySeconds: parsed.UPLOAD_RETRY_DELAY_SECONDS,
     },
     taskLeaseSeconds: parsed.TASK_LEASE_SECONDS,
+    passwordHashCost: parsed.PASSWORD_HASH_COST,
     plugboard: {
       userAgent: `sonlet-seller-console/${APP_VERSION} (${parsed.CONTACT_EMAIL})`,
       timeoutMs: parsed.PLUGBOARD_TIMEOUT_MS,
@@ -230,7 +237,7 @@ export function loadConfig(env: Env = process.env): Config {
   };
 }
 
-type Problem = (message: string) => null;
+export type Problem = (message: string) => null;
 
 interface AjvError {
   instancePath: string;
@@ -261,17 +268,6 @@ function describe(errors: AjvError[]): string[] {
 function withoutBad(env: Env, errors: AjvError[]): Env {
   const bad = new Set(errors.map((e) => e.instancePath.replace(/^\//, '')));
   return Object.fromEntries(Object.entries(env).filter(([name]) => !bad.has(name)));
-}
-
-function url(name: string, raw: string, problem: Problem): string | null {
-  let parsed: URL;
-  try {
-    parsed = new URL(raw);
-  } catch {
-    return problem(`${name} must be an absolute URL such as https://console.example.com, got "${raw}".`);
-  }
-  if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') return problem(`${name} must start with http:// or https://.`);
-  return parsed.toString().replace(/\/+$/, '');
 }
 
 function parseKey(raw: string, problem: Problem): Buffer | null {

@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { loadConfig, ConfigError, SANDBOX_CONSOLE_CLIENT, SANDBOX_TOOLS_CLIENT, type Config } from './config.js';
-import { ensurePrivateDir, withKeptSecrets } from './kept-secrets.js';
+import { ensurePrivateDir, withKeptSecrets, withSecretStandIns } from './kept-secrets.js';
 import { buildApp, type SandboxDemo } from './app.js';
 import { createPrisma } from './db/client.js';
 import { startEmbeddedPostgres } from './db/embedded.js';
@@ -16,7 +16,9 @@ async function main() {
   const startedAt = Date.now();
   let config: Config;
   try {
-    // Generated secrets are written here, before (not while) the configuration is read.
+    // Everything is checked before anything is written; generated secrets are written after that, before
+    // (not while) the configuration is read.
+    loadConfig(withSecretStandIns(process.env));
     config = loadConfig(await withKeptSecrets(process.env));
   } catch (err) {
     if (err instanceof ConfigError) {

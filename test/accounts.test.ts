@@ -1,13 +1,14 @@
 import { afterAll, beforeAll, describe, expect, it, inject } from 'vitest';
 import pg from 'pg';
-import { startStack, uniqueEmail, type Stack } from './support/stack.js';
+import { signUp, startStack, uniqueEmail, type Stack } from './support/stack.js';
 import { HttpSession, csrfOf, location } from './support/http.js';
 
 let stack: Stack;
 const db = new pg.Pool({ connectionString: inject('databaseUrl'), max: 2 });
 
 beforeAll(async () => {
-  stack = await startStack({ env: { SIGN_IN_RATE_LIMIT: '1000' } });
+  // The default hashing cost (the other test stacks lower it to save time).
+  stack = await startStack({ env: { SIGN_IN_RATE_LIMIT: '1000', PASSWORD_HASH_COST: '' } });
 });
 afterAll(async () => {
   await stack.close();
@@ -184,6 +185,21 @@ describe('sign-in rate limit', () => {
     }
     expect(statuses.slice(0, 3)).toEqual([401, 401, 401]);
     expect(statuses[4]).toBe(429);
+  });
+
+  it('a signed-in session cannot guess its account password either: changing it and deleting the account are limited per seller', async () => {
+    const seller = await signUp(limited.console.url, uniqueEmail('guessed'), 'correct horse battery');
+    const change: number[] = [];
+    for (let i = 0; i < 5; i++) {
+      change.push((await seller.submit('/account', '/account/password', { current: `guess ${i}`, password: 'purple elephants dance', confirm: 'purple elephants dance' })).status);
+    }
+    expect(change).toEqual([401, 401, 401, 429, 429]);
+    const remove: number[] = [];
+    for (let i = 0; i < 4; i++) remove.push((await seller.submit('/account/delete', '/account/delete', { password: `guess ${i}`, confirm: 'yes' })).status);
+    expect(remove).toEqual([401, 401, 401, 429]);
+    // Another seller from the same address has a limit of their own.
+    const other = await signUp(limited.console.url, uniqueEmail('neighbour'), 'correct horse battery');
+    expect((await other.submit('/account', '/account/password', { current: 'guess', password: 'purple elephants dance', confirm: 'purple elephants dance' })).status).toBe(401);
   });
 });
 

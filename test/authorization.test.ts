@@ -59,7 +59,7 @@ async function aliceHasAnUpload(): Promise<{ id: string; batchId: string }> {
   await db.query(
     `INSERT INTO "Task" (id, name, key, queue, "userId", data, status, attempts, "lastError", "updatedAt")
      VALUES ($1, 'upload', $2, $3, $4, $5, 'failed', 3, 'Sonlet was not answering', now())`,
-    [randomUUID(), id, stack.console.app.services.jobs!.queue, aliceId, JSON.stringify({ uploadId: id })],
+    [randomUUID(), id, stack.console.app.jobs!.queue, aliceId, JSON.stringify({ uploadId: id })],
   );
   return { id, batchId };
 }

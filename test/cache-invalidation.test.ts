@@ -8,6 +8,10 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import pg from 'pg';
 import { startStack, signUp, connectSonlet, uniqueEmail, type ConsoleInstance, type Stack } from './support/stack.js';
 import { createNotifications } from '../src/db/notifications.js';
+import { createPrisma, poolOf } from '../src/db/client.js';
+import { PrismaSessionStore } from '../src/accounts/session-store.js';
+import { SessionCopies } from '../src/accounts/session-copies.js';
+import { HttpSession } from './support/http.js';
 import { startPlugboardSandbox, DEMO_PLUGBOARD_TENANTS, type StartedPlugboardSandbox } from '../src/sandbox/plugboard/index.js';
 
 let stack: Stack;
@@ -21,50 +25,107 @@ beforeAll(async () => {
   const email = uniqueEmail('cached');
   const browser = await signUp(stack.console.url, email);
   expect((await connectSonlet(browser, { username: 'demo2', password: 'demo2' })).status).toBe(302);
-  userId = (await stack.console.app.services.prisma.user.findUniqueOrThrow({ where: { email } })).id;
-  await Promise.all([stack.console, other].map((i) => i.app.services.notifications.ready()));
+  userId = (await stack.console.app.prisma.user.findUniqueOrThrow({ where: { email } })).id;
+  await Promise.all([stack.console, other].map((i) => i.app.notifications.ready()));
 });
 afterAll(async () => {
   await stack?.close();
   await plugboard?.close();
 });
 
-const services = (instance: ConsoleInstance) => instance.app.services;
-const catalogRow = () => services(stack.console).prisma.catalogCache.findUnique({ where: { userId_kind: { userId, kind: 'catalog' } } });
+const appOf = (instance: ConsoleInstance) => instance.app;
+const catalogRow = () => appOf(stack.console).prisma.catalogCache.findUnique({ where: { userId_kind: { userId, kind: 'catalog' } } });
 
 describe('two console processes', () => {
   it('the catalog forgotten in one is no longer served from the other’s memory', async () => {
-    const { catalog, sonletApiFor } = services(other);
+    const { catalog, sonletApiFor } = appOf(other);
     const api = sonletApiFor(userId);
     await catalog.get(userId, api);
     expect(await catalogRow()).not.toBeNull();
-    await services(stack.console).catalog.forget(userId);
+    await appOf(stack.console).catalog.forget(userId);
     expect(await catalogRow()).toBeNull();
     // Served from memory, the other process would never look again (and never write the row back).
     await expect.poll(async () => (await catalog.get(userId, api), await catalogRow()), { timeout: 10_000 }).not.toBeNull();
   });
 
   it('a seller’s filtered walk is dropped everywhere when their inventory changes in one of them', async () => {
-    const { summaries, sonletApiFor, catalog } = services(other);
+    const { summaries, sonletApiFor, catalog } = appOf(other);
     const api = sonletApiFor(userId);
     const filter = { style: (await catalog.get(userId, api)).styles[0]!.pk, size: null };
     const walked = await summaries.matchingItems(userId, api, filter);
     expect(await summaries.matchingItems(userId, api, filter)).toBe(walked);
-    await services(stack.console).summaries.forget(userId);
+    await appOf(stack.console).summaries.forget(userId);
     await expect.poll(async () => (await summaries.matchingItems(userId, api, filter)) !== walked, { timeout: 10_000 }).toBe(true);
   });
 });
 
 describe('Plugboard settings shown on the items pages', () => {
   it('saved in one process, they are read afresh in the other', async () => {
-    const store = services(other).plugboardConnections;
+    const store = appOf(other).plugboardConnections;
     expect(await store.forDisplay(userId)).toBeNull();
     const demo = DEMO_PLUGBOARD_TENANTS.find((t) => t.tenant === 'demo')!;
     // Saving checks the settings with Plugboard's API root first, so they are the sandbox's demo tenant.
     const settings = { baseUrl: plugboard.url, tenant: demo.tenant, connectionId: demo.connectionId, username: demo.username, password: demo.password, vatRatePercent: '25', currency: 'SEK', languages: '', brand: '' };
-    await services(stack.console).plugboardConnections.save(userId, settings);
+    await appOf(stack.console).plugboardConnections.save(userId, settings);
     // Remembered for a few seconds, the other process would show "not set up" until then.
     await expect.poll(async () => (await store.forDisplay(userId))?.tenant, { timeout: 5_000 }).toBe('demo');
+  });
+});
+
+describe('sessions, kept in each process’s memory', () => {
+  const signedIn = async (browser: HttpSession) => (await browser.get('/account')).status === 200;
+
+  /** A seller signed in, their session read (and kept) by both processes. */
+  async function signedInToBoth() {
+    const email = uniqueEmail('session');
+    const here = await signUp(stack.console.url, email);
+    const there = new HttpSession(other.url);
+    for (const [name, value] of here.cookies) there.cookies.set(name, value);
+    const id = (await appOf(stack.console).prisma.user.findUniqueOrThrow({ where: { email } })).id;
+    for (let i = 0; i < 2; i++) expect([await signedIn(here), await signedIn(there)]).toEqual([true, true]);
+    return { here, there, id, email };
+  }
+
+  it('signed out everywhere in one process, the session ends there at once and in the other as soon as it hears', async () => {
+    const { here, there, id, email } = await signedInToBoth();
+    await appOf(stack.console).ownAccount.signOutEverywhere({ id, email, ip: '127.0.0.1' });
+    expect(await signedIn(here)).toBe(false);
+    await expect.poll(() => signedIn(there), { timeout: 10_000 }).toBe(false);
+  });
+
+  it('a session row deleted by something else (a database tool, the command line) ends it in both', async () => {
+    const { here, there, id } = await signedInToBoth();
+    // Raw SQL, past every code path that tells the process's copies itself.
+    await appOf(stack.console).prisma.$executeRaw`DELETE FROM "Session" WHERE "userId" = ${id}::uuid`;
+    await expect.poll(async () => [await signedIn(here), await signedIn(there)], { timeout: 10_000 }).toEqual([false, false]);
+  });
+
+  it('while the listening connection is down, every read goes to the database', async () => {
+    const prisma = createPrisma(poolOf(appOf(stack.console).prisma).options.connectionString!);
+    const name = `session-listener-${randomUUID().slice(0, 8)}`;
+    // Reconnecting only after the test: the copies must do without notifications meanwhile.
+    const notifications = createNotifications(poolOf(prisma), { applicationName: name, reconnectDelayMs: 60_000 });
+    const store = new PrismaSessionStore(prisma, new SessionCopies(notifications));
+    const read = (sid: string) => new Promise((resolve, reject) => store.get(sid, (err, session) => (err ? reject(err) : resolve(session ?? null))));
+    const sid = `test-${randomUUID()}`;
+    try {
+      await notifications.ready();
+      await prisma.session.create({ data: { id: sid, userId, data: { userId }, expiresAt: new Date(Date.now() + 60_000) } });
+      expect(await read(sid)).toEqual({ userId });
+      await prisma.$executeRaw`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = ${name}`;
+      await expect.poll(() => notifications.listening('console_session'), { timeout: 10_000 }).toBe(false);
+      // Its notification is lost with the connection; the copy must not be served.
+      await prisma.session.deleteMany({ where: { id: sid } });
+      expect(await read(sid)).toBeNull();
+      await prisma.session.create({ data: { id: sid, userId, data: { userId }, expiresAt: new Date(Date.now() + 60_000) } });
+      expect(await read(sid)).toEqual({ userId });
+      await prisma.session.deleteMany({ where: { id: sid } });
+      expect(await read(sid)).toBeNull();
+    } finally {
+      await notifications.close();
+      await prisma.session.deleteMany({ where: { id: sid } });
+      await prisma.$disconnect();
+    }
   });
 });
 

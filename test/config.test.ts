@@ -8,20 +8,12 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig } from '../src/config.js';
+import { loadConfig } from '../src/config.js';
 import { withKeptSecrets } from '../src/kept-secrets.js';
+import { problemsOf } from './support/config-problems.js';
 import { isLocalAddress, trustProxyOption } from '../src/web/trust-proxy.js';
 
 const secrets = () => ({ SESSION_SECRET: randomBytes(32).toString('hex'), TOKEN_ENCRYPTION_KEY: randomBytes(32).toString('hex') });
-const problemsOf = (env: Record<string, string>) => {
-  try {
-    loadConfig(env);
-  } catch (err) {
-    if (err instanceof ConfigError) return err.problems;
-    throw err;
-  }
-  return [];
-};
 const mode = (file: string) => statSync(file).mode & 0o777;
 
 describe('loading the configuration', () => {
@@ -36,6 +28,7 @@ describe('loading the configuration', () => {
       TOKEN_ENCRYPTION_KEY: 'short',
       TRUST_PROXY: 'true',
       SESSION_SECRET: 'too short',
+      PASSWORD_HASH_COST: '11',
     });
     expect(problems).toEqual(
       expect.arrayContaining([
@@ -47,9 +40,11 @@ describe('loading the configuration', () => {
         expect.stringMatching(/^PUBLIC_URL must be an absolute URL/),
         expect.stringMatching(/^TOKEN_ENCRYPTION_KEY must be 32 bytes/),
         expect.stringMatching(/^TRUST_PROXY=true would let any client choose its own address/),
+        'PASSWORD_HASH_COST must be at least 12.',
       ]),
     );
-    expect(problems).toHaveLength(8);
+    expect(problems).toHaveLength(9);
+    expect(problemsOf({ ...secrets(), PASSWORD_HASH_COST: '19' })).toEqual(['PASSWORD_HASH_COST must be at most 18.']);
   });
 
   it('background work and the web shop are configured through the same schema', () => {
@@ -79,8 +74,9 @@ describe('loading the configuration', () => {
 
   it('empty values are unset (as compose passes them), defaults fill in, and nothing is written', () => {
     const dataDir = path.join(mkdtempSync(path.join(tmpdir(), 'console-config-')), 'data');
-    const config = loadConfig({ ...secrets(), DATA_DIR: dataDir, PORT: '', UPLOAD_MAX_BYTES: '', TRUST_PROXY: '', PLUGBOARD_ALLOW_PRIVATE_HOSTS: '' });
+    const config = loadConfig({ ...secrets(), DATA_DIR: dataDir, PORT: '', UPLOAD_MAX_BYTES: '', TRUST_PROXY: '', PLUGBOARD_ALLOW_PRIVATE_HOSTS: '', PASSWORD_HASH_COST: '' });
     expect(config.port).toBe(3000);
+    expect(config.passwordHashCost).toBe(15);
     expect(config.uploads.maxBytes).toBe(20 * 1024 * 1024);
     expect(config.trustProxy).toBe(false);
     expect(config.plugboard.allowPrivateHosts).toBe(true);
@@ -89,6 +85,26 @@ describe('loading the configuration', () => {
     // Sandbox mode without secrets: loading says what is missing instead of writing them.
     expect(problemsOf({ DATA_DIR: dataDir })).toEqual([expect.stringMatching(/^SESSION_SECRET is not set/), expect.stringMatching(/^TOKEN_ENCRYPTION_KEY is not set/)]);
     expect(() => statSync(dataDir)).toThrow(/ENOENT/);
+  });
+});
+
+describe('addresses', () => {
+  it('PUBLIC_URL is an origin; SONLET_BASE_URL is Sonlet itself; neither carries credentials, a query or a fragment', () => {
+    const production = { ...secrets(), SONLET_CLIENT_ID: 'id', SONLET_CLIENT_SECRET: 'secret' };
+    expect(problemsOf({ ...production, SONLET_BASE_URL: 'https://sonlet.com/api/v2/', PUBLIC_URL: 'https://console.example.com/?next=x' })).toEqual([
+      'PUBLIC_URL must not have a query (?…) or fragment (#…).',
+      expect.stringMatching(/^SONLET_BASE_URL must be Sonlet's address/),
+    ]);
+    expect(problemsOf({ ...production, SONLET_BASE_URL: 'https://beta.sonlet.com/o/', PUBLIC_URL: 'https://u:p@console.example.com' })).toEqual([
+      'PUBLIC_URL must not contain a user name or password.',
+      expect.stringMatching(/^SONLET_BASE_URL must be Sonlet's address/),
+    ]);
+    const fine = loadConfig({ ...production, SONLET_BASE_URL: 'https://beta.sonlet.com/', PUBLIC_URL: 'https://console.example.com/', DATABASE_URL: 'postgresql:///console?host=/var/run/postgresql' });
+    expect(fine.publicUrl).toBe('https://console.example.com');
+    expect(fine.sonlet.baseUrl).toBe('https://beta.sonlet.com');
+    expect(fine.sonlet.redirectUri).toBe('https://console.example.com/cb');
+    // On the machine itself plain HTTP is fine, even against the real Sonlet.
+    expect(loadConfig({ ...production, SONLET_BASE_URL: 'https://sonlet.com', PUBLIC_URL: 'http://localhost:3000' }).secureCookies).toBe(false);
   });
 });
 

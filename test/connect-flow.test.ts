@@ -93,6 +93,22 @@ describe('connecting Sonlet with the authorization-code flow', () => {
     expect(await connectionRow(email)).toBeNull();
   });
 
+  it('two tabs press Connect Sonlet: the older answer is refused, and the newer connection still completes after it', async () => {
+    const email = `two-tabs-${Date.now()}@example.com`;
+    const browser = await signUp(stack.console.url, email);
+    const older = location(await browser.get('/connect/sonlet'));
+    const newer = location(await browser.get('/connect/sonlet'));
+    const sandbox = new HttpSession(new URL(older).origin);
+    const seller = { username: 'demo', password: 'demo' };
+    const olderBack = new URL(await authorizeAtSandbox(sandbox, older, seller));
+    const refused = await browser.get(olderBack.pathname + olderBack.search);
+    expect(refused.status).toBe(400);
+    expect(await refused.text()).toContain('state did not match');
+    const newerBack = new URL(await authorizeAtSandbox(sandbox, newer, seller));
+    expect(location(await browser.get(newerBack.pathname + newerBack.search))).toBe('/items');
+    expect(await connectionRow(email)).not.toBeNull();
+  });
+
   it('a replayed authorization code is refused and stores nothing for the replaying seller', async () => {
     const first = await signUp(stack.console.url);
     const authorize = location(await first.get('/connect/sonlet'));

@@ -58,7 +58,7 @@ describe('the account page', () => {
     await phone.getByRole('button', { name: 'Change password' }).click();
     await phone.waitForURL(`${stack.console.url}/account?done=password`);
     expect(await phone.getByRole('status').first().textContent()).toContain('Your password is changed');
-    expect(await stack.console.app.services.prisma.auditEvent.count({ where: { kind: 'password-changed', actorEmail: email } })).toBe(1);
+    expect(await stack.console.app.prisma.auditEvent.count({ where: { kind: 'password-changed', actorEmail: email } })).toBe(1);
     await screenshot(phone, 'account-phone');
 
     // The laptop's next click finds it signed out; the old password no longer works, the new one does.
@@ -100,14 +100,14 @@ describe('the account page', () => {
     const two = await (await browser.newContext(PHONE)).newPage();
     await signIn(two, email, PASSWORD);
     await two.waitForURL(`${stack.console.url}/`);
-    const userId = (await stack.console.app.services.prisma.user.findUniqueOrThrow({ where: { email } })).id;
-    expect(await stack.console.app.services.prisma.session.count({ where: { userId } })).toBe(2);
+    const userId = (await stack.console.app.prisma.user.findUniqueOrThrow({ where: { email } })).id;
+    expect(await stack.console.app.prisma.session.count({ where: { userId } })).toBe(2);
 
     await openAccount(one);
     await one.getByRole('button', { name: 'Sign out of all devices' }).click();
     await one.waitForURL(`${stack.console.url}/sign-in`);
-    expect(await stack.console.app.services.prisma.session.count({ where: { userId } })).toBe(0);
-    expect(await stack.console.app.services.prisma.auditEvent.count({ where: { kind: 'sign-out-everywhere', actorId: userId } })).toBe(1);
+    expect(await stack.console.app.prisma.session.count({ where: { userId } })).toBe(0);
+    expect(await stack.console.app.prisma.auditEvent.count({ where: { kind: 'sign-out-everywhere', actorId: userId } })).toBe(1);
     await two.reload();
     expect(await two.getByRole('button', { name: 'Sign out' }).count()).toBe(0);
     await one.context().close();
@@ -118,7 +118,7 @@ describe('the account page', () => {
     const email = uniqueEmail('account-delete');
     const page = await (await browser.newContext(PHONE)).newPage();
     await signUpAndConnectInBrowser(page, stack.console.url, email, { username: 'demo2', password: 'demo2' });
-    const { prisma } = stack.console.app.services;
+    const { prisma } = stack.console.app;
     const userId = (await prisma.user.findUniqueOrThrow({ where: { email } })).id;
     await prisma.sellerSettings.create({ data: { userId, downscalePhotos: false } });
     await page.goto(`${stack.console.url}/upload`);

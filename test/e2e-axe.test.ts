@@ -1,16 +1,13 @@
 /**
  * axe-core finds no accessibility violations on any page a seller can reach, signed in or not, on a
  * desktop and on a 390 px phone: each page is opened (or reached through its button, for the second
- * steps) in Chromium and checked as it stands.
+ * steps) in Chromium and checked as it stands. Sandbox mode, with its banner, is e2e-axe-sandbox.test.ts.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
 import { startStack, signUp, connectSonlet, type Stack } from './support/stack.js';
 import { DESKTOP, launchChromium, PHONE, sellerContext } from './support/browser.js';
 import { axeViolations } from './support/axe.js';
-import { startConsoleProcess } from './support/console-process.js';
-import { signUpAndConnectInBrowser } from './support/browser.js';
-import { uniqueEmail } from './support/stack.js';
 import { jpegs, postUpload, settle } from './fixtures/uploads.js';
 import { DEMO_PLUGBOARD_TENANTS, startPlugboardSandbox, type StartedPlugboardSandbox } from '../src/sandbox/plugboard/index.js';
 import { settingsFor, settled } from './support/shop.js';
@@ -126,30 +123,3 @@ for (const [screen, options] of [['desktop', DESKTOP], ['phone', PHONE]] as cons
     });
   });
 }
-
-describe('axe in sandbox mode, where every page shows the sandbox banner', () => {
-  it('the banner sits inside a landmark, and the pages have no violations on a desktop or a phone', async () => {
-    const sandboxConsole = await startConsoleProcess({});
-    try {
-      for (const options of [DESKTOP, PHONE]) {
-        const context = await browser.newContext(options);
-        const page = await context.newPage();
-        const found: string[] = [];
-        for (const path of ['/', '/sign-in', '/sign-up']) {
-          await page.goto(`${sandboxConsole.url}${path}`);
-          found.push(...(await check(page, `sandbox ${path}`)));
-        }
-        expect(await page.locator('.banner').evaluate((banner) => banner.closest('header, main, nav, aside, footer') !== null)).toBe(true);
-        await signUpAndConnectInBrowser(page, sandboxConsole.url, uniqueEmail('axe-sandbox'));
-        for (const path of ['/', '/items', '/upload', '/uploads', '/account']) {
-          await page.goto(`${sandboxConsole.url}${path}`);
-          found.push(...(await check(page, `sandbox ${path}`)));
-        }
-        expect(found).toEqual([]);
-        await context.close();
-      }
-    } finally {
-      await sandboxConsole.stop();
-    }
-  }, 90_000);
-});

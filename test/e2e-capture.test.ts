@@ -17,7 +17,7 @@ const t = withBrowserStack();
 describe('photo-first capture on a phone', () => {
   it('tags three photos on their cards and each item reaches Sonlet with its own attributes; a large photo arrives at most 2,048 px', async () => {
     const seller = await connectedSeller(t.stack.console, { username: 'demo2', password: 'demo2' }, 'capture');
-    const email = (await t.stack.console.app.services.prisma.user.findUniqueOrThrow({ where: { id: seller.userId } })).email;
+    const email = (await t.stack.console.app.prisma.user.findUniqueOrThrow({ where: { id: seller.userId } })).email;
     const before = new Set((await everyItem(t.stack, inject('databaseUrl'), email)).map((i) => i.pk));
     const context = await sellerContext(t.browser, t.stack.console.url, seller.browser.cookies, PHONE);
     const page = await context.newPage();
@@ -104,7 +104,7 @@ describe('photo-first capture on a phone', () => {
       // Chromium on Linux has no HEIC decoder: no preview, and the server converts it.
       expect(await card.getByRole('img').getAttribute('aria-label')).toBe('No preview of IMG_0007.HEIC');
     });
-    const { email } = await t.stack.console.app.services.prisma.user.findUniqueOrThrow({ where: { id: seller.userId } });
+    const { email } = await t.stack.console.app.prisma.user.findUniqueOrThrow({ where: { id: seller.userId } });
     expect((await pictureAtSonlet(t.stack, inject('databaseUrl'), email, pk)).format).toBe('jpeg');
     await context.close();
   });
@@ -125,7 +125,7 @@ describe('photo-first capture on a phone', () => {
     await page.waitForURL(/\/uploads\/batch\/[0-9a-f-]+$/);
     // The result page refreshes itself until both are done.
     await expect.poll(() => page.locator('tr.upload[data-state="done"]').count(), { timeout: 30_000 }).toBe(2);
-    const uploads = await t.stack.console.app.services.prisma.upload.findMany({ where: { userId: seller.userId } });
+    const uploads = await t.stack.console.app.prisma.upload.findMany({ where: { userId: seller.userId } });
     expect(uploads.map((u) => u.attributes)).toEqual([{ Color: 'Plum' }, { Color: 'Plum' }]);
     await context.close();
   });
@@ -138,7 +138,7 @@ describe('photo-first capture on a phone', () => {
     // Stored 3000 × 2000 with EXIF orientation 6: the camera was held upright, so it shows 2000 × 3000.
     const turned = await sharp({ create: { width: 3000, height: 2000, channels: 3, background: '#3366aa' } }).jpeg().withMetadata({ orientation: 6 }).toBuffer();
     const pk = await uploadOnPage(page, { name: 'IMG_0100.jpg', mimeType: 'image/jpeg', buffer: turned });
-    const { email } = await t.stack.console.app.services.prisma.user.findUniqueOrThrow({ where: { id: seller.userId } });
+    const { email } = await t.stack.console.app.prisma.user.findUniqueOrThrow({ where: { id: seller.userId } });
     const meta = await pictureAtSonlet(t.stack, inject('databaseUrl'), email, pk);
     expect([meta.width, meta.height]).toEqual([1365, 2048]);
     expect(meta.orientation ?? 1).toBe(1);

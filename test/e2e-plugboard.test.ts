@@ -3,6 +3,8 @@ import type { Browser, Page } from 'playwright-core';
 import { startStack, uniqueEmail, type Stack } from './support/stack.js';
 import { launchChromium, screenshot, signUpAndConnectInBrowser, watchPageErrors } from './support/browser.js';
 import { startPlugboardSandbox, DEMO_PLUGBOARD_TENANTS, type StartedPlugboardSandbox } from '../src/sandbox/plugboard/index.js';
+import { jpegs } from './fixtures/uploads.js';
+import { uploadOnPage } from './support/upload-page.js';
 
 const DEMO = DEMO_PLUGBOARD_TENANTS.find((t) => t.tenant === 'demo')!;
 
@@ -129,4 +131,49 @@ describe('a seller sells through the web shop, in a real browser', () => {
     await screenshot(page, 'shop-grid-filter');
     expect(errors).toEqual([]);
   });
+
+  it('“Unpublish selected” with nothing ticked says so next to the button, with and without script', async () => {
+    const visible = products().filter((p) => p.state === 'visible').length;
+    await page.goto(`${stack.console.url}/items`);
+    await page.getByRole('button', { name: 'Unpublish selected', exact: true }).click();
+    await expect.poll(() => page.locator('#unpublish-none').isVisible()).toBe(true);
+    expect(await page.locator('#unpublish-none').textContent()).toContain('Select at least one item to take out of the shop');
+    expect(page.url()).toBe(`${stack.console.url}/items`);
+    expect(await page.locator('#publish-none').isVisible()).toBe(false);
+
+    const noScript = await browser.newContext({ javaScriptEnabled: false });
+    await noScript.addCookies(await page.context().cookies());
+    const plain = await noScript.newPage();
+    await plain.goto(`${stack.console.url}/items?page=2`);
+    await plain.getByRole('button', { name: 'Unpublish selected', exact: true }).click();
+    await plain.waitForURL(/\/items\?page=2&publish=none-to-unpublish$/);
+    expect(await plain.locator('#unpublish-none').isVisible()).toBe(true);
+    expect(await plain.locator('h1').first().textContent()).not.toMatch(/error|wrong/i);
+    await noScript.close();
+    expect(products().filter((p) => p.state === 'visible')).toHaveLength(visible);
+  });
+
+  it('with “publish new items” on, a photo uploaded on the upload page becomes a visible, purchasable product with its picture', async () => {
+    await page.goto(`${stack.console.url}/settings/plugboard`);
+    await page.getByLabel(/Publish new items/).check();
+    await page.getByRole('button', { name: 'Save' }).click();
+    await expect.poll(() => page.getByText('Plugboard settings saved.').count()).toBe(1);
+    expect(await page.getByLabel(/Publish new items/).isChecked()).toBe(true);
+
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Upload', exact: true }).click();
+    const [photo] = await jpegs(1, 810);
+    const pk = await uploadOnPage(page, { name: photo!.name, mimeType: photo!.type, buffer: photo!.data });
+    const productOf = () => products().find((p) => p.remoteId === `sonlet-item-${pk}`);
+    await expect.poll(() => productOf()?.state, { timeout: 60_000 }).toBe('visible');
+    expect(productOf()).toMatchObject({ purchasable: true, sku: `sonlet-item-${pk}` });
+    expect(productOf()!.stock).toBeGreaterThan(0);
+    expect(productOf()!.prices).toHaveLength(1);
+    const picture = productOf()!.pictures[0] as { url?: string };
+    const bytes = await fetch(new URL(picture.url!, plugboard.url));
+    expect(bytes.headers.get('content-type')).toBe('image/jpeg');
+
+    await page.goto(`${stack.console.url}/items/${pk}`);
+    expect(await page.locator('.publish .shop-state').getAttribute('data-shop-state')).toBe('visible');
+    expect(errors).toEqual([]);
+  }, 120_000);
 });

@@ -23,7 +23,7 @@ beforeAll(async () => {
   const email = uniqueEmail('safety');
   seller = await signUp(stack.console.url, email);
   expect((await connectSonlet(seller)).status).toBe(302);
-  sellerId = (await stack.console.app.services.prisma.user.findUniqueOrThrow({ where: { email } })).id;
+  sellerId = (await stack.console.app.prisma.user.findUniqueOrThrow({ where: { email } })).id;
   expect((await seller.submit('/settings/plugboard', '/settings/plugboard', settingsFor(plugboard.url, DEMO_PLUGBOARD_TENANTS[0]!))).status).toBe(303);
 });
 afterAll(async () => {
@@ -38,8 +38,8 @@ async function expectTouchTarget(target: Locator, what: string) {
   expect(box.height, `${what} height`).toBeGreaterThanOrEqual(44);
 }
 
-const exportRows = () => stack.console.app.services.prisma.plugboardExport.count({ where: { userId: sellerId } });
-const unlisted = () => stack.console.app.services.prisma.plugboardExport.count({ where: { userId: sellerId, listed: false } });
+const exportRows = () => stack.console.app.prisma.plugboardExport.count({ where: { userId: sellerId } });
+const unlisted = () => stack.console.app.prisma.plugboardExport.count({ where: { userId: sellerId, listed: false } });
 
 describe('a second step before wide or destructive actions', () => {
   for (const javaScript of [true, false]) {

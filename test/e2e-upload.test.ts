@@ -78,7 +78,7 @@ describe('in a real browser', () => {
     expect(posts).toBe(2);
     const href = await card.locator('a.item-link').getAttribute('href');
     expect(href).toMatch(/^\/items\/\d+$/);
-    expect(await t.stack.console.app.services.prisma.upload.count({ where: { userId } })).toBe(1);
+    expect(await t.stack.console.app.prisma.upload.count({ where: { userId } })).toBe(1);
     expect((await api.listItems()).count).toBe(itemsBefore + 1);
     await screenshot(page, 'upload-answer-lost');
     await context.close();
@@ -110,7 +110,7 @@ describe('in a real browser', () => {
     broken = false;
     await card.getByRole('button', { name: 'Retry' }).click();
     await expect.poll(() => card.getAttribute('data-state'), { timeout: 30_000 }).toBe('done');
-    expect(await t.stack.console.app.services.prisma.upload.count({ where: { userId } })).toBe(1);
+    expect(await t.stack.console.app.prisma.upload.count({ where: { userId } })).toBe(1);
     await context.close();
   });
 });

@@ -85,18 +85,18 @@ describe('finding items', () => {
   });
 
   it('Refresh walks the inventory again and comes back to the same search', async () => {
-    const userId = (await stack.console.app.services.prisma.user.findUniqueOrThrow({ where: { email: demoEmail } })).id;
-    const before = await stack.console.app.services.summaries.cached(userId);
+    const userId = (await stack.console.app.prisma.user.findUniqueOrThrow({ where: { email: demoEmail } })).id;
+    const before = await stack.console.app.summaries.cached(userId);
     const { csrf } = await demo.page('/items?q=navy');
     const res = await demo.postForm('/summary/refresh', { _csrf: csrf!, back: '/items?q=navy&sort=price-asc' });
     expect(res.status).toBe(302);
     expect(location(res)).toBe('/items?q=navy&sort=price-asc');
-    expect(await stack.console.app.services.summaries.cached(userId)).toBeNull();
+    expect(await stack.console.app.summaries.cached(userId)).toBeNull();
     await demo.get(location(res));
-    const after = await stack.console.app.services.summaries.cached(userId);
+    const after = await stack.console.app.summaries.cached(userId);
     expect(after!.walkId).not.toBe(before!.walkId);
     // Only the current walk's rows are kept.
-    const walks = await stack.console.app.services.prisma.inventoryItem.groupBy({ by: ['walkId'], where: { userId }, _count: true });
+    const walks = await stack.console.app.prisma.inventoryItem.groupBy({ by: ['walkId'], where: { userId }, _count: true });
     expect(walks).toEqual([{ walkId: after!.walkId, _count: all.length }]);
     // A back address elsewhere goes home instead.
     const elsewhere = await demo.postForm('/summary/refresh', { _csrf: csrf!, back: 'https://evil.example/items' });
@@ -105,15 +105,15 @@ describe('finding items', () => {
 
   it('two console processes walking at once leave one complete snapshot', async () => {
     const second = await stack.addInstance();
-    const userId = (await stack.console.app.services.prisma.user.findUniqueOrThrow({ where: { email: demoEmail } })).id;
-    const api = (i: typeof second) => i.app.services.sonletApiFor(userId);
+    const userId = (await stack.console.app.prisma.user.findUniqueOrThrow({ where: { email: demoEmail } })).id;
+    const api = (i: typeof second) => i.app.sonletApiFor(userId);
     const [a, b] = await Promise.all([
-      stack.console.app.services.summaries.get(userId, api(stack.console), { refresh: true }),
-      second.app.services.summaries.get(userId, api(second), { refresh: true }),
+      stack.console.app.summaries.get(userId, api(stack.console), { refresh: true }),
+      second.app.summaries.get(userId, api(second), { refresh: true }),
     ]);
-    const current = await stack.console.app.services.summaries.cached(userId);
+    const current = await stack.console.app.summaries.cached(userId);
     expect([a.walkId, b.walkId]).toContain(current!.walkId);
-    const walks = await stack.console.app.services.prisma.inventoryItem.groupBy({ by: ['walkId'], where: { userId }, _count: true });
+    const walks = await stack.console.app.prisma.inventoryItem.groupBy({ by: ['walkId'], where: { userId }, _count: true });
     expect(walks).toEqual([{ walkId: current!.walkId, _count: all.length }]);
   });
 });

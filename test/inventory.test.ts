@@ -3,6 +3,7 @@ import pg from 'pg';
 import sharp from 'sharp';
 import { startStack, signUp, connectSonlet, type Stack } from './support/stack.js';
 import type { HttpSession } from './support/http.js';
+import { testClock } from './support/plugboard-http.js';
 import { TokenCipher } from '../src/crypto/token-cipher.js';
 
 let stack: Stack;
@@ -172,7 +173,8 @@ describe('catalog cache', () => {
   });
 
   it('refetches styles and sizes once the TTL has passed, once', async () => {
-    const short = await startStack({ env: { CATALOG_TTL_SECONDS: '1' } });
+    const clock = testClock(Date.now());
+    const short = await startStack({ jobs: true, shopClock: clock, env: { CATALOG_TTL_SECONDS: '60' } });
     try {
       const seller = await signUp(short.console.url);
       expect((await connectSonlet(seller)).status).toBe(302);
@@ -181,7 +183,7 @@ describe('catalog cache', () => {
       expect(stylePages).toBeGreaterThan(0);
       await seller.get('/items?page=2');
       expect(short.sonlet.sandbox.stats.byPath.get('/api/v2/itemchoices/')).toBe(stylePages);
-      await new Promise((r) => setTimeout(r, 1100));
+      clock.advance(61);
       await seller.get('/items?page=3');
       await seller.get('/items?page=4');
       expect(short.sonlet.sandbox.stats.byPath.get('/api/v2/itemchoices/')).toBe(2 * stylePages);

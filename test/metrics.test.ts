@@ -6,6 +6,8 @@ import { rememberSecret } from './support/secrets.js';
 import { familyOf, parseScrape, valueOf } from './support/prometheus.js';
 import { ProviderWindow } from '../src/metrics/provider-window.js';
 import { operationName } from '../src/metrics/provider-calls.js';
+import { DEMO_PLUGBOARD_TENANTS, startPlugboardSandbox } from '../src/sandbox/plugboard/index.js';
+import { itemCards, publishAndSettle, settingsFor } from './support/shop.js';
 
 const TOKEN = 'metrics-token-for-the-test-0123456789';
 let stack: Stack;
@@ -23,13 +25,18 @@ const fetchMetrics = (headers: Record<string, string> = {}, base = stack.console
 
 describe('GET /metrics', () => {
   it('is refused without the token and, with it, has the series a self-hoster watches after pages and an upload', async () => {
+    // The registry is the process's (as in production), so other apps in this process may have counted
+    // too: exact counts are asserted as differences from a scrape taken before this seller's work.
+    const before = parseScrape(await (await fetchMetrics({ authorization: `Bearer ${TOKEN}` })).text());
+    const grew = (scrape: ReturnType<typeof parseScrape>, name: string, labels: Record<string, string> = {}) =>
+      (valueOf(scrape, name, labels) ?? 0) - (valueOf(before, name, labels) ?? 0);
     const email = uniqueEmail('watched');
     const seller = await signUp(stack.console.url, email);
     expect((await connectSonlet(seller)).status).toBe(302);
     for (const page of ['/', '/items', '/items?page=2', '/images', '/upload']) expect((await seller.get(page)).status, page).toBe(200);
-    const { services } = stack.console.app;
-    const user = await services.prisma.user.findUniqueOrThrow({ where: { email } });
-    const catalog = await services.catalog.get(user.id, services.sonletApiFor(user.id));
+    const { app } = stack.console;
+    const user = await app.prisma.user.findUniqueOrThrow({ where: { email } });
+    const catalog = await app.catalog.get(user.id, app.sonletApiFor(user.id));
     const photo = await jpeg(7);
     const sent = await postUpload(seller, { style: String(catalog.styles[0]!.pk), size: String(catalog.sizes[0]!.pk), quantity: '1' }, [photo]);
     expect(sent.status).toBe(303);
@@ -47,17 +54,17 @@ describe('GET /metrics', () => {
     const scrape = parseScrape(text);
 
     expect(familyOf(scrape, 'console_http_request_duration_seconds').type).toBe('HISTOGRAM');
-    expect(valueOf(scrape, 'console_http_request_duration_seconds_count', { method: 'GET', route: '/items', status_class: '2xx' })).toBeGreaterThanOrEqual(2);
-    expect(valueOf(scrape, 'console_http_request_duration_seconds_count', { method: 'POST', route: '/upload', status_class: '3xx' })).toBe(1);
+    expect(grew(scrape, 'console_http_request_duration_seconds_count', { method: 'GET', route: '/items', status_class: '2xx' })).toBeGreaterThanOrEqual(2);
+    expect(grew(scrape, 'console_http_request_duration_seconds_count', { method: 'POST', route: '/upload', status_class: '3xx' })).toBe(1);
 
     expect(familyOf(scrape, 'console_provider_call_duration_seconds').type).toBe('HISTOGRAM');
-    expect(valueOf(scrape, 'console_provider_call_duration_seconds_count', { provider: 'sonlet', operation: 'GET items', outcome: 'ok' })).toBeGreaterThanOrEqual(1);
-    expect(valueOf(scrape, 'console_provider_call_duration_seconds_count', { provider: 'sonlet', operation: 'POST images', outcome: 'ok' })).toBe(1);
+    expect(grew(scrape, 'console_provider_call_duration_seconds_count', { provider: 'sonlet', operation: 'GET items', outcome: 'ok' })).toBeGreaterThanOrEqual(1);
+    expect(grew(scrape, 'console_provider_call_duration_seconds_count', { provider: 'sonlet', operation: 'POST images', outcome: 'ok' })).toBe(1);
     expect(familyOf(scrape, 'console_provider_call_failures_total').type).toBe('COUNTER');
 
-    expect(valueOf(scrape, 'console_token_refreshes_total', { provider: 'sonlet' })).toBeGreaterThanOrEqual(1);
+    expect(grew(scrape, 'console_token_refreshes_total', { provider: 'sonlet' })).toBeGreaterThanOrEqual(1);
     expect(familyOf(scrape, 'console_token_refresh_failures_total').type).toBe('COUNTER');
-    expect(valueOf(scrape, 'console_upload_bytes_total')).toBeGreaterThanOrEqual(photo.data.length);
+    expect(grew(scrape, 'console_upload_bytes_total')).toBeGreaterThanOrEqual(photo.data.length);
 
     expect(familyOf(scrape, 'console_background_tasks').type).toBe('GAUGE');
     for (const state of ['waiting', 'running', 'failed', 'stalled']) {
@@ -70,20 +77,52 @@ describe('GET /metrics', () => {
     expect(text).not.toContain(user.id);
   });
 
+  it('counts Plugboard calls (settings checked, a product sent) and has a task series for every kind', async () => {
+    const plugboard = await startPlugboardSandbox();
+    try {
+      const before = parseScrape(await (await fetchMetrics({ authorization: `Bearer ${TOKEN}` })).text());
+      const grew = (scrape: ReturnType<typeof parseScrape>, labels: Record<string, string>) =>
+        (valueOf(scrape, 'console_provider_call_duration_seconds_count', labels) ?? 0) - (valueOf(before, 'console_provider_call_duration_seconds_count', labels) ?? 0);
+      const email = uniqueEmail('shop-watched');
+      const seller = await signUp(stack.console.url, email);
+      expect((await connectSonlet(seller)).status).toBe(302);
+      expect((await seller.submit('/settings/plugboard', '/settings/plugboard', settingsFor(plugboard.url, DEMO_PLUGBOARD_TENANTS[0]!))).status).toBe(303);
+      const [card] = await itemCards(seller);
+      await publishAndSettle(seller, [card!.pk]);
+      expect(plugboard.sandbox.products(DEMO_PLUGBOARD_TENANTS[0]!.tenant).some((p) => p.remoteId === `sonlet-item-${card!.pk}`)).toBe(true);
+
+      const text = await (await fetchMetrics({ authorization: `Bearer ${TOKEN}` })).text();
+      const scrape = parseScrape(text);
+      expect(grew(scrape, { provider: 'plugboard', operation: 'GET api', outcome: 'ok' })).toBeGreaterThanOrEqual(1);
+      expect(grew(scrape, { provider: 'plugboard', operation: 'POST api/product', outcome: 'ok' })).toBeGreaterThanOrEqual(1);
+      for (const kind of ['upload', 'publish', 'shop-sync', 'shop-orders', 'audit-pruning']) {
+        for (const state of ['waiting', 'running', 'failed', 'stalled']) {
+          expect(valueOf(scrape, 'console_background_tasks', { kind, state }), `${kind} ${state}`).toBeGreaterThanOrEqual(0);
+        }
+      }
+      // Nothing in a label names the seller or their shop's connection.
+      expect(text).not.toContain(email);
+      expect(text).not.toContain(DEMO_PLUGBOARD_TENANTS[0]!.connectionId);
+    } finally {
+      await plugboard.close();
+    }
+  });
+
   it('counts a refused refresh and records in the audit trail that the seller must reconnect', async () => {
     const email = uniqueEmail('refused');
     await signUp(stack.console.url, email);
-    const { services } = stack.console.app;
-    const user = await services.prisma.user.findUniqueOrThrow({ where: { email } });
+    const { app } = stack.console;
+    const user = await app.prisma.user.findUniqueOrThrow({ where: { email } });
     // An expired access token and a refresh token Sonlet never issued: the refresh is refused.
-    await services.prisma.sonletConnection.create({
-      data: { userId: user.id, baseUrl: stack.sonlet.url, accessTokenEnc: services.cipher.encrypt('expired-access-token'), refreshTokenEnc: services.cipher.encrypt('never-issued-refresh-token'), expiresAt: new Date(Date.now() - 60_000) },
+    await app.prisma.sonletConnection.create({
+      data: { userId: user.id, baseUrl: stack.sonlet.url, accessTokenEnc: app.cipher.encrypt('expired-access-token'), refreshTokenEnc: app.cipher.encrypt('never-issued-refresh-token'), expiresAt: new Date(Date.now() - 60_000) },
     });
-    await expect(services.sonletApiFor(user.id).listItems()).rejects.toMatchObject({ kind: 'needs-reconnect' });
-
-    const scrape = parseScrape(await (await fetchMetrics({ authorization: `Bearer ${TOKEN}` })).text());
-    expect(valueOf(scrape, 'console_token_refresh_failures_total', { provider: 'sonlet', reason: 'refused' })).toBeGreaterThanOrEqual(1);
-    const events = await services.prisma.auditEvent.findMany({ where: { kind: 'sonlet-reconnect-needed', actorId: user.id } });
+    const refused = async () =>
+      valueOf(parseScrape(await (await fetchMetrics({ authorization: `Bearer ${TOKEN}` })).text()), 'console_token_refresh_failures_total', { provider: 'sonlet', reason: 'refused' }) ?? 0;
+    const before = await refused();
+    await expect(app.sonletApiFor(user.id).listItems()).rejects.toMatchObject({ kind: 'needs-reconnect' });
+    expect(await refused()).toBe(before + 1);
+    const events = await app.prisma.auditEvent.findMany({ where: { kind: 'sonlet-reconnect-needed', actorId: user.id } });
     expect(events.map((e) => e.actorEmail)).toEqual([email]);
   });
 

@@ -25,7 +25,7 @@ afterAll(async () => {
   await db?.drop();
 });
 
-const users = () => stack.console.app.services.prisma.user.count();
+const users = () => stack.console.app.prisma.user.count();
 
 describe('the account page, at the HTTP level', () => {
   it('refuses forged and session-less posts, changing nothing', async () => {

@@ -11,7 +11,7 @@ import { freePortOnLoopback } from './support/ports.js';
 import { startHostileProvider, type HostileProvider } from './support/hostile-provider.js';
 import { startPlugboardSandbox, DEMO_PLUGBOARD_TENANTS, type StartedPlugboardSandbox } from '../src/sandbox/plugboard/index.js';
 import { TokenCipher } from '../src/crypto/token-cipher.js';
-import { itemCards, placeShopOrder, publishAndSettle, setSonletQuantity, settled, settingsFor, type Tenant } from './support/shop.js';
+import { itemCards, placeShopOrder, publishAndSettle, removeSonletItem, setSonletQuantity, settled, settingsFor, type Tenant } from './support/shop.js';
 
 const [DEMO, , VIEWONLY] = ['demo', 'nordic', 'viewonly'].map((t) => DEMO_PLUGBOARD_TENANTS.find((s) => s.tenant === t)!) as Tenant[];
 const MINUTE = 60_000;
@@ -43,7 +43,7 @@ const productOf = (pk: number) => products().find((p) => p.remoteId === `sonlet-
 /** One sync period later: the recurring tasks (and the sends they queue) that came due have run. */
 async function afterOnePeriod(minutes = 15) {
   skipped += minutes * MINUTE;
-  const jobs = stack.console.app.services.jobs!;
+  const jobs = stack.console.app.jobs!;
   await jobs.runDue();
   await jobs.idle();
 }
@@ -188,6 +188,17 @@ describe('publishing that sells', () => {
     await settled(seller, location(confirmed));
     expect(productOf(target)).toMatchObject({ state: 'hidden', purchasable: false });
     expect(products()).toHaveLength(21);
+  });
+
+  it('an item the seller deletes in Sonlet: within one sync period its product is hidden, never deleted', async () => {
+    const removed = pks[5]!;
+    expect(productOf(removed)).toMatchObject({ state: 'visible', purchasable: true });
+    await removeSonletItem(stack, 'demo', removed);
+    await afterOnePeriod();
+    expect(productOf(removed)).toMatchObject({ state: 'hidden', purchasable: false });
+    expect(products()).toHaveLength(21);
+    const { rows } = await db.query(`SELECT e."shopState" FROM "PlugboardExport" e JOIN "User" u ON u.id = e."userId" WHERE u.email = $1 AND e."sonletItemId" = $2`, [sellerEmail, removed]);
+    expect(rows).toEqual([{ shopState: 'gone' }]);
   });
 });
 

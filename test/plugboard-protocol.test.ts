@@ -238,8 +238,10 @@ describe('against a hostile Plugboard', () => {
       const res = await fetch(url);
       return { bytes: Buffer.from(await res.arrayBuffer()), contentType: res.headers.get('content-type') ?? '' };
     };
-    const first = await exportItem(c, shop, item, { listed: true, previous: { pictureSource: null, pictureFileId: null }, readPicture });
-    const second = await exportItem(c, shop, { ...item, quantity: 0 }, { listed: true, previous: first, readPicture });
+    const nothingPending = { pendingFileId: null, pendingFileSource: null };
+    const rememberPendingFile = async () => undefined;
+    const first = await exportItem(c, shop, item, { listed: true, previous: { pictureSource: null, pictureFileId: null, ...nothingPending }, readPicture, rememberPendingFile });
+    const second = await exportItem(c, shop, { ...item, quantity: 0 }, { listed: true, previous: { ...first, ...nothingPending }, readPicture, rememberPendingFile });
     expect(second.localId).toBe(first.localId);
     expect(second.pictureFileId).toBe(first.pictureFileId);
     expect(second.shopState).toBe('sold-out');
@@ -251,6 +253,29 @@ describe('against a hostile Plugboard', () => {
     const product = products.find((p) => p.remoteId === 'sonlet-item-4242')!;
     expect(product).toMatchObject({ state: 'hidden', purchasable: false, stock: 0, sku: 'sonlet-item-4242', brand: 'Studio Ida', prices: [{ currency: 'sek', amount: '39.00' }] });
     expect(product.pictures).toEqual([{ fileLocalId: first.pictureFileId, sortOrder: 0 }]);
+    await c.close();
+  });
+
+  it('a lost answer to the picture’s bytes: the next send fills the file record it made, not a new one', async () => {
+    double.resetCounts();
+    const c = client();
+    const shop: ShopSettings = { connectionId: double.plugboard.connectionId, defaultLanguage: 'swe', languages: [], vatRatePercent: '25', currency: 'SEK', brand: null };
+    const image = { pk: 8, image_full: double.sonlet.mediaUrl(8), image_thumbnail: double.sonlet.mediaUrl(8) };
+    const item: SonletItem = { pk: 4343, style: 'Carly', size: 'S', itemchoice_id: 1, size_id: 2, quantity: 1, price: '25.00', wholesale_price: '10.00', data: { attributes: {} }, image, image_thumbnail: image.image_thumbnail, created: '2025-01-01T00:00:00Z' };
+    const readPicture = async (url: string) => {
+      const res = await fetch(url);
+      return { bytes: Buffer.from(await res.arrayBuffer()), contentType: 'image/jpeg' };
+    };
+    // What the console keeps on the export row between tries.
+    let previous = { pictureSource: null as string | null, pictureFileId: null as string | null, pendingFileId: null as string | null, pendingFileSource: null as string | null };
+    const rememberPendingFile = async (pendingFileId: string, pendingFileSource: string) => void (previous = { ...previous, pendingFileId, pendingFileSource });
+    double.plugboard.on('/api/file/*', { kind: 'status', status: 503, body: { error: true, code: 503, message: 'Service temporarily unavailable' } });
+    for (let i = 0; i < 3; i++) await expect(exportItem(c, shop, item, { listed: true, previous, readPicture, rememberPendingFile })).rejects.toMatchObject({ status: 503 });
+    double.plugboard.off('/api/file/*');
+    const sent = await exportItem(c, shop, item, { listed: true, previous, readPicture, rememberPendingFile });
+    expect(sent.pictureFileId).toBe(previous.pendingFileId);
+    expect(double.requests.filter((r) => r.role === 'plugboard' && r.method === 'POST' && r.path === '/api/file')).toHaveLength(1);
+    expect(double.plugboard.count('/api/file/*')).toBe(4);
     await c.close();
   });
 });

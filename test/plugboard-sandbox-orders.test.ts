@@ -62,6 +62,31 @@ describe('files', () => {
     expect(Buffer.from(await shop.arrayBuffer()).equals(photo)).toBe(true);
   });
 
+  it('public bytes that are not a checked picture are a download that cannot run where they are served (the console’s own origin in sandbox mode)', async () => {
+    const hostile: Array<[string, string, string]> = [
+      ['page.html', 'text/html', '<script>document.title = "owned"</script>'],
+      ['x.js', 'application/javascript', 'document.title = "owned"'],
+      ['logo.svg', 'image/svg+xml', '<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>'],
+    ];
+    for (const [name, mimeType, body] of hostile) {
+      const file = (await call('POST', '/api/file', { name, mimeType, publicAccess: true })).json;
+      const done = await call('PUT', `/api/file/${file.localId}/data`, body, { 'Content-Type': mimeType });
+      expect(done.status, name).toBe(200);
+      const shop = await fetch(done.json.url);
+      expect(shop.status, name).toBe(200);
+      expect(shop.headers.get('content-type'), name).toBe('application/octet-stream');
+      expect(shop.headers.get('content-disposition'), name).toBe('attachment');
+      expect(shop.headers.get('x-content-type-options'), name).toBe('nosniff');
+      expect(shop.headers.get('content-security-policy'), name).toMatch(/sandbox/);
+      expect(await shop.text(), name).toBe(body);
+    }
+    // A checked picture is still shown inline, as a shop's page needs it.
+    const picture = await uploadedPicture();
+    const shown = await fetch(picture.url!);
+    expect(shown.headers.get('content-type')).toBe('image/jpeg');
+    expect(shown.headers.get('content-disposition')).toBeNull();
+  });
+
   it('keeps private files private and refuses bytes that are not what the record says', async () => {
     const hidden = await uploadedPicture(false);
     expect(hidden.url).toBeNull();

@@ -1,5 +1,11 @@
-/** The Sonlet sandbox's quantity tool, driven in Chromium as a person would: sign in, set an item to 0, see it sold out. */
-import type { Browser } from 'playwright-core';
+/**
+ * The Sonlet sandbox's tools, driven in Chromium as a person would: sign in, set an item to 0 and see it sold out,
+ * remove an item and see the API answer 404 for it (also after the sandbox restarts from its data directory).
+ */
+import type { Browser, Page as BrowserPage } from 'playwright-core';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchChromium, screenshot, watchPageErrors } from './support/browser.js';
 import { CookieJar, type Item, type Page, type StartedSandbox, bearer, form, getTokens, startTestSandbox } from './support/sonlet-sandbox.js';
@@ -21,18 +27,23 @@ async function itemsOf(seller: string): Promise<Item[]> {
   return ((await res.json()) as Page<Item>).results;
 }
 
+/** Opens the tools page and signs in there as a sandbox seller, as a person would. */
+async function signInAtTools(page: BrowserPage, base: string, seller: string): Promise<void> {
+  await page.goto(`${base}/tools/`);
+  await page.getByRole('link', { name: 'Sign in as a sandbox seller' }).click();
+  await page.getByLabel('Username').fill(seller);
+  await page.getByLabel('Password').fill(seller);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.waitForURL(`${base}/tools/`);
+}
+
 describe('the quantity tool', () => {
   it('a signed-in seller sets one of their items to 0; the API then answers quantity 0', async () => {
     const [item] = (await itemsOf('demo2')).filter((i) => i.quantity > 0);
     const foreign = (await itemsOf('demo'))[0]!;
     const page = await browser.newPage();
     const errors = watchPageErrors(page);
-    await page.goto(`${sb.url}/tools/`);
-    await page.getByRole('link', { name: 'Sign in as a sandbox seller' }).click();
-    await page.getByLabel('Username').fill('demo2');
-    await page.getByLabel('Password').fill('demo2');
-    await page.getByRole('button', { name: 'Sign in' }).click();
-    await page.waitForURL(`${sb.url}/tools/`);
+    await signInAtTools(page, sb.url, 'demo2');
 
     await page.getByLabel('Item number (its pk)').fill(String(item!.pk));
     await page.getByLabel('Quantity').fill('0');
@@ -82,4 +93,42 @@ describe('the quantity tool', () => {
     expect(refused.status).toBe(403);
     expect((await itemsOf('demo2')).find((i) => i.pk === item.pk)!.quantity).toBe(item.quantity);
   });
+});
+
+describe('the remove tool', () => {
+  it('a signed-in seller removes one of their items: it leaves the list, the API answers 404, and it stays removed after a restart', async () => {
+    const dataDir = await mkdtemp(path.join(tmpdir(), 'sonlet-sandbox-remove-'));
+    let own = await startTestSandbox({ dataDir });
+    try {
+      const listOf = async (base: string) => {
+        const { access_token } = await getTokens(base, 'demo2');
+        return { token: access_token, items: ((await (await fetch(`${base}/api/v2/items/`, { headers: bearer(access_token) })).json()) as Page<Item>) };
+      };
+      const before = await listOf(own.url);
+      const item = before.items.results[0]!;
+      const page = await browser.newPage();
+      const errors = watchPageErrors(page);
+      await signInAtTools(page, own.url, 'demo2');
+      await page.getByLabel('Item to remove (its pk)').fill(String(item.pk));
+      await page.getByRole('button', { name: 'Remove item' }).click();
+      await page.getByRole('status').waitFor();
+      expect(await page.getByRole('status').textContent()).toBe(`Item ${item.pk} is removed: the API now answers 404 for it.`);
+      expect(errors).toEqual([]);
+      await page.close();
+
+      const after = await listOf(own.url);
+      expect(after.items.count).toBe(before.items.count - 1);
+      expect(after.items.results.map((i) => i.pk)).not.toContain(item.pk);
+      expect((await fetch(`${own.url}/api/v2/items/${item.pk}/`, { headers: bearer(after.token) })).status).toBe(404);
+
+      await own.close();
+      own = await startTestSandbox({ dataDir });
+      const again = await listOf(own.url);
+      expect(again.items.count).toBe(before.items.count - 1);
+      expect((await fetch(`${own.url}/api/v2/items/${item.pk}/`, { headers: bearer(again.token) })).status).toBe(404);
+    } finally {
+      await own.close();
+      await rm(dataDir, { recursive: true, force: true });
+    }
+  }, 60_000);
 });

@@ -1,19 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { randomBytes } from 'node:crypto';
-import { ConfigError, loadConfig } from '../src/config.js';
+import { loadConfig } from '../src/config.js';
+import { problemsOf } from './support/config-problems.js';
 
 const secrets = { SESSION_SECRET: randomBytes(32).toString('hex'), TOKEN_ENCRYPTION_KEY: randomBytes(32).toString('hex') };
 const production = { ...secrets, SONLET_BASE_URL: 'https://sonlet.com', SONLET_CLIENT_ID: 'id', SONLET_CLIENT_SECRET: 'secret' };
 
-function problemsOf(env: Record<string, string>): string[] {
-  try {
-    loadConfig(env);
-  } catch (err) {
-    if (err instanceof ConfigError) return err.problems;
-    throw err;
-  }
-  return [];
-}
 
 describe('team settings', () => {
   it('sign-up is invite-only for a real Sonlet and open in the sandbox; metrics are off; the audit trail keeps 90 days', () => {

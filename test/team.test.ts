@@ -6,6 +6,7 @@ import { startPlugboardSandbox, DEMO_PLUGBOARD_TENANTS } from '../src/sandbox/pl
 import { freshDatabase } from './support/database.js';
 import { HttpSession, location } from './support/http.js';
 import { rememberSecret } from './support/secrets.js';
+import { joinThrough, oneTimeLinkFrom } from './support/team.js';
 import { createPrisma } from '../src/db/client.js';
 import { createAuditTrail } from '../src/audit/audit-trail.js';
 import { createInvitations, INVITATION_DAYS } from '../src/accounts/invitations.js';
@@ -43,19 +44,10 @@ async function signUpAs(email: string, fields: Record<string, string> = {}, form
   return { browser, res };
 }
 
-/** The one-time link on the page an admin sees right after creating it (remembered as a secret). */
-async function linkFrom(res: Response): Promise<string> {
-  const html = await res.text();
-  const link = /class="one-time-link" type="text" readonly value="([^"]+)"/.exec(html)?.[1];
-  if (!link) throw new Error(`no link on the page: ${res.status} ${html.slice(0, 300)}`);
-  rememberSecret(link.split('/').pop()!, 'a one-time link token');
-  return link;
-}
-
 async function invite(email = ''): Promise<string> {
   const res = await owner.browser.submit('/admin', '/admin/invitations', { email });
   expect(res.status).toBe(200);
-  return linkFrom(res);
+  return oneTimeLinkFrom(res);
 }
 
 async function idOf(email: string): Promise<string> {
@@ -171,7 +163,7 @@ describe('an invite-only console run by its owner', () => {
   it('a password-reset link sets a new password once and signs the seller out everywhere', async () => {
     const seller = uniqueEmail('forgetful');
     const { browser } = await signUpAs(seller, {}, new URL(await invite()).pathname);
-    const link = await linkFrom(await owner.browser.submit('/admin', `/admin/sellers/${await idOf(seller)}/reset-link`, {}));
+    const link = await oneTimeLinkFrom(await owner.browser.submit('/admin', `/admin/sellers/${await idOf(seller)}/reset-link`, {}));
     const path = new URL(link).pathname;
 
     const resetter = new HttpSession(stack.console.url);
@@ -343,6 +335,36 @@ describe('a fresh console', () => {
       expect(rows.map((r) => r.role)).toEqual(['owner']);
     } finally {
       await race.close();
+      await fresh.drop();
+    }
+  });
+
+  it('SIGNUP=closed: the first sign-up makes the owner, then the form is refused, and an invitation still lets a seller in', async () => {
+    const fresh = await freshDatabase();
+    const closed = await startStack({ databaseUrl: fresh.url, env: { SIGNUP: 'closed' } });
+    try {
+      const first = new HttpSession(closed.console.url);
+      expect((await first.submit('/sign-up', '/sign-up', { email: uniqueEmail('owner'), password: PASSWORD })).status).toBe(302);
+      const stranger = new HttpSession(closed.console.url);
+      const offered = await stranger.page('/sign-up');
+      expect(offered.html).toContain('This console is not taking new accounts.');
+      expect(offered.html).not.toContain('name="password"');
+      // Posted anyway, with a form token the sign-in page gave: the server refuses it too.
+      const signInForm = await stranger.page('/sign-in');
+      const refused = await stranger.postForm('/sign-up', { _csrf: signInForm.csrf!, email: uniqueEmail('stranger'), password: PASSWORD });
+      expect(refused.status).toBe(403);
+      expect(await refused.text()).toContain('This console is not taking new accounts.');
+
+      const link = await oneTimeLinkFrom(await first.submit('/admin', '/admin/invitations', { email: '' }));
+      expect((await joinThrough(closed.console.url, link, uniqueEmail('invited'), PASSWORD)).res.status).toBe(302);
+
+      const users = new pg.Client({ connectionString: fresh.url });
+      await users.connect();
+      const { rows } = await users.query('SELECT role FROM "User" ORDER BY "createdAt"');
+      await users.end();
+      expect(rows.map((r) => r.role)).toEqual(['owner', 'seller']);
+    } finally {
+      await closed.close();
       await fresh.drop();
     }
   });

@@ -39,10 +39,10 @@ describe('HEIC photos', () => {
     expect(uploads[0]!.originalName).toBe('IMG_0042.jpg');
     const batch = await settle(seller.browser, batchId);
     expect(batch.uploads[0]!.state).toBe('done');
-    const row = await stack.console.app.services.prisma.upload.findUniqueOrThrow({ where: { id: uploads[0]!.id } });
+    const row = await stack.console.app.prisma.upload.findUniqueOrThrow({ where: { id: uploads[0]!.id } });
     expect(row.contentType).toBe('image/jpeg');
 
-    const { email } = await stack.console.app.services.prisma.user.findUniqueOrThrow({ where: { id: seller.userId } });
+    const { email } = await stack.console.app.prisma.user.findUniqueOrThrow({ where: { id: seller.userId } });
     const item = (await everyItem(stack, inject('databaseUrl'), email)).find((i) => i.pk === batch.uploads[0]!.itemPk)!;
     const image = Buffer.from(await (await fetch(item.image!.image_full)).arrayBuffer());
     const meta = await sharp(image).metadata();
@@ -51,12 +51,12 @@ describe('HEIC photos', () => {
   });
 
   it('an HEIC file that cannot be decoded is refused with the reason, and nothing is kept', async () => {
-    const photosBefore = await stack.console.app.services.prisma.uploadPhoto.count({ where: { userId: seller.userId } });
+    const photosBefore = await stack.console.app.prisma.uploadPhoto.count({ where: { userId: seller.userId } });
     const broken = Buffer.concat([HEIC.subarray(0, 40), randomBytes(4000)]);
     const res = await postUpload(seller.browser, settings(), [{ name: 'IMG_0043.HEIC', data: broken, type: 'image/heic' }], { json: true });
     expect(res.status).toBe(415);
     expect(((await res.json()) as { error: string }).error).toMatch(/HEIC photo .* could not be turned into a JPEG/);
-    expect(await stack.console.app.services.prisma.uploadPhoto.count({ where: { userId: seller.userId } })).toBe(photosBefore);
-    expect(await stack.console.app.services.prisma.upload.count({ where: { userId: seller.userId, originalName: { startsWith: 'IMG_0043' } } })).toBe(0);
+    expect(await stack.console.app.prisma.uploadPhoto.count({ where: { userId: seller.userId } })).toBe(photosBefore);
+    expect(await stack.console.app.prisma.upload.count({ where: { userId: seller.userId, originalName: { startsWith: 'IMG_0043' } } })).toBe(0);
   });
 });

@@ -32,7 +32,7 @@ async function connectedSeller(): Promise<Seller> {
   return { ...seller, fields: { style: String(catalog.styles[0].pk), size: String(catalog.sizes[0].pk) } };
 }
 
-const db = () => stack.console.app.services.prisma;
+const db = () => stack.console.app.prisma;
 const uploadsOf = (userId: string) => db().upload.findMany({ where: { userId } });
 const photoIdsOf = async (userId: string) => new Set((await db().uploadPhoto.findMany({ where: { userId }, select: { id: true } })).map((p) => p.id));
 
@@ -117,7 +117,7 @@ describe('a photo sent twice', () => {
 
   it('recorded by two requests that both got past the check before storing: the second answers with the first’s upload and drops its copy', async () => {
     const seller = await connectedSeller();
-    const { photos, uploads } = stack.console.app.services;
+    const { photos, uploads } = stack.console.app;
     const key = randomUUID();
     const photo = await jpeg(925);
     const settings = { itemchoiceId: Number(seller.fields.style), sizeId: Number(seller.fields.size), quantity: 1, price: null, attributes: {} };

@@ -47,11 +47,11 @@ async function itemsMarked(api: SonletApi, marker: string): Promise<SonletItem[]
 }
 
 /** Photos of the seller still stored in the console's database. */
-const storedPhotosOf = (userId: string) => stack.console.app.services.prisma.uploadPhoto.count({ where: { userId } });
+const storedPhotosOf = (userId: string) => stack.console.app.prisma.uploadPhoto.count({ where: { userId } });
 
-const uploadTaskOf = (uploadId: string) => stack.console.app.services.prisma.task.findUniqueOrThrow({ where: { name_key: { name: 'upload', key: uploadId } } });
+const uploadTaskOf = (uploadId: string) => stack.console.app.prisma.task.findUniqueOrThrow({ where: { name_key: { name: 'upload', key: uploadId } } });
 
-const uploadRows = (userId: string) => stack.console.app.services.prisma.upload.findMany({ where: { userId } });
+const uploadRows = (userId: string) => stack.console.app.prisma.upload.findMany({ where: { userId } });
 
 describe('creating items from photos', () => {
   it('one photo through the plain form becomes one item with the chosen style, size, quantity, price and attributes', async () => {
@@ -215,10 +215,10 @@ describe('when Sonlet commits slowly', () => {
       const email = uniqueEmail('slow');
       const browser = await signUp(slow.console.url, email);
       expect((await connectSonlet(browser, { username: 'demo2', password: 'demo2' })).status).toBe(302);
-      const { services } = slow.console.app;
-      const user = await services.prisma.user.findUniqueOrThrow({ where: { email } });
-      const api = services.sonletApiFor(user.id);
-      const catalog = await services.catalog.get(user.id, api);
+      const { app } = slow.console;
+      const user = await app.prisma.user.findUniqueOrThrow({ where: { email } });
+      const api = app.sonletApiFor(user.id);
+      const catalog = await app.catalog.get(user.id, api);
       const itemsBefore = await itemCount(api);
       const marker = randomUUID();
       // The item appears 3 s after its key is spent; the console gives up on each answer after 1 s.
@@ -227,11 +227,13 @@ describe('when Sonlet commits slowly', () => {
       expect(res.status).toBe(303);
       const batch = await settle(browser, location(res).split('/').pop()!, undefined, 50_000);
       expect(batch.uploads.map((u) => u.state)).toEqual(['done']);
-      slow.sonlet.sandbox.faults.commitDelayMs = 0;
       // Let any stray late commit land before counting.
-      await new Promise((r) => setTimeout(r, 3500));
+      const { faults } = slow.sonlet.sandbox;
+      for (const deadline = Date.now() + 10_000; faults.delayedCommitsPending > 0 && Date.now() < deadline; ) await new Promise((r) => setTimeout(r, 50));
+      expect(faults.delayedCommitsPending).toBe(0);
+      faults.commitDelayMs = 0;
       expect(await itemCount(api)).toBe(itemsBefore + 1);
-      const row = await services.prisma.upload.findFirstOrThrow({ where: { userId: user.id } });
+      const row = await app.prisma.upload.findFirstOrThrow({ where: { userId: user.id } });
       expect(row.keyInFlightSince).toBeNull();
     } finally {
       await slow.close();
@@ -246,14 +248,14 @@ describe('upload rate limit', () => {
       const email = uniqueEmail('limited');
       const browser = await signUp(limited.console.url, email);
       expect((await connectSonlet(browser, { username: 'demo2', password: 'demo2' })).status).toBe(302);
-      const { services } = limited.console.app;
-      const user = await services.prisma.user.findUniqueOrThrow({ where: { email } });
-      const catalog = await services.catalog.get(user.id, services.sonletApiFor(user.id));
+      const { app } = limited.console;
+      const user = await app.prisma.user.findUniqueOrThrow({ where: { email } });
+      const catalog = await app.catalog.get(user.id, app.sonletApiFor(user.id));
       const fields = { style: String(catalog.styles[0].pk), size: String(catalog.sizes[0].pk) };
       const statuses = [];
       for (let i = 0; i < 3; i++) statuses.push((await postUpload(browser, fields, await jpegs(1, 700 + i))).status);
       expect(statuses).toEqual([303, 303, 429]);
-      expect(await services.prisma.upload.count({ where: { userId: user.id } })).toBe(2);
+      expect(await app.prisma.upload.count({ where: { userId: user.id } })).toBe(2);
     } finally {
       await limited.close();
     }
@@ -262,7 +264,7 @@ describe('upload rate limit', () => {
 
 /** An upload recorded as the pipeline records one, with its task row as given (no notification: nobody is told). */
 async function recordedUpload(seller: Seller, photoNumber: number, task: Record<string, unknown> = {}) {
-  const { prisma, photos, jobs } = stack.console.app.services;
+  const { prisma, photos, jobs } = stack.console.app;
   const photo = await jpeg(photoNumber);
   const saved = await photos.save(seller.userId, Readable.from([photo.data]), photo.name);
   const row = await prisma.upload.create({
@@ -295,12 +297,12 @@ describe('one worker per upload', () => {
     const second = await stack.addInstance();
     const [items, images] = await Promise.all([itemCount(seller.api), imageCount(seller.api)]);
     const { row, task } = await recordedUpload(seller, 600);
-    const engines = [stack.console.app.services.jobs!, second.app.services.jobs!];
+    const engines = [stack.console.app.jobs!, second.app.jobs!];
     const ran = await Promise.all(engines.map((engine) => engine.runNow('upload', task.id)));
     // At most one of them got it (the engines' own workers may have been quicker still).
     expect(ran.filter(Boolean).length).toBeLessThanOrEqual(1);
     await expect.poll(async () => (await uploadTaskOf(row.id)).status, { timeout: 20_000 }).toBe('done');
-    const after = await stack.console.app.services.prisma.upload.findUniqueOrThrow({ where: { id: row.id } });
+    const after = await stack.console.app.prisma.upload.findUniqueOrThrow({ where: { id: row.id } });
     expect(after.step).toBe('done');
     expect(await itemCount(seller.api)).toBe(items + 1);
     expect(await imageCount(seller.api)).toBe(images + 1);

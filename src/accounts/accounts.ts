@@ -1,7 +1,7 @@
 import type { PrismaClient, Role, User } from '../generated/prisma/client.js';
 import { Prisma } from '../generated/prisma/client.js';
 import { DomainError, type ErrorKind } from '../errors.js';
-import { DUMMY_HASH, hashPassword, verifyPassword } from './password.js';
+import type { PasswordHasher } from './password.js';
 import { passwordProblem } from './password-rules.js';
 
 /** Sign-up and sign-in refusals, naming the form field they are about. */
@@ -31,11 +31,11 @@ export interface NewAccount {
   passwordHash: string;
 }
 
-export async function prepareAccount(rawEmail: string, password: string): Promise<NewAccount> {
+export async function prepareAccount(rawEmail: string, password: string, passwords: PasswordHasher): Promise<NewAccount> {
   const email = normaliseEmail(rawEmail);
   if (!isEmailAddress(email)) throw new AccountError('invalid-input', 'Enter a valid email address, like name@example.com.', 'email');
   checkNewPassword(password);
-  return { email, passwordHash: await hashPassword(password) };
+  return { email, passwordHash: await passwords.hash(password) };
 }
 
 export function checkNewPassword(password: string): void {
@@ -57,16 +57,16 @@ export async function createUser(db: UserWriter, account: NewAccount, role: Role
   }
 }
 
-export function createAccounts(prisma: PrismaClient) {
+export function createAccounts(prisma: PrismaClient, passwords: PasswordHasher) {
   return {
     async signUp(rawEmail: string, password: string): Promise<User> {
-      return createUser(prisma, await prepareAccount(rawEmail, password));
+      return createUser(prisma, await prepareAccount(rawEmail, password, passwords));
     },
 
     async signIn(rawEmail: string, password: string): Promise<User> {
       const email = normaliseEmail(rawEmail);
       const user = EMAIL.test(email) ? await prisma.user.findUnique({ where: { email } }) : null;
-      const ok = await verifyPassword(password.slice(0, PASSWORD_MAX), user?.passwordHash ?? DUMMY_HASH);
+      const ok = await passwords.verify(password.slice(0, PASSWORD_MAX), user?.passwordHash);
       if (!user || !ok) throw new AccountError('wrong-credentials', 'That email and password do not match an account.', null);
       // Said only after the right password, so it tells a stranger nothing.
       if (user.disabledAt) throw new AccountError('forbidden', 'This account is disabled. Ask the console’s owner or an admin.', null);

@@ -3,6 +3,7 @@ import type { SignupMode } from '../config.js';
 import { DomainError } from '../errors.js';
 import type { AuditTrail } from '../audit/audit-trail.js';
 import { createUser, prepareAccount } from './accounts.js';
+import type { PasswordHasher } from './password.js';
 import type { Invitations } from './invitations.js';
 
 /** What the sign-up page offers right now: the owner's account, an open form, or only invited people. */
@@ -40,7 +41,7 @@ export async function withFirstAccountLock<T>(prisma: PrismaClient, fn: (tx: Tx,
  * Who may create an account. While no account exists, sign-up creates the owner whatever the mode;
  * then an invitation always works, and without one the mode decides (`open`, `invite`, `closed`).
  */
-export function createEnrolment(prisma: PrismaClient, invitations: Invitations, audit: AuditTrail, mode: SignupMode) {
+export function createEnrolment(prisma: PrismaClient, invitations: Invitations, audit: AuditTrail, mode: SignupMode, passwords: PasswordHasher) {
   return {
     async offer(): Promise<SignUpOffer> {
       return (await prisma.user.findFirst({ select: { id: true } })) ? mode : 'owner';
@@ -48,7 +49,7 @@ export function createEnrolment(prisma: PrismaClient, invitations: Invitations, 
 
     async signUp(request: SignUpRequest): Promise<User> {
       // Checked and hashed before the transaction, so the lock below is never held through scrypt.
-      const account = await prepareAccount(request.email, request.password);
+      const account = await prepareAccount(request.email, request.password, passwords);
       const { user, via } = await withFirstAccountLock(prisma, async (tx, first) => {
         if (first) return { user: await createUser(tx, account, 'owner'), via: 'owner' as const };
         if (request.invite) {

@@ -5,11 +5,12 @@
  */
 import type { PrismaClient } from '../generated/prisma/client.js';
 import { DomainError } from '../errors.js';
-import { hashPassword, verifyPassword } from './password.js';
+import type { PasswordHasher } from './password.js';
 import { passwordProblem } from './password-rules.js';
 import { PASSWORD_MAX, PASSWORD_MIN } from './accounts.js';
 import { removeAccount } from './account-removal.js';
 import type { AuditTrail } from '../audit/audit-trail.js';
+import type { SessionsChanged } from './session-copies.js';
 
 export class OwnAccountError extends DomainError {
   constructor(kind: 'invalid-input' | 'wrong-credentials' | 'forbidden', message: string, field: 'current' | 'password' | 'confirm') {
@@ -22,6 +23,8 @@ export interface OwnAccountDeps {
   /** Revokes the seller's Sonlet tokens at Sonlet before they are forgotten. */
   disconnectSonlet: (userId: string) => Promise<void>;
   audit: AuditTrail;
+  sessionsChanged: SessionsChanged;
+  passwords: PasswordHasher;
 }
 
 /** Who asks, as the audit trail records them. */
@@ -31,10 +34,10 @@ export interface Asker {
   ip: string;
 }
 
-export function createOwnAccount({ prisma, disconnectSonlet, audit }: OwnAccountDeps) {
+export function createOwnAccount({ prisma, disconnectSonlet, audit, sessionsChanged, passwords }: OwnAccountDeps) {
   async function checkCurrent(userId: string, password: string, field: 'current' | 'password'): Promise<void> {
     const user = await prisma.user.findUnique({ where: { id: userId } });
-    if (!user || !(await verifyPassword(password.slice(0, PASSWORD_MAX), user.passwordHash))) {
+    if (!user || !(await passwords.verify(password.slice(0, PASSWORD_MAX), user.passwordHash))) {
       throw new OwnAccountError('wrong-credentials', 'That is not your current password. Nothing was changed.', field);
     }
   }
@@ -47,17 +50,19 @@ export function createOwnAccount({ prisma, disconnectSonlet, audit }: OwnAccount
       const problem = passwordProblem(input.password, { min: PASSWORD_MIN, max: PASSWORD_MAX });
       if (problem) throw new OwnAccountError('invalid-input', problem, 'password');
       if (input.password !== input.confirm) throw new OwnAccountError('invalid-input', 'The new password and its repetition differ. Type the same new password twice.', 'confirm');
-      const passwordHash = await hashPassword(input.password);
+      const passwordHash = await passwords.hash(input.password);
       await prisma.$transaction([
         prisma.user.update({ where: { id: userId }, data: { passwordHash } }),
         prisma.session.deleteMany({ where: { userId, id: { not: keepSessionId } } }),
       ]);
+      sessionsChanged(userId);
       await audit.record({ kind: 'password-changed', actor: asker, ip: asker.ip });
     },
 
     /** Ends every session of the account, this one included. Answers how many there were. */
     async signOutEverywhere(asker: Asker): Promise<number> {
       const { count } = await prisma.session.deleteMany({ where: { userId: asker.id } });
+      sessionsChanged(asker.id);
       await audit.record({ kind: 'sign-out-everywhere', actor: asker, ip: asker.ip, detail: { sessions: count } });
       return count;
     },
@@ -71,7 +76,7 @@ export function createOwnAccount({ prisma, disconnectSonlet, audit }: OwnAccount
         throw new OwnAccountError('forbidden', 'You own this console: deleting your account would leave the team without an owner. Nothing was deleted.', 'confirm');
       }
       await disconnectSonlet(userId);
-      await removeAccount(prisma, userId);
+      await removeAccount(prisma, userId, sessionsChanged);
       // The account is gone: the trail keeps the address, not an id that no longer names anyone.
       await audit.record({ kind: 'account-deleted', actor: { email: asker.email }, ip: asker.ip, detail: { by: 'themselves' } });
     },

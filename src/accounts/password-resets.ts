@@ -3,8 +3,9 @@ import type { AuditTrail } from '../audit/audit-trail.js';
 import type { Clock } from '../clock.js';
 import { DomainError } from '../errors.js';
 import { checkNewPassword } from './accounts.js';
-import { hashPassword } from './password.js';
+import type { PasswordHasher } from './password.js';
 import { hashOneTimeToken, newOneTimeToken } from './one-time-token.js';
+import type { SessionsChanged } from './session-copies.js';
 
 /** A reset link is handed over by a person (there is no mail server), so it lives a day, not an hour. */
 export const RESET_HOURS = 24;
@@ -16,7 +17,7 @@ export class ResetLinkUnusableError extends DomainError {
 }
 
 /** One-time links that set a new password; issuing one cancels the seller's earlier links. */
-export function createPasswordResets(prisma: PrismaClient, audit: AuditTrail, clock: Clock) {
+export function createPasswordResets(prisma: PrismaClient, audit: AuditTrail, clock: Clock, sessionsChanged: SessionsChanged, passwords: PasswordHasher) {
   async function find(token: string) {
     const row = await prisma.passwordReset.findUnique({ where: { tokenHash: hashOneTimeToken(token) }, include: { user: { select: { id: true, email: true } } } });
     if (!row || row.usedAt || row.expiresAt.getTime() <= clock.now()) throw new ResetLinkUnusableError();
@@ -43,13 +44,14 @@ export function createPasswordResets(prisma: PrismaClient, audit: AuditTrail, cl
     async use(token: string, newPassword: string, ip: string | null): Promise<{ email: string }> {
       checkNewPassword(newPassword);
       const row = await find(token);
-      const passwordHash = await hashPassword(newPassword);
+      const passwordHash = await passwords.hash(newPassword);
       await prisma.$transaction(async (tx) => {
         const { count } = await tx.passwordReset.updateMany({ where: { id: row.id, usedAt: null }, data: { usedAt: new Date(clock.now()) } });
         if (count === 0) throw new ResetLinkUnusableError();
         await tx.user.update({ where: { id: row.userId }, data: { passwordHash } });
         await tx.session.deleteMany({ where: { userId: row.userId } });
       });
+      sessionsChanged(row.userId);
       await audit.record({ kind: 'password-reset-used', actor: row.user, ip });
       return { email: row.user.email };
     },

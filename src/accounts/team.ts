@@ -3,13 +3,14 @@ import type { AuditKind, AuditTrail } from '../audit/audit-trail.js';
 import { randomBytes } from 'node:crypto';
 import { InvalidInputError, NotFoundError } from '../errors.js';
 import { createUser, isEmailAddress, normaliseEmail } from './accounts.js';
-import { hashPassword } from './password.js';
+import type { PasswordHasher } from './password.js';
 import { withFirstAccountLock } from './enrolment.js';
 import { removeAccount } from './account-removal.js';
 import { uploadCountsBySeller } from '../metrics/task-counts.js';
 import type { Clock } from '../clock.js';
 import type { PasswordResets } from './password-resets.js';
 import { checkMayAct, type Actor, type TeamAction } from './roles.js';
+import type { SessionsChanged } from './session-copies.js';
 
 /** A seller as the admin page shows them: states and counts, never tokens, passwords or photos. */
 export interface Member {
@@ -25,7 +26,7 @@ export interface Member {
 }
 
 /** The owner's and admins' work on the team: list, disable/enable, name admins, reset links, delete. */
-export function createTeam(prisma: PrismaClient, audit: AuditTrail, resets: PasswordResets, clock: Clock) {
+export function createTeam(prisma: PrismaClient, audit: AuditTrail, resets: PasswordResets, clock: Clock, sessionsChanged: SessionsChanged, passwords: PasswordHasher) {
   async function target(actor: Actor, userId: string, action: TeamAction) {
     const user = await prisma.user.findUnique({ where: { id: userId }, select: { id: true, email: true, role: true } });
     if (!user) throw new NotFoundError('That account');
@@ -38,6 +39,7 @@ export function createTeam(prisma: PrismaClient, audit: AuditTrail, resets: Pass
   /** Sessions carry the role for the navigation; keep them in step when it changes. */
   async function setSessionRole(userId: string, role: Role) {
     await prisma.$executeRaw`UPDATE "Session" SET "data" = jsonb_set("data", '{userRole}', to_jsonb(${role}::text)) WHERE "userId" = ${userId}::uuid`;
+    sessionsChanged(userId);
   }
 
   return {
@@ -75,6 +77,7 @@ export function createTeam(prisma: PrismaClient, audit: AuditTrail, resets: Pass
         await tx.user.update({ where: { id: user.id }, data: { disabledAt: disabled ? new Date() : null } });
         if (disabled) await tx.session.deleteMany({ where: { userId: user.id } });
       });
+      sessionsChanged(user.id);
       await record(disabled ? 'seller-disabled' : 'seller-enabled', actor, user);
     },
 
@@ -94,7 +97,7 @@ export function createTeam(prisma: PrismaClient, audit: AuditTrail, resets: Pass
 
     async remove(actor: Actor, userId: string): Promise<{ email: string }> {
       const user = await target(actor, userId, 'delete');
-      if (!(await removeAccount(prisma, user.id))) throw new NotFoundError('That account');
+      if (!(await removeAccount(prisma, user.id, sessionsChanged))) throw new NotFoundError('That account');
       await record('account-deleted', actor, user);
       return { email: user.email };
     },
@@ -116,7 +119,7 @@ export function createTeam(prisma: PrismaClient, audit: AuditTrail, resets: Pass
         await audit.record({ kind: 'admin-granted', subject: existing, detail: via });
         return { id: existing.id, email, role: 'admin', created: false };
       }
-      const account = { email, passwordHash: await hashPassword(randomBytes(32).toString('base64url')) };
+      const account = { email, passwordHash: await passwords.hash(randomBytes(32).toString('base64url')) };
       const user = await withFirstAccountLock(prisma, (tx, first) => createUser(tx, account, first ? 'owner' : 'admin'));
       await audit.record({ kind: user.role === 'owner' ? 'owner-created' : 'account-created', subject: user, detail: via });
       return { id: user.id, email, role: user.role, created: true };

@@ -6,12 +6,13 @@
  *
  * Uses DATABASE_URL, or the embedded Postgres in DATA_DIR as `npm start` does; links start with PUBLIC_URL.
  */
+import Fastify, { type FastifyInstance } from 'fastify';
 import { loadConfig, ConfigError, type Config } from '../config.js';
 import { withKeptSecrets } from '../kept-secrets.js';
 import { createPrisma } from '../db/client.js';
 import { applyMigrations } from '../db/migrate.js';
 import { withDatabase } from '../db/with-database.js';
-import { createServices } from '../services.js';
+import { registerServices, servicePlugins } from '../services/index.js';
 import { DomainError } from '../errors.js';
 import { RESET_HOURS } from '../accounts/password-resets.js';
 
@@ -20,13 +21,11 @@ const out = (line: string) => process.stdout.write(`${line}\n`);
 const note = (line: string) => process.stderr.write(`${line}\n`);
 const usage = 'usage: npm run user:create-admin -- <email> | npm run user:reset-password -- <email> | npm run user:list';
 
-type Services = ReturnType<typeof createServices>;
-
-async function run(command: string | undefined, email: string | undefined, config: Config, services: Services): Promise<number> {
-  const resetLinkFor = async (user: { id: string; email: string }) => `${config.publicUrl}/reset-password/${await services.passwordResets.issue(user, null)}`;
+async function run(command: string | undefined, email: string | undefined, config: Config, app: FastifyInstance): Promise<number> {
+  const resetLinkFor = async (user: { id: string; email: string }) => `${config.publicUrl}/reset-password/${await app.passwordResets.issue(user, null)}`;
   switch (command) {
     case 'create-admin': {
-      const user = await services.team.ensureAdmin(email!);
+      const user = await app.team.ensureAdmin(email!);
       if (!user.created) {
         out(`${user.email} is ${user.role === 'owner' ? 'the owner' : 'an admin'}.`);
         return 0;
@@ -36,7 +35,7 @@ async function run(command: string | undefined, email: string | undefined, confi
       return 0;
     }
     case 'reset-password': {
-      const user = await services.team.findByEmail(email!);
+      const user = await app.team.findByEmail(email!);
       if (!user) {
         note(`No account has the address ${email}.`);
         return 1;
@@ -46,7 +45,7 @@ async function run(command: string | undefined, email: string | undefined, confi
       return 0;
     }
     case 'list': {
-      const members = await services.team.members();
+      const members = await app.team.members();
       if (!members.length) out('No accounts yet. The first sign-up (or user:create-admin) creates the owner.');
       for (const m of members) {
         const state = [m.role, m.disabled ? 'disabled' : 'active', `sonlet ${m.sonlet}`, m.plugboardConfigured ? 'plugboard configured' : 'no plugboard', `${m.uploadsWaiting} uploads waiting`, `${m.uploadsFailed} failed`];
@@ -71,12 +70,17 @@ async function main(argv: string[]): Promise<number> {
   return withDatabase(async (url) => {
     await applyMigrations(url);
     const prisma = createPrisma(url);
-    const services = createServices(config, prisma);
+    // The web app's own service plugins, up to the accounts: no routes, no background work.
+    const app = Fastify({ logger: false });
+    app.decorate('config', config);
+    const { clock, db, jobs, audit, sonlet, accounts } = servicePlugins;
     try {
-      return await run(command, email, config, services);
+      await registerServices(app, { prisma, background: null }, { clock, db, jobs, audit, sonlet, accounts });
+      await app.ready();
+      return await run(command, email, config, app);
     } finally {
-      // No background work was started; this closes the notifications connection.
-      await services.stopWork();
+      // Closes the notifications connection.
+      await app.close();
       await prisma.$disconnect();
     }
   }, note);

@@ -113,6 +113,10 @@ export async function applyMigrations(
   opts: MigrateOptions = {},
 ): Promise<{ applied: string[] }> {
   const log = opts.log ?? (() => {});
+  // The usual start: nothing to apply, which the bookkeeping table tells without loading the engine
+  // (its WebAssembly would stay in memory for the life of the process).
+  const status = await migrationStatus(databaseUrl, opts);
+  if (status.pending.length === 0 && status.failed.length === 0) return { applied: [] };
   const migrationsList = await loadMigrations(opts.migrationsDir ?? DEFAULT_MIGRATIONS_DIR);
 
   const lockClient = new pg.Client({ connectionString: databaseUrl });

@@ -17,6 +17,8 @@ export interface Notifications {
   /** Called after the listening connection was (re)established; notifications may have been missed. */
   onReconnect(handler: () => void): () => void;
   notify(channel: string, payload: string): Promise<void>;
+  /** True while `channel` is being listened to: no notification on it can be missed right now. */
+  listening(channel: string): boolean;
   /** Resolves once the first LISTEN is in place (tests wait for it before counting on delivery). */
   ready(): Promise<void>;
   close(): Promise<void>;
@@ -38,6 +40,8 @@ export function createNotifications(pool: pg.Pool, opts: NotificationsOptions = 
   const reconnectHandlers = new Set<() => void>();
   const onError = opts.onError ?? (() => undefined);
   let client: pg.Client | null = null;
+  /** Channels whose LISTEN is in place on `client`. */
+  let listened = new Set<string>();
   let connecting: Promise<void> | null = null;
   let closed = false;
   let delay = opts.reconnectDelayMs ?? 1000;
@@ -53,9 +57,13 @@ export function createNotifications(pool: pg.Pool, opts: NotificationsOptions = 
       });
       next.on('error', (err) => lost(next, err));
       next.on('end', () => lost(next, null));
+      const nextListened = new Set<string>();
       try {
         await next.connect();
-        for (const channel of handlers.keys()) await next.query(`LISTEN ${channel}`);
+        for (const channel of handlers.keys()) {
+          await next.query(`LISTEN ${channel}`);
+          nextListened.add(channel);
+        }
       } catch (err) {
         next.removeAllListeners('end');
         await next.end().catch(() => undefined);
@@ -66,6 +74,7 @@ export function createNotifications(pool: pg.Pool, opts: NotificationsOptions = 
         return;
       }
       client = next;
+      listened = nextListened;
       delay = opts.reconnectDelayMs ?? 1000;
       resolveReady();
       for (const handler of reconnectHandlers) handler();
@@ -83,6 +92,7 @@ export function createNotifications(pool: pg.Pool, opts: NotificationsOptions = 
   function lost(which: pg.Client, err: Error | null) {
     if (client !== which) return;
     client = null;
+    listened = new Set();
     if (err) onError(err);
     if (!closed) scheduleReconnect();
   }
@@ -104,7 +114,13 @@ export function createNotifications(pool: pg.Pool, opts: NotificationsOptions = 
       if (!set) {
         set = new Set();
         handlers.set(channel, set);
-        const listen = () => client?.query(`LISTEN ${channel}`).catch((err: Error) => onError(err));
+        const listen = () => {
+          const on = client;
+          on?.query(`LISTEN ${channel}`).then(
+            () => on === client && listened.add(channel),
+            (err: Error) => onError(err),
+          );
+        };
         if (client) void listen();
         // A connection on its way may have sent its LISTENs already: listen once it is there.
         else if (connecting) void connecting.then(listen);
@@ -120,6 +136,9 @@ export function createNotifications(pool: pg.Pool, opts: NotificationsOptions = 
     async notify(channel, payload) {
       await pool.query('SELECT pg_notify($1, $2)', [channel, payload]);
     },
+    listening(channel) {
+      return client !== null && listened.has(channel);
+    },
     ready() {
       if (!client && !connecting && !closed) void connect();
       return readyPromise;
@@ -130,6 +149,7 @@ export function createNotifications(pool: pg.Pool, opts: NotificationsOptions = 
       await connecting;
       const last = client;
       client = null;
+      listened = new Set();
       if (last) {
         last.removeAllListeners('end');
         await last.end().catch(() => undefined);

@@ -2,6 +2,7 @@ import type { PrismaClient } from '../generated/prisma/client.js';
 import type { CacheInvalidation } from '../db/cache-invalidation.js';
 import type { SonletApi } from '../sonlet/api-client.js';
 import type { SonletItemChoice, SonletSize } from '../sonlet/types.js';
+import { systemClock, type Clock } from '../clock.js';
 
 const CACHE = 'catalog';
 
@@ -24,6 +25,7 @@ export class CatalogCache {
     private readonly prisma: PrismaClient,
     private readonly ttlSeconds: number,
     private readonly invalidation: CacheInvalidation | null = null,
+    private readonly clock: Clock = systemClock,
   ) {
     invalidation?.register(CACHE, (userId) => (userId ? this.memory.delete(userId) : this.memory.clear()));
   }
@@ -40,7 +42,7 @@ export class CatalogCache {
     }
     const [styles, sizes] = await Promise.all([api.listAllItemChoices({ signal: opts.signal }), api.listAllSizes({ signal: opts.signal })]);
     styles.sort((a, b) => a.name.localeCompare(b.name));
-    const fetchedAt = new Date();
+    const fetchedAt = new Date(this.clock.now());
     const data = { styles, sizes } as object;
     await this.prisma.catalogCache.upsert({
       where: { userId_kind: { userId, kind: 'catalog' } },
@@ -52,7 +54,7 @@ export class CatalogCache {
   }
 
   private fresh(fetchedAt: Date): boolean {
-    return Date.now() - fetchedAt.getTime() < this.ttlSeconds * 1000;
+    return this.clock.now() - fetchedAt.getTime() < this.ttlSeconds * 1000;
   }
 
   private remember(userId: string, catalog: Catalog): Catalog {

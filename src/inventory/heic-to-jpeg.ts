@@ -6,7 +6,7 @@
  * (docs/decisions/016-photos-from-a-phone.md). A photo neither can decode is refused, never sent as is.
  */
 import { Worker } from 'node:worker_threads';
-import sharp from 'sharp';
+import { loadSharp } from '../lazy-sharp.js';
 
 /** 100 MP: far beyond any phone camera, small enough that decoding cannot exhaust memory. */
 const MAX_PIXELS = 100_000_000;
@@ -24,6 +24,7 @@ export function heicToJpeg(heic: Buffer): Promise<Buffer> {
 }
 
 async function convert(heic: Buffer): Promise<Buffer> {
+  const sharp = await loadSharp();
   const meta = await sharp(heic).metadata().catch(() => null);
   if (meta && meta.compression !== 'hevc') {
     const viaSharp = await sharp(heic, { failOn: 'error' }).rotate().jpeg({ quality: QUALITY }).toBuffer().catch(() => null);

@@ -5,7 +5,7 @@
  * without the work that finishes it. A photo the page sends twice (same photoKey) is one upload.
  */
 import { randomUUID } from 'node:crypto';
-import sharp from 'sharp';
+import { loadSharp } from '../lazy-sharp.js';
 import type { Readable } from 'node:stream';
 import { Prisma, type PrismaClient, type Upload } from '../generated/prisma/client.js';
 import { tasksByKey, type TaskEngine } from '../jobs/engine.js';
@@ -181,6 +181,7 @@ export class UploadPipeline {
     const row = await this.own(userId, uploadId, 'That photo');
     if (row.thumbnailUrl) return { url: row.thumbnailUrl };
     if (await this.deps.photos.exists(row.photoId)) {
+      const sharp = await loadSharp();
       const shrink = sharp({ failOn: 'none' }).rotate().resize(THUMB.width, THUMB.height, { fit: 'cover' }).jpeg({ quality: 70 });
       return { stream: this.deps.photos.open(row.photoId!).pipe(shrink) };
     }

@@ -1,4 +1,5 @@
 /** Errors raised by the Plugboard client. */
+import { PlugboardFormatError } from './format.js';
 import { DomainError } from '../errors.js';
 
 export type PlugboardErrorKind =
@@ -86,4 +87,19 @@ export function sellerErrorOf(err: PlugboardError): DomainError {
 /** True when sending the same thing again later may work (Plugboard away, slow or busy). */
 export function isTransientPlugboardError(err: PlugboardError): boolean {
   return err.outcomeUnknown || err.status >= 500 || err.status === 408 || err.status === 429;
+}
+
+/** Statuses by which Plugboard refuses what was sent (rather than who sent it, or when). */
+const CONTENT_REFUSALS: ReadonlySet<number> = new Set([400, 409, 413, 415, 422]);
+
+/**
+ * The seller's words for a send that fails the same way however often it is repeated: Plugboard refused
+ * the content, or the item cannot be put in Plugboard's format. Null for anything worth another try
+ * (or fixed elsewhere, such as credentials).
+ */
+export function refusalOf(err: unknown): string | null {
+  if (err instanceof PlugboardFormatError) return `This item cannot be sent to Plugboard: ${err.message}.`;
+  if (!(err instanceof PlugboardError) || err.outcomeUnknown) return null;
+  if (err.kind === 'config' || (err.kind === 'http' && CONTENT_REFUSALS.has(err.status))) return sellerErrorOf(err).message;
+  return null;
 }

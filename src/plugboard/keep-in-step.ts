@@ -4,7 +4,8 @@
  * export), so a price, quantity, attribute or photo change reaches the shop, a sold-out item stops
  * being purchasable, and an item gone from Sonlet is hidden (never deleted). Exports that failed, or
  * whose unpublishing did not get through, are sent again too: nothing a seller asked for is lost
- * while Plugboard is away.
+ * while Plugboard is away. What Plugboard refused for good (a 4xx about the content) is the
+ * exception: it is tried again only once the item (or the shop settings) change, or the seller asks.
  */
 import type { PrismaClient, PlugboardExport } from '../generated/prisma/client.js';
 import { tasksByKey, type TaskEngine } from '../jobs/engine.js';
@@ -42,12 +43,18 @@ export interface SyncReport {
 
 const CONCURRENCY = 4;
 
-/** True when the shop does not show what the seller wants for this item right now. */
-export function isOutOfSync(row: Pick<PlugboardExport, 'listed' | 'contentHash' | 'shopState' | 'localId'>, sending: SendState, item: SonletItem | undefined, shop: ShopSettings): boolean {
+/**
+ * True when the shop does not show what the seller wants for this item, and sending again could change
+ * that: content Plugboard refused for good is not sent again until it changes (or the seller retries),
+ * and an item gone from Sonlet that never reached the shop has nothing to take out of it.
+ */
+export function isOutOfSync(row: Pick<PlugboardExport, 'listed' | 'contentHash' | 'shopState' | 'localId' | 'refusedHash'>, sending: SendState, item: SonletItem | undefined, shop: ShopSettings): boolean {
   if (sending === 'pending') return false;
   if (!row.listed) return row.localId !== null && row.shopState !== 'hidden' && row.shopState !== 'gone';
-  if (!item) return row.shopState !== 'gone';
-  return sending === 'failed' || row.contentHash !== contentHashOf(item, shop, true);
+  if (!item) return row.localId !== null && row.shopState !== 'gone';
+  const hash = contentHashOf(item, shop, true);
+  if (row.refusedHash === hash) return false;
+  return sending === 'failed' || row.contentHash !== hash;
 }
 
 /** The publish task of each export, as a {@link SendState}. */

@@ -31,9 +31,17 @@ export interface OrderRecord {
 
 const text = (v: unknown, max = 500): string | null => (typeof v === 'string' && v !== '' ? v.slice(0, max) : null);
 
-function date(v: unknown, fallback: Date): Date {
-  const d = typeof v === 'string' ? new Date(v) : null;
-  return d && !Number.isNaN(d.getTime()) ? d : fallback;
+/** No web shop took orders before this; a Plugboard clock a day ahead of ours is already broken. */
+const EARLIEST = Date.parse('2000-01-01T00:00:00Z');
+const AHEAD_MS = 24 * 3600_000;
+
+/**
+ * A date Plugboard states, kept only when it is plausible: a year like -271821 cannot even be stored, and
+ * one far ahead would become the poll cursor and hide every later order.
+ */
+function date(v: unknown, fallback: Date, receivedAt: Date): Date {
+  const t = typeof v === 'string' ? Date.parse(v) : NaN;
+  return t >= EARLIEST && t <= receivedAt.getTime() + AHEAD_MS ? new Date(t) : fallback;
 }
 
 function amountOf(m: unknown): string | null {
@@ -64,11 +72,11 @@ export function orderRowOf(raw: unknown, index: number): OrderRowRecord {
 
 export function orderOf(order: PlugboardOrder, receivedAt: Date): OrderRecord {
   const rows = Array.isArray(order.orderRows) ? order.orderRows.slice(0, 500).map(orderRowOf) : [];
-  const placedAt = date(order.created, receivedAt);
+  const placedAt = date(order.created, receivedAt, receivedAt);
   return {
     localId: order.localId,
     placedAt,
-    modifiedAt: date(order.lastModified, placedAt),
+    modifiedAt: date(order.lastModified, placedAt, receivedAt),
     customerType: text(order.customerType, 50),
     currency: text(order.currency, 3)?.toLowerCase() ?? currencyOf(order.totalSumExclVat),
     totalSumExclVat: amountOf(order.totalSumExclVat),

@@ -43,6 +43,8 @@ export interface ExportView {
   message: string | null;
   /** The last keep-in-step send failed with this. */
   syncError: string | null;
+  /** Plugboard refused the item's current content for good: it is not sent again until it changes or the seller asks. */
+  refused: boolean;
   canRetry: boolean;
 }
 
@@ -195,6 +197,7 @@ function toExportView(row: PlugboardExport, task: TaskRow | null, now: number): 
     localId: row.localId,
     message: work.message,
     syncError: row.syncError,
+    refused: row.refusedHash !== null,
     canRetry: work.canRetry,
   };
 }

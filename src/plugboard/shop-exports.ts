@@ -11,7 +11,8 @@ import type { SonletItem } from '../sonlet/types.js';
 import { DomainError, NotFoundError } from '../errors.js';
 import type { PlugboardClient } from './client.js';
 import type { PlugboardConnectionStore } from './connection-store.js';
-import { exportItem, hideProduct, type ExportOutcome, type ReadPicture } from './export-item.js';
+import { contentHashOf, exportItem, hideProduct, type ExportOutcome, type ReadPicture } from './export-item.js';
+import { refusalOf } from './errors.js';
 import { itemTitle, type ShopSettings, type ShopState } from './product-mapping.js';
 
 export interface ShopExportsDeps {
@@ -57,15 +58,27 @@ export class ShopExports {
 
   /** Upserts the product for an item already read from Sonlet and records the outcome. */
   async sendItem(client: PlugboardClient, shop: ShopSettings, row: PlugboardExport, item: SonletItem): Promise<ExportOutcome> {
+    const { prisma } = this.deps;
     await this.remember(row.id, item);
-    const outcome = await exportItem(client, shop, item, {
-      listed: row.listed,
-      previous: { pictureSource: row.pictureSource, pictureFileId: row.pictureFileId },
-      readPicture: this.deps.readPictureFor(row.userId),
-    });
-    await this.deps.prisma.plugboardExport.update({
+    let outcome: ExportOutcome;
+    try {
+      outcome = await exportItem(client, shop, item, {
+        listed: row.listed,
+        previous: { pictureSource: row.pictureSource, pictureFileId: row.pictureFileId, pendingFileId: row.pendingFileId, pendingFileSource: row.pendingFileSource },
+        readPicture: this.deps.readPictureFor(row.userId),
+        rememberPendingFile: async (pendingFileId, pendingFileSource) => {
+          await prisma.plugboardExport.update({ where: { id: row.id }, data: { pendingFileId, pendingFileSource } });
+        },
+      });
+    } catch (err) {
+      const refusal = refusalOf(err);
+      // Refused for good: the background sync leaves this content alone until it changes (keep-in-step.ts).
+      if (refusal) await prisma.plugboardExport.update({ where: { id: row.id }, data: { refusedHash: contentHashOf(item, shop, row.listed), syncError: refusal.slice(0, 1000) } });
+      throw err;
+    }
+    await prisma.plugboardExport.update({
       where: { id: row.id },
-      data: { ...outcome, syncError: null, sentAt: new Date() },
+      data: { ...outcome, syncError: null, refusedHash: null, pendingFileId: null, pendingFileSource: null, sentAt: new Date() },
     });
     return outcome;
   }

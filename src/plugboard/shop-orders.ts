@@ -10,6 +10,7 @@ import { PlugboardError, sellerErrorOf } from './errors.js';
 import { orderOf, type OrderRecord } from './order-mapping.js';
 import type { PlugboardOrder } from './types.js';
 import { systemClock, type Clock } from '../clock.js';
+import type { SoldItems } from './sold-items.js';
 
 export interface OrderView extends Omit<OrderRecord, 'rows'> {
   id: string;
@@ -24,6 +25,7 @@ export class ShopOrders {
   constructor(
     private readonly prisma: PrismaClient,
     private readonly connections: PlugboardConnectionStore,
+    private readonly sold: SoldItems,
     private readonly clock: Clock = systemClock,
   ) {}
 
@@ -47,10 +49,17 @@ export class ShopOrders {
     }
     let cursor = row?.ordersCursor ?? null;
     const now = new Date(this.clock.now());
-    for (const order of orders) {
-      const record = orderOf(order, now);
-      await this.store(userId, settings.connectionId, record);
-      if (!cursor || record.modifiedAt > cursor) cursor = record.modifiedAt;
+    try {
+      for (const order of orders) {
+        const record = orderOf(order, now);
+        await this.store(userId, settings.connectionId, record);
+        // Never past our own clock: a cursor in the future would skip the orders placed until then.
+        const seen = record.modifiedAt > now ? now : record.modifiedAt;
+        if (!cursor || seen > cursor) cursor = seen;
+      }
+    } finally {
+      // Even when a later order failed to store, the earlier ones are there to show.
+      if (orders.length) await this.sold.forget(userId);
     }
     await this.prisma.plugboardConnection.update({ where: { userId }, data: { ordersCursor: cursor, lastOrdersError: null } });
     return orders.length;
@@ -68,6 +77,7 @@ export class ShopOrders {
       throw err instanceof PlugboardError ? sellerErrorOf(err) : err;
     }
     await this.store(userId, stored.connectionId, orderOf(answer, new Date(this.clock.now())));
+    await this.sold.forget(userId);
   }
 
   /** The seller's orders for their current connection, newest first. */
@@ -83,18 +93,8 @@ export class ShopOrders {
   }
 
   /** For each of these items that a web-shop order contains: when it was last sold. */
-  async soldOn(userId: string, pks: number[]): Promise<Record<number, Date>> {
-    if (pks.length === 0) return {};
-    const rows = await this.prisma.shopOrderRow.findMany({
-      where: { userId, sonletItemId: { in: pks } },
-      select: { sonletItemId: true, order: { select: { placedAt: true } } },
-    });
-    const sold: Record<number, Date> = {};
-    for (const row of rows) {
-      const pk = row.sonletItemId!;
-      if (!sold[pk] || row.order.placedAt > sold[pk]) sold[pk] = row.order.placedAt;
-    }
-    return sold;
+  soldOn(userId: string, pks: number[]): Promise<Record<number, Date>> {
+    return this.sold.soldOn(userId, pks);
   }
 
   private async note(userId: string, message: string): Promise<void> {
@@ -115,20 +115,33 @@ export class ShopOrders {
     });
   }
 
-  /** Which rows are this seller's items: by the product's localId, or by the sku the console gave it. */
+  /**
+   * Which rows are this seller's items: by the product's localId, or by the sku the console gave it, and in
+   * both cases only a product this seller published through this connection. A shop's order can hold anyone's
+   * products, and an sku is only text: it names an item, it does not make it this seller's.
+   */
   private async itemsOf(userId: string, connectionId: string, record: OrderRecord): Promise<Map<number, number>> {
     const localIds = record.rows.map((r) => r.productLocalId).filter((id): id is string => id !== null);
+    const skuPks = record.rows.map((r) => skuItem(r.sku)).filter((pk): pk is number => pk !== null);
     const exports = await this.prisma.plugboardExport.findMany({
-      where: { userId, connectionId, localId: { in: localIds } },
+      where: { userId, connectionId, OR: [{ localId: { in: localIds } }, { sonletItemId: { in: skuPks } }] },
       select: { localId: true, sonletItemId: true },
     });
-    const byLocalId = new Map(exports.map((e) => [e.localId!, e.sonletItemId]));
+    const byLocalId = new Map(exports.filter((e) => e.localId !== null).map((e) => [e.localId!, e.sonletItemId]));
+    const published = new Set(exports.map((e) => e.sonletItemId));
     const items = new Map<number, number>();
     for (const row of record.rows) {
       const byProduct = row.productLocalId ? byLocalId.get(row.productLocalId) : undefined;
-      const pk = byProduct ?? Number(/^sonlet-item-(\d{1,9})$/.exec(row.sku ?? '')?.[1] ?? NaN);
-      if (Number.isSafeInteger(pk) && pk > 0) items.set(row.rowNo, pk);
+      const bySku = skuItem(row.sku);
+      const pk = byProduct ?? (bySku !== null && published.has(bySku) ? bySku : undefined);
+      if (pk !== undefined) items.set(row.rowNo, pk);
     }
     return items;
   }
+}
+
+/** The Sonlet item an sku the console wrote names (`sonlet-item-<pk>`), or null. */
+function skuItem(sku: string | null): number | null {
+  const pk = Number(/^sonlet-item-(\d{1,9})$/.exec(sku ?? '')?.[1] ?? NaN);
+  return Number.isSafeInteger(pk) && pk > 0 ? pk : null;
 }

@@ -7,6 +7,7 @@ import formbody from '@fastify/formbody';
 import type { Config } from '../config.js';
 import type { PrismaSessionStore } from '../accounts/session-store.js';
 import type { Role } from '../generated/prisma/client.js';
+import { rememberingSigner } from '../web/cookie-signer.js';
 
 export const SESSION_COOKIE = 'sid';
 export const CSRF_COOKIE = 'csrf';
@@ -46,9 +47,9 @@ function keyFor(secret: string, purpose: string): string {
  */
 export async function browserSession(app: FastifyInstance, opts: { config: Config; store: PrismaSessionStore }) {
   const { config } = opts;
-  await app.register(cookie, { secret: keyFor(config.sessionSecret, 'csrf-cookie') });
+  await app.register(cookie, { secret: rememberingSigner(keyFor(config.sessionSecret, 'csrf-cookie')) });
   await app.register(session, {
-    secret: config.sessionSecret,
+    secret: rememberingSigner(config.sessionSecret),
     cookieName: SESSION_COOKIE,
     store: opts.store,
     saveUninitialized: false,

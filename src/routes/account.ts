@@ -5,6 +5,7 @@ import { PASSWORD_MAX } from '../accounts/accounts.js';
 import { SESSION_COOKIE } from '../plugins/browser-session.js';
 import type { FormPage } from '../web/form-errors.js';
 import { sellerOf, signedIn, type SellerRequest } from '../web/typed-routes.js';
+import { perSeller } from '../web/attempt-limits.js';
 
 const csrfField = () => Type.Optional(Type.String({ maxLength: 200 }));
 const password = () => Type.String({ maxLength: PASSWORD_MAX, default: '' });
@@ -23,20 +24,21 @@ const askerOf = (request: SellerRequest) => ({ id: request.user.id, email: reque
 /** The seller's own account: password, photo setting, signing out everywhere, deleting it all. */
 export async function accountPageRoutes(fastify: FastifyInstance) {
   const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
-  const { services } = app;
   const csrfAndUser = [app.requireUser, app.csrfProtection];
   const accountForm: FormPage = { view: 'account', page: async (request) => accountData(sellerOf(request)) };
   const deleteForm: FormPage = { view: 'account-delete', page: () => ({ title: 'Delete your account' }) };
+  // Both check the account's password.
+  const guesses = { rateLimit: perSeller(app.config.rateLimit.signInPerMinute) };
 
   app.get('/account', { preHandler: app.requireUser, schema: ShowAccount }, signedIn(showAccount));
-  app.post('/account/password', { preHandler: csrfAndUser, schema: ChangePassword, config: { form: accountForm } }, signedIn(changePassword));
+  app.post('/account/password', { preHandler: csrfAndUser, schema: ChangePassword, config: { form: accountForm, ...guesses } }, signedIn(changePassword));
   app.post('/account/photos', { preHandler: csrfAndUser, schema: SavePhotos }, signedIn(savePhotos));
   app.post('/account/sign-out-everywhere', { preHandler: csrfAndUser, schema: CsrfOnly }, signedIn(signOutEverywhere));
   app.get('/account/delete', { preHandler: app.requireUser }, signedIn(confirmDelete));
-  app.post('/account/delete', { preHandler: csrfAndUser, schema: DeleteAccount, config: { form: deleteForm } }, signedIn(deleteAccount));
+  app.post('/account/delete', { preHandler: csrfAndUser, schema: DeleteAccount, config: { form: deleteForm, ...guesses } }, signedIn(deleteAccount));
 
   async function accountData(seller: { id: string; email: string }) {
-    return { title: 'Your account', email: seller.email, preferences: await services.sellerSettings.get(seller.id), values: {} };
+    return { title: 'Your account', email: seller.email, preferences: await app.sellerSettings.get(seller.id), values: {} };
   }
 
   async function showAccount(request: SellerRequest<typeof ShowAccount>, reply: FastifyReply) {
@@ -45,17 +47,17 @@ export async function accountPageRoutes(fastify: FastifyInstance) {
   }
 
   async function changePassword(request: SellerRequest<typeof ChangePassword>, reply: FastifyReply) {
-    await services.ownAccount.changePassword(askerOf(request), request.body, request.session.sessionId);
+    await app.ownAccount.changePassword(askerOf(request), request.body, request.session.sessionId);
     return reply.code(303).redirect('/account?done=password');
   }
 
   async function savePhotos(request: SellerRequest<typeof SavePhotos>, reply: FastifyReply) {
-    await services.sellerSettings.save(request.user.id, { downscalePhotos: request.body.downscale === 'on' });
+    await app.sellerSettings.save(request.user.id, { downscalePhotos: request.body.downscale === 'on' });
     return reply.code(303).redirect('/account?done=photos#photos');
   }
 
   async function signOutEverywhere(request: SellerRequest<typeof CsrfOnly>, reply: FastifyReply) {
-    await services.ownAccount.signOutEverywhere(askerOf(request));
+    await app.ownAccount.signOutEverywhere(askerOf(request));
     await request.session.destroy();
     reply.clearCookie(SESSION_COOKIE, { path: '/' });
     return reply.code(303).redirect('/sign-in');
@@ -67,7 +69,7 @@ export async function accountPageRoutes(fastify: FastifyInstance) {
 
   async function deleteAccount(request: SellerRequest<typeof DeleteAccount>, reply: FastifyReply) {
     if (request.body.confirm !== 'yes') return reply.page('account-delete', { title: 'Delete your account', values: {} });
-    await services.ownAccount.deleteAccount(askerOf(request), request.body.password);
+    await app.ownAccount.deleteAccount(askerOf(request), request.body.password);
     await request.session.destroy();
     reply.clearCookie(SESSION_COOKIE, { path: '/' });
     // The page that says so is shown as to someone signed out.

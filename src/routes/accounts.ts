@@ -6,6 +6,7 @@ import type { Role } from '../generated/prisma/client.js';
 import { consoleTarget } from '../web/redirect-target.js';
 import { SESSION_COOKIE } from '../plugins/browser-session.js';
 import type { Req } from '../web/typed-routes.js';
+import { perAddress } from '../web/attempt-limits.js';
 
 /** No control or bidirectional-override characters: Postgres refuses NUL, and an RTL override would make an address display as a different one. */
 const EMAIL_CHARACTERS = '^[^\\u0000-\\u001f\\u007f\\u200e\\u200f\\u202a-\\u202e\\u2066-\\u2069]*$';
@@ -36,9 +37,9 @@ const SignInPage = { querystring: Type.Object({ next: Type.Optional(Type.Unknown
 
 export async function accountRoutes(fastify: FastifyInstance) {
   const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
-  const { accounts, enrolment, audit } = app.services;
+  const { accounts, enrolment, audit } = app;
   const safeNext = (next: unknown) => consoleTarget(next, app.config.publicUrl);
-  const signInLimit = { max: app.config.rateLimit.signInPerMinute, timeWindow: '1 minute' };
+  const signInLimit = perAddress(app.config.rateLimit.signInPerMinute);
   // A refused sign-up shows the form as it was offered: through the same invitation, or as the page offers it now.
   const signUpForm = {
     view: 'sign-up',

@@ -27,7 +27,7 @@ const AUDIT_PAGE = 50;
 /** The owner's and admins' pages: the team, invitations, the console at a glance, the audit trail. */
 export async function adminRoutes(fastify: FastifyInstance) {
   const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
-  const { services, config } = app;
+  const { config } = app;
   const page = { preHandler: app.requireUser };
   const form = { preHandler: [app.requireUser, app.csrfProtection] };
 
@@ -42,13 +42,13 @@ export async function adminRoutes(fastify: FastifyInstance) {
 
   /** Roles change under a session, so every admin request reads the person afresh. */
   async function adminOf(request: SellerRequest): Promise<Actor> {
-    const actor = await services.team.actor(request.user.id);
+    const actor = await app.team.actor(request.user.id);
     if (!actor || !isAdmin(actor.role)) throw new DomainError('forbidden', 'The admin page is for the console’s owner and admins.');
     return { ...actor, ip: request.ip };
   }
 
   async function renderAdmin(reply: FastifyReply, actor: Actor, extra: { error?: string; values?: Record<string, string> } = {}, status?: number) {
-    const [members, invitations, glance] = await Promise.all([services.team.members(), services.invitations.list(), consoleGlance(services.prisma, services.taskCounts)]);
+    const [members, invitations, glance] = await Promise.all([app.team.members(), app.invitations.list(), consoleGlance(app.prisma, app.taskCounts)]);
     return reply.page('admin', { title: 'Team', actor, members, invitations, glance, signup: config.signup, ...extra }, status);
   }
 
@@ -60,7 +60,7 @@ export async function adminRoutes(fastify: FastifyInstance) {
     await adminOf(request);
     // An odd cursor is treated as absent: the newest events.
     const before = /^[1-9][0-9]{0,17}$/.test(request.query.before ?? '') ? request.query.before! : null;
-    const events = await services.audit.list({ limit: AUDIT_PAGE + 1, before });
+    const events = await app.audit.list({ limit: AUDIT_PAGE + 1, before });
     const shown = events.slice(0, AUDIT_PAGE);
     return reply.page('admin-audit', { title: 'Audit trail', events: shown, olderThan: events.length > AUDIT_PAGE ? shown[shown.length - 1]!.id : null, retentionDays: config.auditRetentionDays });
   }
@@ -68,7 +68,7 @@ export async function adminRoutes(fastify: FastifyInstance) {
   async function invite(request: SellerRequest<typeof Invite>, reply: FastifyReply) {
     const actor = await adminOf(request);
     try {
-      const { token, invitation } = await services.invitations.issue(actor, request.body.email ?? null);
+      const { token, invitation } = await app.invitations.issue(actor, request.body.email ?? null);
       return reply.page('admin-link', {
         title: 'Invitation created',
         heading: invitation.email ? `Invitation for ${invitation.email}` : 'Invitation created',
@@ -83,20 +83,20 @@ export async function adminRoutes(fastify: FastifyInstance) {
   }
 
   async function revoke(request: SellerRequest<typeof OnInvitation>, reply: FastifyReply) {
-    await services.invitations.revoke(await adminOf(request), request.params.id);
+    await app.invitations.revoke(await adminOf(request), request.params.id);
     return reply.redirect('/admin#invitations');
   }
 
   async function actOnSeller(request: SellerRequest<typeof SellerAction>, reply: FastifyReply) {
     const actor = await adminOf(request);
     const { id, action } = request.params;
-    if (action === 'disable' || action === 'enable') await services.team.setDisabled(actor, id, action === 'disable');
-    else await services.team.setAdmin(actor, id, action === 'make-admin');
+    if (action === 'disable' || action === 'enable') await app.team.setDisabled(actor, id, action === 'disable');
+    else await app.team.setAdmin(actor, id, action === 'make-admin');
     return reply.redirect('/admin#sellers');
   }
 
   async function resetLink(request: SellerRequest<typeof OnSeller>, reply: FastifyReply) {
-    const { email, token } = await services.team.resetLink(await adminOf(request), request.params.id);
+    const { email, token } = await app.team.resetLink(await adminOf(request), request.params.id);
     return reply.page('admin-link', {
       title: 'Password-reset link',
       heading: `Password-reset link for ${email}`,
@@ -106,12 +106,12 @@ export async function adminRoutes(fastify: FastifyInstance) {
   }
 
   async function confirmDelete(request: SellerRequest<typeof SellerPage>, reply: FastifyReply) {
-    const seller = await services.team.describe(await adminOf(request), request.params.id, 'delete');
+    const seller = await app.team.describe(await adminOf(request), request.params.id, 'delete');
     return reply.page('admin-delete', { title: 'Delete a seller', seller });
   }
 
   async function deleteSeller(request: SellerRequest<typeof OnSeller>, reply: FastifyReply) {
-    await services.team.remove(await adminOf(request), request.params.id);
+    await app.team.remove(await adminOf(request), request.params.id);
     return reply.redirect('/admin#sellers');
   }
 }

@@ -28,7 +28,7 @@ const Disconnect = { body: Type.Object({ confirm: Type.Optional(Type.Literal('ye
 
 export async function connectRoutes(fastify: FastifyInstance) {
   const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
-  const { config, services } = app;
+  const { config } = app;
   const sonlet = new URL(config.sonlet.baseUrl);
   const basePath = sonlet.pathname.replace(/\/$/, '');
 
@@ -56,10 +56,9 @@ export async function connectRoutes(fastify: FastifyInstance) {
       return state;
     },
     checkStateFunction: async (request: FastifyRequest) => {
-      const expected = request.session.oauthState;
-      const got = (request.query as { state?: unknown }).state;
+      const matches = stateMatches(request);
       request.session.oauthState = undefined;
-      if (expected && typeof got === 'string' && expected.length === got.length && timingSafeEqual(Buffer.from(expected), Buffer.from(got))) return true;
+      if (matches) return true;
       throw new StateMismatchError('state mismatch');
     },
   });
@@ -97,13 +96,14 @@ export async function connectRoutes(fastify: FastifyInstance) {
     if (!code || !state) {
       return reply.page('connect-result', { title: 'Connection not completed', message: 'The answer from Sonlet was incomplete (no code or state). Start the connection again.' }, 400);
     }
+    // Checked before the plugin, which clears the PKCE verifier at any callback: an answer to an older
+    // Connect (another tab) must not spoil the connection the seller started last.
+    if (!stateMatches(request)) return stateMismatchPage(reply);
     let token;
     try {
       token = await app.sonletOAuth2.getAccessTokenFromAuthorizationCodeFlow(request, reply);
     } catch (err) {
-      if (err instanceof StateMismatchError || (err as Error).message === 'Invalid state') {
-        return reply.page('connect-result', { title: 'Connection not completed', message: 'This answer from Sonlet does not belong to the connection you started (the state did not match), so it was ignored. Start the connection again.' }, 400);
-      }
+      if (err instanceof StateMismatchError || (err as Error).message === 'Invalid state') return stateMismatchPage(reply);
       const status = (err as { output?: { statusCode?: number } }).output?.statusCode ?? (err as { statusCode?: number }).statusCode;
       request.log.warn({ status }, 'Sonlet refused the authorization code');
       if (status && status >= 400 && status < 500) {
@@ -111,9 +111,9 @@ export async function connectRoutes(fastify: FastifyInstance) {
       }
       return reply.page('connect-result', { title: 'Sonlet is not answering', message: 'Sonlet could not be reached to finish connecting. Nothing was stored; try again in a moment.', retry: '/connect/sonlet' }, 502);
     }
-    await services.vault.saveGrant(request.user.id, tokenSetFrom(token.token));
-    await services.catalog.forget(request.user.id);
-    await services.audit.record({ kind: 'sonlet-connected', actor: request.user, ip: request.ip });
+    await app.vault.saveGrant(request.user.id, tokenSetFrom(token.token));
+    await app.catalog.forget(request.user.id);
+    await app.audit.record({ kind: 'sonlet-connected', actor: request.user, ip: request.ip });
     return reply.redirect('/items');
   }
 
@@ -135,9 +135,20 @@ export async function connectRoutes(fastify: FastifyInstance) {
 
   async function disconnect(request: SellerRequest<typeof Disconnect>, reply: FastifyReply) {
     if (request.body?.confirm !== 'yes') return confirmDisconnect(request, reply);
-    await services.vault.disconnect(request.user.id, request.log);
-    await services.catalog.forget(request.user.id);
-    await services.audit.record({ kind: 'sonlet-disconnected', actor: request.user, ip: request.ip });
+    await app.vault.disconnect(request.user.id, request.log);
+    await app.catalog.forget(request.user.id);
+    await app.audit.record({ kind: 'sonlet-disconnected', actor: request.user, ip: request.ip });
     return reply.redirect('/');
   }
+}
+
+/** Whether the callback's state is the one this session's latest Connect started. */
+function stateMatches(request: FastifyRequest): boolean {
+  const expected = request.session.oauthState;
+  const got = (request.query as { state?: unknown }).state;
+  return !!expected && typeof got === 'string' && expected.length === got.length && timingSafeEqual(Buffer.from(expected), Buffer.from(got));
+}
+
+function stateMismatchPage(reply: FastifyReply) {
+  return reply.page('connect-result', { title: 'Connection not completed', message: 'This answer from Sonlet does not belong to the connection you started (the state did not match), so it was ignored. Finish the connection in the tab where you pressed Connect Sonlet last, or start it again.' }, 400);
 }

@@ -28,7 +28,7 @@ export async function healthRoutes(app: FastifyInstance, opts: { readiness?: () 
 
   app.get('/readyz', async (_request, reply) => {
     try {
-      await app.services.prisma.$queryRaw`SELECT 1`;
+      await app.prisma.$queryRaw`SELECT 1`;
     } catch {
       return reply.code(503).send({ status: 'unavailable', reason: 'database unreachable' });
     }

@@ -12,7 +12,6 @@ const RefreshSummary = { body: Type.Object({ back: Type.Optional(Type.String({ m
 
 export async function homeRoutes(fastify: FastifyInstance) {
   const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
-  const { services } = app;
 
   app.get('/', home);
   app.post('/summary/refresh', { preHandler: [app.requireUser, app.csrfProtection], schema: RefreshSummary }, signedIn(refreshSummary));
@@ -20,12 +19,12 @@ export async function homeRoutes(fastify: FastifyInstance) {
   async function home(request: Req, reply: FastifyReply) {
     if (!request.user) return reply.page('welcome', { title: 'Sonlet Seller Console' });
     const userId = request.user.id;
-    const connection = await services.vault.state(userId);
+    const connection = await app.vault.state(userId);
     let summary: InventorySummary | null = null;
     let summaryError: string | null = null;
     if (connection.state === 'active') {
       try {
-        summary = await services.summaries.get(userId, services.sonletApiFor(userId), { signal: whileSellerWaits(reply) });
+        summary = await app.summaries.get(userId, app.sonletApiFor(userId), { signal: whileSellerWaits(reply) });
       } catch (err) {
         if (!(err instanceof DomainError)) throw err;
         // The rest of the home page still works; the summary says what went wrong.
@@ -35,7 +34,7 @@ export async function homeRoutes(fastify: FastifyInstance) {
     // A failed walk may have found the connection refused; only then is the state worth reading again.
     return reply.page('home', {
       title: 'Home',
-      connection: summaryError ? await services.vault.state(userId) : connection,
+      connection: summaryError ? await app.vault.state(userId) : connection,
       summary,
       summaryError,
       updatedAgo: summary ? minutesAgo(new Date(summary.computedAt)) : null,
@@ -43,7 +42,7 @@ export async function homeRoutes(fastify: FastifyInstance) {
   }
 
   async function refreshSummary(request: SellerRequest<typeof RefreshSummary>, reply: FastifyReply) {
-    await services.summaries.forget(request.user.id);
+    await app.summaries.forget(request.user.id);
     return reply.redirect(consoleTarget(request.body?.back, app.config.publicUrl, { allow: (path) => path === '/' || /^\/items(\?|$)/.test(path) }));
   }
 }

@@ -33,10 +33,10 @@ declare module 'fastify' {
  * provider sandboxes mounted beside it keep their own parsers and cookies.
  */
 export async function consoleScope(app: FastifyInstance) {
-  const { config, services } = app;
+  const { config } = app;
 
   // Registered without encapsulation: the hooks and decorators below belong to this scope.
-  await app.register(fp(browserSession), { config, store: services.sessionStore });
+  await app.register(fp(browserSession), { config, store: app.sessionStore });
   await app.register(rateLimit, { global: false });
   await app.register(fp(anonymousPageLimit), { perMinute: config.rateLimit.anonymousPagesPerMinute });
   app.addHook('preValidation', lenientQuery);

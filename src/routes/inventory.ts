@@ -7,9 +7,8 @@ import { whileSellerWaits } from '../web/seller-waits.js';
 import { filterByShop, SHOP_FILTERS } from '../plugboard/shop-filter.js';
 import { NeedsReconnectError, NotConnectedError } from '../errors.js';
 import { signedIn, type SellerRequest } from '../web/typed-routes.js';
+import { NOTHING_SELECTED } from '../web/nothing-selected.js';
 
-/** The `publish` flag of /items after "Publish selected" with nothing ticked. */
-export const NOTHING_SELECTED = 'none-selected';
 
 const sonletId = () => Type.Integer({ minimum: 1, maximum: 2147483647 });
 const pageNumber = () => Type.Integer({ minimum: 1, maximum: 100000, default: 1 });
@@ -28,7 +27,7 @@ const ListItems = {
     max: Type.Optional(amount()),
     stock: Type.Optional(Type.Enum(STOCK_FILTERS)),
     sort: Type.Optional(Type.Enum(SORTS)),
-    publish: Type.Optional(Type.Literal(NOTHING_SELECTED)),
+    publish: Type.Optional(Type.Enum(Object.values(NOTHING_SELECTED))),
   }),
 };
 const ShowItem = { params: Type.Object({ pk: sonletId() }) };
@@ -36,7 +35,6 @@ const ListImages = { querystring: Type.Object({ page: pageNumber() }) };
 
 export async function inventoryRoutes(fastify: FastifyInstance) {
   const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
-  const { services } = app;
 
   app.get('/items', { preHandler: app.requireUser, schema: ListItems }, signedIn(listItems));
   app.get('/items/:pk', { preHandler: app.requireUser, schema: ShowItem }, signedIn(showItem));
@@ -44,20 +42,20 @@ export async function inventoryRoutes(fastify: FastifyInstance) {
 
   async function listItems(request: SellerRequest<typeof ListItems>, reply: FastifyReply) {
     const userId = request.user.id;
-    const api = services.sonletApiFor(userId);
+    const api = app.sonletApiFor(userId);
     const signal = whileSellerWaits(reply);
     const shop = request.query.shop || null;
     const search = itemSearchOf(request.query);
     return whenConnected(reply, 'Items', async () => {
       const [catalog, view] = await Promise.all([
-        services.catalog.get(userId, api, { signal }),
+        app.catalog.get(userId, api, { signal }),
         search
-          ? services.search.find(userId, api, search, request.query.page, { signal, filter: shop ? (items) => filterByShop({ prisma: services.prisma, connections: services.plugboardConnections }, userId, items, shop) : null })
-          : browseItems(api, request.query, (filters) => services.summaries.matchingItems(userId, api, filters, { signal }), { signal }),
+          ? app.inventorySearch.find(userId, api, search, request.query.page, { signal, filter: shop ? (items) => filterByShop({ prisma: app.prisma, connections: app.plugboardConnections }, userId, items, shop) : null })
+          : browseItems(api, request.query, (filters) => app.summaries.matchingItems(userId, api, filters, { signal }), { signal }),
       ]);
       const pks = view.items.map((i) => i.pk);
-      const [published, soldOn] = await Promise.all([services.publisher.statusOf(userId, pks), services.shopOrders.soldOn(userId, pks)]);
-      const nothingSelected = request.query.publish === NOTHING_SELECTED;
+      const [published, soldOn] = await Promise.all([app.publisher.statusOf(userId, pks), app.shopOrders.soldOn(userId, pks)]);
+      const nothingSelected = request.query.publish ?? null;
       const { q, min, max, stock, sort } = request.query;
       const searched = { q: q ?? '', min: min ?? null, max: max ?? null, stock: stock ?? null, sort: sort ?? null, freshAt: 'freshAt' in view ? (view.freshAt as Date) : null };
       return reply.page('items', { title: 'Items', ...view, items: withCatalogNames(view.items, catalog), shop, catalog, ...published, soldOn, nothingSelected, search: searched, scripts: ['/public/publish-select.js'] });
@@ -66,24 +64,24 @@ export async function inventoryRoutes(fastify: FastifyInstance) {
 
   async function showItem(request: SellerRequest<typeof ShowItem>, reply: FastifyReply) {
     const userId = request.user.id;
-    const api = services.sonletApiFor(userId);
+    const api = app.sonletApiFor(userId);
     const signal = whileSellerWaits(reply);
     return whenConnected(reply, 'Item', async () => {
-      const [catalog, found] = await Promise.all([services.catalog.get(userId, api, { signal }), api.getItem(request.params.pk, { signal })]);
+      const [catalog, found] = await Promise.all([app.catalog.get(userId, api, { signal }), api.getItem(request.params.pk, { signal })]);
       const [item] = withCatalogNames([found], catalog);
-      const [{ plugboardReady, exports }, soldOn] = await Promise.all([services.publisher.statusOf(userId, [item!.pk]), services.shopOrders.soldOn(userId, [item!.pk])]);
+      const [{ plugboardReady, exports }, soldOn] = await Promise.all([app.publisher.statusOf(userId, [item!.pk]), app.shopOrders.soldOn(userId, [item!.pk])]);
       return reply.page('item', { title: `${item!.style} ${item!.size}`, item, plugboardReady, export: exports[item!.pk] ?? null, soldOn: soldOn[item!.pk] ?? null });
     });
   }
 
   async function listImages(request: SellerRequest<typeof ListImages>, reply: FastifyReply) {
     const userId = request.user.id;
-    const api = services.sonletApiFor(userId);
+    const api = app.sonletApiFor(userId);
     const page = request.query.page;
     const signal = whileSellerWaits(reply);
     return whenConnected(reply, 'Images', async () => {
       // The gallery links each image to its items through the (cached) inventory walk.
-      const [images, summary] = await Promise.all([api.listImages(page, { signal }), services.summaries.get(userId, api, { signal })]);
+      const [images, summary] = await Promise.all([api.listImages(page, { signal }), app.summaries.get(userId, api, { signal })]);
       const lastPage = images.next ? Math.ceil(images.count / Math.max(images.results.length, 1)) : page;
       return reply.page('images', { title: 'Images', images: images.results, count: images.count, page, lastPage, itemsByImage: summary.itemsByImage });
     });

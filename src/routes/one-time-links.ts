@@ -6,6 +6,7 @@ import { ONE_TIME_TOKEN_PATTERN } from '../accounts/one-time-token.js';
 import { ResetLinkUnusableError } from '../accounts/password-resets.js';
 import { InvitationUnusableError } from '../accounts/invitations.js';
 import type { Req } from '../web/typed-routes.js';
+import { perAddress } from '../web/attempt-limits.js';
 
 const TokenParams = { params: Type.Object({ token: Type.String({ maxLength: 100 }) }, { additionalProperties: false }) };
 const Reset = {
@@ -23,15 +24,14 @@ const looksLikeToken = (token: unknown) => typeof token === 'string' && new RegE
  */
 export async function oneTimeLinkRoutes(fastify: FastifyInstance) {
   const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
-  const { services } = app;
-  const limit = { max: app.config.rateLimit.signInPerMinute, timeWindow: '1 minute' };
+  const limit = perAddress(app.config.rateLimit.signInPerMinute);
   /** A refused new password shows the form again, for the same link. */
   const resetForm = {
     view: 'reset-password',
     page: async (request: Req<typeof Reset>) => {
       const token = request.body?.token;
       if (!looksLikeToken(token)) throw new ResetLinkUnusableError();
-      return { title: 'Choose a new password', token, email: (await services.passwordResets.open(token)).email };
+      return { title: 'Choose a new password', token, email: (await app.passwordResets.open(token)).email };
     },
   } as const;
 
@@ -43,21 +43,21 @@ export async function oneTimeLinkRoutes(fastify: FastifyInstance) {
     if (request.user) return reply.redirect('/');
     const { token } = request.params;
     if (!looksLikeToken(token)) throw new InvitationUnusableError();
-    const invitation = await services.invitations.open(token);
+    const invitation = await app.invitations.open(token);
     return reply.page('sign-up', { title: 'Join the console', offer: 'invitation', invite: token, lockedEmail: invitation.email, values: { email: invitation.email ?? '' } });
   }
 
   async function showReset(request: Req<typeof TokenParams>, reply: FastifyReply) {
     const { token } = request.params;
     if (!looksLikeToken(token)) throw new ResetLinkUnusableError();
-    const { email } = await services.passwordResets.open(token);
+    const { email } = await app.passwordResets.open(token);
     return reply.page('reset-password', { title: 'Choose a new password', email, token, values: {} });
   }
 
   async function reset(request: Req<typeof Reset>, reply: FastifyReply) {
     const { token, password } = request.body;
     if (!looksLikeToken(token)) throw new ResetLinkUnusableError();
-    const { email } = await services.passwordResets.use(token, password, request.ip);
+    const { email } = await app.passwordResets.use(token, password, request.ip);
     return reply.page('reset-password', { title: 'Password changed', email, done: true, values: {} });
   }
 }

@@ -17,7 +17,6 @@ const MarkProcessing = {
 /** The web shop's orders, as polled into the console: the list, "check now", and marking one as processing. */
 export async function orderRoutes(fastify: FastifyInstance) {
   const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
-  const { services } = app;
   const csrfAndUser = [app.requireUser, app.csrfProtection];
 
   app.get('/orders', { preHandler: app.requireUser, schema: ListOrders }, signedIn(listOrders));
@@ -26,7 +25,7 @@ export async function orderRoutes(fastify: FastifyInstance) {
 
   async function listOrders(request: SellerRequest<typeof ListOrders>, reply: FastifyReply) {
     const userId = request.user.id;
-    const [settings, list] = await Promise.all([services.plugboardConnections.forDisplay(userId), services.shopOrders.list(userId, request.query.page)]);
+    const [settings, list] = await Promise.all([app.plugboardConnections.forDisplay(userId), app.shopOrders.list(userId, request.query.page)]);
     const lastPage = Math.max(1, Math.ceil(list.total / 50));
     return reply.page('orders', { title: 'Orders', plugboardReady: settings !== null, ...list, page: request.query.page, lastPage });
   }
@@ -34,7 +33,7 @@ export async function orderRoutes(fastify: FastifyInstance) {
   /** Plugboard away is not a dead end: the page shows the stored orders and what went wrong. */
   async function checkNow(request: SellerRequest<typeof CheckNow>, reply: FastifyReply) {
     try {
-      await services.shopOrders.poll(request.user.id);
+      await app.shopOrders.poll(request.user.id);
     } catch (err) {
       if (!(err instanceof DomainError) || err.provider !== 'Plugboard') throw err;
     }
@@ -42,7 +41,7 @@ export async function orderRoutes(fastify: FastifyInstance) {
   }
 
   async function markProcessing(request: SellerRequest<typeof MarkProcessing>, reply: FastifyReply) {
-    await services.shopOrders.markProcessing(request.user.id, request.params.orderId.toLowerCase());
+    await app.shopOrders.markProcessing(request.user.id, request.params.orderId.toLowerCase());
     return reply.code(303).redirect('/orders');
   }
 }

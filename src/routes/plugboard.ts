@@ -5,10 +5,9 @@ import { DomainError, InvalidInputError } from '../errors.js';
 import type { PlugboardSettingsInput, PlugboardSettingsView } from '../plugboard/connection-store.js';
 import { statusOf } from '../web/error-pages.js';
 import { MAX_ITEMS_PER_PUBLISH } from '../plugboard/publish.js';
-import { consoleTarget } from '../web/redirect-target.js';
 import { sellerOf, signedIn, type SellerRequest } from '../web/typed-routes.js';
 import type { FormPage } from '../web/form-errors.js';
-import { NOTHING_SELECTED } from './inventory.js';
+import { NOTHING_SELECTED, backWithNothingSelected, gridPageBack } from '../web/nothing-selected.js';
 
 const VIEW = 'settings-plugboard';
 
@@ -67,12 +66,12 @@ const RetryExport = {
 
 export async function plugboardRoutes(fastify: FastifyInstance) {
   const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
-  const { config, services } = app;
+  const { config } = app;
   const csrfAndUser = [app.requireUser, app.csrfProtection];
   // A refused setting comes back on the form, with what the seller typed (never the password).
   const settingsForm: FormPage = {
     view: VIEW,
-    page: async (request, values) => ({ ...settingsPageData(await services.plugboardConnections.get(sellerOf(request).id)), values: typedValues(values) }),
+    page: async (request, values) => ({ ...settingsPageData(await app.plugboardConnections.get(sellerOf(request).id)), values: typedValues(values) }),
     fieldHelp: FIELD_HELP,
   };
 
@@ -84,7 +83,7 @@ export async function plugboardRoutes(fastify: FastifyInstance) {
   app.post('/exports/:exportId/retry', { preHandler: csrfAndUser, schema: RetryExport }, signedIn(retryExport));
 
   async function showSettings(request: SellerRequest<typeof ShowSettings>, reply: FastifyReply) {
-    const saved = await services.plugboardConnections.get(request.user.id);
+    const saved = await app.plugboardConnections.get(request.user.id);
     return reply.page(VIEW, {
       ...settingsPageData(saved),
       values: saved ? savedValues(saved) : suggestedValues(),
@@ -93,18 +92,18 @@ export async function plugboardRoutes(fastify: FastifyInstance) {
   }
 
   async function saveSettings(request: SellerRequest<typeof SaveSettings>, reply: FastifyReply) {
-    await services.plugboardConnections.save(request.user.id, request.body);
-    await services.scheduleShop(request.user.id);
-    await services.audit.record({ kind: 'plugboard-settings-saved', actor: request.user, ip: request.ip });
+    await app.plugboardConnections.save(request.user.id, request.body);
+    await app.scheduleShop(request.user.id);
+    await app.audit.record({ kind: 'plugboard-settings-saved', actor: request.user, ip: request.ip });
     return reply.code(303).redirect('/settings/plugboard?saved=1');
   }
 
   async function testConnection(request: SellerRequest<typeof SaveSettings>, reply: FastifyReply) {
     const userId = request.user.id;
-    const saved = await services.plugboardConnections.get(userId);
+    const saved = await app.plugboardConnections.get(userId);
     const data = { ...settingsPageData(saved), values: typedValues(request.body) };
     try {
-      const check = await services.plugboardConnections.test(userId, request.body);
+      const check = await app.plugboardConnections.test(userId, request.body);
       return reply.page(VIEW, { ...data, check });
     } catch (err) {
       if (!(err instanceof DomainError && err.field)) throw err;
@@ -121,13 +120,10 @@ export async function plugboardRoutes(fastify: FastifyInstance) {
     const pks = body.scope === 'page' ? (body.page_pk ?? []) : (body.pk ?? []);
     if (pks.length === 0) {
       // Said next to the button on the page the seller came from (the page's script says it without a round trip).
-      const back = consoleTarget(body.back, config.publicUrl, { fallback: '/items', allow: (path) => /^\/items(\?|$)/.test(path) });
-      const url = new URL(back, config.publicUrl);
-      url.searchParams.set('publish', NOTHING_SELECTED);
-      return reply.code(303).redirect(`${url.pathname}${url.search}`);
+      return reply.code(303).redirect(backWithNothingSelected(body.back, config.publicUrl, NOTHING_SELECTED.publish));
     }
     if (body.scope === 'page' && body.confirm !== 'yes') {
-      const back = consoleTarget(body.back, config.publicUrl, { fallback: '/items', allow: (path) => /^\/items(\?|$)/.test(path) });
+      const back = gridPageBack(body.back, config.publicUrl);
       return reply.page('confirm', {
         title: `Publish all ${pks.length} ${pks.length === 1 ? 'item' : 'items'} on this page?`,
         consequences: [
@@ -141,19 +137,19 @@ export async function plugboardRoutes(fastify: FastifyInstance) {
         cancelHref: back,
       });
     }
-    const batchId = await services.publisher.publish(request.user.id, pks);
+    const batchId = await app.publisher.publish(request.user.id, pks);
     return reply.code(303).redirect(`/publish/${batchId}`);
   }
 
   async function showBatch(request: SellerRequest<typeof ShowBatch>, reply: FastifyReply) {
-    const batch = await services.publisher.batch(request.user.id, request.params.batchId.toLowerCase());
+    const batch = await app.publisher.batch(request.user.id, request.params.batchId.toLowerCase());
     // The page reloads itself (no script: CSP) until every item has an outcome.
     if (batch.inProgress) reply.header('Refresh', '2');
     return reply.page('publish-batch', { title: 'Publishing', batch });
   }
 
   async function retryExport(request: SellerRequest<typeof RetryExport>, reply: FastifyReply) {
-    const batchId = await services.publisher.retry(request.user.id, request.params.exportId.toLowerCase(), request.body?.batch?.toLowerCase());
+    const batchId = await app.publisher.retry(request.user.id, request.params.exportId.toLowerCase(), request.body?.batch?.toLowerCase());
     return reply.code(303).redirect(`/publish/${batchId}`);
   }
 

@@ -33,13 +33,13 @@ const RetryUpload = { params: ById.params };
 /** Create items from photos: the upload form, its multipart post, and the uploads' progress. */
 export async function uploadRoutes(fastify: FastifyInstance) {
   const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
-  const { config, services } = app;
+  const { config } = app;
   // A refused upload comes back on the form with the seller's settings; the page script gets JSON.
   const uploadForm: FormPage = {
     view: VIEW,
     page: async (request, values) => {
       const { id } = sellerOf(request);
-      const [catalog, preferences] = await Promise.all([services.catalog.get(id, services.sonletApiFor(id)), services.sellerSettings.get(id)]);
+      const [catalog, preferences] = await Promise.all([app.catalog.get(id, app.sonletApiFor(id)), app.sellerSettings.get(id)]);
       return { ...formData(catalog, values as unknown as UploadFormValues), downscale: preferences.downscalePhotos, queue: queueOf(id) };
     },
   };
@@ -66,9 +66,9 @@ export async function uploadRoutes(fastify: FastifyInstance) {
 
   async function showForm(request: SellerRequest, reply: FastifyReply) {
     const userId = request.user.id;
-    const connection = await services.vault.state(userId);
+    const connection = await app.vault.state(userId);
     if (connection.state !== 'active') return reply.page('not-connected', { title: 'Upload', connection });
-    const [catalog, preferences] = await Promise.all([services.catalog.get(userId, services.sonletApiFor(userId)), services.sellerSettings.get(userId)]);
+    const [catalog, preferences] = await Promise.all([app.catalog.get(userId, app.sonletApiFor(userId)), app.sellerSettings.get(userId)]);
     return reply.page(VIEW, { ...formData(catalog, emptyValues(catalog)), downscale: preferences.downscalePhotos, queue: queueOf(userId) });
   }
 
@@ -82,20 +82,20 @@ export async function uploadRoutes(fastify: FastifyInstance) {
   async function receivePhotos(request: SellerRequest, reply: FastifyReply) {
     const userId = request.user.id;
     const json = wantsJson(request);
-    services.uploads.assertAvailable();
+    app.uploads.assertAvailable();
     if (!request.isMultipart()) throw new InvalidUploadError('Choose at least one photo to upload.', 'photos');
-    if ((await services.vault.state(userId)).state !== 'active') throw new NotConnectedError();
-    const api = services.sonletApiFor(userId);
+    if ((await app.vault.state(userId)).state !== 'active') throw new NotConnectedError();
+    const api = app.sonletApiFor(userId);
 
     const form = new UploadForm();
     const received: Array<{ saved: SavedPhoto; name: string; photoKey: string | null } | { earlier: UploadView }> = [];
     const stored = () => received.flatMap((r) => ('saved' in r ? [r] : []));
     let catalog: Catalog | null = null;
     const catalogFor = async (values: UploadFormValues) => {
-      catalog ??= await services.catalog.get(userId, api);
+      catalog ??= await app.catalog.get(userId, api);
       // A style or size added at Sonlet since the catalog was cached: look once more before refusing.
       const known = (c: Catalog) => c.styles.some((s) => String(s.pk) === values.style) && c.sizes.some((s) => String(s.pk) === values.size);
-      if (!known(catalog) && /^\d+$/.test(values.style) && /^\d+$/.test(values.size)) catalog = await services.catalog.get(userId, api, { refresh: true });
+      if (!known(catalog) && /^\d+$/.test(values.style) && /^\d+$/.test(values.size)) catalog = await app.catalog.get(userId, api, { refresh: true });
       return catalog;
     };
 
@@ -129,16 +129,16 @@ export async function uploadRoutes(fastify: FastifyInstance) {
         // Refuse bad settings before a possibly large photo is read.
         if (!settings && form.hasSettings()) settings = form.settings(await catalogFor(form.values()));
         const photoKey = form.nextPhotoKey();
-        const earlier = photoKey ? await services.uploads.byPhotoKey(userId, photoKey) : null;
+        const earlier = photoKey ? await app.uploads.byPhotoKey(userId, photoKey) : null;
         if (earlier) {
           // Sent again (its answer was lost): the photo is not stored twice.
           part.file.resume();
           received.push({ earlier });
           continue;
         }
-        const saved = await services.photos.save(userId, part.file, part.filename);
+        const saved = await app.photos.save(userId, part.file, part.filename);
         observeUploadBytes(saved.bytes);
-        received.push({ ...(await sendablePhoto(services.photos, userId, saved, part.filename)), photoKey });
+        received.push({ ...(await sendablePhoto(app.photos, userId, saved, part.filename)), photoKey });
       }
       if (!csrfChecked && !passesCsrf(request, reply, '')) return reply;
       settings = form.settings(await catalogFor(form.values()));
@@ -147,7 +147,7 @@ export async function uploadRoutes(fastify: FastifyInstance) {
       const fresh = stored();
       const newBatch = form.batchId() ?? randomUUID();
       const created = fresh.length
-        ? await services.uploads.submit(
+        ? await app.uploads.submit(
             userId,
             newBatch,
             fresh.map((r) => ({ saved: r.saved, originalName: r.name, settings: photoSettings, photoKey: r.photoKey })),
@@ -160,7 +160,7 @@ export async function uploadRoutes(fastify: FastifyInstance) {
       if (json) return reply.code(recordedHere ? 201 : 200).send({ batchId, uploads });
       return reply.code(303).redirect(`/uploads/batch/${batchId}`);
     } catch (err) {
-      await Promise.all(stored().map((r) => services.photos.remove(r.saved.id)));
+      await Promise.all(stored().map((r) => app.photos.remove(r.saved.id)));
       const refusal = refusalOf(err, config.uploads.maxBytes);
       if (!refusal) throw err;
       request.log.info({ kind: refusal.kind, reason: refusal.message }, 'upload refused');
@@ -170,21 +170,21 @@ export async function uploadRoutes(fastify: FastifyInstance) {
   }
 
   async function listUploads(request: SellerRequest<typeof ListUploads>, reply: FastifyReply) {
-    const list = await services.uploads.list(request.user.id, request.query.page);
+    const list = await app.uploads.list(request.user.id, request.query.page);
     const inProgress = list.uploads.some((u) => !u.settled);
     if (inProgress) reply.header('refresh', String(REFRESH_SECONDS * 2));
     return reply.page('uploads', { title: 'Uploads', ...list, inProgress, refreshSeconds: REFRESH_SECONDS * 2 });
   }
 
   async function showBatch(request: SellerRequest<typeof ById>, reply: FastifyReply) {
-    const batch = await services.uploads.batch(request.user.id, request.params.id);
+    const batch = await app.uploads.batch(request.user.id, request.params.id);
     if (wantsJson(request)) return reply.send(batch);
     if (batch.inProgress) reply.header('refresh', String(REFRESH_SECONDS));
     return reply.page('upload-result', { title: 'Upload results', batch, refreshSeconds: REFRESH_SECONDS, back: `/uploads/batch/${batch.batchId}` });
   }
 
   async function showUpload(request: SellerRequest<typeof ById>, reply: FastifyReply) {
-    const upload = await services.uploads.get(request.user.id, request.params.id);
+    const upload = await app.uploads.get(request.user.id, request.params.id);
     if (wantsJson(request)) return reply.header('cache-control', 'no-store').send(upload);
     const batch = toBatchView(upload.batchId, [upload]);
     if (batch.inProgress) reply.header('refresh', String(REFRESH_SECONDS));
@@ -192,7 +192,7 @@ export async function uploadRoutes(fastify: FastifyInstance) {
   }
 
   async function showPhoto(request: SellerRequest<typeof ById>, reply: FastifyReply) {
-    const photo = await services.uploads.photoOf(request.user.id, request.params.id);
+    const photo = await app.uploads.photoOf(request.user.id, request.params.id);
     if ('url' in photo) return reply.redirect(headerValue(photo.url));
     return reply
       .header('content-type', headerValue(photo.contentType))
@@ -202,13 +202,13 @@ export async function uploadRoutes(fastify: FastifyInstance) {
   }
 
   async function showThumbnail(request: SellerRequest<typeof ById>, reply: FastifyReply) {
-    const thumb = await services.uploads.thumbnailOf(request.user.id, request.params.id);
+    const thumb = await app.uploads.thumbnailOf(request.user.id, request.params.id);
     if ('url' in thumb) return reply.header('cache-control', 'private, max-age=300').redirect(headerValue(thumb.url));
     return reply.header('content-type', 'image/jpeg').header('cache-control', 'private, max-age=300').header('x-content-type-options', 'nosniff').send(thumb.stream);
   }
 
   async function retryUpload(request: SellerRequest<typeof RetryUpload>, reply: FastifyReply) {
-    const upload = await services.uploads.retry(request.user.id, request.params.id);
+    const upload = await app.uploads.retry(request.user.id, request.params.id);
     if (wantsJson(request)) return reply.send(upload);
     const back = consoleTarget((request.body as { back?: unknown } | undefined)?.back, config.publicUrl, { fallback: `/uploads/${upload.id}`, allow: (path) => /^\/uploads(\/[\w/-]*)?(\?page=\d+)?$/.test(path) });
     return reply.code(303).redirect(back);

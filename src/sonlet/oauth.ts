@@ -25,9 +25,20 @@ export function tokenSetFrom(body: unknown, now = Date.now()): TokenSet {
   if (typeof raw?.access_token !== 'string' || typeof raw.refresh_token !== 'string') {
     throw new ProviderUnavailableError('Sonlet', 'sent a token answer without access_token or refresh_token');
   }
-  const expiresIn = Number(raw.expires_in ?? 14 * 24 * 3600);
-  const seconds = Number.isFinite(expiresIn) && expiresIn > 0 ? expiresIn : 14 * 24 * 3600;
-  return { accessToken: raw.access_token, refreshToken: raw.refresh_token, expiresAt: new Date(now + seconds * 1000) };
+  return { accessToken: raw.access_token, refreshToken: raw.refresh_token, expiresAt: new Date(now + lifetimeSeconds(raw.expires_in) * 1000) };
+}
+
+const DEFAULT_LIFETIME_S = 14 * 24 * 3600;
+/** Shorter could end between reading a token and using it; a 401 still triggers a refresh when it ends sooner. */
+const MIN_LIFETIME_S = 60;
+/** Beyond a year the date may not even be storable (1e300 seconds is no date at all), and the token is never refreshed early. */
+const MAX_LIFETIME_S = 366 * 24 * 3600;
+
+/** `expires_in` as Sonlet states it, bounded: missing or unreadable means Sonlet's documented default. */
+function lifetimeSeconds(stated: unknown): number {
+  const seconds = typeof stated === 'string' && stated.trim() !== '' ? Number(stated) : typeof stated === 'number' ? stated : NaN;
+  if (!Number.isFinite(seconds) || seconds <= 0) return DEFAULT_LIFETIME_S;
+  return Math.min(MAX_LIFETIME_S, Math.max(MIN_LIFETIME_S, seconds));
 }
 
 /** An OAuth error code is shown to sellers and kept in the database: only its plain letters, never an echo of the token. */

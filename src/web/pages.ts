@@ -16,6 +16,7 @@ import type { SortKey, StockFilter } from '../inventory/search.js';
 import type { OrderView } from '../plugboard/shop-orders.js';
 import type { ErrorAction } from './error-pages.js';
 import type { SellerPreferences } from '../accounts/seller-settings.js';
+import type { NothingSelected } from './nothing-selected.js';
 import type { AdminAuditPage, AdminPage, DeleteSellerPage, OneTimeLinkPage, ResetPasswordPage, SignUpPage } from './team-pages.js';
 
 interface Page {
@@ -56,8 +57,8 @@ export interface ItemsPage extends Page, ItemsView {
   shop: ShopFilter | null;
   /** When an item's product was last ordered in the web shop. */
   soldOn: Record<number, Date>;
-  /** "Publish selected" was pressed with nothing ticked. */
-  nothingSelected: boolean;
+  /** "Publish selected" or "Unpublish selected" was pressed with nothing ticked. */
+  nothingSelected: NothingSelected | null;
   /** The search form as the seller filled it, and how fresh its results are (null: live from Sonlet). */
   search: { q: string; min: number | null; max: number | null; stock: StockFilter | null; sort: SortKey | null; freshAt: Date | null };
 }

@@ -46,7 +46,9 @@ export type Misbehaviour =
    * Items name their style, size and image as plain pks (`"itemchoice": 3, "image": 12`) or as nested objects
    * (`"itemchoice": {"pk": 3, "name": …}`) instead of the flat `itemchoice_id`/`style` fields.
    */
-  | { kind: 'related'; as: 'pk' | 'nested' };
+  | { kind: 'related'; as: 'pk' | 'nested' }
+  /** The token endpoint's honest answer, with `expires_in` replaced by this value (any JSON value). */
+  | { kind: 'token-lifetime'; expiresIn: unknown };
 
 export interface RequestRecord {
   role: 'sonlet' | 'plugboard' | 'other-host';
@@ -200,6 +202,8 @@ export async function startHostileProvider(): Promise<HostileProvider> {
       case 'wrong-content-type':
         if (b.htmlBody) return send(res, { ...answer, raw: '<!doctype html><html><body><h1>Welcome</h1><p>Please sign in</p></body></html>', contentType: 'application/json' });
         return send(res, { ...answer, contentType: b.contentType ?? 'text/html; charset=utf-8' });
+      case 'token-lifetime':
+        return send(res, { ...answer, json: { ...(answer.json as object), expires_in: b.expiresIn } });
       default:
         return send(res, answer);
     }

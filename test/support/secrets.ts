@@ -12,7 +12,7 @@ const MIN_SECRET_LENGTH = 8;
 
 const registered = new Map<string, string>();
 
-/** Remembers a secret (module-wide: test files each get their own copy of this module). */
+/** Remembers a secret (worker-wide: the files a worker runs share it, so every stack is checked for all of them). */
 export function rememberSecret(value: string | null | undefined, label: string): void {
   if (!value || value.length < MIN_SECRET_LENGTH) return;
   registered.set(value, label);

@@ -83,10 +83,10 @@ export async function placeShopOrder(plugboardUrl: string, productLocalId: strin
 }
 
 /**
- * Sets an item's quantity with the Sonlet sandbox's quantity tool (Sonlet documents no item update, so this
- * is the sandbox's own tool): sign in as the sandbox seller, then post the tool's form.
+ * Posts one of the Sonlet sandbox's tool forms (Sonlet documents no item update or delete, so these are the
+ * sandbox's own tools) as its seller: sign in at the sandbox, then post the form.
  */
-export async function setSonletQuantity(stack: Stack, seller: string, pk: number, quantity: number): Promise<void> {
+async function postSonletTool(stack: Stack, seller: string, tool: 'quantity' | 'remove', fields: Record<string, string>): Promise<void> {
   const base = stack.sonlet.url;
   const login = await fetch(`${base}/accounts/login/`, {
     method: 'POST',
@@ -98,11 +98,21 @@ export async function setSonletQuantity(stack: Stack, seller: string, pk: number
   const cookie = login.headers.getSetCookie().map((c) => c.split(';')[0]).join('; ');
   const tools = await (await fetch(`${base}/tools/`, { headers: { cookie } })).text();
   const csrf = /name="csrfmiddlewaretoken" value="([^"]*)"/.exec(tools)?.[1] ?? '';
-  const res = await fetch(`${base}/tools/quantity`, {
+  const res = await fetch(`${base}/tools/${tool}`, {
     method: 'POST',
     redirect: 'manual',
     headers: { 'content-type': 'application/x-www-form-urlencoded', cookie },
-    body: new URLSearchParams({ csrfmiddlewaretoken: csrf, item: String(pk), quantity: String(quantity) }).toString(),
+    body: new URLSearchParams({ csrfmiddlewaretoken: csrf, ...fields }).toString(),
   });
   expect(res.status, await res.clone().text()).toBe(303);
+}
+
+/** Sets an item's quantity with the sandbox's quantity tool, as the seller would in Sonlet (0: sold out). */
+export function setSonletQuantity(stack: Stack, seller: string, pk: number, quantity: number): Promise<void> {
+  return postSonletTool(stack, seller, 'quantity', { item: String(pk), quantity: String(quantity) });
+}
+
+/** Removes an item with the sandbox's remove tool, as when the seller deletes it in Sonlet. */
+export function removeSonletItem(stack: Stack, seller: string, pk: number): Promise<void> {
+  return postSonletTool(stack, seller, 'remove', { item: String(pk) });
 }

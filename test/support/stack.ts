@@ -79,6 +79,8 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
     TOKEN_ENCRYPTION_KEY: randomBytes(32).toString('hex'),
     LOG_LEVEL: 'info',
     SIGN_IN_RATE_LIMIT: '1000',
+    // scrypt at the default cost is a noticeable share of the suite's CPU; the accounts test checks the default.
+    PASSWORD_HASH_COST: '12',
     ANONYMOUS_PAGE_RATE_LIMIT: '100000',
     // The Plugboard sandbox of the tests listens on 127.0.0.1.
     PLUGBOARD_ALLOW_PRIVATE_HOSTS: 'true',

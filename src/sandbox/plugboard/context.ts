@@ -12,6 +12,10 @@ export interface PlugboardFaults {
   failAfterCommit: number;
   /** The next N product writes are stored, then the connection is dropped without an answer. */
   dropAfterCommit: number;
+  /** The next N uploads of a file's bytes (PUT /api/file/{localId}/data) are stored, then answered 503. */
+  fileDataFailAfterCommit: number;
+  /** Product writes for these remoteIds are refused with 422, as Plugboard refuses content it cannot take (assign a new list to change it). */
+  refuseRemoteIds: readonly string[];
 }
 
 export interface RecordedRequest {
@@ -40,7 +44,7 @@ export interface PlugboardContext {
   changed(): void;
 }
 
-export const NO_FAULTS: PlugboardFaults = { unavailable: false, latencyMs: 0, failAfterCommit: 0, dropAfterCommit: 0 };
+export const NO_FAULTS: PlugboardFaults = { unavailable: false, latencyMs: 0, failAfterCommit: 0, dropAfterCommit: 0, fileDataFailAfterCommit: 0, refuseRemoteIds: Object.freeze([]) };
 
 /** The sandbox root as the caller reached it, e.g. http://127.0.0.1:3000/sandbox/plugboard. */
 export function baseUrlOf(ctx: PlugboardContext, request: FastifyRequest): string {

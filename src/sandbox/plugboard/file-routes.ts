@@ -2,7 +2,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { named, need } from './api-answers.js';
 import { type PlugboardContext, authenticatedTenant, baseUrlOf } from './context.js';
-import { type StoredFile, checkData, fileView, newFile } from './files.js';
+import { type StoredFile, checkData, fileView, isCheckedPicture, newFile } from './files.js';
 import { Refusal, onlyKnownParams, sendRefusal } from './refusal.js';
 import { newLocalId, nextModified } from './tenants.js';
 
@@ -52,6 +52,10 @@ function putFileData(ctx: PlugboardContext, request: FastifyRequest) {
   const file: StoredFile = { ...current, data, lastModified: nextModified(ctx.clock.now(), current.lastModified) };
   t.files.set(file.localId, file);
   ctx.changed();
+  if (ctx.faults.fileDataFailAfterCommit > 0) {
+    ctx.faults.fileDataFailAfterCommit--;
+    throw new Refusal(503, 'Service temporarily unavailable');
+  }
   return fileView(file, baseUrlOf(ctx, request));
 }
 
@@ -61,8 +65,13 @@ function readPublicBytes(ctx: PlugboardContext, request: FastifyRequest, reply: 
   for (const t of ctx.tenants.values()) {
     const file = t.files.get(localId);
     if (file?.publicAccess && file.data && file.name === name) {
+      // In sandbox mode these bytes are served on the console's own origin: only a picture whose bytes were
+      // checked is shown; anything else a tenant stores (HTML, script, SVG) is a download that cannot run there.
+      const inline = isCheckedPicture(file.mimeType);
+      if (!inline) reply.header('content-disposition', 'attachment');
       return reply
-        .type(file.mimeType)
+        .type(inline ? file.mimeType : 'application/octet-stream')
+        .header('content-security-policy', "default-src 'none'; sandbox")
         .header('cache-control', 'public, max-age=300')
         .header('cross-origin-resource-policy', 'cross-origin')
         .header('x-content-type-options', 'nosniff')

@@ -48,6 +48,11 @@ const SIGNATURES: Record<string, (b: Buffer) => boolean> = {
   'image/webp': (b) => b.subarray(0, 4).toString('latin1') === 'RIFF' && b.subarray(8, 12).toString('latin1') === 'WEBP',
 };
 
+/** A picture type whose bytes checkData matches against its magic number. */
+export function isCheckedPicture(mimeType: string): boolean {
+  return Object.hasOwn(SIGNATURES, mimeType);
+}
+
 /** Checks uploaded bytes against the record: the declared Content-Type must be the file's, and the bytes must be what it says. */
 export function checkData(file: StoredFile, contentType: string | undefined, data: unknown): Buffer {
   const declared = (contentType ?? '').split(';')[0]!.trim().toLowerCase();

@@ -3,7 +3,8 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { answerStoredWrite, changedSince, named, need, recordToUpsert, storeWrite } from './api-answers.js';
 import { type PlugboardContext, authenticatedTenant, baseUrlOf, fileUrls } from './context.js';
 import { type StoredProduct, applyProductBody, newProduct, productView } from './products.js';
-import { flag, onlyKnownParams } from './refusal.js';
+import { Refusal, flag, isObject, onlyKnownParams } from './refusal.js';
+import { remoteIdIn } from './texts.js';
 import { type Tenant, newLocalId } from './tenants.js';
 
 type Handler = (ctx: PlugboardContext, request: FastifyRequest, reply: FastifyReply) => unknown;
@@ -32,6 +33,7 @@ function createProduct(ctx: PlugboardContext, request: FastifyRequest, reply: Fa
   const t = authenticatedTenant(ctx, request);
   need(t, 'product.edit');
   const upsert = flag(onlyKnownParams(request.query, ['updateOnRemoteId']), 'updateOnRemoteId');
+  refuseOnRequest(ctx, isObject(request.body) ? remoteIdIn(request.body) : undefined);
   const existing = recordToUpsert(t.products, t, request.body, upsert, 'product');
   const current = existing ?? newProduct(newLocalId(t), ctx.clock.now());
   const p = storeWrite(ctx, t, t.products, current, !existing, (copy) => applyProductBody(copy, request.body, t, !existing));
@@ -50,6 +52,14 @@ function updateProduct(ctx: PlugboardContext, request: FastifyRequest, reply: Fa
   need(t, 'product.edit');
   onlyKnownParams(request.query, []);
   const current = named(t.products, request, 'Product');
+  refuseOnRequest(ctx, current.remoteIdMap[t.seed.connectionId]?.remoteId);
   const p = storeWrite(ctx, t, t.products, current, false, (copy) => applyProductBody(copy, request.body, t, false));
   return answerStoredWrite(ctx, request, reply, 200, view(ctx, request, t, p));
+}
+
+/** The refusal fault: a product the test named is refused before anything is stored. */
+function refuseOnRequest(ctx: PlugboardContext, remoteId: unknown): void {
+  if (typeof remoteId === 'string' && ctx.faults.refuseRemoteIds.includes(remoteId)) {
+    throw new Refusal(422, `Product ${remoteId} cannot be accepted: its data is refused by this shop`);
+  }
 }

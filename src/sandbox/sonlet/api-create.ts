@@ -58,8 +58,20 @@ async function createImage(ctx: SandboxContext, request: FastifyRequest, reply: 
 async function createItem(ctx: SandboxContext, request: FastifyRequest, reply: FastifyReply) {
   const { username } = principalOf(ctx, request);
   // A slow commit: the key is already spent, the item appears only later (even if the client gave up).
-  const commitDelay = ctx.faults().commitDelayMs;
-  if (commitDelay > 0) await new Promise((resolve) => setTimeout(resolve, commitDelay));
+  const faults = ctx.faults();
+  const commitDelay = faults.commitDelayMs;
+  if (commitDelay > 0) {
+    faults.delayedCommitsPending++;
+    await new Promise((resolve) => setTimeout(resolve, commitDelay));
+  }
+  try {
+    return await commitItem(ctx, request, reply, username);
+  } finally {
+    if (commitDelay > 0) faults.delayedCommitsPending--;
+  }
+}
+
+async function commitItem(ctx: SandboxContext, request: FastifyRequest, reply: FastifyReply, username: string) {
   let body: Record<string, unknown> = {};
   if (request.isMultipart()) {
     for await (const part of request.parts({ limits: { fileSize: ctx.settings.maxUploadBytes, fields: 100 } })) {

@@ -44,6 +44,8 @@ export interface SonletSandboxFaults {
   unavailable: boolean;
   /** A POST /items/ spends its idempotency key at once but commits the item only this much later. */
   commitDelayMs: number;
+  /** Read-only for callers: delayed commits still to land (a test waits for 0 instead of sleeping past the delay). */
+  delayedCommitsPending: number;
   /** List items and images oldest first (Sonlet's docs do not promise an order). */
   listOldestFirst: boolean;
   /** Behave like a Sonlet without the DRF filters on /items/: `itemchoice_id` and `size_id` are ignored. */

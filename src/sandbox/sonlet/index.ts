@@ -40,7 +40,7 @@ function stripSlash(url: string): string {
 }
 
 export class SonletSandbox {
-  faults: SonletSandboxFaults = { latencyMs: 0, errorRate: 0, dropAfterCommitRate: 0, unavailable: false, commitDelayMs: 0, listOldestFirst: false, ignoreItemFilters: false };
+  faults: SonletSandboxFaults = { latencyMs: 0, errorRate: 0, dropAfterCommitRate: 0, unavailable: false, commitDelayMs: 0, delayedCommitsPending: 0, listOldestFirst: false, ignoreItemFilters: false };
   readonly stats: { tokenRequests: number; apiRequests: number; byPath: Map<string, number> } = { tokenRequests: 0, apiRequests: 0, byPath: new Map() };
   readonly plugin: FastifyPluginAsync;
 

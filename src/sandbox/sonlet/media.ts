@@ -4,7 +4,7 @@ import { chmod, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import sharp from 'sharp';
+import { loadSharp } from '../../lazy-sharp.js';
 import { PRIVATE_FILE, privateDir } from '../private-files.js';
 import type { SeedImageSource, UploadImageSource } from './model.js';
 import { SEED_COLORS } from './seed-catalog.js';
@@ -129,6 +129,7 @@ export class MediaStore {
       }
     }
     const { width, height } = variant === 'full' ? FULL_SIZE : THUMB_SIZE;
+    const sharp = await loadSharp();
     const buf = await sharp(Buffer.from(seedSvg(src, width, height)))
       .jpeg({ quality: variant === 'full' ? 82 : 78, mozjpeg: true })
       .toBuffer();
@@ -159,6 +160,7 @@ export class MediaStore {
       const size = (await stat(tmp)).size;
       if (size === 0) return { ok: false, message: 'The submitted file is empty.' };
       let format: { ext: string; type: string } | undefined;
+      const sharp = await loadSharp();
       try {
         const meta = await sharp(tmp).metadata();
         format = meta.format ? FORMAT_TYPES[meta.format] : undefined;

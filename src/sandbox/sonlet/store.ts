@@ -38,6 +38,8 @@ interface PersistedState {
   idempotency: [string, [string, number][]][];
   /** Quantities of seeded items changed with the tools page (seeded items themselves are not saved). */
   seedQuantities?: [number, number][];
+  /** Seeded items removed with the tools page (the seed would bring them back otherwise). */
+  removedSeedItems?: number[];
 }
 
 function byNewest(a: { created: string; pk: number }, b: { created: string; pk: number }): number {
@@ -61,6 +63,7 @@ export class SandboxStore {
   private readonly seedImagePks = new Set<number>();
   private readonly seedItemPks = new Set<number>();
   private readonly changedSeedQuantities = new Set<number>();
+  private readonly removedSeedItems = new Set<number>();
   private itemsBySeller = new Map<string, ItemRecord[]>();
   private imagesBySeller = new Map<string, ImageRecord[]>();
   private saveTimer: NodeJS.Timeout | null = null;
@@ -108,6 +111,11 @@ export class SandboxStore {
       if (!item || !this.seedItemPks.has(pk)) continue;
       item.quantity = quantity;
       this.changedSeedQuantities.add(pk);
+    }
+    for (const pk of state.removedSeedItems ?? []) {
+      if (!this.seedItemPks.has(pk)) continue;
+      this.items.delete(pk);
+      this.removedSeedItems.add(pk);
     }
     this.nextImagePk = Math.max(this.nextImagePk, state.nextImagePk);
     this.nextItemPk = Math.max(this.nextItemPk, state.nextItemPk);
@@ -171,6 +179,20 @@ export class SandboxStore {
     this.changed();
   }
 
+  /** The sandbox's own tool: an item as after the seller deletes it in Sonlet (the API then answers 404 for it). */
+  removeItem(pk: number): void {
+    const item = this.items.get(pk);
+    if (!item) throw new Error(`No item ${pk}`);
+    this.items.delete(pk);
+    const list = this.itemsBySeller.get(item.owner);
+    if (list) this.itemsBySeller.set(item.owner, list.filter((i) => i.pk !== pk));
+    if (this.seedItemPks.has(pk)) {
+      this.removedSeedItems.add(pk);
+      this.changedSeedQuantities.delete(pk);
+    }
+    this.changed();
+  }
+
   /**
    * Records an idempotency key for a user. Returns false when the key was already seen within
    * the 24-hour window (a duplicate request).
@@ -215,6 +237,7 @@ export class SandboxStore {
       sessions: [...this.sessions.values()],
       idempotency: [...this.idempotency].map(([user, keys]) => [user, [...keys]]),
       seedQuantities: [...this.changedSeedQuantities].map((pk) => [pk, this.items.get(pk)!.quantity]),
+      removedSeedItems: [...this.removedSeedItems],
     };
     const json = JSON.stringify(state);
     this.saving = this.saving

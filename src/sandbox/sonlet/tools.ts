@@ -1,13 +1,14 @@
 /**
  * The Sonlet sandbox's tool pages for people: get a token for curl (the authorization-code flow
- * with PKCE), and change an item's quantity (e.g. to 0, sold out). The reference documents no item
- * update, so the quantity tool is the sandbox's own, not an API: it needs a signed-in seller.
+ * with PKCE), change an item's quantity (e.g. to 0, sold out) and remove an item. The reference
+ * documents no item update or delete, so these tools are the sandbox's own, not an API: they need a
+ * signed-in seller.
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { esc, shellQuote } from '../html.js';
 import { loginUrl, safeEqual, sessionOf } from './accounts.js';
 import { type SandboxClient, type SandboxContext, bindTo, field } from './context.js';
-import type { SessionRecord } from './model.js';
+import type { ItemRecord, SessionRecord } from './model.js';
 import { s256 } from './oauth-token.js';
 import { sonletPage } from './page.js';
 import { randomToken } from './store.js';
@@ -19,6 +20,7 @@ export function toolRoutes(app: FastifyInstance, ctx: SandboxContext): void {
   app.get('/tools/', bind(showTools));
   app.get('/tools/callback', bind(showCode));
   app.post('/tools/quantity', bind(setQuantity));
+  app.post('/tools/remove', bind(removeItem));
 }
 
 function toolsClients(ctx: SandboxContext, request: FastifyRequest): SandboxClient[] {
@@ -26,12 +28,12 @@ function toolsClients(ctx: SandboxContext, request: FastifyRequest): SandboxClie
   return [...ctx.clients.values()].filter((c) => ctx.redirectUris(c, request).includes(callback));
 }
 
-/** GET /tools/[?item=pk]: the token links, and the quantity form for the signed-in seller. */
+/** GET /tools/[?item=pk or ?removed=pk]: the token links, and the item tools for the signed-in seller. */
 function showTools(ctx: SandboxContext, request: FastifyRequest, reply: FastifyReply) {
-  return toolsPage(ctx, request, reply, 200, { itemPk: Number(field(request.query, 'item') ?? Number.NaN) });
+  return toolsPage(ctx, request, reply, 200, { itemPk: Number(field(request.query, 'item') ?? Number.NaN), removedPk: Number(field(request.query, 'removed') ?? Number.NaN) });
 }
 
-function toolsPage(ctx: SandboxContext, request: FastifyRequest, reply: FastifyReply, status: number, shown: { itemPk?: number; error?: string }) {
+function toolsPage(ctx: SandboxContext, request: FastifyRequest, reply: FastifyReply, status: number, shown: { itemPk?: number; removedPk?: number; error?: string }) {
   const session = sessionOf(ctx, request);
   return sonletPage(reply, status, {
     title: 'Tools',
@@ -61,12 +63,14 @@ function tokenLinks(ctx: SandboxContext, request: FastifyRequest): string {
 <ul>${rows.join('\n')}</ul>`;
 }
 
-function quantityForm(ctx: SandboxContext, session: SessionRecord, shown: { itemPk?: number; error?: string }): string {
+function quantityForm(ctx: SandboxContext, session: SessionRecord, shown: { itemPk?: number; removedPk?: number; error?: string }): string {
   const item = shown.itemPk ? ctx.store.items.get(shown.itemPk) : undefined;
   const mine = item && item.owner === session.username ? item : undefined;
   const status = mine
     ? `<p class="status" role="status">Item ${mine.pk} (${esc(ctx.store.styles.get(mine.itemchoiceId)?.name ?? '')} – ${esc(ctx.store.sizes.get(mine.sizeId)?.name ?? '')}): quantity is now ${mine.quantity}${mine.quantity === 0 ? ' (sold out)' : ''}.</p>`
-    : '';
+    : shown.removedPk && !ctx.store.items.has(shown.removedPk)
+      ? `<p class="status" role="status">Item ${shown.removedPk} is removed: the API now answers 404 for it.</p>`
+      : '';
   return `<p>Signed in as <strong>${esc(session.username)}</strong>. <a href="${esc(`${ctx.prefix}/accounts/logout/?next=${encodeURIComponent(`${ctx.prefix}/tools/`)}`)}">Sign out</a></p>
 ${shown.error ? `<p class="error" role="alert">${esc(shown.error)}</p>` : status}
 <form method="post" action="${esc(ctx.prefix)}/tools/quantity">
@@ -76,11 +80,19 @@ ${shown.error ? `<p class="error" role="alert">${esc(shown.error)}</p>` : status
 <label for="id_quantity">Quantity</label>
 <input type="number" id="id_quantity" name="quantity" min="0" max="${MAX_QUANTITY}" step="1" value="0" required>
 <div class="actions"><button type="submit" class="primary">Set quantity</button></div>
+</form>
+<h2>Remove an item</h2>
+<p>As when you delete it in Sonlet: it leaves every list, and the API answers 404 for it.</p>
+<form method="post" action="${esc(ctx.prefix)}/tools/remove">
+<input type="hidden" name="csrfmiddlewaretoken" value="${esc(session.csrf)}">
+<label for="id_remove_item">Item to remove (its pk)</label>
+<input type="number" id="id_remove_item" name="item" min="1" step="1" required>
+<div class="actions"><button type="submit">Remove item</button></div>
 </form>`;
 }
 
-/** POST /tools/quantity: the signed-in seller changes one of their own items. */
-function setQuantity(ctx: SandboxContext, request: FastifyRequest, reply: FastifyReply) {
+/** The signed-in seller's own item named in a tools form, or the page that says why not (already sent). */
+function ownItemOf(ctx: SandboxContext, request: FastifyRequest, reply: FastifyReply): ItemRecord | FastifyReply {
   const session = sessionOf(ctx, request);
   if (!session) return reply.redirect(loginUrl(ctx, `${ctx.prefix}/tools/`), 302);
   const body = request.body ?? {};
@@ -88,9 +100,24 @@ function setQuantity(ctx: SandboxContext, request: FastifyRequest, reply: Fastif
     return toolsPage(ctx, request, reply, 403, { error: 'CSRF verification failed. Reload the page and try again.' });
   }
   const pkText = (field(body, 'item') ?? '').trim();
-  const quantityText = (field(body, 'quantity') ?? '').trim();
   const item = /^\d{1,12}$/.test(pkText) ? ctx.store.items.get(Number(pkText)) : undefined;
   if (!item || item.owner !== session.username) return toolsPage(ctx, request, reply, 400, { error: `You have no item ${pkText || '(empty)'}.` });
+  return item;
+}
+
+/** POST /tools/remove: the signed-in seller removes one of their own items. */
+function removeItem(ctx: SandboxContext, request: FastifyRequest, reply: FastifyReply) {
+  const item = ownItemOf(ctx, request, reply);
+  if (!('pk' in item)) return item;
+  ctx.store.removeItem(item.pk);
+  return reply.redirect(`${ctx.prefix}/tools/?removed=${item.pk}`, 303);
+}
+
+/** POST /tools/quantity: the signed-in seller changes one of their own items. */
+function setQuantity(ctx: SandboxContext, request: FastifyRequest, reply: FastifyReply) {
+  const item = ownItemOf(ctx, request, reply);
+  if (!('pk' in item)) return item;
+  const quantityText = (field(request.body ?? {}, 'quantity') ?? '').trim();
   if (!/^\d{1,10}$/.test(quantityText) || Number(quantityText) > MAX_QUANTITY) {
     return toolsPage(ctx, request, reply, 400, { error: 'The quantity must be a whole number, 0 or more.' });
   }

@@ -1939,6 +1939,9 @@ export const PlugboardExportScalarFieldEnum = {
   pictureSource: 'pictureSource',
   pictureFileId: 'pictureFileId',
   syncError: 'syncError',
+  refusedHash: 'refusedHash',
+  pendingFileId: 'pendingFileId',
+  pendingFileSource: 'pendingFileSource',
   createdAt: 'createdAt',
   updatedAt: 'updatedAt'
 } as const

@@ -52,6 +52,9 @@ export type PlugboardExportMinAggregateOutputType = {
   pictureSource: string | null
   pictureFileId: string | null
   syncError: string | null
+  refusedHash: string | null
+  pendingFileId: string | null
+  pendingFileSource: string | null
   createdAt: Date | null
   updatedAt: Date | null
 }
@@ -73,6 +76,9 @@ export type PlugboardExportMaxAggregateOutputType = {
   pictureSource: string | null
   pictureFileId: string | null
   syncError: string | null
+  refusedHash: string | null
+  pendingFileId: string | null
+  pendingFileSource: string | null
   createdAt: Date | null
   updatedAt: Date | null
 }
@@ -95,6 +101,9 @@ export type PlugboardExportCountAggregateOutputType = {
   pictureSource: number
   pictureFileId: number
   syncError: number
+  refusedHash: number
+  pendingFileId: number
+  pendingFileSource: number
   createdAt: number
   updatedAt: number
   _all: number
@@ -126,6 +135,9 @@ export type PlugboardExportMinAggregateInputType = {
   pictureSource?: true
   pictureFileId?: true
   syncError?: true
+  refusedHash?: true
+  pendingFileId?: true
+  pendingFileSource?: true
   createdAt?: true
   updatedAt?: true
 }
@@ -147,6 +159,9 @@ export type PlugboardExportMaxAggregateInputType = {
   pictureSource?: true
   pictureFileId?: true
   syncError?: true
+  refusedHash?: true
+  pendingFileId?: true
+  pendingFileSource?: true
   createdAt?: true
   updatedAt?: true
 }
@@ -169,6 +184,9 @@ export type PlugboardExportCountAggregateInputType = {
   pictureSource?: true
   pictureFileId?: true
   syncError?: true
+  refusedHash?: true
+  pendingFileId?: true
+  pendingFileSource?: true
   createdAt?: true
   updatedAt?: true
   _all?: true
@@ -278,6 +296,9 @@ export type PlugboardExportGroupByOutputType = {
   pictureSource: string | null
   pictureFileId: string | null
   syncError: string | null
+  refusedHash: string | null
+  pendingFileId: string | null
+  pendingFileSource: string | null
   createdAt: Date
   updatedAt: Date
   _count: PlugboardExportCountAggregateOutputType | null
@@ -323,6 +344,9 @@ export type PlugboardExportWhereInput = {
   pictureSource?: Prisma.StringNullableFilter<"PlugboardExport"> | string | null
   pictureFileId?: Prisma.StringNullableFilter<"PlugboardExport"> | string | null
   syncError?: Prisma.StringNullableFilter<"PlugboardExport"> | string | null
+  refusedHash?: Prisma.StringNullableFilter<"PlugboardExport"> | string | null
+  pendingFileId?: Prisma.StringNullableFilter<"PlugboardExport"> | string | null
+  pendingFileSource?: Prisma.StringNullableFilter<"PlugboardExport"> | string | null
   createdAt?: Prisma.DateTimeFilter<"PlugboardExport"> | Date | string
   updatedAt?: Prisma.DateTimeFilter<"PlugboardExport"> | Date | string
   user?: Prisma.XOR<Prisma.UserScalarRelationFilter, Prisma.UserWhereInput>
@@ -346,6 +370,9 @@ export type PlugboardExportOrderByWithRelationInput = {
   pictureSource?: Prisma.SortOrderInput | Prisma.SortOrder
   pictureFileId?: Prisma.SortOrderInput | Prisma.SortOrder
   syncError?: Prisma.SortOrderInput | Prisma.SortOrder
+  refusedHash?: Prisma.SortOrderInput | Prisma.SortOrder
+  pendingFileId?: Prisma.SortOrderInput | Prisma.SortOrder
+  pendingFileSource?: Prisma.SortOrderInput | Prisma.SortOrder
   createdAt?: Prisma.SortOrder
   updatedAt?: Prisma.SortOrder
   user?: Prisma.UserOrderByWithRelationInput
@@ -373,6 +400,9 @@ export type PlugboardExportWhereUniqueInput = Prisma.AtLeast<{
   pictureSource?: Prisma.StringNullableFilter<"PlugboardExport"> | string | null
   pictureFileId?: Prisma.StringNullableFilter<"PlugboardExport"> | string | null
   syncError?: Prisma.StringNullableFilter<"PlugboardExport"> | string | null
+  refusedHash?: Prisma.StringNullableFilter<"PlugboardExport"> | string | null
+  pendingFileId?: Prisma.StringNullableFilter<"PlugboardExport"> | string | null
+  pendingFileSource?: Prisma.StringNullableFilter<"PlugboardExport"> | string | null
   createdAt?: Prisma.DateTimeFilter<"PlugboardExport"> | Date | string
   updatedAt?: Prisma.DateTimeFilter<"PlugboardExport"> | Date | string
   user?: Prisma.XOR<Prisma.UserScalarRelationFilter, Prisma.UserWhereInput>
@@ -396,6 +426,9 @@ export type PlugboardExportOrderByWithAggregationInput = {
   pictureSource?: Prisma.SortOrderInput | Prisma.SortOrder
   pictureFileId?: Prisma.SortOrderInput | Prisma.SortOrder
   syncError?: Prisma.SortOrderInput | Prisma.SortOrder
+  refusedHash?: Prisma.SortOrderInput | Prisma.SortOrder
+  pendingFileId?: Prisma.SortOrderInput | Prisma.SortOrder
+  pendingFileSource?: Prisma.SortOrderInput | Prisma.SortOrder
   createdAt?: Prisma.SortOrder
   updatedAt?: Prisma.SortOrder
   _count?: Prisma.PlugboardExportCountOrderByAggregateInput
@@ -426,6 +459,9 @@ export type PlugboardExportScalarWhereWithAggregatesInput = {
   pictureSource?: Prisma.StringNullableWithAggregatesFilter<"PlugboardExport"> | string | null
   pictureFileId?: Prisma.StringNullableWithAggregatesFilter<"PlugboardExport"> | string | null
   syncError?: Prisma.StringNullableWithAggregatesFilter<"PlugboardExport"> | string | null
+  refusedHash?: Prisma.StringNullableWithAggregatesFilter<"PlugboardExport"> | string | null
+  pendingFileId?: Prisma.StringNullableWithAggregatesFilter<"PlugboardExport"> | string | null
+  pendingFileSource?: Prisma.StringNullableWithAggregatesFilter<"PlugboardExport"> | string | null
   createdAt?: Prisma.DateTimeWithAggregatesFilter<"PlugboardExport"> | Date | string
   updatedAt?: Prisma.DateTimeWithAggregatesFilter<"PlugboardExport"> | Date | string
 }
@@ -447,6 +483,9 @@ export type PlugboardExportCreateInput = {
   pictureSource?: string | null
   pictureFileId?: string | null
   syncError?: string | null
+  refusedHash?: string | null
+  pendingFileId?: string | null
+  pendingFileSource?: string | null
   createdAt?: Date | string
   updatedAt?: Date | string
   user: Prisma.UserCreateNestedOneWithoutPlugboardExportsInput
@@ -470,6 +509,9 @@ export type PlugboardExportUncheckedCreateInput = {
   pictureSource?: string | null
   pictureFileId?: string | null
   syncError?: string | null
+  refusedHash?: string | null
+  pendingFileId?: string | null
+  pendingFileSource?: string | null
   createdAt?: Date | string
   updatedAt?: Date | string
 }
@@ -491,6 +533,9 @@ export type PlugboardExportUpdateInput = {
   pictureSource?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   pictureFileId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   syncError?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  refusedHash?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  pendingFileId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  pendingFileSource?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   user?: Prisma.UserUpdateOneRequiredWithoutPlugboardExportsNestedInput
@@ -514,6 +559,9 @@ export type PlugboardExportUncheckedUpdateInput = {
   pictureSource?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   pictureFileId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   syncError?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  refusedHash?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  pendingFileId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  pendingFileSource?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
 }
@@ -536,6 +584,9 @@ export type PlugboardExportCreateManyInput = {
   pictureSource?: string | null
   pictureFileId?: string | null
   syncError?: string | null
+  refusedHash?: string | null
+  pendingFileId?: string | null
+  pendingFileSource?: string | null
   createdAt?: Date | string
   updatedAt?: Date | string
 }
@@ -557,6 +608,9 @@ export type PlugboardExportUpdateManyMutationInput = {
   pictureSource?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   pictureFileId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   syncError?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  refusedHash?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  pendingFileId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  pendingFileSource?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
 }
@@ -579,6 +633,9 @@ export type PlugboardExportUncheckedUpdateManyInput = {
   pictureSource?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   pictureFileId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   syncError?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  refusedHash?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  pendingFileId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  pendingFileSource?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
 }
@@ -617,6 +674,9 @@ export type PlugboardExportCountOrderByAggregateInput = {
   pictureSource?: Prisma.SortOrder
   pictureFileId?: Prisma.SortOrder
   syncError?: Prisma.SortOrder
+  refusedHash?: Prisma.SortOrder
+  pendingFileId?: Prisma.SortOrder
+  pendingFileSource?: Prisma.SortOrder
   createdAt?: Prisma.SortOrder
   updatedAt?: Prisma.SortOrder
 }
@@ -642,6 +702,9 @@ export type PlugboardExportMaxOrderByAggregateInput = {
   pictureSource?: Prisma.SortOrder
   pictureFileId?: Prisma.SortOrder
   syncError?: Prisma.SortOrder
+  refusedHash?: Prisma.SortOrder
+  pendingFileId?: Prisma.SortOrder
+  pendingFileSource?: Prisma.SortOrder
   createdAt?: Prisma.SortOrder
   updatedAt?: Prisma.SortOrder
 }
@@ -663,6 +726,9 @@ export type PlugboardExportMinOrderByAggregateInput = {
   pictureSource?: Prisma.SortOrder
   pictureFileId?: Prisma.SortOrder
   syncError?: Prisma.SortOrder
+  refusedHash?: Prisma.SortOrder
+  pendingFileId?: Prisma.SortOrder
+  pendingFileSource?: Prisma.SortOrder
   createdAt?: Prisma.SortOrder
   updatedAt?: Prisma.SortOrder
 }
@@ -739,6 +805,9 @@ export type PlugboardExportCreateWithoutUserInput = {
   pictureSource?: string | null
   pictureFileId?: string | null
   syncError?: string | null
+  refusedHash?: string | null
+  pendingFileId?: string | null
+  pendingFileSource?: string | null
   createdAt?: Date | string
   updatedAt?: Date | string
 }
@@ -760,6 +829,9 @@ export type PlugboardExportUncheckedCreateWithoutUserInput = {
   pictureSource?: string | null
   pictureFileId?: string | null
   syncError?: string | null
+  refusedHash?: string | null
+  pendingFileId?: string | null
+  pendingFileSource?: string | null
   createdAt?: Date | string
   updatedAt?: Date | string
 }
@@ -811,6 +883,9 @@ export type PlugboardExportScalarWhereInput = {
   pictureSource?: Prisma.StringNullableFilter<"PlugboardExport"> | string | null
   pictureFileId?: Prisma.StringNullableFilter<"PlugboardExport"> | string | null
   syncError?: Prisma.StringNullableFilter<"PlugboardExport"> | string | null
+  refusedHash?: Prisma.StringNullableFilter<"PlugboardExport"> | string | null
+  pendingFileId?: Prisma.StringNullableFilter<"PlugboardExport"> | string | null
+  pendingFileSource?: Prisma.StringNullableFilter<"PlugboardExport"> | string | null
   createdAt?: Prisma.DateTimeFilter<"PlugboardExport"> | Date | string
   updatedAt?: Prisma.DateTimeFilter<"PlugboardExport"> | Date | string
 }
@@ -832,6 +907,9 @@ export type PlugboardExportCreateManyUserInput = {
   pictureSource?: string | null
   pictureFileId?: string | null
   syncError?: string | null
+  refusedHash?: string | null
+  pendingFileId?: string | null
+  pendingFileSource?: string | null
   createdAt?: Date | string
   updatedAt?: Date | string
 }
@@ -853,6 +931,9 @@ export type PlugboardExportUpdateWithoutUserInput = {
   pictureSource?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   pictureFileId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   syncError?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  refusedHash?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  pendingFileId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  pendingFileSource?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
 }
@@ -874,6 +955,9 @@ export type PlugboardExportUncheckedUpdateWithoutUserInput = {
   pictureSource?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   pictureFileId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   syncError?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  refusedHash?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  pendingFileId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  pendingFileSource?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
 }
@@ -895,6 +979,9 @@ export type PlugboardExportUncheckedUpdateManyWithoutUserInput = {
   pictureSource?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   pictureFileId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   syncError?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  refusedHash?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  pendingFileId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  pendingFileSource?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
 }
@@ -919,6 +1006,9 @@ export type PlugboardExportSelect<ExtArgs extends runtime.Types.Extensions.Inter
   pictureSource?: boolean
   pictureFileId?: boolean
   syncError?: boolean
+  refusedHash?: boolean
+  pendingFileId?: boolean
+  pendingFileSource?: boolean
   createdAt?: boolean
   updatedAt?: boolean
   user?: boolean | Prisma.UserDefaultArgs<ExtArgs>
@@ -942,6 +1032,9 @@ export type PlugboardExportSelectCreateManyAndReturn<ExtArgs extends runtime.Typ
   pictureSource?: boolean
   pictureFileId?: boolean
   syncError?: boolean
+  refusedHash?: boolean
+  pendingFileId?: boolean
+  pendingFileSource?: boolean
   createdAt?: boolean
   updatedAt?: boolean
   user?: boolean | Prisma.UserDefaultArgs<ExtArgs>
@@ -965,6 +1058,9 @@ export type PlugboardExportSelectUpdateManyAndReturn<ExtArgs extends runtime.Typ
   pictureSource?: boolean
   pictureFileId?: boolean
   syncError?: boolean
+  refusedHash?: boolean
+  pendingFileId?: boolean
+  pendingFileSource?: boolean
   createdAt?: boolean
   updatedAt?: boolean
   user?: boolean | Prisma.UserDefaultArgs<ExtArgs>
@@ -988,11 +1084,14 @@ export type PlugboardExportSelectScalar = {
   pictureSource?: boolean
   pictureFileId?: boolean
   syncError?: boolean
+  refusedHash?: boolean
+  pendingFileId?: boolean
+  pendingFileSource?: boolean
   createdAt?: boolean
   updatedAt?: boolean
 }
 
-export type PlugboardExportOmit<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = runtime.Types.Extensions.GetOmit<"id" | "userId" | "sonletItemId" | "connectionId" | "localId" | "batchIds" | "title" | "style" | "size" | "thumbnailUrl" | "listed" | "shopState" | "contentHash" | "sentAt" | "pictureSource" | "pictureFileId" | "syncError" | "createdAt" | "updatedAt", ExtArgs["result"]["plugboardExport"]>
+export type PlugboardExportOmit<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = runtime.Types.Extensions.GetOmit<"id" | "userId" | "sonletItemId" | "connectionId" | "localId" | "batchIds" | "title" | "style" | "size" | "thumbnailUrl" | "listed" | "shopState" | "contentHash" | "sentAt" | "pictureSource" | "pictureFileId" | "syncError" | "refusedHash" | "pendingFileId" | "pendingFileSource" | "createdAt" | "updatedAt", ExtArgs["result"]["plugboardExport"]>
 export type PlugboardExportInclude<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
   user?: boolean | Prisma.UserDefaultArgs<ExtArgs>
 }
@@ -1053,6 +1152,16 @@ export type $PlugboardExportPayload<ExtArgs extends runtime.Types.Extensions.Int
      * The last keep-in-step send that failed, if the latest one did.
      */
     syncError: string | null
+    /**
+     * Hash of the content Plugboard refused for good (a 4xx): not sent again until the item or the settings change, or the seller retries.
+     */
+    refusedHash: string | null
+    /**
+     * A picture file record created at Plugboard whose bytes may not have arrived yet, and the image it is for:
+     * a send whose answer to the bytes was lost uploads them again into this record instead of making another.
+     */
+    pendingFileId: string | null
+    pendingFileSource: string | null
     createdAt: Date
     updatedAt: Date
   }, ExtArgs["result"]["plugboardExport"]>
@@ -1496,6 +1605,9 @@ export interface PlugboardExportFieldRefs {
   readonly pictureSource: Prisma.FieldRef<"PlugboardExport", 'String'>
   readonly pictureFileId: Prisma.FieldRef<"PlugboardExport", 'String'>
   readonly syncError: Prisma.FieldRef<"PlugboardExport", 'String'>
+  readonly refusedHash: Prisma.FieldRef<"PlugboardExport", 'String'>
+  readonly pendingFileId: Prisma.FieldRef<"PlugboardExport", 'String'>
+  readonly pendingFileSource: Prisma.FieldRef<"PlugboardExport", 'String'>
   readonly createdAt: Prisma.FieldRef<"PlugboardExport", 'DateTime'>
   readonly updatedAt: Prisma.FieldRef<"PlugboardExport", 'DateTime'>
 }
