@@ -63,7 +63,8 @@ export interface Config {
     /** How often the shop's orders are polled. */
     ordersPeriodMs: number;
   };
-  rateLimit: { signInPerMinute: number; uploadsPerMinute: number; anonymousPagesPerMinute: number };
+  /** `failedSignInsPerAccount`: failed sign-ins one account takes in `failedSignInWindowMs`, from any address, before it rests. */
+  rateLimit: { signInPerMinute: number; failedSignInsPerAccount: number; failedSignInWindowMs: number; uploadsPerMinute: number; anonymousPagesPerMinute: number };
   /** How long a client may take: to send its headers, its whole request (0: no limit), and between two pieces of a body. */
   timeouts: { headersMs: number; requestMs: number; bodyIdleMs: number };
   /** Who may create an account once the owner exists: invited people only, anyone, or nobody. */
@@ -86,6 +87,8 @@ export const SANDBOX_CONSOLE_CLIENT = { clientId: 'console-sandbox', clientSecre
 export const SANDBOX_TOOLS_CLIENT = { clientId: 'sandbox-tools', clientSecret: 'sandbox-tools-secret' } as const;
 
 const APP_VERSION = '0.1.0';
+/** How far back failed sign-ins count against an account. */
+const FAILED_SIGN_IN_WINDOW_MS = 15 * 60_000;
 
 type Env = Record<string, string | undefined>;
 
@@ -118,6 +121,7 @@ const EnvSchema = Type.Object({
   UPLOAD_RETRY_DELAY_SECONDS: whole(1, 5),
   TASK_LEASE_SECONDS: whole(3, 60),
   SIGN_IN_RATE_LIMIT: whole(1, 10),
+  SIGN_IN_FAILURES_PER_ACCOUNT: whole(1, 20),
   PASSWORD_HASH_COST: whole(MIN_COST, DEFAULT_COST, MAX_COST),
   UPLOAD_RATE_LIMIT: whole(1, 240),
   ANONYMOUS_PAGE_RATE_LIMIT: whole(1, 120),
@@ -228,7 +232,11 @@ export function loadConfig(env: Env = process.env): Config {
       ordersPeriodMs: parsed.PLUGBOARD_ORDERS_POLL_MINUTES * 60_000,
       allowPrivateHosts: parsed.PLUGBOARD_ALLOW_PRIVATE_HOSTS ?? sandbox,
     },
-    rateLimit: { signInPerMinute: parsed.SIGN_IN_RATE_LIMIT, uploadsPerMinute: parsed.UPLOAD_RATE_LIMIT, anonymousPagesPerMinute: parsed.ANONYMOUS_PAGE_RATE_LIMIT },
+    rateLimit: {
+      signInPerMinute: parsed.SIGN_IN_RATE_LIMIT,
+      failedSignInsPerAccount: parsed.SIGN_IN_FAILURES_PER_ACCOUNT,
+      failedSignInWindowMs: FAILED_SIGN_IN_WINDOW_MS,
+      uploadsPerMinute: parsed.UPLOAD_RATE_LIMIT, anonymousPagesPerMinute: parsed.ANONYMOUS_PAGE_RATE_LIMIT },
     timeouts: { headersMs: parsed.HEADERS_TIMEOUT_SECONDS * 1000, requestMs: parsed.REQUEST_TIMEOUT_SECONDS * 1000, bodyIdleMs: parsed.BODY_IDLE_TIMEOUT_SECONDS * 1000 },
     // A newcomer trying the sandbox signs up without an invitation; a real console is invite-only.
     signup: parsed.SIGNUP ?? (sandbox ? 'open' : 'invite'),

@@ -179,9 +179,10 @@ describe('sign-in rate limit', () => {
 
   it('answers 429 after too many attempts in a minute', async () => {
     const browser = new HttpSession(limited.console.url);
+    const email = uniqueEmail('nobody');
     const statuses: number[] = [];
     for (let i = 0; i < 5; i++) {
-      statuses.push((await browser.submit('/sign-in', '/sign-in', { email: 'nobody@example.com', password: 'wrong password' })).status);
+      statuses.push((await browser.submit('/sign-in', '/sign-in', { email, password: 'wrong password' })).status);
     }
     expect(statuses.slice(0, 3)).toEqual([401, 401, 401]);
     expect(statuses[4]).toBe(429);
@@ -215,11 +216,12 @@ describe('sign-in rate limit behind one trusted proxy', () => {
 
   it('15 wrong passwords with a fresh left-most X-Forwarded-For each time end in 429', async () => {
     const browser = new HttpSession(proxied.console.url);
+    const email = uniqueEmail('nobody');
     const statuses: number[] = [];
     for (let i = 0; i < 15; i++) {
       const { csrf } = await browser.page('/sign-in');
       const res = await browser.request('POST', '/sign-in', {
-        body: new URLSearchParams({ _csrf: csrf!, email: 'nobody@example.com', password: `wrong password ${i}` }).toString(),
+        body: new URLSearchParams({ _csrf: csrf!, email, password: `wrong password ${i}` }).toString(),
         headers: { 'content-type': 'application/x-www-form-urlencoded', ...via(`198.51.100.${i + 1}`, '203.0.113.7') },
       });
       statuses.push(res.status);
@@ -230,9 +232,68 @@ describe('sign-in rate limit behind one trusted proxy', () => {
     // The limit follows the address the proxy saw: another client behind the same proxy still gets in.
     const { csrf } = await browser.page('/sign-in');
     const other = await browser.request('POST', '/sign-in', {
-      body: new URLSearchParams({ _csrf: csrf!, email: 'nobody@example.com', password: 'wrong password' }).toString(),
+      body: new URLSearchParams({ _csrf: csrf!, email, password: 'wrong password' }).toString(),
       headers: { 'content-type': 'application/x-www-form-urlencoded', ...via('198.51.100.200', '203.0.113.8') },
     });
     expect(other.status).toBe(401);
+  });
+});
+
+describe('failed sign-ins per account, from any number of addresses', () => {
+  let guarded: Stack;
+  beforeAll(async () => {
+    guarded = await startStack({ env: { SIGN_IN_RATE_LIMIT: '10', SIGN_IN_FAILURES_PER_ACCOUNT: '4', TRUST_PROXY: '1' } });
+  });
+  afterAll(async () => guarded.close());
+
+  /** One sign-in attempt from its own client address (behind the one trusted proxy). */
+  async function attempt(email: string, password: string, client: string): Promise<{ status: number; html: string }> {
+    const browser = new HttpSession(guarded.console.url);
+    const { csrf } = await browser.page('/sign-in');
+    const res = await browser.request('POST', '/sign-in', {
+      body: new URLSearchParams({ _csrf: csrf!, email, password }).toString(),
+      headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-forwarded-for': client },
+    });
+    return { status: res.status, html: await res.text() };
+  }
+
+  it('an account rests after its failures, whatever addresses they came from; other accounts do not', async () => {
+    const email = uniqueEmail('guessed-from-many');
+    await signUp(guarded.console.url, email, PASSWORD);
+    const statuses: number[] = [];
+    for (let i = 0; i < 6; i++) statuses.push((await attempt(email, `guess number ${i}`, `198.51.100.${i + 10}`)).status);
+    expect(statuses).toEqual([401, 401, 401, 401, 429, 429]);
+
+    // The right password, from an address that never guessed, waits too: the page says why and what to do.
+    const right = await attempt(email.toUpperCase(), PASSWORD, '198.51.100.99');
+    expect(right.status).toBe(429);
+    expect(right.html).toContain('Too many failed sign-ins for this account in the last 15 minutes');
+    expect(right.html).toContain('name="email"');
+    expect(right.html).not.toContain(PASSWORD);
+
+    // An address with no account rests the same way, so the answers tell nothing about who has one.
+    const nobody = uniqueEmail('nobody');
+    const unknown: number[] = [];
+    for (let i = 0; i < 5; i++) unknown.push((await attempt(nobody, `guess ${i}`, `198.51.100.${i + 40}`)).status);
+    expect(unknown).toEqual([401, 401, 401, 401, 429]);
+
+    // Another seller behind the same addresses signs in.
+    const neighbour = uniqueEmail('neighbour');
+    await signUp(guarded.console.url, neighbour, PASSWORD);
+    expect((await attempt(neighbour, PASSWORD, '198.51.100.10')).status).toBe(302);
+  });
+
+  it('failures older than 15 minutes no longer count', async () => {
+    const email = uniqueEmail('guessed-long-ago');
+    await signUp(guarded.console.url, email, PASSWORD);
+    // The trail takes inserts only: the old failures are written as they would have been, 16 minutes ago.
+    for (let i = 0; i < 6; i++) {
+      await db.query(`INSERT INTO "AuditEvent" (kind, "subjectEmail", ip, at) VALUES ('sign-in-failed', $1, '198.51.100.1', now() - interval '16 minutes')`, [email]);
+    }
+    expect((await attempt(email, PASSWORD, '198.51.100.2')).status).toBe(302);
+    for (let i = 0; i < 4; i++) {
+      await db.query(`INSERT INTO "AuditEvent" (kind, "subjectEmail", ip, at) VALUES ('sign-in-failed', $1, '198.51.100.1', now() - interval '14 minutes')`, [email]);
+    }
+    expect((await attempt(email, PASSWORD, '198.51.100.3')).status).toBe(429);
   });
 });

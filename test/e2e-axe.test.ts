@@ -5,7 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
-import { startStack, signUp, connectSonlet, type Stack } from './support/stack.js';
+import { startStack, signUp, connectSonlet, uniqueEmail, type Stack } from './support/stack.js';
 import { DESKTOP, launchChromium, PHONE, sellerContext } from './support/browser.js';
 import { axeViolations } from './support/axe.js';
 import { jpegs, postUpload, settle } from './fixtures/uploads.js';
@@ -68,7 +68,7 @@ for (const [screen, options] of [['desktop', DESKTOP], ['phone', PHONE]] as cons
       }
       // A refused sign-in shows its error on the form.
       await page.goto(`${stack.console.url}/sign-in`);
-      await page.getByLabel('Email').fill('nobody@example.com');
+      await page.getByLabel('Email').fill(uniqueEmail('nobody'));
       await page.getByLabel('Password').fill('wrong password here');
       await page.getByRole('button', { name: 'Sign in' }).click();
       found.push(...(await check(page, 'sign-in refused')));

@@ -79,7 +79,7 @@ for (const level of ['trace', 'debug'] as const) {
         rememberSecret(password, 'a mistyped password');
         expect((await stranger.submit('/sign-in', '/sign-in', { email, password })).status).toBe(401);
       }
-      expect((await stranger.submit('/sign-in', '/sign-in', { email: 'nobody@example.com', password: PASSWORD })).status).toBe(401);
+      expect((await stranger.submit('/sign-in', '/sign-in', { email: uniqueEmail('nobody'), password: PASSWORD })).status).toBe(401);
       // A request carrying credentials in headers, as a proxy or a script might send.
       await fetch(`${stack.console.url}/items`, { headers: { authorization: `Bearer ${second.access}`, cookie: `sid=${browser.cookies.get('sid')}` } });
 

@@ -9,6 +9,7 @@ import { startStack, signUp, connectSonlet, type Stack } from './support/stack.j
 import { location, type HttpSession } from './support/http.js';
 import { startHostileProvider, type HostileProvider } from './support/hostile-provider.js';
 import { itemCards, publishAndSettle, settingsFor } from './support/shop.js';
+import { launchChromium, sellerContext } from './support/browser.js';
 
 const MINUTE = 60_000;
 let stack: Stack;
@@ -81,6 +82,47 @@ describe('orders from a hostile Plugboard', () => {
     for (const poll of polls) {
       const since = new URLSearchParams(poll.search).get('modifiedAtOrAfter');
       expect(since === null || Date.parse(since) <= clock.now(), since ?? '').toBe(true);
+    }
+  });
+
+  it('a row named with a right-to-left override reads as sent, and the page’s own words after it keep their order', async () => {
+    const RLO = '\u202e';
+    const now = new Date(clock.now()).toISOString();
+    double.plugboard.on('/api/order*', {
+      kind: 'status',
+      status: 200,
+      body: [
+        {
+          localId: 'o-rlo',
+          created: now,
+          lastModified: now,
+          currency: 'SEK',
+          customerType: 'private',
+          orderStatus: 'new',
+          totalSumExclVat: money('100.00'),
+          totalVat: money('25.00'),
+          sourceName: `Shop ${RLO}`,
+          orderRows: [{ ...row(1, 'a-sku-of-another-shop'), title: `Dress ${RLO}exe.doc` }],
+        },
+      ],
+    });
+    await afterOnePeriod(5);
+    const browser = await launchChromium();
+    const context = await sellerContext(browser, stack.console.url, seller.cookies);
+    try {
+      const page = await context.newPage();
+      await page.goto(`${stack.console.url}/orders`);
+      const cell = page.locator('article.order[data-local-id="o-rlo"] tr.order-row td.free');
+      expect(await cell.textContent()).toContain('exe.doc');
+      // On screen the note comes after the whole name; turned around by the override it would sit inside it.
+      const { nameRight, noteLeft } = await cell.evaluate((td) => {
+        const range = document.createRange();
+        range.selectNodeContents(td.firstChild!);
+        return { nameRight: range.getBoundingClientRect().right, noteLeft: td.querySelector('.muted')!.getBoundingClientRect().left };
+      });
+      expect(noteLeft).toBeGreaterThanOrEqual(nameRight - 1);
+    } finally {
+      await context.close();
     }
   });
 });

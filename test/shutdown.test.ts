@@ -9,7 +9,7 @@ import { createServer, request as httpRequest } from 'node:http';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { freePort } from './support/stack.js';
+import { freePort, uniqueEmail } from './support/stack.js';
 import { HttpSession, csrfOf } from './support/http.js';
 
 const started: Array<{ proc: ChildProcess; dataDir: string }> = [];
@@ -68,7 +68,7 @@ async function startServer(): Promise<{ proc: ChildProcess; url: string; dataDir
 async function slowSignIn(url: string, between: () => Promise<void>): Promise<{ status: number; html: string }> {
   const browser = new HttpSession(url);
   const csrf = csrfOf(await (await browser.get('/sign-in')).text())!;
-  const body = new URLSearchParams({ _csrf: csrf, email: 'nobody@example.com', password: 'not the password at all' }).toString();
+  const body = new URLSearchParams({ _csrf: csrf, email: uniqueEmail('nobody'), password: 'not the password at all' }).toString();
   const target = new URL(url);
   return new Promise((resolve, reject) => {
     const req = httpRequest(

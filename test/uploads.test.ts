@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Readable } from 'node:stream';
+import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startStack, signUp, connectSonlet, uniqueEmail, type Stack } from './support/stack.js';
 import { csrfOf, location, type HttpSession } from './support/http.js';
@@ -309,6 +310,24 @@ describe('one worker per upload', () => {
   });
 });
 
+/** The photo with its header saying it is `width` × `height` pixels, as a decompression bomb would. */
+function claimingSize(photo: Buffer, width: number, height: number): Buffer {
+  const out = Buffer.from(photo);
+  if (out.toString('latin1', 12, 16) === 'IHDR') {
+    out.writeUInt32BE(width, 16);
+    out.writeUInt32BE(height, 20);
+    return out;
+  }
+  for (let at = 2; at + 9 < out.length; at += 2 + out.readUInt16BE(at + 2)) {
+    if (out[at + 1] === 0xc0 || out[at + 1] === 0xc2) {
+      out.writeUInt16BE(height, at + 5);
+      out.writeUInt16BE(width, at + 7);
+      return out;
+    }
+  }
+  throw new Error('no start-of-frame marker');
+}
+
 describe('refused uploads create nothing', () => {
   let seller: Seller;
   let itemsBefore: number;
@@ -330,6 +349,20 @@ describe('refused uploads create nothing', () => {
       photos: async () => [await jpeg(300), { ...(await jpeg(301)), data: Buffer.concat([(await jpeg(301)).data, Buffer.alloc(MAX_BYTES)]) }],
       status: 413,
       message: /larger than 195 KB/,
+    },
+    {
+      name: 'a small JPEG whose header claims 108 megapixels → 413',
+      fields: () => ({ style: String(seller.style.pk), size: String(seller.size.pk) }),
+      photos: async () => [await jpeg(304), { ...(await jpeg(305)), name: 'bomb.jpg', data: claimingSize(await sharp({ create: { width: 40, height: 30, channels: 3, background: '#a33' } }).jpeg().toBuffer(), 12_000, 9_000) }],
+      status: 413,
+      message: /“bomb.jpg” is 12000 × 9000 pixels \(108 megapixels\); the console takes photos of up to 100 megapixels/,
+    },
+    {
+      name: 'a PNG of 20000 × 20000 pixels → 413',
+      fields: () => ({ style: String(seller.style.pk), size: String(seller.size.pk) }),
+      photos: async () => [{ name: 'huge.png', type: 'image/png', data: claimingSize(await sharp({ create: { width: 40, height: 30, channels: 3, background: '#3a3' } }).png().toBuffer(), 20_000, 20_000) }],
+      status: 413,
+      message: /400 megapixels/,
     },
     {
       name: 'a file that is not a photo → 415',
@@ -373,6 +406,32 @@ describe('refused uploads create nothing', () => {
     const res = await postUpload(seller.browser, { style: String(seller.style.pk), size: String(seller.size.pk) }, await jpegs(1, 330), { csrf: 'none' });
     expect(res.status).toBe(403);
     await expectNothingCreated();
+  });
+});
+
+describe('small pictures of waiting photos', () => {
+  it('a stored photo gets one for the lists; a photo sharp cannot read gets 404 at once, not a hang', async () => {
+    const owner = await connectedSeller();
+    const unreadable = { name: 'broken.jpg', type: 'image/jpeg', data: Buffer.concat([Buffer.from([0xff, 0xd8, 0xff, 0xe0]), Buffer.alloc(5000, 7)]) };
+    stack.sonlet.sandbox.faults.unavailable = true;
+    let body: { batchId: string; uploads: Array<{ id: string; originalName: string }> };
+    try {
+      const res = await postUpload(owner.browser, { style: String(owner.style.pk), size: String(owner.size.pk) }, [await jpeg(420), unreadable], { json: true, csrf: 'header' });
+      expect(res.status).toBe(201);
+      body = (await res.json()) as typeof body;
+      await settle(owner.browser, body.batchId);
+    } finally {
+      stack.sonlet.sandbox.faults.unavailable = false;
+    }
+    const [good, broken] = body.uploads;
+    const thumb = await owner.browser.get(`/uploads/${good!.id}/thumb`);
+    expect(thumb.status).toBe(200);
+    expect(thumb.headers.get('content-type')).toBe('image/jpeg');
+    const meta = await sharp(Buffer.from(await thumb.arrayBuffer())).metadata();
+    expect([meta.format, meta.width, meta.height]).toEqual(['jpeg', 160, 200]);
+    expect((await owner.browser.get(`/uploads/${broken!.id}/thumb`)).status).toBe(404);
+    // And the console still answers.
+    expect((await owner.browser.get(`/uploads/${good!.id}/thumb`)).status).toBe(200);
   });
 });
 

@@ -97,6 +97,14 @@ export function createAuditTrail(prisma: PrismaClient) {
       await this.record({ kind, actor: user ?? { id: userId }, detail });
     },
 
+    /**
+     * Failed sign-ins with this address since `since`, from any client address: what a guesser spread
+     * over many addresses still adds up to. Counted from the trail, so every process sees the same.
+     */
+    async failedSignInsSince(email: string, since: Date): Promise<number> {
+      return prisma.auditEvent.count({ where: { kind: 'sign-in-failed', subjectEmail: text(email), at: { gte: since } } });
+    },
+
     /** Newest first; `before` is the id of the last event of the previous page. */
     async list(opts: { limit: number; before?: string | null }): Promise<AuditRecord[]> {
       const rows = await prisma.auditEvent.findMany({

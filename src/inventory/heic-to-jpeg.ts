@@ -7,9 +7,8 @@
  */
 import { Worker } from 'node:worker_threads';
 import { loadSharp } from '../lazy-sharp.js';
+import { MAX_PHOTO_PIXELS } from './photo-size.js';
 
-/** 100 MP: far beyond any phone camera, small enough that decoding cannot exhaust memory. */
-const MAX_PIXELS = 100_000_000;
 const QUALITY = 90;
 
 export class HeicDecodeError extends Error {}
@@ -27,7 +26,7 @@ async function convert(heic: Buffer): Promise<Buffer> {
   const sharp = await loadSharp();
   const meta = await sharp(heic).metadata().catch(() => null);
   if (meta && meta.compression !== 'hevc') {
-    const viaSharp = await sharp(heic, { failOn: 'error' }).rotate().jpeg({ quality: QUALITY }).toBuffer().catch(() => null);
+    const viaSharp = await sharp(heic, { failOn: 'error', limitInputPixels: MAX_PHOTO_PIXELS }).rotate().jpeg({ quality: QUALITY }).toBuffer().catch(() => null);
     if (viaSharp) return viaSharp;
   }
   const { width, height, pixels } = await decodeInWorker(heic);
@@ -37,7 +36,7 @@ async function convert(heic: Buffer): Promise<Buffer> {
 function decodeInWorker(heic: Buffer): Promise<{ width: number; height: number; pixels: ArrayBuffer }> {
   return new Promise((resolve, reject) => {
     const worker = new Worker(new URL('./heic-worker.mjs', import.meta.url), {
-      workerData: { bytes: new Uint8Array(heic.buffer, heic.byteOffset, heic.byteLength), maxPixels: MAX_PIXELS },
+      workerData: { bytes: new Uint8Array(heic.buffer, heic.byteOffset, heic.byteLength), maxPixels: MAX_PHOTO_PIXELS },
       execArgv: [],
       // libheif prints its complaints about a broken file; the refusal says it to the seller instead.
       stdout: true,

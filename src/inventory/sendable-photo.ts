@@ -1,10 +1,9 @@
 /** Photos as Sonlet takes them: what arrived as HEIC is stored as its JPEG instead (heic-to-jpeg.ts). */
 import { Readable } from 'node:stream';
-import { DomainError } from '../errors.js';
 import { HeicDecodeError, heicToJpeg } from './heic-to-jpeg.js';
-import type { PhotoStore, SavedPhoto } from './upload-store.js';
+import { PhotoRefusal, type PhotoStore, type SavedPhoto } from './upload-store.js';
 
-export class HeicNotConvertedError extends DomainError {
+export class HeicNotConvertedError extends PhotoRefusal {
   constructor(name: string) {
     super(
       'unsupported-media',

@@ -6,6 +6,8 @@
  */
 import { randomUUID } from 'node:crypto';
 import { loadSharp } from '../lazy-sharp.js';
+import { Semaphore } from '../semaphore.js';
+import { MAX_PHOTO_PIXELS } from './photo-size.js';
 import type { Readable } from 'node:stream';
 import { Prisma, type PrismaClient, type Upload } from '../generated/prisma/client.js';
 import { tasksByKey, type TaskEngine } from '../jobs/engine.js';
@@ -20,6 +22,7 @@ import { toBatchView, toUploadView, type UploadBatchView, type UploadView } from
 export const UPLOADS_PAGE_SIZE = 25;
 /** The uploads lists' thumbnails, twice the size they are shown at. */
 const THUMB = { width: 160, height: 200 };
+const THUMBNAIL_SLOTS = new Semaphore(2);
 
 export interface PhotoSettings {
   itemchoiceId: number;
@@ -177,20 +180,37 @@ export class UploadPipeline {
    * A small picture of the upload for the lists: Sonlet's thumbnail once its image exists (its address is
    * kept on the row after the first look), else the photo still waiting here, shrunk.
    */
-  async thumbnailOf(userId: string, uploadId: string): Promise<{ stream: Readable } | { url: string }> {
+  async thumbnailOf(userId: string, uploadId: string): Promise<{ jpeg: Buffer } | { url: string }> {
     const row = await this.own(userId, uploadId, 'That photo');
     if (row.thumbnailUrl) return { url: row.thumbnailUrl };
-    if (await this.deps.photos.exists(row.photoId)) {
-      const sharp = await loadSharp();
-      const shrink = sharp({ failOn: 'none' }).rotate().resize(THUMB.width, THUMB.height, { fit: 'cover' }).jpeg({ quality: 70 });
-      return { stream: this.deps.photos.open(row.photoId!).pipe(shrink) };
-    }
+    if (await this.deps.photos.exists(row.photoId)) return { jpeg: await this.shrink(row.photoId!) };
     if (row.sonletImageId !== null) {
       const image = await this.deps.sonletApiFor(userId).getImage(row.sonletImageId);
       await this.deps.prisma.upload.update({ where: { id: row.id }, data: { thumbnailUrl: image.image_thumbnail } });
       return { url: image.image_thumbnail };
     }
     throw new NotFoundError('That photo');
+  }
+
+  /**
+   * A few shrinks at a time per process, each refusing more pixels than a photo may have: a list full of
+   * waiting photos must not take every core, nor a photo the header check could not size all the memory.
+   */
+  private async shrink(photoId: string): Promise<Buffer> {
+    const sharp = await loadSharp();
+    return THUMBNAIL_SLOTS.run(async () => {
+      const shrink = sharp({ failOn: 'none', limitInputPixels: MAX_PHOTO_PIXELS }).rotate().resize(THUMB.width, THUMB.height, { fit: 'cover' }).jpeg({ quality: 70 });
+      const source = this.deps.photos.open(photoId);
+      // pipe() does not pass a failed read on: without this the shrink would wait for ever.
+      source.once('error', (err) => shrink.destroy(err));
+      try {
+        return await source.pipe(shrink).toBuffer();
+      } catch {
+        // Too many pixels, or not a picture sharp can read: the list shows the photo's name instead.
+        source.destroy();
+        throw new NotFoundError('A picture of that photo');
+      }
+    });
   }
 
   private async own(userId: string, uploadId: string, what: string): Promise<Upload> {

@@ -17,6 +17,7 @@ import { systemClock, type Clock } from '../clock.js';
 import { DomainError } from '../errors.js';
 import type { PhotoSource } from '../sonlet/photo-body.js';
 import { SNIFF_BYTES, sniffPhotoType, type PhotoType } from './file-type.js';
+import { MAX_PHOTO_PIXELS, SIZE_HEAD_BYTES, pixelSizeOf, type PixelSize } from './photo-size.js';
 
 export interface SavedPhoto extends PhotoType {
   /** The UploadPhoto row holding it. */
@@ -37,13 +38,27 @@ const CHUNKS_PER_READ = 4;
 /** A photo no upload points at is given this long (its upload row may be on its way) before it is swept. */
 export const ORPHAN_GRACE_MS = 3600_000;
 
-export class PhotoTooLargeError extends DomainError {
+/** Refuses one photo for what it is: the upload form comes back saying which and why, nothing is kept. */
+export class PhotoRefusal extends DomainError {}
+
+export class PhotoTooLargeError extends PhotoRefusal {
   constructor(maxBytes: number, name: string) {
     super('too-large', `The photo “${name}” is larger than ${formatBytes(maxBytes)}, the most the console accepts. Nothing was uploaded; choose a smaller photo (or export it at a lower quality).`, { field: 'photos' });
   }
 }
 
-export class UnsupportedPhotoError extends DomainError {
+export class PhotoTooManyPixelsError extends PhotoRefusal {
+  constructor(name: string, size: PixelSize) {
+    const megapixels = (n: number) => `${Math.round(n / 1_000_000)} megapixels`;
+    super(
+      'too-large',
+      `The photo “${name}” is ${size.width} × ${size.height} pixels (${megapixels(size.width * size.height)}); the console takes photos of up to ${megapixels(MAX_PHOTO_PIXELS)}. Nothing was uploaded; export it at a smaller size.`,
+      { field: 'photos' },
+    );
+  }
+}
+
+export class UnsupportedPhotoError extends PhotoRefusal {
   constructor(name: string, empty = false) {
     super(
       'unsupported-media',
@@ -68,6 +83,9 @@ class PhotoInspector extends Transform {
   private readonly hash = createHash('sha256');
   private head: Buffer[] = [];
   private headBytes = 0;
+  /** The first SIZE_HEAD_BYTES, where the photo says how many pixels it has. */
+  private sizeHead: Buffer[] = [];
+  private sizeHeadBytes = 0;
 
   constructor(
     private readonly maxBytes: number,
@@ -80,6 +98,10 @@ class PhotoInspector extends Transform {
     this.bytes += chunk.length;
     if (this.bytes > this.maxBytes) return done(new PhotoTooLargeError(this.maxBytes, this.name));
     this.hash.update(chunk);
+    if (this.sizeHeadBytes < SIZE_HEAD_BYTES) {
+      this.sizeHead.push(chunk.subarray(0, SIZE_HEAD_BYTES - this.sizeHeadBytes));
+      this.sizeHeadBytes += Math.min(chunk.length, SIZE_HEAD_BYTES - this.sizeHeadBytes);
+    }
     if (!this.type) {
       this.head.push(chunk);
       this.headBytes += chunk.length;
@@ -102,6 +124,11 @@ class PhotoInspector extends Transform {
       this.head = [];
     }
     done();
+  }
+
+  /** Width and height as the header states them; null when they cannot be read from the first bytes. */
+  pixelSize(): PixelSize | null {
+    return this.type ? pixelSizeOf(Buffer.concat(this.sizeHead), this.type.contentType) : null;
   }
 
   digest(): string {
@@ -171,6 +198,8 @@ export class PhotoStore {
       await pipeline(source, inspector, new ChunkWriter(this.pool, photo.id));
       // @fastify/multipart cuts a file at its limit and only says so afterwards.
       if ((source as { truncated?: boolean }).truncated) throw new PhotoTooLargeError(this.maxBytes, name);
+      const size = inspector.pixelSize();
+      if (size && size.width * size.height > MAX_PHOTO_PIXELS) throw new PhotoTooManyPixelsError(name, size);
       await this.prisma.uploadPhoto.update({ where: { id: photo.id }, data: { byteSize: inspector.bytes } });
     } catch (err) {
       await this.remove(photo.id);

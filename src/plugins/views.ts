@@ -4,6 +4,7 @@ import fp from 'fastify-plugin';
 import { Eta } from 'eta';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Pages, ViewName } from '../web/pages.js';
+import { escapeForPage } from '../web/page-text.js';
 
 const VIEWS_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../views');
 
@@ -28,7 +29,7 @@ export interface PageLocals {
 export type LocalsFor = (request: FastifyRequest, reply: FastifyReply) => PageLocals;
 
 export const viewsPlugin = fp(async (app, opts: { sandbox: boolean; production: boolean }) => {
-  const eta = new Eta({ views: VIEWS_DIR, cache: opts.production, autoEscape: true, autoTrim: [false, 'nl'] });
+  const eta = new Eta({ views: VIEWS_DIR, cache: opts.production, autoEscape: true, escapeFunction: escapeForPage, autoTrim: [false, 'nl'] });
   app.decorate('eta', eta);
   app.decorateRequest('pageLocals', null);
   app.decorateReply('page', function (this: FastifyReply, view: ViewName, data: Pages[ViewName], statusCode?: number) {

@@ -7,6 +7,7 @@ import { consoleTarget } from '../web/redirect-target.js';
 import { SESSION_COOKIE } from '../plugins/browser-session.js';
 import type { Req } from '../web/typed-routes.js';
 import { perAddress } from '../web/attempt-limits.js';
+import { DomainError } from '../errors.js';
 
 /** No control or bidirectional-override characters: Postgres refuses NUL, and an RTL override would make an address display as a different one. */
 const EMAIL_CHARACTERS = '^[^\\u0000-\\u001f\\u007f\\u200e\\u200f\\u202a-\\u202e\\u2066-\\u2069]*$';
@@ -74,6 +75,8 @@ export async function accountRoutes(fastify: FastifyInstance) {
   }
 
   async function signIn(request: Req<typeof SignIn>, reply: FastifyReply) {
+    const typed = normaliseEmail(request.body.email);
+    await refuseIfResting(typed);
     let user;
     try {
       user = await accounts.signIn(request.body.email, request.body.password);
@@ -81,7 +84,6 @@ export async function accountRoutes(fastify: FastifyInstance) {
       if (err instanceof AccountError) {
         // The address, never the password; and not whatever was typed when it is no address (a password
         // typed into the wrong field is the usual case).
-        const typed = normaliseEmail(request.body.email);
         await audit.record({ kind: 'sign-in-failed', subject: { email: isEmailAddress(typed) ? typed : null }, ip: request.ip, detail: { reason: err.kind === 'forbidden' ? 'disabled' : 'no match' } });
       }
       throw err;
@@ -89,6 +91,24 @@ export async function accountRoutes(fastify: FastifyInstance) {
     await startSession(request, user);
     await audit.record({ kind: 'sign-in', actor: user, ip: request.ip });
     return reply.redirect(safeNext(request.body.next));
+  }
+
+  /**
+   * The per-address limit does not stop a guesser with many addresses; this one follows the account.
+   * Addresses with no account rest the same way, so the answer says nothing about which ones exist.
+   * Refused attempts are not recorded as failures: the account rests for the window, not for ever.
+   */
+  async function refuseIfResting(email: string) {
+    if (!isEmailAddress(email)) return;
+    const { failedSignInsPerAccount: most, failedSignInWindowMs: windowMs } = app.config.rateLimit;
+    const failures = await audit.failedSignInsSince(email, new Date(Date.now() - windowMs));
+    if (failures < most) return;
+    const minutes = Math.round(windowMs / 60_000);
+    throw new DomainError(
+      'too-many-requests',
+      `Too many failed sign-ins for this account in the last ${minutes} minutes. Wait ${minutes} minutes and try again, or ask the console's owner for a password-reset link.`,
+      { field: 'password' },
+    );
   }
 
   async function signOut(request: Req, reply: FastifyReply) {

@@ -12,9 +12,9 @@ import { sellerOf, signedIn, type SellerRequest } from '../web/typed-routes.js';
 import type { Catalog } from '../inventory/catalog-cache.js';
 import { InvalidUploadError, MAX_ATTRIBUTES, UploadForm, type UploadFormValues } from '../inventory/upload-form.js';
 import type { PhotoSettings } from '../inventory/upload-pipeline.js';
-import { formatBytes, PhotoTooLargeError, UnsupportedPhotoError, type SavedPhoto } from '../inventory/upload-store.js';
+import { formatBytes, PhotoRefusal, PhotoTooLargeError, type SavedPhoto } from '../inventory/upload-store.js';
 import { toBatchView, type UploadView } from '../inventory/upload-view.js';
-import { HeicNotConvertedError, sendablePhoto } from '../inventory/sendable-photo.js';
+import { sendablePhoto } from '../inventory/sendable-photo.js';
 import { observeUploadBytes } from '../metrics/provider-calls.js';
 
 const VIEW = 'upload';
@@ -204,7 +204,7 @@ export async function uploadRoutes(fastify: FastifyInstance) {
   async function showThumbnail(request: SellerRequest<typeof ById>, reply: FastifyReply) {
     const thumb = await app.uploads.thumbnailOf(request.user.id, request.params.id);
     if ('url' in thumb) return reply.header('cache-control', 'private, max-age=300').redirect(headerValue(thumb.url));
-    return reply.header('content-type', 'image/jpeg').header('cache-control', 'private, max-age=300').header('x-content-type-options', 'nosniff').send(thumb.stream);
+    return reply.header('content-type', 'image/jpeg').header('cache-control', 'private, max-age=300').header('x-content-type-options', 'nosniff').send(thumb.jpeg);
   }
 
   async function retryUpload(request: SellerRequest<typeof RetryUpload>, reply: FastifyReply) {
@@ -266,7 +266,7 @@ function emptyValues(catalog: Catalog): UploadFormValues {
 
 /** What a failed upload means for the seller, or null when it is not about what they sent. */
 function refusalOf(err: unknown, maxBytes: number): DomainError | null {
-  if (err instanceof InvalidUploadError || err instanceof PhotoTooLargeError || err instanceof UnsupportedPhotoError || err instanceof HeicNotConvertedError) return err;
+  if (err instanceof InvalidUploadError || err instanceof PhotoRefusal) return err;
   const code = (err as { code?: string }).code;
   if (code === 'FST_REQ_FILE_TOO_LARGE') return new PhotoTooLargeError(maxBytes, 'you chose');
   if (code === 'FST_FILES_LIMIT' || code === 'FST_PARTS_LIMIT' || code === 'FST_FIELDS_LIMIT') {

@@ -1,3 +1,4 @@
+import { Semaphore } from '../semaphore.js';
 import type { PrismaClient, SonletConnection } from '../generated/prisma/client.js';
 import type { TokenCipher } from '../crypto/token-cipher.js';
 import { NeedsReconnectError, NotConnectedError, ProviderUnavailableError } from '../errors.js';
@@ -209,23 +210,5 @@ export class TokenVault {
       },
       { timeout: this.settings.timeoutMs + 5_000, maxWait: this.settings.timeoutMs + 5_000 },
     );
-  }
-}
-
-class Semaphore {
-  private active = 0;
-  private readonly waiting: Array<() => void> = [];
-
-  constructor(private readonly size: number) {}
-
-  async run<T>(task: () => Promise<T>): Promise<T> {
-    if (this.active >= this.size) await new Promise<void>((resolve) => this.waiting.push(resolve));
-    this.active++;
-    try {
-      return await task();
-    } finally {
-      this.active--;
-      this.waiting.shift()?.();
-    }
   }
 }
