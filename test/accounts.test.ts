@@ -283,6 +283,27 @@ describe('failed sign-ins per account, from any number of addresses', () => {
     expect((await attempt(neighbour, PASSWORD, '198.51.100.10')).status).toBe(302);
   });
 
+  it('a burst sent all at once gets no more guesses than the limit', async () => {
+    const email = uniqueEmail('burst');
+    await signUp(guarded.console.url, email, PASSWORD);
+    const statuses = await Promise.all(Array.from({ length: 10 }, (_, i) => attempt(email, `burst guess ${i}`, `203.0.113.${i + 100}`).then((r) => r.status)));
+    expect(statuses.filter((s) => s !== 401 && s !== 429)).toEqual([]);
+    const guessed = statuses.filter((s) => s === 401).length;
+    expect(guessed).toBeGreaterThan(0);
+    expect(guessed).toBeLessThanOrEqual(4);
+  });
+
+  it('a new password lets the seller in at once, whatever failures came before it', async () => {
+    const email = uniqueEmail('changed-after-guesses');
+    const phone = await signUp(guarded.console.url, email, PASSWORD);
+    for (let i = 0; i < 5; i++) await attempt(email, `guess ${i}`, `198.51.100.${i + 60}`);
+    expect((await attempt(email, PASSWORD, '198.51.100.70')).status).toBe(429);
+    // Still signed in on the phone, the seller changes the password; the laptop gets in with the new one.
+    const NEW = 'a brand new long password';
+    expect((await phone.submit('/account', '/account/password', { current: PASSWORD, password: NEW, confirm: NEW })).status).toBe(303);
+    expect((await attempt(email, NEW, '198.51.100.71')).status).toBe(302);
+  });
+
   it('failures older than 15 minutes no longer count', async () => {
     const email = uniqueEmail('guessed-long-ago');
     await signUp(guarded.console.url, email, PASSWORD);

@@ -93,6 +93,57 @@ describe('sessions, kept in each process’s memory', () => {
     await expect.poll(() => signedIn(there), { timeout: 10_000 }).toBe(false);
   });
 
+  const sessionIdOf = (browser: HttpSession) => decodeURIComponent(browser.cookies.get('sid')!).split('.')[0]!;
+  const readFrom = (store: PrismaSessionStore, sid: string) =>
+    new Promise<Record<string, unknown> | null>((resolve, reject) => store.get(sid, (err, s) => (err ? reject(err) : resolve((s as unknown as Record<string, unknown>) ?? null))));
+  const writeTo = (store: PrismaSessionStore, sid: string, data: Record<string, unknown>) =>
+    new Promise<void>((resolve, reject) => store.set(sid, data as never, (err) => (err ? reject(err) : resolve())));
+  const rowsOf = (sid: string) => appOf(stack.console).prisma.session.count({ where: { id: sid } });
+
+  it('a request that read the session before it was ended cannot write it back as it finishes', async () => {
+    const { here, there, id, email } = await signedInToBoth();
+    const sid = sessionIdOf(here);
+    // A request in flight in the other process (an OAuth callback waiting on Sonlet) has read the session...
+    const store = appOf(other).sessionStore;
+    const loaded = await readFrom(store, sid);
+    expect(loaded).toMatchObject({ userId: id });
+    // ...the seller signs out everywhere meanwhile...
+    await appOf(stack.console).ownAccount.signOutEverywhere({ id, email, ip: '127.0.0.1' });
+    // ...and the request ends, saving the session it changed (the state it used is cleared).
+    await writeTo(store, sid, { ...loaded, oauthState: null });
+    expect(await rowsOf(sid)).toBe(0);
+    expect(await signedIn(here)).toBe(false);
+    await expect.poll(() => signedIn(there), { timeout: 10_000 }).toBe(false);
+  });
+
+  it('a sign-in whose account was reset or disabled while its password was being checked starts no session', async () => {
+    const email = uniqueEmail('raced');
+    await signUp(stack.console.url, email);
+    const user = await appOf(stack.console).prisma.user.findUniqueOrThrow({ where: { email } });
+    const store = appOf(stack.console).sessionStore;
+    const data = { userId: user.id, userEmail: email, userRole: user.role, cookie: { expires: new Date(Date.now() + 60_000).toISOString() } };
+    // The password proved was the one before a reset that landed meanwhile.
+    const afterReset = `sid-${randomUUID()}`;
+    store.begin(afterReset, { id: user.id, passwordHash: 'the hash before the reset' });
+    await writeTo(store, afterReset, data);
+    expect(await rowsOf(afterReset)).toBe(0);
+    // The account was disabled meanwhile.
+    await appOf(stack.console).prisma.user.update({ where: { id: user.id }, data: { disabledAt: new Date() } });
+    const afterDisable = `sid-${randomUUID()}`;
+    store.begin(afterDisable, user);
+    await writeTo(store, afterDisable, data);
+    expect(await rowsOf(afterDisable)).toBe(0);
+    // Enabled again, the same sign-in starts its session; a save without a sign-in before it creates nothing.
+    await appOf(stack.console).prisma.user.update({ where: { id: user.id }, data: { disabledAt: null } });
+    const fine = `sid-${randomUUID()}`;
+    store.begin(fine, user);
+    await writeTo(store, fine, data);
+    expect(await rowsOf(fine)).toBe(1);
+    const unbegun = `sid-${randomUUID()}`;
+    await writeTo(store, unbegun, data);
+    expect(await rowsOf(unbegun)).toBe(0);
+  });
+
   it('a session row deleted by something else (a database tool, the command line) ends it in both', async () => {
     const { here, there, id } = await signedInToBoth();
     // Raw SQL, past every code path that tells the process's copies itself.

@@ -125,4 +125,38 @@ describe('orders from a hostile Plugboard', () => {
       await context.close();
     }
   });
+
+  it('orders no column can hold, or with no usable id, neither stop the poll nor the ones after them', async () => {
+    const now = new Date(clock.now()).toISOString();
+    const order = (localId: unknown, extra: Record<string, unknown> = {}) => ({
+      localId, created: now, lastModified: now, currency: 'SEK', customerType: 'private', orderStatus: 'new',
+      totalSumExclVat: money('100.00'), totalVat: money('25.00'), orderRows: [row(1, 'a-sku-of-another-shop')], ...extra,
+    });
+    double.plugboard.on('/api/order*', {
+      kind: 'status',
+      status: 200,
+      body: [
+        order(undefined),
+        order('x'.repeat(5000)),
+        order(42),
+        order('o-huge-numbers', { orderRows: [{ ...row(1, 'sku'), rowNo: 2 ** 40, quantity: 2 ** 35 }, { ...row(2, 'sku'), quantity: -3 }] }),
+        order('o-nul', { customerType: 'pri\u0000vate', orderRows: [{ ...row(1, 'sku'), title: 'Dress\u0000 with a NUL' }] }),
+        order('o-fine'),
+      ],
+    });
+    await afterOnePeriod(5);
+    const stored = await stack.console.app.prisma.shopOrder.findMany({ where: { localId: { in: ['o-huge-numbers', 'o-nul', 'o-fine'] } }, include: { rows: { orderBy: { rowNo: 'asc' } } }, orderBy: { localId: 'asc' } });
+    expect(stored.map((o) => o.localId)).toEqual(['o-fine', 'o-huge-numbers', 'o-nul']);
+    const huge = stored.find((o) => o.localId === 'o-huge-numbers')!;
+    expect(huge.rows.map((r) => [r.rowNo, r.quantity])).toEqual([[1, 0], [2, 0]]);
+    const nul = stored.find((o) => o.localId === 'o-nul')!;
+    expect([nul.customerType, nul.rows[0]!.title]).toEqual(['private', 'Dress with a NUL']);
+    const { html } = await seller.page('/orders');
+    expect(html).not.toContain('could not store');
+
+    // The next poll goes on from there.
+    double.plugboard.on('/api/order*', { kind: 'status', status: 200, body: [order('o-after')] });
+    await afterOnePeriod(5);
+    expect(await stack.console.app.prisma.shopOrder.count({ where: { localId: 'o-after' } })).toBe(1);
+  });
 });

@@ -8,7 +8,7 @@ import { text } from 'node:stream/consumers';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import sharp from 'sharp';
 import { createPrisma, type PrismaClient } from '../src/db/client.js';
-import { CHUNK_BYTES, ORPHAN_GRACE_MS, PhotoStore, PhotoTooLargeError, UnsupportedPhotoError } from '../src/inventory/upload-store.js';
+import { CHUNK_BYTES, ORPHAN_GRACE_MS, PhotoStore, PhotoTooLargeError, PhotoTooManyPixelsError, UnsupportedPhotoError } from '../src/inventory/upload-store.js';
 import './support/provided-context.js';
 
 let prisma: PrismaClient;
@@ -72,6 +72,29 @@ describe('photos in Postgres', () => {
     await expect(store.save(userId, Readable.from([]), 'empty.jpg')).rejects.toThrow(/is empty/);
     expect(await photosOfUser()).toBe(before);
     expect(await prisma.uploadPhotoChunk.count({ where: { photo: { userId } } })).toBe(0);
+  });
+
+  it('a JPEG that states its size only after 300 KB of metadata is still measured: 108 megapixels are refused, 12 pass', async () => {
+    // Four 64 KB application segments before the frame, as a camera's maker notes or an editor's XMP can be.
+    const padded = async (width: number, height: number) => {
+      const jpeg = await sharp({ create: { width: 40, height: 30, channels: 3, background: '#5a3' } }).jpeg().toBuffer();
+      const segment = Buffer.concat([Buffer.from([0xff, 0xef, 0xff, 0xff]), Buffer.alloc(0xfffd, 1)]);
+      const out = Buffer.concat([jpeg.subarray(0, 2), segment, segment, segment, segment, segment, jpeg.subarray(2)]);
+      for (let at = 2; at + 9 < out.length; at += 2 + out.readUInt16BE(at + 2)) {
+        if (out[at + 1] === 0xc0) {
+          out.writeUInt16BE(height, at + 5);
+          out.writeUInt16BE(width, at + 7);
+          return out;
+        }
+      }
+      throw new Error('no frame');
+    };
+    const before = await photosOfUser();
+    await expect(store.save(userId, arriving(await padded(12_000, 9_000)), 'maker-notes.jpg')).rejects.toBeInstanceOf(PhotoTooManyPixelsError);
+    expect(await photosOfUser()).toBe(before);
+    const fine = await store.save(userId, arriving(await padded(4_000, 3_000)), 'maker-notes.jpg');
+    expect(fine.contentType).toBe('image/jpeg');
+    await store.remove(fine.id);
   });
 
   it('a photo whose sender goes away half-way (an aborted request) leaves no chunks', async () => {

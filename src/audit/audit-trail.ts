@@ -100,9 +100,17 @@ export function createAuditTrail(prisma: PrismaClient) {
     /**
      * Failed sign-ins with this address since `since`, from any client address: what a guesser spread
      * over many addresses still adds up to. Counted from the trail, so every process sees the same.
+     * Failures before the account's latest password change or reset no longer count: a new password
+     * (through the owner's reset link) lets the seller back in at once.
      */
     async failedSignInsSince(email: string, since: Date): Promise<number> {
-      return prisma.auditEvent.count({ where: { kind: 'sign-in-failed', subjectEmail: text(email), at: { gte: since } } });
+      const address = text(email);
+      const changed = await prisma.auditEvent.findFirst({
+        where: { kind: { in: ['password-changed', 'password-reset-used'] }, actorEmail: address, at: { gte: since } },
+        orderBy: { at: 'desc' },
+        select: { at: true },
+      });
+      return prisma.auditEvent.count({ where: { kind: 'sign-in-failed', subjectEmail: address, at: changed ? { gt: changed.at } : { gte: since } } });
     },
 
     /** Newest first; `before` is the id of the last event of the previous page. */

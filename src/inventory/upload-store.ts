@@ -18,6 +18,10 @@ import { DomainError } from '../errors.js';
 import type { PhotoSource } from '../sonlet/photo-body.js';
 import { SNIFF_BYTES, sniffPhotoType, type PhotoType } from './file-type.js';
 import { MAX_PHOTO_PIXELS, SIZE_HEAD_BYTES, pixelSizeOf, type PixelSize } from './photo-size.js';
+import { loadSharp } from '../lazy-sharp.js';
+
+/** Types whose header states their size (HEIC's decoder checks its own). */
+const HEADER_SIZED = new Set(['image/jpeg', 'image/png', 'image/gif', 'image/webp']);
 
 export interface SavedPhoto extends PhotoType {
   /** The UploadPhoto row holding it. */
@@ -198,7 +202,7 @@ export class PhotoStore {
       await pipeline(source, inspector, new ChunkWriter(this.pool, photo.id));
       // @fastify/multipart cuts a file at its limit and only says so afterwards.
       if ((source as { truncated?: boolean }).truncated) throw new PhotoTooLargeError(this.maxBytes, name);
-      const size = inspector.pixelSize();
+      const size = inspector.pixelSize() ?? (HEADER_SIZED.has(inspector.type!.contentType) ? await this.sizeOfWhole(photo.id) : null);
       if (size && size.width * size.height > MAX_PHOTO_PIXELS) throw new PhotoTooManyPixelsError(name, size);
       await this.prisma.uploadPhoto.update({ where: { id: photo.id }, data: { byteSize: inspector.bytes } });
     } catch (err) {
@@ -207,6 +211,17 @@ export class PhotoStore {
       throw err;
     }
     return { id: photo.id, bytes: inspector.bytes, sha256: inspector.digest(), ...inspector.type! };
+  }
+
+  /**
+   * The size of a photo whose first bytes did not state it (metadata blocks larger than the head
+   * before the frame): libvips reads the header of the whole photo. Null when it cannot; what cannot be
+   * read is refused by Sonlet, and every decode here keeps its own pixel limit.
+   */
+  private async sizeOfWhole(photoId: string): Promise<PixelSize | null> {
+    const sharp = await loadSharp();
+    const meta = await sharp(await this.readAll(photoId), { failOn: 'none', limitInputPixels: false }).metadata().catch(() => null);
+    return meta?.width && meta.height ? { width: meta.width, height: meta.height } : null;
   }
 
   /** The photo's bytes, read a few chunks at a time as the reader asks for them. */

@@ -182,7 +182,8 @@ export class PlugboardClient {
 
   /** GET /api/order?modifiedAtOrAfter=…: a plain array of orders changed since then. */
   async listOrders(modifiedAtOrAfter?: Date): Promise<PlugboardOrder[]> {
-    return this.asList(await this.json('GET', `/api/order${since(modifiedAtOrAfter)}`), 'order list').map((o) => this.asOrder(o));
+    // One malformed order must not hide the others (nor stop every later poll): one without a usable localId is left out.
+    return this.asList(await this.json('GET', `/api/order${since(modifiedAtOrAfter)}`), 'order list').filter(hasUsableLocalId) as unknown as PlugboardOrder[];
   }
 
   async getOrder(localId: string): Promise<PlugboardOrder> {
@@ -286,4 +287,9 @@ export class PlugboardClient {
 
 function since(date: Date | undefined): string {
   return date ? `?modifiedAtOrAfter=${encodeURIComponent(toRfc3339Utc(date))}` : '';
+}
+
+/** An order the console can store and address again: a localId of sensible length that Postgres can hold. */
+function hasUsableLocalId(x: unknown): boolean {
+  return isRecord(x) && typeof x.localId === 'string' && x.localId.trim() !== '' && x.localId.length <= 200 && !x.localId.includes('\u0000');
 }

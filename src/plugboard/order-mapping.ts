@@ -29,7 +29,15 @@ export interface OrderRecord {
   rows: OrderRowRecord[];
 }
 
-const text = (v: unknown, max = 500): string | null => (typeof v === 'string' && v !== '' ? v.slice(0, max) : null);
+/** Postgres text cannot hold NUL; whatever else Plugboard sends is kept, cut to size. */
+const text = (v: unknown, max = 500): string | null => {
+  const s = typeof v === 'string' ? v.replaceAll('\u0000', '').slice(0, max) : '';
+  return s === '' ? null : s;
+};
+
+/** What a 32-bit column can hold, and what a row number or quantity can sensibly be. */
+const INT32_MAX = 2 ** 31 - 1;
+const wholeUpTo = (v: unknown, max: number): number | null => (Number.isSafeInteger(v) && (v as number) >= 0 && (v as number) <= max ? (v as number) : null);
 
 /** No web shop took orders before this; a Plugboard clock a day ahead of ours is already broken. */
 const EARLIEST = Date.parse('2000-01-01T00:00:00Z');
@@ -57,8 +65,8 @@ function currencyOf(m: unknown): string | null {
 /** Decision 004: `{ rowNo, productLocalId, sku, title, quantity, unitPrice: money, vatRatePercent }`. */
 export function orderRowOf(raw: unknown, index: number): OrderRowRecord {
   const row = (raw && typeof raw === 'object' ? raw : {}) as Record<string, unknown>;
-  const rowNo = Number.isSafeInteger(row.rowNo) ? (row.rowNo as number) : index + 1;
-  const quantity = Number.isSafeInteger(row.quantity) ? (row.quantity as number) : 0;
+  const rowNo = wholeUpTo(row.rowNo, INT32_MAX) ?? index + 1;
+  const quantity = wholeUpTo(row.quantity, INT32_MAX) ?? 0;
   return {
     rowNo,
     productLocalId: text(row.productLocalId, 100),

@@ -3,6 +3,7 @@
  * Postgres, so the Orders page is fast and still there while Plugboard is away. Rows that are the
  * seller's published items are linked to their Sonlet items.
  */
+import type { FastifyBaseLogger } from 'fastify';
 import type { PrismaClient } from '../generated/prisma/client.js';
 import { NotFoundError } from '../errors.js';
 import type { PlugboardConnectionStore } from './connection-store.js';
@@ -27,6 +28,7 @@ export class ShopOrders {
     private readonly connections: PlugboardConnectionStore,
     private readonly sold: SoldItems,
     private readonly clock: Clock = systemClock,
+    private readonly log: Pick<FastifyBaseLogger, 'warn'> | null = null,
   ) {}
 
   /**
@@ -49,10 +51,19 @@ export class ShopOrders {
     }
     let cursor = row?.ordersCursor ?? null;
     const now = new Date(this.clock.now());
+    const refused: string[] = [];
     try {
       for (const order of orders) {
         const record = orderOf(order, now);
-        await this.store(userId, settings.connectionId, record);
+        try {
+          await this.store(userId, settings.connectionId, record);
+        } catch (err) {
+          // One order the database will not take (it says something no column holds) must not stop every
+          // later poll at the same place: it is reported and passed over. A database that is down fails
+          // the cursor's update below as well, so nothing is passed over then.
+          this.log?.warn({ err, localId: record.localId.slice(0, 100) }, 'a web-shop order could not be stored');
+          refused.push(record.localId.slice(0, 40));
+        }
         // Never past our own clock: a cursor in the future would skip the orders placed until then.
         const seen = record.modifiedAt > now ? now : record.modifiedAt;
         if (!cursor || seen > cursor) cursor = seen;
@@ -61,7 +72,8 @@ export class ShopOrders {
       // Even when a later order failed to store, the earlier ones are there to show.
       if (orders.length) await this.sold.forget(userId);
     }
-    await this.prisma.plugboardConnection.update({ where: { userId }, data: { ordersCursor: cursor, lastOrdersError: null } });
+    const lastOrdersError = refused.length ? `Plugboard sent ${refused.length === 1 ? 'an order' : `${refused.length} orders`} the console could not store (${refused.join(', ')}); look at ${refused.length === 1 ? 'it' : 'them'} in Plugboard.` : null;
+    await this.prisma.plugboardConnection.update({ where: { userId }, data: { ordersCursor: cursor, lastOrdersError } });
     return orders.length;
   }
 

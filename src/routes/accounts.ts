@@ -41,6 +41,8 @@ export async function accountRoutes(fastify: FastifyInstance) {
   const { accounts, enrolment, audit } = app;
   const safeNext = (next: unknown) => consoleTarget(next, app.config.publicUrl);
   const signInLimit = perAddress(app.config.rateLimit.signInPerMinute);
+  /** Sign-ins per address being checked in this process right now (a burst reaches the count before any failure is recorded). */
+  const inFlight = new Map<string, number>();
   // A refused sign-up shows the form as it was offered: through the same invitation, or as the page offers it now.
   const signUpForm = {
     view: 'sign-up',
@@ -76,9 +78,12 @@ export async function accountRoutes(fastify: FastifyInstance) {
 
   async function signIn(request: Req<typeof SignIn>, reply: FastifyReply) {
     const typed = normaliseEmail(request.body.email);
-    await refuseIfResting(typed);
+    // Taken before the first await, so a burst sent at once queues up here in the order it arrived.
+    const ahead = inFlight.get(typed) ?? 0;
+    inFlight.set(typed, ahead + 1);
     let user;
     try {
+      await refuseIfResting(typed, ahead);
       user = await accounts.signIn(request.body.email, request.body.password);
     } catch (err) {
       if (err instanceof AccountError) {
@@ -87,6 +92,10 @@ export async function accountRoutes(fastify: FastifyInstance) {
         await audit.record({ kind: 'sign-in-failed', subject: { email: isEmailAddress(typed) ? typed : null }, ip: request.ip, detail: { reason: err.kind === 'forbidden' ? 'disabled' : 'no match' } });
       }
       throw err;
+    } finally {
+      const left = (inFlight.get(typed) ?? 1) - 1;
+      if (left > 0) inFlight.set(typed, left);
+      else inFlight.delete(typed);
     }
     await startSession(request, user);
     await audit.record({ kind: 'sign-in', actor: user, ip: request.ip });
@@ -98,10 +107,11 @@ export async function accountRoutes(fastify: FastifyInstance) {
    * Addresses with no account rest the same way, so the answer says nothing about which ones exist.
    * Refused attempts are not recorded as failures: the account rests for the window, not for ever.
    */
-  async function refuseIfResting(email: string) {
+  async function refuseIfResting(email: string, ahead: number) {
     if (!isEmailAddress(email)) return;
     const { failedSignInsPerAccount: most, failedSignInWindowMs: windowMs } = app.config.rateLimit;
-    const failures = await audit.failedSignInsSince(email, new Date(Date.now() - windowMs));
+    // Attempts that arrived earlier and are still being checked count too, as if they will fail.
+    const failures = (await audit.failedSignInsSince(email, new Date(Date.now() - windowMs))) + ahead;
     if (failures < most) return;
     const minutes = Math.round(windowMs / 60_000);
     throw new DomainError(
@@ -121,8 +131,9 @@ export async function accountRoutes(fastify: FastifyInstance) {
 }
 
 /** A fresh session id at sign-in, so an id planted before sign-in is worthless afterwards. */
-async function startSession(request: Req, user: { id: string; email: string; role: Role }) {
+async function startSession(request: Req, user: { id: string; email: string; role: Role; passwordHash: string }) {
   await request.session.regenerate();
+  request.server.sessionStore.begin(request.session.sessionId, user);
   request.session.userId = user.id;
   request.session.userEmail = user.email;
   request.session.userRole = user.role;

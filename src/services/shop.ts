@@ -29,7 +29,7 @@ export const shopPlugin = fp(
     const connections = new PlugboardConnectionStore(prisma, cipher, config.plugboard, invalidation);
     const shopExports = new ShopExports({ prisma, connections, sonletApiFor, readPictureFor: (userId) => (url) => sonletApiFor(userId).readMedia(url) });
     const keepInStep = new KeepInStep({ prisma, connections, shopExports, sonletApiFor, jobs }, clock);
-    const orders = new ShopOrders(prisma, connections, new SoldItems(prisma, invalidation), clock);
+    const orders = new ShopOrders(prisma, connections, new SoldItems(prisma, invalidation), clock, app.log);
     jobs?.define(publishTask({ prisma, shopExports }));
     const { syncPeriodMs, ordersPeriodMs } = config.plugboard;
     for (const task of shopTasks({ prisma, keepInStep, orders, syncPeriodMs, ordersPeriodMs })) jobs?.define(task);
