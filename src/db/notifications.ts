@@ -34,6 +34,7 @@ export interface NotificationsOptions {
 
 const CHANNEL = /^[a-z_][a-z0-9_]{0,62}$/;
 const MAX_RECONNECT_DELAY_MS = 30_000;
+const HEARTBEAT_MS = 30_000;
 
 export function createNotifications(pool: pg.Pool, opts: NotificationsOptions = {}): Notifications {
   const handlers = new Map<string, Set<Handler>>();
@@ -51,7 +52,15 @@ export function createNotifications(pool: pg.Pool, opts: NotificationsOptions = 
 
   function connect(): Promise<void> {
     connecting ??= (async () => {
-      const next = new pg.Client({ ...pool.options, application_name: opts.applicationName ?? 'seller-console-notifications' } as pg.ClientConfig);
+      // TCP keepalive and a periodic query: a connection a NAT or firewall dropped without a word would
+      // otherwise look alive for ever, and every notification since would be lost unnoticed.
+      const next = new pg.Client({
+        ...pool.options,
+        application_name: opts.applicationName ?? 'seller-console-notifications',
+        keepAlive: true,
+        keepAliveInitialDelayMillis: 10_000,
+        query_timeout: HEARTBEAT_MS,
+      } as pg.ClientConfig);
       next.on('notification', (msg) => {
         for (const handler of handlers.get(msg.channel) ?? []) handler(msg.payload ?? '');
       });
@@ -75,6 +84,7 @@ export function createNotifications(pool: pg.Pool, opts: NotificationsOptions = 
       }
       client = next;
       listened = nextListened;
+      heartbeat(next);
       delay = opts.reconnectDelayMs ?? 1000;
       resolveReady();
       for (const handler of reconnectHandlers) handler();
@@ -87,6 +97,18 @@ export function createNotifications(pool: pg.Pool, opts: NotificationsOptions = 
         connecting = null;
       });
     return connecting;
+  }
+
+  function heartbeat(which: pg.Client) {
+    const timer = setInterval(() => {
+      if (client !== which) return clearInterval(timer);
+      // A check that fails or times out ends the connection; 'end' then reconnects (and clears the copies).
+      which.query('SELECT 1').catch((err: Error) => {
+        lost(which, err);
+        void which.end().catch(() => undefined);
+      });
+    }, HEARTBEAT_MS);
+    timer.unref();
   }
 
   function lost(which: pg.Client, err: Error | null) {
@@ -117,7 +139,12 @@ export function createNotifications(pool: pg.Pool, opts: NotificationsOptions = 
         const listen = () => {
           const on = client;
           on?.query(`LISTEN ${channel}`).then(
-            () => on === client && listened.add(channel),
+            () => {
+              if (on !== client) return;
+              listened.add(channel);
+              // Changes made before this LISTEN went unheard: whoever keeps copies starts afresh, as after a reconnect.
+              for (const handler of reconnectHandlers) handler();
+            },
             (err: Error) => onError(err),
           );
         };

@@ -6,7 +6,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { loadSharp } from '../lazy-sharp.js';
-import { Semaphore } from '../semaphore.js';
+import { QueueFullError, Semaphore } from '../semaphore.js';
 import { MAX_PHOTO_PIXELS } from './photo-size.js';
 import type { Readable } from 'node:stream';
 import { Prisma, type PrismaClient, type Upload } from '../generated/prisma/client.js';
@@ -22,7 +22,8 @@ import { toBatchView, toUploadView, type UploadBatchView, type UploadView } from
 export const UPLOADS_PAGE_SIZE = 25;
 /** The uploads lists' thumbnails, twice the size they are shown at. */
 const THUMB = { width: 160, height: 200 };
-const THUMBNAIL_SLOTS = new Semaphore(2);
+/** Two shrinks at a time per process; two lists' worth may wait, more are told to come back in a moment (503). */
+const THUMBNAIL_SLOTS = new Semaphore(2, 2 * UPLOADS_PAGE_SIZE);
 
 export interface PhotoSettings {
   itemchoiceId: number;
@@ -198,7 +199,7 @@ export class UploadPipeline {
    */
   private async shrink(photoId: string): Promise<Buffer> {
     const sharp = await loadSharp();
-    return THUMBNAIL_SLOTS.run(async () => {
+    const made = THUMBNAIL_SLOTS.run(async () => {
       const shrink = sharp({ failOn: 'none', limitInputPixels: MAX_PHOTO_PIXELS }).rotate().resize(THUMB.width, THUMB.height, { fit: 'cover' }).jpeg({ quality: 70 });
       const source = this.deps.photos.open(photoId);
       // pipe() does not pass a failed read on: without this the shrink would wait for ever.
@@ -211,7 +212,12 @@ export class UploadPipeline {
         throw new NotFoundError('A picture of that photo');
       }
     });
+    return made.catch((err: unknown) => {
+      if (err instanceof QueueFullError) throw new DomainError('unavailable', 'The console is busy making pictures of waiting photos; this one comes in a moment.');
+      throw err;
+    });
   }
+
 
   private async own(userId: string, uploadId: string, what: string): Promise<Upload> {
     const row = await this.deps.prisma.upload.findFirst({ where: { id: uploadId, userId } });
