@@ -76,3 +76,29 @@ for (const [screen, options] of [['desktop', DESKTOP], ['phone', PHONE]] as cons
     });
   });
 }
+
+describe('finding items by price, most pieces first (desktop)', () => {
+  it('a price range typed into the form and "Quantity: most first", the rest left alone', async () => {
+    const { seller, all } = await demoSeller();
+    const context = await sellerContext(t.browser, t.stack.console.url, seller.cookies, DESKTOP);
+    const page = await context.newPage();
+    await page.goto(`${t.stack.console.url}/items`);
+    // A range around the middle of what the seller asks, typed as a seller would (a comma is a decimal point too).
+    const prices = all.map((i) => Number(i.price)).sort((a, b) => a - b);
+    const [low, high] = [prices[Math.floor(prices.length / 4)]!, prices[Math.floor((prices.length * 3) / 4)]!];
+    await page.getByLabel('Price from').fill(String(low).replace('.', ','));
+    await page.getByLabel('Price to').fill(String(high));
+    await page.getByLabel('Sort').selectOption({ label: 'Quantity: most first' });
+    await page.getByRole('button', { name: 'Filter' }).click();
+    await page.waitForURL(/[?&]sort=qty-desc/);
+
+    const expected = all.filter((i) => Number(i.price) >= low && Number(i.price) <= high).sort((a, b) => b.quantity - a.quantity || b.pk - a.pk);
+    expect(expected.length).toBeGreaterThan(0);
+    expect(await page.locator('.count').textContent()).toBe(`${expected.length} in total`);
+    const shown = await page.locator('.grid .card > a').evaluateAll((links) => links.map((a) => Number(a.getAttribute('href')!.split('/').pop())));
+    expect(shown).toEqual(expected.slice(0, 20).map((i) => i.pk));
+    expect(await page.getByLabel('Stock').inputValue()).toBe('');
+    await context.close();
+  });
+});
+
