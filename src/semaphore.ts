@@ -18,14 +18,17 @@ export class Semaphore {
   async run<T>(task: () => Promise<T>): Promise<T> {
     if (this.active >= this.size) {
       if (this.waiting.length >= this.maxWaiting) throw new QueueFullError('too many tasks waiting');
+      // Woken with the slot of the task that finished, so nobody arriving meanwhile can take it.
       await new Promise<void>((resolve) => this.waiting.push(resolve));
+    } else {
+      this.active++;
     }
-    this.active++;
     try {
       return await task();
     } finally {
-      this.active--;
-      this.waiting.shift()?.();
+      const next = this.waiting.shift();
+      if (next) next();
+      else this.active--;
     }
   }
 }

@@ -260,6 +260,8 @@ describe('failed sign-ins per account, from any number of addresses', () => {
   it('an account rests after its failures, whatever addresses they came from; other accounts do not', async () => {
     const email = uniqueEmail('guessed-from-many');
     await signUp(guarded.console.url, email, PASSWORD);
+    // The seller's usual place (an earlier sign-in from there).
+    expect((await attempt(email, PASSWORD, '203.0.113.50')).status).toBe(302);
     const statuses: number[] = [];
     for (let i = 0; i < 6; i++) statuses.push((await attempt(email, `guess number ${i}`, `198.51.100.${i + 10}`)).status);
     expect(statuses).toEqual([401, 401, 401, 401, 429, 429]);
@@ -270,6 +272,9 @@ describe('failed sign-ins per account, from any number of addresses', () => {
     expect(right.html).toContain('Too many failed sign-ins for this account in the last 15 minutes');
     expect(right.html).toContain('name="email"');
     expect(right.html).not.toContain(PASSWORD);
+    // From where the seller signed in before, the guesses do not keep them out.
+    expect((await attempt(email, PASSWORD, '203.0.113.50')).status).toBe(302);
+    expect((await attempt(email, 'and a guess from there', '203.0.113.50')).status).toBe(401);
 
     // An address with no account rests the same way, so the answers tell nothing about who has one.
     const nobody = uniqueEmail('nobody');

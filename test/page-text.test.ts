@@ -26,15 +26,17 @@ describe('escapeForPage', () => {
   it('a value already isolated comes back the same, so one sent back through a form does not grow', () => {
     const once = isolateDirection(`x${RLO}y`);
     expect(isolateDirection(once)).toBe(once);
-    expect(isolateDirection(`${PDI}stray closer`)).toBe('stray closer');
+    const stray = isolateDirection(`${PDI}stray closer`);
+    expect(stray).toBe(`${FSI}${FSI}${PDI}stray closer${PDI}`);
+    expect(isolateDirection(stray)).toBe(stray);
     // Two separate isolates side by side are not one whole: the text between them is wrapped too.
     const two = `${FSI}a${PDI}b${FSI}c${PDI}`;
     expect(isolateDirection(two)).toBe(`${FSI}${two}${PDI}`);
   });
 
   it('a closer that closes nothing the value opened cannot close the isolate around it, nor anything of the page', () => {
-    // The PDI would end the wrapper early and leave "name" outside it: it goes. A stray PDF is inert inside an isolate.
-    expect(escapeForPage(`${PDF}${PDI}name`)).toBe(`${FSI}${PDF}name${PDI}`);
-    expect(escapeForPage(`${FSI}a${PDI}${PDI}b`)).toBe(`${FSI}${FSI}a${PDI}b${PDI}`);
+    // Each such PDI gets an FSI of its own in front, so the wrapper still holds all of the value; nothing is removed.
+    expect(escapeForPage(`${PDF}${PDI}name`)).toBe(`${FSI}${FSI}${PDF}${PDI}name${PDI}`);
+    expect(escapeForPage(`${FSI}a${PDI}${PDI}b`)).toBe(`${FSI}${FSI}${FSI}a${PDI}${PDI}b${PDI}`);
   });
 });

@@ -48,8 +48,8 @@ export class PrismaSessionStore implements SessionStore {
     this.copies?.drop(sessionId);
     const write = begun
       ? this.prisma.$executeRaw`
-          INSERT INTO "Session" (id, "userId", data, "expiresAt", "updatedAt")
-          SELECT ${sessionId}, u.id, ${JSON.stringify(data)}::jsonb, ${utc(expiresAt)}::timestamptz AT TIME ZONE 'UTC', now() AT TIME ZONE 'UTC' FROM "User" u
+          INSERT INTO "Session" (id, "userId", data, "expiresAt", "createdAt", "updatedAt")
+          SELECT ${sessionId}, u.id, ${JSON.stringify(data)}::jsonb, ${utc(expiresAt)}::timestamptz AT TIME ZONE 'UTC', now() AT TIME ZONE 'UTC', now() AT TIME ZONE 'UTC' FROM "User" u
           WHERE u.id = ${begun.userId}::uuid AND u."disabledAt" IS NULL AND u."passwordHash" = ${begun.passwordHash}`
       : this.prisma.session.updateMany({ where: { id: sessionId }, data: { userId, data: data as object, expiresAt } });
     write.then(() => {

@@ -113,6 +113,11 @@ export function createAuditTrail(prisma: PrismaClient) {
       return prisma.auditEvent.count({ where: { kind: 'sign-in-failed', subjectEmail: address, at: changed ? { gt: changed.at } : { gte: since } } });
     },
 
+    /** Whether this account signed in from this client address since `since`: a place the seller is known at. */
+    async signedInFrom(email: string, ip: string, since: Date): Promise<boolean> {
+      return (await prisma.auditEvent.count({ where: { kind: 'sign-in', actorEmail: text(email), ip: text(ip), at: { gte: since } }, take: 1 })) > 0;
+    },
+
     /** Newest first; `before` is the id of the last event of the previous page. */
     async list(opts: { limit: number; before?: string | null }): Promise<AuditRecord[]> {
       const rows = await prisma.auditEvent.findMany({

@@ -200,15 +200,13 @@ export class UploadPipeline {
   private async shrink(photoId: string): Promise<Buffer> {
     const sharp = await loadSharp();
     const made = THUMBNAIL_SLOTS.run(async () => {
-      const shrink = sharp({ failOn: 'none', limitInputPixels: MAX_PHOTO_PIXELS }).rotate().resize(THUMB.width, THUMB.height, { fit: 'cover' }).jpeg({ quality: 70 });
-      const source = this.deps.photos.open(photoId);
-      // pipe() does not pass a failed read on: without this the shrink would wait for ever.
-      source.once('error', (err) => shrink.destroy(err));
+      // Read whole first (at most UPLOAD_MAX_BYTES): a read that fails half-way then fails here, whereas
+      // sharp fed from a stream waits for ever on a source that errors, holding its slot.
+      const photo = await this.deps.photos.readAll(photoId);
       try {
-        return await source.pipe(shrink).toBuffer();
+        return await sharp(photo, { failOn: 'none', limitInputPixels: MAX_PHOTO_PIXELS }).rotate().resize(THUMB.width, THUMB.height, { fit: 'cover' }).jpeg({ quality: 70 }).toBuffer();
       } catch {
         // Too many pixels, or not a picture sharp can read: the list shows the photo's name instead.
-        source.destroy();
         throw new NotFoundError('A picture of that photo');
       }
     });

@@ -35,9 +35,8 @@ const text = (v: unknown, max = 500): string | null => {
   return s === '' ? null : s;
 };
 
-/** What a 32-bit column can hold, and what a row number or quantity can sensibly be. */
-const INT32_MAX = 2 ** 31 - 1;
-const wholeUpTo = (v: unknown, max: number): number | null => (Number.isSafeInteger(v) && (v as number) >= 0 && (v as number) <= max ? (v as number) : null);
+/** A whole number a 32-bit column can hold (a returned row may count negative), else null. */
+const int32 = (v: unknown): number | null => (Number.isSafeInteger(v) && (v as number) >= -(2 ** 31) && (v as number) < 2 ** 31 ? (v as number) : null);
 
 /** No web shop took orders before this; a Plugboard clock a day ahead of ours is already broken. */
 const EARLIEST = Date.parse('2000-01-01T00:00:00Z');
@@ -65,8 +64,8 @@ function currencyOf(m: unknown): string | null {
 /** Decision 004: `{ rowNo, productLocalId, sku, title, quantity, unitPrice: money, vatRatePercent }`. */
 export function orderRowOf(raw: unknown, index: number): OrderRowRecord {
   const row = (raw && typeof raw === 'object' ? raw : {}) as Record<string, unknown>;
-  const rowNo = wholeUpTo(row.rowNo, INT32_MAX) ?? index + 1;
-  const quantity = wholeUpTo(row.quantity, INT32_MAX) ?? 0;
+  const rowNo = int32(row.rowNo) ?? index + 1;
+  const quantity = int32(row.quantity) ?? 0;
   return {
     rowNo,
     productLocalId: text(row.productLocalId, 100),

@@ -4,7 +4,7 @@
  * seller's published items are linked to their Sonlet items.
  */
 import type { FastifyBaseLogger } from 'fastify';
-import type { PrismaClient } from '../generated/prisma/client.js';
+import { Prisma, type PrismaClient } from '../generated/prisma/client.js';
 import { NotFoundError } from '../errors.js';
 import type { PlugboardConnectionStore } from './connection-store.js';
 import { PlugboardError, sellerErrorOf } from './errors.js';
@@ -58,9 +58,10 @@ export class ShopOrders {
         try {
           await this.store(userId, settings.connectionId, record);
         } catch (err) {
-          // One order the database will not take (it says something no column holds) must not stop every
-          // later poll at the same place: it is reported and passed over. A database that is down fails
-          // the cursor's update below as well, so nothing is passed over then.
+          // One order the database refuses for what it says (a value no column holds) must not stop every
+          // later poll at the same place: it is reported and passed over. Anything else (a connection
+          // lost, a timeout) fails the poll, and the cursor stays where it was.
+          if (!isRefusedData(err)) throw err;
           this.log?.warn({ err, localId: record.localId.slice(0, 100) }, 'a web-shop order could not be stored');
           refused.push(record.localId.slice(0, 40));
         }
@@ -72,7 +73,8 @@ export class ShopOrders {
       // Even when a later order failed to store, the earlier ones are there to show.
       if (orders.length) await this.sold.forget(userId);
     }
-    const lastOrdersError = refused.length ? `Plugboard sent ${refused.length === 1 ? 'an order' : `${refused.length} orders`} the console could not store (${refused.join(', ')}); look at ${refused.length === 1 ? 'it' : 'them'} in Plugboard.` : null;
+    const named = refused.slice(0, 5).join(', ') + (refused.length > 5 ? ', …' : '');
+    const lastOrdersError = refused.length ? `Plugboard sent ${refused.length === 1 ? 'an order' : `${refused.length} orders`} the console could not store (${named}); look at ${refused.length === 1 ? 'it' : 'them'} in Plugboard.` : null;
     await this.prisma.plugboardConnection.update({ where: { userId }, data: { ordersCursor: cursor, lastOrdersError } });
     return orders.length;
   }
@@ -156,4 +158,11 @@ export class ShopOrders {
 function skuItem(sku: string | null): number | null {
   const pk = Number(/^sonlet-item-(\d{1,9})$/.exec(sku ?? '')?.[1] ?? NaN);
   return Number.isSafeInteger(pk) && pk > 0 ? pk : null;
+}
+
+/** Prisma's codes for a value the database will not hold (too long, out of range, malformed): sending it again cannot help. */
+const DATA_REFUSALS = new Set(['P2000', 'P2006', 'P2007', 'P2019', 'P2020', 'P2023']);
+
+function isRefusedData(err: unknown): boolean {
+  return err instanceof Prisma.PrismaClientValidationError || (err instanceof Prisma.PrismaClientKnownRequestError && DATA_REFUSALS.has(err.code));
 }

@@ -83,7 +83,7 @@ export async function accountRoutes(fastify: FastifyInstance) {
     inFlight.set(typed, ahead + 1);
     let user;
     try {
-      await refuseIfResting(typed, ahead);
+      await refuseIfResting(typed, ahead, request.ip);
       user = await accounts.signIn(request.body.email, request.body.password);
     } catch (err) {
       if (err instanceof AccountError) {
@@ -105,14 +105,17 @@ export async function accountRoutes(fastify: FastifyInstance) {
   /**
    * The per-address limit does not stop a guesser with many addresses; this one follows the account.
    * Addresses with no account rest the same way, so the answer says nothing about which ones exist.
-   * Refused attempts are not recorded as failures: the account rests for the window, not for ever.
+   * Refused attempts are not recorded as failures: the account rests for the window, not for ever. An
+   * address the account signed in from in the last 30 days is not held back (its per-address limit
+   * still applies), so a stranger's guesses cannot keep the seller out from where they usually work.
    */
-  async function refuseIfResting(email: string, ahead: number) {
+  async function refuseIfResting(email: string, ahead: number, ip: string) {
     if (!isEmailAddress(email)) return;
     const { failedSignInsPerAccount: most, failedSignInWindowMs: windowMs } = app.config.rateLimit;
     // Attempts that arrived earlier and are still being checked count too, as if they will fail.
     const failures = (await audit.failedSignInsSince(email, new Date(Date.now() - windowMs))) + ahead;
     if (failures < most) return;
+    if (await audit.signedInFrom(email, ip, new Date(Date.now() - KNOWN_ADDRESS_MS))) return;
     const minutes = Math.round(windowMs / 60_000);
     throw new DomainError(
       'too-many-requests',
@@ -129,6 +132,9 @@ export async function accountRoutes(fastify: FastifyInstance) {
     return reply.redirect('/sign-in');
   }
 }
+
+/** How long an address the seller signed in from stays one they are known at. */
+const KNOWN_ADDRESS_MS = 30 * 24 * 3600_000;
 
 /** A fresh session id at sign-in, so an id planted before sign-in is worthless afterwards. */
 async function startSession(request: Req, user: { id: string; email: string; role: Role; passwordHash: string }) {

@@ -24,13 +24,15 @@ export function escapeForPage(value: unknown): string {
 }
 
 /**
- * The text inside FSI … PDI with every embedding, override and isolate it opened closed, and without the
- * PDIs that close nothing it opened (inside the wrapper they would close the wrapper itself). Text that
- * is already isolated this way comes back unchanged, so a value sent back through a form does not grow.
+ * The text inside FSI … PDI with every embedding, override and isolate it opened closed, and one more FSI
+ * in front for each PDI that closes nothing it opened (that PDI would otherwise close the wrapper itself).
+ * Nothing of the text is removed, and text already isolated this way comes back unchanged, so a value
+ * sent back through a form keeps what the seller typed and does not grow again.
  */
 export function isolateDirection(text: string): string {
+  if (!DIRECTION_CONTROLS.test(text)) return text;
   const open: Array<'embedding' | 'isolate'> = [];
-  let kept = '';
+  let unmatched = 0;
   for (const c of text) {
     if (c >= '\u202a' && c <= '\u202e' && c !== PDF) open.push('embedding');
     else if (c === PDF) {
@@ -40,15 +42,13 @@ export function isolateDirection(text: string): string {
     else if (c === PDI) {
       // A PDI closes the latest isolate and every embedding opened inside it.
       const at = open.lastIndexOf('isolate');
-      if (at < 0) continue;
-      open.length = at;
+      if (at < 0) unmatched++;
+      else open.length = at;
     }
-    kept += c;
   }
-  if (!DIRECTION_CONTROLS.test(kept)) return kept;
-  if (open.length === 0 && kept.startsWith(FSI) && kept.endsWith(PDI) && wrapsWhole(kept)) return kept;
+  if (open.length === 0 && unmatched === 0 && text.startsWith(FSI) && text.endsWith(PDI) && wrapsWhole(text)) return text;
   const closers = open.reverse().map((kind) => (kind === 'embedding' ? PDF : PDI)).join('');
-  return FSI + kept + closers + PDI;
+  return FSI.repeat(1 + unmatched) + text + closers + PDI;
 }
 
 /** Whether the leading FSI is the one the trailing PDI closes (not "FSI a PDI b FSI c PDI"). */
