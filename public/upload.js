@@ -136,11 +136,13 @@
     });
   }
 
+  function takeChosen(input) {
+    if (!input.files || !input.files.length) return;
+    addFiles(input.files);
+    input.value = '';
+  }
   pickers.forEach(function (input) {
-    input.addEventListener('change', function () {
-      addFiles(input.files);
-      input.value = '';
-    });
+    input.addEventListener('change', function () { takeChosen(input); });
   });
   ['dragenter', 'dragover'].forEach(function (type) {
     dropzone.addEventListener(type, function (e) { e.preventDefault(); dropzone.classList.add('over'); });
@@ -193,6 +195,9 @@
       else if (r.state === 'queued') setState(photo, 'queued', 'Waiting to upload…');
       else setState(photo, 'ready', '');
     });
+    // Photos chosen before this script ran (on a slow connection the picker works first) were never
+    // announced to it: they are taken now, after the ones kept from before.
+    pickers.forEach(takeChosen);
     window.UploadSending.pump();
     // Says the queue has been read (the page's tests wait for it).
     form.setAttribute('data-queue-loaded', 'true');

@@ -76,6 +76,26 @@ describe('the upload queue survives', () => {
     await context.close();
   });
 
+  it('photos chosen before the page’s script has arrived (a slow connection) are taken once it runs', async () => {
+    const seller = await connectedSeller(t.stack.console, { username: 'demo2', password: 'demo2' }, 'early');
+    const context = await sellerContext(t.browser, t.stack.console.url, seller.browser.cookies, PHONE);
+    const page = await context.newPage();
+    let release!: () => void;
+    const arrived = new Promise<void>((resolve) => (release = resolve));
+    await page.route('**/public/upload.js', async (route) => {
+      await arrived;
+      await route.continue();
+    });
+    await page.goto(`${t.stack.console.url}/upload`, { waitUntil: 'commit' });
+    const photos = await jpegs(2, 590);
+    await page.locator('#up-photos').setInputFiles(photos.map((p) => ({ name: p.name, mimeType: p.type, buffer: p.data })));
+    expect(await page.locator('#up-list li.photo').count()).toBe(0);
+    release();
+    await expect.poll(() => page.locator('#up-list li.photo').count()).toBe(2);
+    expect(await page.locator('#up-count').textContent()).toBe('0 of 2 uploaded');
+    await context.close();
+  });
+
   it('going offline in the middle of a batch waits, and sends the rest once back online', async () => {
     const seller = await connectedSeller(t.stack.console, { username: 'demo2', password: 'demo2' }, 'offline');
     const before = await itemsAtSonlet(seller);
