@@ -216,7 +216,6 @@ export class UploadPipeline {
     });
   }
 
-
   private async own(userId: string, uploadId: string, what: string): Promise<Upload> {
     const row = await this.deps.prisma.upload.findFirst({ where: { id: uploadId, userId } });
     if (!row) throw new NotFoundError(what);
