@@ -224,7 +224,12 @@ export class UploadPipeline {
 
   private async views(rows: Upload[]): Promise<UploadView[]> {
     const byKey = await tasksByKey(this.deps.prisma, UPLOAD_TASK, rows.map((r) => r.id));
+    // A task that finished between the read of its upload and the read of the task: the upload was read
+    // before its last step was written (the step is written before the task is marked done). Shown as
+    // it was read, the page would take a step already passed for the last word and stop looking.
+    const behind = rows.filter((r) => r.step !== 'done' && byKey.get(r.id)?.status === 'done').map((r) => r.id);
+    const fresh = behind.length ? new Map((await this.deps.prisma.upload.findMany({ where: { id: { in: behind } } })).map((r) => [r.id, r])) : null;
     const now = this.clock.now();
-    return rows.map((row) => toUploadView(row, byKey.get(row.id) ?? null, now));
+    return rows.map((row) => toUploadView(fresh?.get(row.id) ?? row, byKey.get(row.id) ?? null, now));
   }
 }
