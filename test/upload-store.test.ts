@@ -1,29 +1,35 @@
 /**
  * Photos waiting to become items, in Postgres: streamed in and out in chunks, nothing left behind by
  * a refused or aborted photo, and swept when no upload needs them. Real Postgres; time is a clock.
+ *
+ * A database of its own: the sweep is global, so a console of another test file sweeping the shared
+ * database saw these photos (stored at the clock's hour, months ago) as old orphans and removed one
+ * while it was being written; and this file's sweep would remove other files' photos.
  */
 import { createHash, randomUUID } from 'node:crypto';
 import { PassThrough, Readable } from 'node:stream';
 import { text } from 'node:stream/consumers';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import sharp from 'sharp';
 import { createPrisma, type PrismaClient } from '../src/db/client.js';
 import { CHUNK_BYTES, ORPHAN_GRACE_MS, PhotoStore, PhotoTooLargeError, PhotoTooManyPixelsError, UnsupportedPhotoError } from '../src/inventory/upload-store.js';
-import './support/provided-context.js';
+import { freshDatabase } from './support/database.js';
 
 let prisma: PrismaClient;
+let database: Awaited<ReturnType<typeof freshDatabase>>;
 let userId: string;
 const clock = { t: Date.parse('2026-06-01T12:00:00Z'), now() { return this.t; } };
 let store: PhotoStore;
 
 beforeAll(async () => {
-  prisma = createPrisma(inject('databaseUrl'));
+  database = await freshDatabase();
+  prisma = createPrisma(database.url);
   userId = (await prisma.user.create({ data: { email: `photos-${randomUUID()}@example.com`, passwordHash: 'x' } })).id;
   store = new PhotoStore(prisma, 2 * 1024 * 1024, clock);
 });
 afterAll(async () => {
-  await prisma?.user.delete({ where: { id: userId } }).catch(() => undefined);
   await prisma?.$disconnect();
+  await database?.drop();
 });
 
 /** A real JPEG padded after its end marker to about `bytes`, so it spans several chunks. */
