@@ -15,6 +15,12 @@ describe('parsing Sonlet answers at the client boundary', () => {
     });
     expect(item.image?.image_full).toBe('');
     expect(item.image_thumbnail).toBe('http://cdn.example/t.jpg');
+    // Addresses are judged once and remembered: the second page with the same ones is judged alike.
+    for (let page = 0; page < 2; page++) {
+      const again = parseImage({ pk: 1, image_full: 'javascript:alert(1)', image_thumbnail: 'https://cdn.example/t.jpg', created: '' });
+      expect([again.image_full, again.image_thumbnail]).toEqual(['', 'https://cdn.example/t.jpg']);
+      expect(parseImage({ pk: 1, image_full: 'http://[bad', image_thumbnail: ' https://cdn.example/t.jpg', created: '' }).image_full).toBe('');
+    }
   });
 
   it('fills safe defaults, reads `data` given as a JSON string, and refuses an answer without a pk', () => {

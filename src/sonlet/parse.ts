@@ -19,16 +19,35 @@ function obj(raw: unknown, what: string): Raw {
 }
 const int = (v: unknown): number => (typeof v === 'number' ? v : Number(v));
 const str = (v: unknown, fallback = ''): string => (typeof v === 'string' ? v : v == null ? fallback : String(v));
+/**
+ * Addresses already judged: a page of items carries three per item, and the same ones come back with every
+ * page a seller opens, so parsing each again was a measurable share of a page's CPU time.
+ */
+const judged = new Map<string, boolean>();
+const MAX_JUDGED = 50_000;
+
 /** Only http(s) URLs from Sonlet reach our pages (as img src, links or redirects); anything else is dropped. */
 const urlOrNull = (v: unknown): string | null => {
   if (typeof v !== 'string' || !v) return null;
+  let ok = judged.get(v);
+  if (ok === undefined) {
+    ok = isWebAddress(v);
+    if (v.length <= 2048) {
+      if (judged.size >= MAX_JUDGED) judged.clear();
+      judged.set(v, ok);
+    }
+  }
+  return ok ? v : null;
+};
+
+function isWebAddress(v: string): boolean {
   try {
     const { protocol } = new URL(v);
-    return protocol === 'https:' || protocol === 'http:' ? v : null;
+    return protocol === 'https:' || protocol === 'http:';
   } catch {
-    return null;
+    return false;
   }
-};
+}
 const url = (v: unknown): string => urlOrNull(v) ?? '';
 
 function pk(raw: Raw, what: string): number {
@@ -65,11 +84,16 @@ function relatedPk(v: unknown): number | null {
  * pk: sizes named "10" come with their id.
  */
 function related(name: unknown, id: unknown, one: unknown = name): { pk: number; name: string } {
-  const nameOf = (v: unknown) => (v && typeof v === 'object' ? str((v as Raw).name) : typeof v === 'string' && (v !== one || id != null || !/^\d+$/.test(v)) ? v : '');
-  if (id !== undefined && id !== null) return { pk: relatedPk(id) ?? NaN, name: nameOf(name) };
-  if (one && typeof one === 'object') return { pk: relatedPk(one) ?? NaN, name: nameOf(one) || nameOf(name) };
+  if (id !== undefined && id !== null) return { pk: relatedPk(id) ?? NaN, name: nameIn(name, one, id) };
+  if (one && typeof one === 'object') return { pk: relatedPk(one) ?? NaN, name: nameIn(one, one, id) || nameIn(name, one, id) };
   const pk = typeof one === 'number' || (typeof one === 'string' && /^\d+$/.test(one)) ? (relatedPk(one) ?? NaN) : NaN;
-  return { pk, name: nameOf(name) };
+  return { pk, name: nameIn(name, one, id) };
+}
+
+/** The name `v` gives, for `related`: a digits-only string in the one field, without an id, is a pk, not a name. */
+function nameIn(v: unknown, one: unknown, id: unknown): string {
+  if (v && typeof v === 'object') return str((v as Raw).name);
+  return typeof v === 'string' && (v !== one || id != null || !/^\d+$/.test(v)) ? v : '';
 }
 
 export function parseImage(raw: unknown): SonletImage {
