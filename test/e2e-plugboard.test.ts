@@ -5,6 +5,7 @@ import { launchChromium, screenshot, signUpAndConnectInBrowser, watchPageErrors 
 import { startPlugboardSandbox, DEMO_PLUGBOARD_TENANTS, type StartedPlugboardSandbox } from '../src/sandbox/plugboard/index.js';
 import { jpegs } from './fixtures/uploads.js';
 import { uploadOnPage } from './support/upload-page.js';
+import { setSonletQuantity } from './support/shop.js';
 
 const DEMO = DEMO_PLUGBOARD_TENANTS.find((t) => t.tenant === 'demo')!;
 
@@ -176,4 +177,37 @@ describe('a seller sells through the web shop, in a real browser', () => {
     expect(await page.locator('.publish .shop-state').getAttribute('data-shop-state')).toBe('visible');
     expect(errors).toEqual([]);
   }, 120_000);
+
+  it('“Not published” and then “Out of sync”, each picked alone in the Web shop filter, show what they say', async () => {
+    const shown = () => page.locator('.grid .card > a').evaluateAll((links) => links.map((a) => Number(a.getAttribute('href')!.split('/').pop())));
+    const pkOf = (remoteId: string | null | undefined) => Number(remoteId?.replace('sonlet-item-', ''));
+    const inShop = products().filter((p) => p.state === 'visible').map((p) => pkOf(p.remoteId));
+    expect(inShop.length).toBeGreaterThan(0);
+
+    await page.goto(`${stack.console.url}/items`);
+    await page.getByLabel('Web shop').selectOption({ label: 'Not published' });
+    await page.getByRole('button', { name: 'Filter' }).click();
+    await page.waitForURL(/shop=unpublished/);
+    const notPublished = await shown();
+    expect(notPublished.length).toBeGreaterThan(0);
+    for (const pk of notPublished) expect(inShop, `item ${pk}`).not.toContain(pk);
+    expect(await page.locator('.grid .shop-state[data-shop-state="visible"]').count()).toBe(0);
+    expect(await page.getByLabel('Style').inputValue()).toBe('');
+    expect(await page.getByLabel('Search').inputValue()).toBe('');
+
+    // Sold out in Sonlet: the shop still offers it until the next sync, so it is out of step.
+    const target = inShop[0]!;
+    await setSonletQuantity(stack, 'demo', target, 0);
+    await page.getByLabel('Web shop').selectOption({ label: 'Out of sync' });
+    await page.getByRole('button', { name: 'Filter' }).click();
+    await page.waitForURL(/shop=out-of-sync/);
+    // The filter reads a walk of the inventory that may be a minute old: Refresh reads it afresh.
+    await Promise.all([page.waitForNavigation(), page.locator('.freshness').getByRole('button', { name: 'Refresh' }).click()]);
+    expect(new URL(page.url()).searchParams.get('shop')).toBe('out-of-sync');
+    const outOfSync = await shown();
+    expect(outOfSync).toContain(target);
+    for (const pk of outOfSync) expect(products().some((p) => pkOf(p.remoteId) === pk), `item ${pk}`).toBe(true);
+    expect(await page.getByLabel('Web shop').inputValue()).toBe('out-of-sync');
+    expect(errors).toEqual([]);
+  });
 });
