@@ -24,6 +24,8 @@ document.addEventListener('DOMContentLoaded', function () {
     event.preventDefault();
     hideMessages();
     message.hidden = false;
+    // On a phone the toolbar's buttons stack and the message can fall below the screen's edge.
+    if (message.scrollIntoView) message.scrollIntoView({ block: 'nearest' });
   });
   document.addEventListener('change', function (event) {
     if (!event.target.matches('input[name="pk"], #select-all')) return;

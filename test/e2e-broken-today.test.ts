@@ -6,7 +6,7 @@ import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, BrowserContext } from 'playwright-core';
 import { startStack, signUp, connectSonlet, type Stack } from './support/stack.js';
-import { launchChromium, screenshot, watchPageErrors } from './support/browser.js';
+import { DESKTOP, PHONE, launchChromium, screenshot, watchPageErrors } from './support/browser.js';
 import { jpeg } from './fixtures/uploads.js';
 import { DEMO_PLUGBOARD_TENANTS, startPlugboardSandbox, type StartedPlugboardSandbox } from '../src/sandbox/plugboard/index.js';
 import { settingsFor } from './support/shop.js';
@@ -30,15 +30,17 @@ afterAll(async () => {
   await plugboard?.close();
 });
 
-async function signedIn(opts: { javaScript?: boolean } = {}): Promise<BrowserContext> {
-  const context = await browser.newContext({ viewport: { width: 1100, height: 900 }, javaScriptEnabled: opts.javaScript ?? true });
+async function signedIn(screen: typeof DESKTOP | typeof PHONE, opts: { javaScript?: boolean } = {}): Promise<BrowserContext> {
+  const context = await browser.newContext({ ...screen, javaScriptEnabled: opts.javaScript ?? true });
   await context.addCookies([{ ...cookie, url: stack.console.url }]);
   return context;
 }
 
-describe('broken today, fixed', () => {
+// At a laptop's width and a phone's: the same controls, the same outcome.
+for (const [name, screen] of [['desktop', DESKTOP], ['phone', PHONE]] as const) {
+describe(`broken today, fixed (${name})`, () => {
   it('filters by style alone: size left on “All sizes”, Filter shows that style’s items', async () => {
-    const context = await signedIn();
+    const context = await signedIn(screen);
     const page = await context.newPage();
     const errors = watchPageErrors(page);
     await page.goto(`${stack.console.url}/items`);
@@ -54,13 +56,13 @@ describe('broken today, fixed', () => {
     expect(styles.length).toBeGreaterThan(0);
     expect(new Set(styles)).toEqual(new Set([chosen]));
     expect(await style.inputValue()).not.toBe('');
-    await screenshot(page, 'filter-style-alone');
+    await screenshot(page, `filter-style-alone-${name}`);
     expect(errors).toEqual([]);
     await context.close();
   });
 
   it('a bad file next to a good photo: one refused with its reason, one done, Upload usable again', async () => {
-    const context = await signedIn();
+    const context = await signedIn(screen);
     const page = await context.newPage();
     const errors = watchPageErrors(page);
     await page.goto(`${stack.console.url}/upload`);
@@ -84,13 +86,13 @@ describe('broken today, fixed', () => {
     expect(await bad.locator('.status').textContent()).toMatch(/not a photo|JPEG|PNG/i);
     expect(await good.locator('a.item-link').count()).toBe(1);
     await expect.poll(() => page.getByRole('button', { name: 'Upload' }).isEnabled()).toBe(true);
-    await screenshot(page, 'upload-bad-next-to-good');
+    await screenshot(page, `upload-bad-next-to-good-${name}`);
     expect(errors.filter((e) => !/status of 415/.test(e))).toEqual([]);
     await context.close();
   });
 
   it('an error page keeps the main navigation and Sign out', async () => {
-    const context = await signedIn();
+    const context = await signedIn(screen);
     const page = await context.newPage();
     for (const path of ['/items/2147483647', '/no-such-page', '/items/abc']) {
       const res = await page.goto(`${stack.console.url}${path}`);
@@ -99,7 +101,7 @@ describe('broken today, fixed', () => {
       expect(await nav.getByRole('link').allTextContents(), path).toEqual(expect.arrayContaining(['Items', 'Images', 'Upload']));
       expect(await page.getByRole('button', { name: 'Sign out' }).count(), path).toBe(1);
     }
-    await screenshot(page, 'error-page-with-navigation');
+    await screenshot(page, `error-page-with-navigation-${name}`);
     // The navigation works from there.
     await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Items' }).click();
     await page.waitForURL(`${stack.console.url}/items`);
@@ -108,7 +110,7 @@ describe('broken today, fixed', () => {
 
   for (const javaScript of [true, false]) {
     it(`“Publish selected” with nothing ticked says so next to the button (${javaScript ? 'with' : 'without'} JavaScript)`, async () => {
-      const context = await signedIn({ javaScript });
+      const context = await signedIn(screen, { javaScript });
       const page = await context.newPage();
       await page.goto(`${stack.console.url}/items?page=2`);
       const message = page.locator('#publish-none');
@@ -122,8 +124,12 @@ describe('broken today, fixed', () => {
       const box = await message.boundingBox();
       const button = await page.getByRole('button', { name: 'Publish selected', exact: true }).boundingBox();
       expect(Math.abs(box!.y - button!.y)).toBeLessThan(120);
-      await screenshot(page, `publish-nothing-selected-${javaScript ? 'js' : 'nojs'}`);
+      // On the screen as it is, without scrolling to find it.
+      expect(box!.y).toBeGreaterThanOrEqual(0);
+      expect(box!.y + box!.height).toBeLessThanOrEqual(screen.viewport.height);
+      await screenshot(page, `publish-nothing-selected-${javaScript ? 'js' : 'nojs'}-${name}`);
       await context.close();
     });
   }
 });
+}
