@@ -183,6 +183,45 @@ describe('an invite-only console run by its owner', () => {
     expect(stack.console.logs.join('')).toContain('/reset-password/[redacted]');
   });
 
+  it('a one-time link does not outlive what it was made on: the admin who made it, the account’s role, state and password', async () => {
+    const adminEmail = uniqueEmail('link-maker');
+    const admin = await signUpAs(adminEmail, {}, new URL(await invite()).pathname);
+    expect((await owner.browser.submit('/admin', `/admin/sellers/${await idOf(adminEmail)}/make-admin`, {})).status).toBe(302);
+    const [promotedEmail, keptEmail, disabledEmail, carefulEmail] = ['promoted', 'kept', 'disabled', 'careful'].map((n) => uniqueEmail(n));
+    const careful = await signUpAs(carefulEmail, {}, new URL(await invite()).pathname);
+    for (const email of [promotedEmail, keptEmail, disabledEmail]) await signUpAs(email, {}, new URL(await invite()).pathname);
+    const resetLink = async (email: string) => new URL(await oneTimeLinkFrom(await admin.browser.submit('/admin', `/admin/sellers/${await idOf(email)}/reset-link`, {}))).pathname;
+    const promoted = await resetLink(promotedEmail);
+    const kept = await resetLink(keptEmail);
+    const disabled = await resetLink(disabledEmail);
+    const forCareful = await resetLink(carefulEmail);
+    const invitation = new URL(await oneTimeLinkFrom(await admin.browser.submit('/admin', '/admin/invitations', { email: '' }))).pathname;
+    const opens = async (path: string) => (await new HttpSession(stack.console.url).get(path)).status;
+    expect(await Promise.all([promoted, kept, disabled, forCareful, invitation].map(opens))).toEqual([200, 200, 200, 200, 200]);
+
+    // Made admin since: only the owner manages admins, so the admin's link to that account is void.
+    expect((await owner.browser.submit('/admin', `/admin/sellers/${await idOf(promotedEmail)}/make-admin`, {})).status).toBe(302);
+    expect(await opens(promoted)).toBe(410);
+    // Disabled, then enabled again: the link kept from before is void.
+    for (const action of ['disable', 'enable']) expect((await owner.browser.submit('/admin', `/admin/sellers/${await idOf(disabledEmail)}/${action}`, {})).status).toBe(302);
+    expect(await opens(disabled)).toBe(410);
+    // The seller changed their own password: a link someone else holds would undo it.
+    const changed = await careful.browser.submit('/account', '/account/password', { current: PASSWORD, password: 'another long password', confirm: 'another long password' });
+    expect(changed.status).toBeLessThan(400);
+    expect(await opens(forCareful)).toBe(410);
+    expect(await opens(kept)).toBe(200);
+
+    // The admin who made them is no longer an admin: their reset links and invitations are void.
+    expect((await owner.browser.submit('/admin', `/admin/sellers/${await idOf(adminEmail)}/unmake-admin`, {})).status).toBe(302);
+    expect(await opens(kept)).toBe(410);
+    expect(await opens(invitation)).toBe(410);
+    const tried = await new HttpSession(stack.console.url).submit('/sign-in', '/reset-password', { token: kept.split('/').pop()!, password: 'taken over at last' });
+    expect(tried.status).toBe(410);
+    const joined = await new HttpSession(stack.console.url).submit('/sign-in', '/sign-up', { email: uniqueEmail('late'), password: PASSWORD, invite: invitation.split('/').pop()! });
+    expect(joined.status).toBeGreaterThanOrEqual(400);
+    expect((await new HttpSession(stack.console.url).submit('/sign-in', '/sign-in', { email: keptEmail, password: PASSWORD })).status).toBe(302);
+  });
+
   it('deleting a seller removes everything of theirs and keeps the audit event', async () => {
     const seller = uniqueEmail('leaving');
     await signUpAs(seller, {}, new URL(await invite()).pathname);

@@ -34,6 +34,16 @@ export function createInvitations(prisma: PrismaClient, audit: AuditTrail, clock
   const stateOf = (row: Invitation): InvitationState =>
     row.usedAt ? 'used' : row.revokedAt ? 'revoked' : row.expiresAt.getTime() <= clock.now() ? 'expired' : 'pending';
 
+  /**
+   * An invitation stands while whoever made it could make it now: an admin since removed, disabled or
+   * deleted leaves no way in behind them.
+   */
+  async function usable(db: InvitationWriter, token: string): Promise<Invitation> {
+    const row = await db.invitation.findUnique({ where: { tokenHash: hashOneTimeToken(token) }, include: { issuedBy: { select: { role: true, disabledAt: true } } } });
+    if (!row || stateOf(row) !== 'pending' || !row.issuedBy || row.issuedBy.disabledAt || !isAdmin(row.issuedBy.role)) throw new InvitationUnusableError();
+    return row;
+  }
+
   return {
     /** Answers the token once; afterwards only its hash exists. */
     async issue(by: Actor, rawEmail: string | null): Promise<{ token: string; invitation: InvitationView }> {
@@ -48,8 +58,15 @@ export function createInvitations(prisma: PrismaClient, audit: AuditTrail, clock
       return { token, invitation: { ...row, issuedBy: by.email, state: 'pending' } };
     },
 
+    /** Every open invitation (so each can be revoked, however many were made since), then the latest others. */
     async list(limit = 50): Promise<InvitationView[]> {
-      const rows = await prisma.invitation.findMany({ orderBy: { createdAt: 'desc' }, take: limit, include: { issuedBy: { select: { email: true } } } });
+      const include = { issuedBy: { select: { email: true } } };
+      const open = { usedAt: null, revokedAt: null, expiresAt: { gt: new Date(clock.now()) } };
+      const [pending, others] = await Promise.all([
+        prisma.invitation.findMany({ where: open, orderBy: { createdAt: 'desc' }, include }),
+        prisma.invitation.findMany({ where: { NOT: open }, orderBy: { createdAt: 'desc' }, take: limit, include }),
+      ]);
+      const rows = [...pending, ...others].sort((a, b) => b.createdAt.getTime() - a.createdAt.getTime());
       return rows.map((row) => ({ id: row.id, email: row.email, issuedBy: row.issuedBy?.email ?? null, createdAt: row.createdAt, expiresAt: row.expiresAt, state: stateOf(row), usedByEmail: row.usedByEmail }));
     },
 
@@ -62,8 +79,7 @@ export function createInvitations(prisma: PrismaClient, audit: AuditTrail, clock
 
     /** The open invitation behind a link, for the join page; throws when it cannot be used. */
     async open(token: string): Promise<{ id: string; email: string | null }> {
-      const row = await prisma.invitation.findUnique({ where: { tokenHash: hashOneTimeToken(token) } });
-      if (!row || stateOf(row) !== 'pending') throw new InvitationUnusableError();
+      const row = await usable(prisma, token);
       return { id: row.id, email: row.email };
     },
 
@@ -72,8 +88,7 @@ export function createInvitations(prisma: PrismaClient, audit: AuditTrail, clock
      * two sign-ups through one link race to a single winner.
      */
     async consume(db: InvitationWriter, token: string, email: string): Promise<{ id: string }> {
-      const row = await db.invitation.findUnique({ where: { tokenHash: hashOneTimeToken(token) } });
-      if (!row || stateOf(row) !== 'pending') throw new InvitationUnusableError();
+      const row = await usable(db, token);
       if (row.email && row.email !== email) {
         throw new DomainError('invalid-input', `This invitation is for ${row.email}; sign up with that address.`, { field: 'email' });
       }

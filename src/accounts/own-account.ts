@@ -54,6 +54,8 @@ export function createOwnAccount({ prisma, disconnectSonlet, audit, sessionsChan
       await prisma.$transaction([
         prisma.user.update({ where: { id: userId }, data: { passwordHash } }),
         prisma.session.deleteMany({ where: { userId, id: { not: keepSessionId } } }),
+        // A reset link someone else holds would undo the change.
+        prisma.passwordReset.deleteMany({ where: { userId, usedAt: null } }),
       ]);
       sessionsChanged(userId);
       await audit.record({ kind: 'password-changed', actor: asker, ip: asker.ip });
@@ -61,7 +63,11 @@ export function createOwnAccount({ prisma, disconnectSonlet, audit, sessionsChan
 
     /** Ends every session of the account, this one included. Answers how many there were. */
     async signOutEverywhere(asker: Asker): Promise<number> {
-      const { count } = await prisma.session.deleteMany({ where: { userId: asker.id } });
+      const [{ count }] = await prisma.$transaction([
+        prisma.session.deleteMany({ where: { userId: asker.id } }),
+        // "Someone else may be in": a reset link they were given is a way back.
+        prisma.passwordReset.deleteMany({ where: { userId: asker.id, usedAt: null } }),
+      ]);
       sessionsChanged(asker.id);
       await audit.record({ kind: 'sign-out-everywhere', actor: asker, ip: asker.ip, detail: { sessions: count } });
       return count;

@@ -5,6 +5,7 @@ import { DomainError } from '../errors.js';
 import { checkNewPassword } from './accounts.js';
 import type { PasswordHasher } from './password.js';
 import { hashOneTimeToken, newOneTimeToken } from './one-time-token.js';
+import { mayAct } from './roles.js';
 import type { SessionsChanged } from './session-copies.js';
 
 /** A reset link is handed over by a person (there is no mail server), so it lives a day, not an hour. */
@@ -18,9 +19,18 @@ export class ResetLinkUnusableError extends DomainError {
 
 /** One-time links that set a new password; issuing one cancels the seller's earlier links. */
 export function createPasswordResets(prisma: PrismaClient, audit: AuditTrail, clock: Clock, sessionsChanged: SessionsChanged, passwords: PasswordHasher) {
+  /**
+   * A link stands only while what it was made on still holds: the account is enabled, and the admin who
+   * made it is still an enabled admin allowed to reset this account as it is now (a seller made admin
+   * since, or an admin removed since, voids it). Links from the command line answer to the machine's owner.
+   */
   async function find(token: string) {
-    const row = await prisma.passwordReset.findUnique({ where: { tokenHash: hashOneTimeToken(token) }, include: { user: { select: { id: true, email: true } } } });
-    if (!row || row.usedAt || row.expiresAt.getTime() <= clock.now()) throw new ResetLinkUnusableError();
+    const row = await prisma.passwordReset.findUnique({
+      where: { tokenHash: hashOneTimeToken(token) },
+      include: { user: { select: { id: true, email: true, role: true, disabledAt: true } }, issuedBy: { select: { id: true, email: true, role: true, disabledAt: true } } },
+    });
+    if (!row || row.usedAt || row.expiresAt.getTime() <= clock.now() || row.user.disabledAt) throw new ResetLinkUnusableError();
+    if (row.issuedBy && (row.issuedBy.disabledAt || !mayAct(row.issuedBy, row.user, 'reset-password'))) throw new ResetLinkUnusableError();
     return row;
   }
 
@@ -30,7 +40,7 @@ export function createPasswordResets(prisma: PrismaClient, audit: AuditTrail, cl
       const { token, hash } = newOneTimeToken();
       await prisma.$transaction([
         prisma.passwordReset.deleteMany({ where: { userId: user.id, usedAt: null } }),
-        prisma.passwordReset.create({ data: { userId: user.id, tokenHash: hash, expiresAt: new Date(clock.now() + RESET_HOURS * 3600 * 1000) } }),
+        prisma.passwordReset.create({ data: { userId: user.id, issuedById: by?.id ?? null, tokenHash: hash, expiresAt: new Date(clock.now() + RESET_HOURS * 3600 * 1000) } }),
       ]);
       await audit.record({ kind: 'password-reset-issued', actor: by, subject: user, ip: by?.ip, detail: { via: by ? 'admin page' : 'command line' } });
       return token;
@@ -41,6 +51,11 @@ export function createPasswordResets(prisma: PrismaClient, audit: AuditTrail, cl
     },
 
     /** Sets the new password and ends every session of the account (a reset means "someone else may be in"). */
+    /** Voids the account's open links: its password, role or state changed, or it asked to end every session. */
+    async cancelFor(userId: string): Promise<void> {
+      await prisma.passwordReset.deleteMany({ where: { userId, usedAt: null } });
+    },
+
     async use(token: string, newPassword: string, ip: string | null): Promise<{ email: string }> {
       checkNewPassword(newPassword);
       const row = await find(token);
@@ -48,7 +63,9 @@ export function createPasswordResets(prisma: PrismaClient, audit: AuditTrail, cl
       await prisma.$transaction(async (tx) => {
         const { count } = await tx.passwordReset.updateMany({ where: { id: row.id, usedAt: null }, data: { usedAt: new Date(clock.now()) } });
         if (count === 0) throw new ResetLinkUnusableError();
-        await tx.user.update({ where: { id: row.userId }, data: { passwordHash } });
+        // Only while the account is still enabled: a disable racing the link wins.
+        const { count: set } = await tx.user.updateMany({ where: { id: row.userId, disabledAt: null }, data: { passwordHash } });
+        if (set === 0) throw new ResetLinkUnusableError();
         await tx.session.deleteMany({ where: { userId: row.userId } });
       });
       sessionsChanged(row.userId);

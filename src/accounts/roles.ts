@@ -30,3 +30,13 @@ export function checkMayAct(actor: Actor, target: { id: string; role: Role }, ac
   if ((action === 'make-admin' || action === 'unmake-admin') && actor.role !== 'owner') refuse('Only the owner names or removes admins.');
   if (target.role === 'admin' && actor.role !== 'owner') refuse('Only the owner can manage another admin.');
 }
+
+/** `checkMayAct` as a yes or no, for rights checked again later (a one-time link when it is used). */
+export function mayAct(actor: Actor, target: { id: string; role: Role }, action: TeamAction): boolean {
+  try {
+    checkMayAct(actor, target, action);
+    return true;
+  } catch {
+    return false;
+  }
+}

@@ -76,6 +76,8 @@ export function createTeam(prisma: PrismaClient, audit: AuditTrail, resets: Pass
       await prisma.$transaction(async (tx) => {
         await tx.user.update({ where: { id: user.id }, data: { disabledAt: disabled ? new Date() : null } });
         if (disabled) await tx.session.deleteMany({ where: { userId: user.id } });
+        // Enabling again must not bring back a link someone kept.
+        if (disabled) await tx.passwordReset.deleteMany({ where: { userId: user.id, usedAt: null } });
       });
       sessionsChanged(user.id);
       await record(disabled ? 'seller-disabled' : 'seller-enabled', actor, user);
@@ -85,6 +87,8 @@ export function createTeam(prisma: PrismaClient, audit: AuditTrail, resets: Pass
       const user = await target(actor, userId, admin ? 'make-admin' : 'unmake-admin');
       const role = admin ? 'admin' : 'seller';
       await prisma.user.update({ where: { id: user.id }, data: { role } });
+      // A link made for a seller does not become a way into an admin's account.
+      await resets.cancelFor(user.id);
       await setSessionRole(user.id, role);
       await record(admin ? 'admin-granted' : 'admin-revoked', actor, user);
     },

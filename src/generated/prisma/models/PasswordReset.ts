@@ -31,6 +31,7 @@ export type PasswordResetMinAggregateOutputType = {
   createdAt: Date | null
   expiresAt: Date | null
   usedAt: Date | null
+  issuedById: string | null
 }
 
 export type PasswordResetMaxAggregateOutputType = {
@@ -40,6 +41,7 @@ export type PasswordResetMaxAggregateOutputType = {
   createdAt: Date | null
   expiresAt: Date | null
   usedAt: Date | null
+  issuedById: string | null
 }
 
 export type PasswordResetCountAggregateOutputType = {
@@ -49,6 +51,7 @@ export type PasswordResetCountAggregateOutputType = {
   createdAt: number
   expiresAt: number
   usedAt: number
+  issuedById: number
   _all: number
 }
 
@@ -60,6 +63,7 @@ export type PasswordResetMinAggregateInputType = {
   createdAt?: true
   expiresAt?: true
   usedAt?: true
+  issuedById?: true
 }
 
 export type PasswordResetMaxAggregateInputType = {
@@ -69,6 +73,7 @@ export type PasswordResetMaxAggregateInputType = {
   createdAt?: true
   expiresAt?: true
   usedAt?: true
+  issuedById?: true
 }
 
 export type PasswordResetCountAggregateInputType = {
@@ -78,6 +83,7 @@ export type PasswordResetCountAggregateInputType = {
   createdAt?: true
   expiresAt?: true
   usedAt?: true
+  issuedById?: true
   _all?: true
 }
 
@@ -160,6 +166,7 @@ export type PasswordResetGroupByOutputType = {
   createdAt: Date
   expiresAt: Date
   usedAt: Date | null
+  issuedById: string | null
   _count: PasswordResetCountAggregateOutputType | null
   _min: PasswordResetMinAggregateOutputType | null
   _max: PasswordResetMaxAggregateOutputType | null
@@ -190,7 +197,9 @@ export type PasswordResetWhereInput = {
   createdAt?: Prisma.DateTimeFilter<"PasswordReset"> | Date | string
   expiresAt?: Prisma.DateTimeFilter<"PasswordReset"> | Date | string
   usedAt?: Prisma.DateTimeNullableFilter<"PasswordReset"> | Date | string | null
+  issuedById?: Prisma.UuidNullableFilter<"PasswordReset"> | string | null
   user?: Prisma.XOR<Prisma.UserScalarRelationFilter, Prisma.UserWhereInput>
+  issuedBy?: Prisma.XOR<Prisma.UserNullableScalarRelationFilter, Prisma.UserWhereInput> | null
 }
 
 export type PasswordResetOrderByWithRelationInput = {
@@ -200,7 +209,9 @@ export type PasswordResetOrderByWithRelationInput = {
   createdAt?: Prisma.SortOrder
   expiresAt?: Prisma.SortOrder
   usedAt?: Prisma.SortOrderInput | Prisma.SortOrder
+  issuedById?: Prisma.SortOrderInput | Prisma.SortOrder
   user?: Prisma.UserOrderByWithRelationInput
+  issuedBy?: Prisma.UserOrderByWithRelationInput
 }
 
 export type PasswordResetWhereUniqueInput = Prisma.AtLeast<{
@@ -213,7 +224,9 @@ export type PasswordResetWhereUniqueInput = Prisma.AtLeast<{
   createdAt?: Prisma.DateTimeFilter<"PasswordReset"> | Date | string
   expiresAt?: Prisma.DateTimeFilter<"PasswordReset"> | Date | string
   usedAt?: Prisma.DateTimeNullableFilter<"PasswordReset"> | Date | string | null
+  issuedById?: Prisma.UuidNullableFilter<"PasswordReset"> | string | null
   user?: Prisma.XOR<Prisma.UserScalarRelationFilter, Prisma.UserWhereInput>
+  issuedBy?: Prisma.XOR<Prisma.UserNullableScalarRelationFilter, Prisma.UserWhereInput> | null
 }, "id" | "tokenHash">
 
 export type PasswordResetOrderByWithAggregationInput = {
@@ -223,6 +236,7 @@ export type PasswordResetOrderByWithAggregationInput = {
   createdAt?: Prisma.SortOrder
   expiresAt?: Prisma.SortOrder
   usedAt?: Prisma.SortOrderInput | Prisma.SortOrder
+  issuedById?: Prisma.SortOrderInput | Prisma.SortOrder
   _count?: Prisma.PasswordResetCountOrderByAggregateInput
   _max?: Prisma.PasswordResetMaxOrderByAggregateInput
   _min?: Prisma.PasswordResetMinOrderByAggregateInput
@@ -238,6 +252,7 @@ export type PasswordResetScalarWhereWithAggregatesInput = {
   createdAt?: Prisma.DateTimeWithAggregatesFilter<"PasswordReset"> | Date | string
   expiresAt?: Prisma.DateTimeWithAggregatesFilter<"PasswordReset"> | Date | string
   usedAt?: Prisma.DateTimeNullableWithAggregatesFilter<"PasswordReset"> | Date | string | null
+  issuedById?: Prisma.UuidNullableWithAggregatesFilter<"PasswordReset"> | string | null
 }
 
 export type PasswordResetCreateInput = {
@@ -247,6 +262,7 @@ export type PasswordResetCreateInput = {
   expiresAt: Date | string
   usedAt?: Date | string | null
   user: Prisma.UserCreateNestedOneWithoutPasswordResetsInput
+  issuedBy?: Prisma.UserCreateNestedOneWithoutResetsIssuedInput
 }
 
 export type PasswordResetUncheckedCreateInput = {
@@ -256,6 +272,7 @@ export type PasswordResetUncheckedCreateInput = {
   createdAt?: Date | string
   expiresAt: Date | string
   usedAt?: Date | string | null
+  issuedById?: string | null
 }
 
 export type PasswordResetUpdateInput = {
@@ -265,6 +282,7 @@ export type PasswordResetUpdateInput = {
   expiresAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   usedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   user?: Prisma.UserUpdateOneRequiredWithoutPasswordResetsNestedInput
+  issuedBy?: Prisma.UserUpdateOneWithoutResetsIssuedNestedInput
 }
 
 export type PasswordResetUncheckedUpdateInput = {
@@ -274,6 +292,7 @@ export type PasswordResetUncheckedUpdateInput = {
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   expiresAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   usedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  issuedById?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
 }
 
 export type PasswordResetCreateManyInput = {
@@ -283,6 +302,7 @@ export type PasswordResetCreateManyInput = {
   createdAt?: Date | string
   expiresAt: Date | string
   usedAt?: Date | string | null
+  issuedById?: string | null
 }
 
 export type PasswordResetUpdateManyMutationInput = {
@@ -300,6 +320,7 @@ export type PasswordResetUncheckedUpdateManyInput = {
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   expiresAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   usedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  issuedById?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
 }
 
 export type PasswordResetListRelationFilter = {
@@ -319,6 +340,7 @@ export type PasswordResetCountOrderByAggregateInput = {
   createdAt?: Prisma.SortOrder
   expiresAt?: Prisma.SortOrder
   usedAt?: Prisma.SortOrder
+  issuedById?: Prisma.SortOrder
 }
 
 export type PasswordResetMaxOrderByAggregateInput = {
@@ -328,6 +350,7 @@ export type PasswordResetMaxOrderByAggregateInput = {
   createdAt?: Prisma.SortOrder
   expiresAt?: Prisma.SortOrder
   usedAt?: Prisma.SortOrder
+  issuedById?: Prisma.SortOrder
 }
 
 export type PasswordResetMinOrderByAggregateInput = {
@@ -337,6 +360,7 @@ export type PasswordResetMinOrderByAggregateInput = {
   createdAt?: Prisma.SortOrder
   expiresAt?: Prisma.SortOrder
   usedAt?: Prisma.SortOrder
+  issuedById?: Prisma.SortOrder
 }
 
 export type PasswordResetCreateNestedManyWithoutUserInput = {
@@ -346,10 +370,24 @@ export type PasswordResetCreateNestedManyWithoutUserInput = {
   connect?: Prisma.PasswordResetWhereUniqueInput | Prisma.PasswordResetWhereUniqueInput[]
 }
 
+export type PasswordResetCreateNestedManyWithoutIssuedByInput = {
+  create?: Prisma.XOR<Prisma.PasswordResetCreateWithoutIssuedByInput, Prisma.PasswordResetUncheckedCreateWithoutIssuedByInput> | Prisma.PasswordResetCreateWithoutIssuedByInput[] | Prisma.PasswordResetUncheckedCreateWithoutIssuedByInput[]
+  connectOrCreate?: Prisma.PasswordResetCreateOrConnectWithoutIssuedByInput | Prisma.PasswordResetCreateOrConnectWithoutIssuedByInput[]
+  createMany?: Prisma.PasswordResetCreateManyIssuedByInputEnvelope
+  connect?: Prisma.PasswordResetWhereUniqueInput | Prisma.PasswordResetWhereUniqueInput[]
+}
+
 export type PasswordResetUncheckedCreateNestedManyWithoutUserInput = {
   create?: Prisma.XOR<Prisma.PasswordResetCreateWithoutUserInput, Prisma.PasswordResetUncheckedCreateWithoutUserInput> | Prisma.PasswordResetCreateWithoutUserInput[] | Prisma.PasswordResetUncheckedCreateWithoutUserInput[]
   connectOrCreate?: Prisma.PasswordResetCreateOrConnectWithoutUserInput | Prisma.PasswordResetCreateOrConnectWithoutUserInput[]
   createMany?: Prisma.PasswordResetCreateManyUserInputEnvelope
+  connect?: Prisma.PasswordResetWhereUniqueInput | Prisma.PasswordResetWhereUniqueInput[]
+}
+
+export type PasswordResetUncheckedCreateNestedManyWithoutIssuedByInput = {
+  create?: Prisma.XOR<Prisma.PasswordResetCreateWithoutIssuedByInput, Prisma.PasswordResetUncheckedCreateWithoutIssuedByInput> | Prisma.PasswordResetCreateWithoutIssuedByInput[] | Prisma.PasswordResetUncheckedCreateWithoutIssuedByInput[]
+  connectOrCreate?: Prisma.PasswordResetCreateOrConnectWithoutIssuedByInput | Prisma.PasswordResetCreateOrConnectWithoutIssuedByInput[]
+  createMany?: Prisma.PasswordResetCreateManyIssuedByInputEnvelope
   connect?: Prisma.PasswordResetWhereUniqueInput | Prisma.PasswordResetWhereUniqueInput[]
 }
 
@@ -367,6 +405,20 @@ export type PasswordResetUpdateManyWithoutUserNestedInput = {
   deleteMany?: Prisma.PasswordResetScalarWhereInput | Prisma.PasswordResetScalarWhereInput[]
 }
 
+export type PasswordResetUpdateManyWithoutIssuedByNestedInput = {
+  create?: Prisma.XOR<Prisma.PasswordResetCreateWithoutIssuedByInput, Prisma.PasswordResetUncheckedCreateWithoutIssuedByInput> | Prisma.PasswordResetCreateWithoutIssuedByInput[] | Prisma.PasswordResetUncheckedCreateWithoutIssuedByInput[]
+  connectOrCreate?: Prisma.PasswordResetCreateOrConnectWithoutIssuedByInput | Prisma.PasswordResetCreateOrConnectWithoutIssuedByInput[]
+  upsert?: Prisma.PasswordResetUpsertWithWhereUniqueWithoutIssuedByInput | Prisma.PasswordResetUpsertWithWhereUniqueWithoutIssuedByInput[]
+  createMany?: Prisma.PasswordResetCreateManyIssuedByInputEnvelope
+  set?: Prisma.PasswordResetWhereUniqueInput | Prisma.PasswordResetWhereUniqueInput[]
+  disconnect?: Prisma.PasswordResetWhereUniqueInput | Prisma.PasswordResetWhereUniqueInput[]
+  delete?: Prisma.PasswordResetWhereUniqueInput | Prisma.PasswordResetWhereUniqueInput[]
+  connect?: Prisma.PasswordResetWhereUniqueInput | Prisma.PasswordResetWhereUniqueInput[]
+  update?: Prisma.PasswordResetUpdateWithWhereUniqueWithoutIssuedByInput | Prisma.PasswordResetUpdateWithWhereUniqueWithoutIssuedByInput[]
+  updateMany?: Prisma.PasswordResetUpdateManyWithWhereWithoutIssuedByInput | Prisma.PasswordResetUpdateManyWithWhereWithoutIssuedByInput[]
+  deleteMany?: Prisma.PasswordResetScalarWhereInput | Prisma.PasswordResetScalarWhereInput[]
+}
+
 export type PasswordResetUncheckedUpdateManyWithoutUserNestedInput = {
   create?: Prisma.XOR<Prisma.PasswordResetCreateWithoutUserInput, Prisma.PasswordResetUncheckedCreateWithoutUserInput> | Prisma.PasswordResetCreateWithoutUserInput[] | Prisma.PasswordResetUncheckedCreateWithoutUserInput[]
   connectOrCreate?: Prisma.PasswordResetCreateOrConnectWithoutUserInput | Prisma.PasswordResetCreateOrConnectWithoutUserInput[]
@@ -381,12 +433,27 @@ export type PasswordResetUncheckedUpdateManyWithoutUserNestedInput = {
   deleteMany?: Prisma.PasswordResetScalarWhereInput | Prisma.PasswordResetScalarWhereInput[]
 }
 
+export type PasswordResetUncheckedUpdateManyWithoutIssuedByNestedInput = {
+  create?: Prisma.XOR<Prisma.PasswordResetCreateWithoutIssuedByInput, Prisma.PasswordResetUncheckedCreateWithoutIssuedByInput> | Prisma.PasswordResetCreateWithoutIssuedByInput[] | Prisma.PasswordResetUncheckedCreateWithoutIssuedByInput[]
+  connectOrCreate?: Prisma.PasswordResetCreateOrConnectWithoutIssuedByInput | Prisma.PasswordResetCreateOrConnectWithoutIssuedByInput[]
+  upsert?: Prisma.PasswordResetUpsertWithWhereUniqueWithoutIssuedByInput | Prisma.PasswordResetUpsertWithWhereUniqueWithoutIssuedByInput[]
+  createMany?: Prisma.PasswordResetCreateManyIssuedByInputEnvelope
+  set?: Prisma.PasswordResetWhereUniqueInput | Prisma.PasswordResetWhereUniqueInput[]
+  disconnect?: Prisma.PasswordResetWhereUniqueInput | Prisma.PasswordResetWhereUniqueInput[]
+  delete?: Prisma.PasswordResetWhereUniqueInput | Prisma.PasswordResetWhereUniqueInput[]
+  connect?: Prisma.PasswordResetWhereUniqueInput | Prisma.PasswordResetWhereUniqueInput[]
+  update?: Prisma.PasswordResetUpdateWithWhereUniqueWithoutIssuedByInput | Prisma.PasswordResetUpdateWithWhereUniqueWithoutIssuedByInput[]
+  updateMany?: Prisma.PasswordResetUpdateManyWithWhereWithoutIssuedByInput | Prisma.PasswordResetUpdateManyWithWhereWithoutIssuedByInput[]
+  deleteMany?: Prisma.PasswordResetScalarWhereInput | Prisma.PasswordResetScalarWhereInput[]
+}
+
 export type PasswordResetCreateWithoutUserInput = {
   id?: string
   tokenHash: string
   createdAt?: Date | string
   expiresAt: Date | string
   usedAt?: Date | string | null
+  issuedBy?: Prisma.UserCreateNestedOneWithoutResetsIssuedInput
 }
 
 export type PasswordResetUncheckedCreateWithoutUserInput = {
@@ -395,6 +462,7 @@ export type PasswordResetUncheckedCreateWithoutUserInput = {
   createdAt?: Date | string
   expiresAt: Date | string
   usedAt?: Date | string | null
+  issuedById?: string | null
 }
 
 export type PasswordResetCreateOrConnectWithoutUserInput = {
@@ -404,6 +472,34 @@ export type PasswordResetCreateOrConnectWithoutUserInput = {
 
 export type PasswordResetCreateManyUserInputEnvelope = {
   data: Prisma.PasswordResetCreateManyUserInput | Prisma.PasswordResetCreateManyUserInput[]
+  skipDuplicates?: boolean
+}
+
+export type PasswordResetCreateWithoutIssuedByInput = {
+  id?: string
+  tokenHash: string
+  createdAt?: Date | string
+  expiresAt: Date | string
+  usedAt?: Date | string | null
+  user: Prisma.UserCreateNestedOneWithoutPasswordResetsInput
+}
+
+export type PasswordResetUncheckedCreateWithoutIssuedByInput = {
+  id?: string
+  userId: string
+  tokenHash: string
+  createdAt?: Date | string
+  expiresAt: Date | string
+  usedAt?: Date | string | null
+}
+
+export type PasswordResetCreateOrConnectWithoutIssuedByInput = {
+  where: Prisma.PasswordResetWhereUniqueInput
+  create: Prisma.XOR<Prisma.PasswordResetCreateWithoutIssuedByInput, Prisma.PasswordResetUncheckedCreateWithoutIssuedByInput>
+}
+
+export type PasswordResetCreateManyIssuedByInputEnvelope = {
+  data: Prisma.PasswordResetCreateManyIssuedByInput | Prisma.PasswordResetCreateManyIssuedByInput[]
   skipDuplicates?: boolean
 }
 
@@ -433,10 +529,37 @@ export type PasswordResetScalarWhereInput = {
   createdAt?: Prisma.DateTimeFilter<"PasswordReset"> | Date | string
   expiresAt?: Prisma.DateTimeFilter<"PasswordReset"> | Date | string
   usedAt?: Prisma.DateTimeNullableFilter<"PasswordReset"> | Date | string | null
+  issuedById?: Prisma.UuidNullableFilter<"PasswordReset"> | string | null
+}
+
+export type PasswordResetUpsertWithWhereUniqueWithoutIssuedByInput = {
+  where: Prisma.PasswordResetWhereUniqueInput
+  update: Prisma.XOR<Prisma.PasswordResetUpdateWithoutIssuedByInput, Prisma.PasswordResetUncheckedUpdateWithoutIssuedByInput>
+  create: Prisma.XOR<Prisma.PasswordResetCreateWithoutIssuedByInput, Prisma.PasswordResetUncheckedCreateWithoutIssuedByInput>
+}
+
+export type PasswordResetUpdateWithWhereUniqueWithoutIssuedByInput = {
+  where: Prisma.PasswordResetWhereUniqueInput
+  data: Prisma.XOR<Prisma.PasswordResetUpdateWithoutIssuedByInput, Prisma.PasswordResetUncheckedUpdateWithoutIssuedByInput>
+}
+
+export type PasswordResetUpdateManyWithWhereWithoutIssuedByInput = {
+  where: Prisma.PasswordResetScalarWhereInput
+  data: Prisma.XOR<Prisma.PasswordResetUpdateManyMutationInput, Prisma.PasswordResetUncheckedUpdateManyWithoutIssuedByInput>
 }
 
 export type PasswordResetCreateManyUserInput = {
   id?: string
+  tokenHash: string
+  createdAt?: Date | string
+  expiresAt: Date | string
+  usedAt?: Date | string | null
+  issuedById?: string | null
+}
+
+export type PasswordResetCreateManyIssuedByInput = {
+  id?: string
+  userId: string
   tokenHash: string
   createdAt?: Date | string
   expiresAt: Date | string
@@ -449,6 +572,7 @@ export type PasswordResetUpdateWithoutUserInput = {
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   expiresAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   usedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  issuedBy?: Prisma.UserUpdateOneWithoutResetsIssuedNestedInput
 }
 
 export type PasswordResetUncheckedUpdateWithoutUserInput = {
@@ -457,10 +581,39 @@ export type PasswordResetUncheckedUpdateWithoutUserInput = {
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   expiresAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   usedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  issuedById?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
 }
 
 export type PasswordResetUncheckedUpdateManyWithoutUserInput = {
   id?: Prisma.StringFieldUpdateOperationsInput | string
+  tokenHash?: Prisma.StringFieldUpdateOperationsInput | string
+  createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  expiresAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  usedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  issuedById?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+}
+
+export type PasswordResetUpdateWithoutIssuedByInput = {
+  id?: Prisma.StringFieldUpdateOperationsInput | string
+  tokenHash?: Prisma.StringFieldUpdateOperationsInput | string
+  createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  expiresAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  usedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  user?: Prisma.UserUpdateOneRequiredWithoutPasswordResetsNestedInput
+}
+
+export type PasswordResetUncheckedUpdateWithoutIssuedByInput = {
+  id?: Prisma.StringFieldUpdateOperationsInput | string
+  userId?: Prisma.StringFieldUpdateOperationsInput | string
+  tokenHash?: Prisma.StringFieldUpdateOperationsInput | string
+  createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  expiresAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  usedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+}
+
+export type PasswordResetUncheckedUpdateManyWithoutIssuedByInput = {
+  id?: Prisma.StringFieldUpdateOperationsInput | string
+  userId?: Prisma.StringFieldUpdateOperationsInput | string
   tokenHash?: Prisma.StringFieldUpdateOperationsInput | string
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   expiresAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
@@ -476,7 +629,9 @@ export type PasswordResetSelect<ExtArgs extends runtime.Types.Extensions.Interna
   createdAt?: boolean
   expiresAt?: boolean
   usedAt?: boolean
+  issuedById?: boolean
   user?: boolean | Prisma.UserDefaultArgs<ExtArgs>
+  issuedBy?: boolean | Prisma.PasswordReset$issuedByArgs<ExtArgs>
 }, ExtArgs["result"]["passwordReset"]>
 
 export type PasswordResetSelectCreateManyAndReturn<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = runtime.Types.Extensions.GetSelect<{
@@ -486,7 +641,9 @@ export type PasswordResetSelectCreateManyAndReturn<ExtArgs extends runtime.Types
   createdAt?: boolean
   expiresAt?: boolean
   usedAt?: boolean
+  issuedById?: boolean
   user?: boolean | Prisma.UserDefaultArgs<ExtArgs>
+  issuedBy?: boolean | Prisma.PasswordReset$issuedByArgs<ExtArgs>
 }, ExtArgs["result"]["passwordReset"]>
 
 export type PasswordResetSelectUpdateManyAndReturn<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = runtime.Types.Extensions.GetSelect<{
@@ -496,7 +653,9 @@ export type PasswordResetSelectUpdateManyAndReturn<ExtArgs extends runtime.Types
   createdAt?: boolean
   expiresAt?: boolean
   usedAt?: boolean
+  issuedById?: boolean
   user?: boolean | Prisma.UserDefaultArgs<ExtArgs>
+  issuedBy?: boolean | Prisma.PasswordReset$issuedByArgs<ExtArgs>
 }, ExtArgs["result"]["passwordReset"]>
 
 export type PasswordResetSelectScalar = {
@@ -506,23 +665,28 @@ export type PasswordResetSelectScalar = {
   createdAt?: boolean
   expiresAt?: boolean
   usedAt?: boolean
+  issuedById?: boolean
 }
 
-export type PasswordResetOmit<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = runtime.Types.Extensions.GetOmit<"id" | "userId" | "tokenHash" | "createdAt" | "expiresAt" | "usedAt", ExtArgs["result"]["passwordReset"]>
+export type PasswordResetOmit<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = runtime.Types.Extensions.GetOmit<"id" | "userId" | "tokenHash" | "createdAt" | "expiresAt" | "usedAt" | "issuedById", ExtArgs["result"]["passwordReset"]>
 export type PasswordResetInclude<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
   user?: boolean | Prisma.UserDefaultArgs<ExtArgs>
+  issuedBy?: boolean | Prisma.PasswordReset$issuedByArgs<ExtArgs>
 }
 export type PasswordResetIncludeCreateManyAndReturn<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
   user?: boolean | Prisma.UserDefaultArgs<ExtArgs>
+  issuedBy?: boolean | Prisma.PasswordReset$issuedByArgs<ExtArgs>
 }
 export type PasswordResetIncludeUpdateManyAndReturn<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
   user?: boolean | Prisma.UserDefaultArgs<ExtArgs>
+  issuedBy?: boolean | Prisma.PasswordReset$issuedByArgs<ExtArgs>
 }
 
 export type $PasswordResetPayload<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
   name: "PasswordReset"
   objects: {
     user: Prisma.$UserPayload<ExtArgs>
+    issuedBy: Prisma.$UserPayload<ExtArgs> | null
   }
   scalars: runtime.Types.Extensions.GetPayloadResult<{
     id: string
@@ -531,6 +695,11 @@ export type $PasswordResetPayload<ExtArgs extends runtime.Types.Extensions.Inter
     createdAt: Date
     expiresAt: Date
     usedAt: Date | null
+    /**
+     * The admin who made the link; null when the machine's owner made it on the command line. A link
+     * goes with the admin who made it, and is checked against their rights again when it is used.
+     */
+    issuedById: string | null
   }, ExtArgs["result"]["passwordReset"]>
   composites: {}
 }
@@ -926,6 +1095,7 @@ readonly fields: PasswordResetFieldRefs;
 export interface Prisma__PasswordResetClient<T, Null = never, ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs, GlobalOmitOptions = {}> extends Prisma.PrismaPromise<T> {
   readonly [Symbol.toStringTag]: "PrismaPromise"
   user<T extends Prisma.UserDefaultArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.UserDefaultArgs<ExtArgs>>): Prisma.Prisma__UserClient<runtime.Types.Result.GetResult<Prisma.$UserPayload<ExtArgs>, T, "findUniqueOrThrow", GlobalOmitOptions> | Null, Null, ExtArgs, GlobalOmitOptions>
+  issuedBy<T extends Prisma.PasswordReset$issuedByArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.PasswordReset$issuedByArgs<ExtArgs>>): Prisma.Prisma__UserClient<runtime.Types.Result.GetResult<Prisma.$UserPayload<ExtArgs>, T, "findUniqueOrThrow", GlobalOmitOptions> | null, null, ExtArgs, GlobalOmitOptions>
   /**
    * Attaches callbacks for the resolution and/or rejection of the Promise.
    * @param onfulfilled The callback to execute when the Promise is resolved.
@@ -961,6 +1131,7 @@ export interface PasswordResetFieldRefs {
   readonly createdAt: Prisma.FieldRef<"PasswordReset", 'DateTime'>
   readonly expiresAt: Prisma.FieldRef<"PasswordReset", 'DateTime'>
   readonly usedAt: Prisma.FieldRef<"PasswordReset", 'DateTime'>
+  readonly issuedById: Prisma.FieldRef<"PasswordReset", 'String'>
 }
     
 
@@ -1359,6 +1530,25 @@ export type PasswordResetDeleteManyArgs<ExtArgs extends runtime.Types.Extensions
    * Limit how many PasswordResets to delete.
    */
   limit?: number
+}
+
+/**
+ * PasswordReset.issuedBy
+ */
+export type PasswordReset$issuedByArgs<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
+  /**
+   * Select specific fields to fetch from the User
+   */
+  select?: Prisma.UserSelect<ExtArgs> | null
+  /**
+   * Omit specific fields from the User
+   */
+  omit?: Prisma.UserOmit<ExtArgs> | null
+  /**
+   * Choose, which related nodes to fetch as well
+   */
+  include?: Prisma.UserInclude<ExtArgs> | null
+  where?: Prisma.UserWhereInput
 }
 
 /**

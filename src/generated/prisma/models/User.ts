@@ -197,6 +197,7 @@ export type UserWhereInput = {
   plugboardExports?: Prisma.PlugboardExportListRelationFilter
   catalogCache?: Prisma.CatalogCacheListRelationFilter
   passwordResets?: Prisma.PasswordResetListRelationFilter
+  resetsIssued?: Prisma.PasswordResetListRelationFilter
   invitationsIssued?: Prisma.InvitationListRelationFilter
   shopOrders?: Prisma.ShopOrderListRelationFilter
   tasks?: Prisma.TaskListRelationFilter
@@ -219,6 +220,7 @@ export type UserOrderByWithRelationInput = {
   plugboardExports?: Prisma.PlugboardExportOrderByRelationAggregateInput
   catalogCache?: Prisma.CatalogCacheOrderByRelationAggregateInput
   passwordResets?: Prisma.PasswordResetOrderByRelationAggregateInput
+  resetsIssued?: Prisma.PasswordResetOrderByRelationAggregateInput
   invitationsIssued?: Prisma.InvitationOrderByRelationAggregateInput
   shopOrders?: Prisma.ShopOrderOrderByRelationAggregateInput
   tasks?: Prisma.TaskOrderByRelationAggregateInput
@@ -244,6 +246,7 @@ export type UserWhereUniqueInput = Prisma.AtLeast<{
   plugboardExports?: Prisma.PlugboardExportListRelationFilter
   catalogCache?: Prisma.CatalogCacheListRelationFilter
   passwordResets?: Prisma.PasswordResetListRelationFilter
+  resetsIssued?: Prisma.PasswordResetListRelationFilter
   invitationsIssued?: Prisma.InvitationListRelationFilter
   shopOrders?: Prisma.ShopOrderListRelationFilter
   tasks?: Prisma.TaskListRelationFilter
@@ -290,6 +293,7 @@ export type UserCreateInput = {
   plugboardExports?: Prisma.PlugboardExportCreateNestedManyWithoutUserInput
   catalogCache?: Prisma.CatalogCacheCreateNestedManyWithoutUserInput
   passwordResets?: Prisma.PasswordResetCreateNestedManyWithoutUserInput
+  resetsIssued?: Prisma.PasswordResetCreateNestedManyWithoutIssuedByInput
   invitationsIssued?: Prisma.InvitationCreateNestedManyWithoutIssuedByInput
   shopOrders?: Prisma.ShopOrderCreateNestedManyWithoutUserInput
   tasks?: Prisma.TaskCreateNestedManyWithoutUserInput
@@ -312,6 +316,7 @@ export type UserUncheckedCreateInput = {
   plugboardExports?: Prisma.PlugboardExportUncheckedCreateNestedManyWithoutUserInput
   catalogCache?: Prisma.CatalogCacheUncheckedCreateNestedManyWithoutUserInput
   passwordResets?: Prisma.PasswordResetUncheckedCreateNestedManyWithoutUserInput
+  resetsIssued?: Prisma.PasswordResetUncheckedCreateNestedManyWithoutIssuedByInput
   invitationsIssued?: Prisma.InvitationUncheckedCreateNestedManyWithoutIssuedByInput
   shopOrders?: Prisma.ShopOrderUncheckedCreateNestedManyWithoutUserInput
   tasks?: Prisma.TaskUncheckedCreateNestedManyWithoutUserInput
@@ -334,6 +339,7 @@ export type UserUpdateInput = {
   plugboardExports?: Prisma.PlugboardExportUpdateManyWithoutUserNestedInput
   catalogCache?: Prisma.CatalogCacheUpdateManyWithoutUserNestedInput
   passwordResets?: Prisma.PasswordResetUpdateManyWithoutUserNestedInput
+  resetsIssued?: Prisma.PasswordResetUpdateManyWithoutIssuedByNestedInput
   invitationsIssued?: Prisma.InvitationUpdateManyWithoutIssuedByNestedInput
   shopOrders?: Prisma.ShopOrderUpdateManyWithoutUserNestedInput
   tasks?: Prisma.TaskUpdateManyWithoutUserNestedInput
@@ -356,6 +362,7 @@ export type UserUncheckedUpdateInput = {
   plugboardExports?: Prisma.PlugboardExportUncheckedUpdateManyWithoutUserNestedInput
   catalogCache?: Prisma.CatalogCacheUncheckedUpdateManyWithoutUserNestedInput
   passwordResets?: Prisma.PasswordResetUncheckedUpdateManyWithoutUserNestedInput
+  resetsIssued?: Prisma.PasswordResetUncheckedUpdateManyWithoutIssuedByNestedInput
   invitationsIssued?: Prisma.InvitationUncheckedUpdateManyWithoutIssuedByNestedInput
   shopOrders?: Prisma.ShopOrderUncheckedUpdateManyWithoutUserNestedInput
   tasks?: Prisma.TaskUncheckedUpdateManyWithoutUserNestedInput
@@ -466,12 +473,28 @@ export type UserCreateNestedOneWithoutPasswordResetsInput = {
   connect?: Prisma.UserWhereUniqueInput
 }
 
+export type UserCreateNestedOneWithoutResetsIssuedInput = {
+  create?: Prisma.XOR<Prisma.UserCreateWithoutResetsIssuedInput, Prisma.UserUncheckedCreateWithoutResetsIssuedInput>
+  connectOrCreate?: Prisma.UserCreateOrConnectWithoutResetsIssuedInput
+  connect?: Prisma.UserWhereUniqueInput
+}
+
 export type UserUpdateOneRequiredWithoutPasswordResetsNestedInput = {
   create?: Prisma.XOR<Prisma.UserCreateWithoutPasswordResetsInput, Prisma.UserUncheckedCreateWithoutPasswordResetsInput>
   connectOrCreate?: Prisma.UserCreateOrConnectWithoutPasswordResetsInput
   upsert?: Prisma.UserUpsertWithoutPasswordResetsInput
   connect?: Prisma.UserWhereUniqueInput
   update?: Prisma.XOR<Prisma.XOR<Prisma.UserUpdateToOneWithWhereWithoutPasswordResetsInput, Prisma.UserUpdateWithoutPasswordResetsInput>, Prisma.UserUncheckedUpdateWithoutPasswordResetsInput>
+}
+
+export type UserUpdateOneWithoutResetsIssuedNestedInput = {
+  create?: Prisma.XOR<Prisma.UserCreateWithoutResetsIssuedInput, Prisma.UserUncheckedCreateWithoutResetsIssuedInput>
+  connectOrCreate?: Prisma.UserCreateOrConnectWithoutResetsIssuedInput
+  upsert?: Prisma.UserUpsertWithoutResetsIssuedInput
+  disconnect?: Prisma.UserWhereInput | boolean
+  delete?: Prisma.UserWhereInput | boolean
+  connect?: Prisma.UserWhereUniqueInput
+  update?: Prisma.XOR<Prisma.XOR<Prisma.UserUpdateToOneWithWhereWithoutResetsIssuedInput, Prisma.UserUpdateWithoutResetsIssuedInput>, Prisma.UserUncheckedUpdateWithoutResetsIssuedInput>
 }
 
 export type UserCreateNestedOneWithoutSessionsInput = {
@@ -646,6 +669,7 @@ export type UserCreateWithoutInvitationsIssuedInput = {
   plugboardExports?: Prisma.PlugboardExportCreateNestedManyWithoutUserInput
   catalogCache?: Prisma.CatalogCacheCreateNestedManyWithoutUserInput
   passwordResets?: Prisma.PasswordResetCreateNestedManyWithoutUserInput
+  resetsIssued?: Prisma.PasswordResetCreateNestedManyWithoutIssuedByInput
   shopOrders?: Prisma.ShopOrderCreateNestedManyWithoutUserInput
   tasks?: Prisma.TaskCreateNestedManyWithoutUserInput
   uploadPhotos?: Prisma.UploadPhotoCreateNestedManyWithoutUserInput
@@ -667,6 +691,7 @@ export type UserUncheckedCreateWithoutInvitationsIssuedInput = {
   plugboardExports?: Prisma.PlugboardExportUncheckedCreateNestedManyWithoutUserInput
   catalogCache?: Prisma.CatalogCacheUncheckedCreateNestedManyWithoutUserInput
   passwordResets?: Prisma.PasswordResetUncheckedCreateNestedManyWithoutUserInput
+  resetsIssued?: Prisma.PasswordResetUncheckedCreateNestedManyWithoutIssuedByInput
   shopOrders?: Prisma.ShopOrderUncheckedCreateNestedManyWithoutUserInput
   tasks?: Prisma.TaskUncheckedCreateNestedManyWithoutUserInput
   uploadPhotos?: Prisma.UploadPhotoUncheckedCreateNestedManyWithoutUserInput
@@ -704,6 +729,7 @@ export type UserUpdateWithoutInvitationsIssuedInput = {
   plugboardExports?: Prisma.PlugboardExportUpdateManyWithoutUserNestedInput
   catalogCache?: Prisma.CatalogCacheUpdateManyWithoutUserNestedInput
   passwordResets?: Prisma.PasswordResetUpdateManyWithoutUserNestedInput
+  resetsIssued?: Prisma.PasswordResetUpdateManyWithoutIssuedByNestedInput
   shopOrders?: Prisma.ShopOrderUpdateManyWithoutUserNestedInput
   tasks?: Prisma.TaskUpdateManyWithoutUserNestedInput
   uploadPhotos?: Prisma.UploadPhotoUpdateManyWithoutUserNestedInput
@@ -725,6 +751,7 @@ export type UserUncheckedUpdateWithoutInvitationsIssuedInput = {
   plugboardExports?: Prisma.PlugboardExportUncheckedUpdateManyWithoutUserNestedInput
   catalogCache?: Prisma.CatalogCacheUncheckedUpdateManyWithoutUserNestedInput
   passwordResets?: Prisma.PasswordResetUncheckedUpdateManyWithoutUserNestedInput
+  resetsIssued?: Prisma.PasswordResetUncheckedUpdateManyWithoutIssuedByNestedInput
   shopOrders?: Prisma.ShopOrderUncheckedUpdateManyWithoutUserNestedInput
   tasks?: Prisma.TaskUncheckedUpdateManyWithoutUserNestedInput
   uploadPhotos?: Prisma.UploadPhotoUncheckedUpdateManyWithoutUserNestedInput
@@ -745,6 +772,7 @@ export type UserCreateWithoutPasswordResetsInput = {
   plugboardConnection?: Prisma.PlugboardConnectionCreateNestedOneWithoutUserInput
   plugboardExports?: Prisma.PlugboardExportCreateNestedManyWithoutUserInput
   catalogCache?: Prisma.CatalogCacheCreateNestedManyWithoutUserInput
+  resetsIssued?: Prisma.PasswordResetCreateNestedManyWithoutIssuedByInput
   invitationsIssued?: Prisma.InvitationCreateNestedManyWithoutIssuedByInput
   shopOrders?: Prisma.ShopOrderCreateNestedManyWithoutUserInput
   tasks?: Prisma.TaskCreateNestedManyWithoutUserInput
@@ -766,6 +794,7 @@ export type UserUncheckedCreateWithoutPasswordResetsInput = {
   plugboardConnection?: Prisma.PlugboardConnectionUncheckedCreateNestedOneWithoutUserInput
   plugboardExports?: Prisma.PlugboardExportUncheckedCreateNestedManyWithoutUserInput
   catalogCache?: Prisma.CatalogCacheUncheckedCreateNestedManyWithoutUserInput
+  resetsIssued?: Prisma.PasswordResetUncheckedCreateNestedManyWithoutIssuedByInput
   invitationsIssued?: Prisma.InvitationUncheckedCreateNestedManyWithoutIssuedByInput
   shopOrders?: Prisma.ShopOrderUncheckedCreateNestedManyWithoutUserInput
   tasks?: Prisma.TaskUncheckedCreateNestedManyWithoutUserInput
@@ -777,6 +806,55 @@ export type UserUncheckedCreateWithoutPasswordResetsInput = {
 export type UserCreateOrConnectWithoutPasswordResetsInput = {
   where: Prisma.UserWhereUniqueInput
   create: Prisma.XOR<Prisma.UserCreateWithoutPasswordResetsInput, Prisma.UserUncheckedCreateWithoutPasswordResetsInput>
+}
+
+export type UserCreateWithoutResetsIssuedInput = {
+  id?: string
+  email: string
+  passwordHash: string
+  createdAt?: Date | string
+  role?: $Enums.Role
+  disabledAt?: Date | string | null
+  sonletConnection?: Prisma.SonletConnectionCreateNestedOneWithoutUserInput
+  sessions?: Prisma.SessionCreateNestedManyWithoutUserInput
+  uploads?: Prisma.UploadCreateNestedManyWithoutUserInput
+  plugboardConnection?: Prisma.PlugboardConnectionCreateNestedOneWithoutUserInput
+  plugboardExports?: Prisma.PlugboardExportCreateNestedManyWithoutUserInput
+  catalogCache?: Prisma.CatalogCacheCreateNestedManyWithoutUserInput
+  passwordResets?: Prisma.PasswordResetCreateNestedManyWithoutUserInput
+  invitationsIssued?: Prisma.InvitationCreateNestedManyWithoutIssuedByInput
+  shopOrders?: Prisma.ShopOrderCreateNestedManyWithoutUserInput
+  tasks?: Prisma.TaskCreateNestedManyWithoutUserInput
+  uploadPhotos?: Prisma.UploadPhotoCreateNestedManyWithoutUserInput
+  sellerSettings?: Prisma.SellerSettingsCreateNestedOneWithoutUserInput
+  inventoryItems?: Prisma.InventoryItemCreateNestedManyWithoutUserInput
+}
+
+export type UserUncheckedCreateWithoutResetsIssuedInput = {
+  id?: string
+  email: string
+  passwordHash: string
+  createdAt?: Date | string
+  role?: $Enums.Role
+  disabledAt?: Date | string | null
+  sonletConnection?: Prisma.SonletConnectionUncheckedCreateNestedOneWithoutUserInput
+  sessions?: Prisma.SessionUncheckedCreateNestedManyWithoutUserInput
+  uploads?: Prisma.UploadUncheckedCreateNestedManyWithoutUserInput
+  plugboardConnection?: Prisma.PlugboardConnectionUncheckedCreateNestedOneWithoutUserInput
+  plugboardExports?: Prisma.PlugboardExportUncheckedCreateNestedManyWithoutUserInput
+  catalogCache?: Prisma.CatalogCacheUncheckedCreateNestedManyWithoutUserInput
+  passwordResets?: Prisma.PasswordResetUncheckedCreateNestedManyWithoutUserInput
+  invitationsIssued?: Prisma.InvitationUncheckedCreateNestedManyWithoutIssuedByInput
+  shopOrders?: Prisma.ShopOrderUncheckedCreateNestedManyWithoutUserInput
+  tasks?: Prisma.TaskUncheckedCreateNestedManyWithoutUserInput
+  uploadPhotos?: Prisma.UploadPhotoUncheckedCreateNestedManyWithoutUserInput
+  sellerSettings?: Prisma.SellerSettingsUncheckedCreateNestedOneWithoutUserInput
+  inventoryItems?: Prisma.InventoryItemUncheckedCreateNestedManyWithoutUserInput
+}
+
+export type UserCreateOrConnectWithoutResetsIssuedInput = {
+  where: Prisma.UserWhereUniqueInput
+  create: Prisma.XOR<Prisma.UserCreateWithoutResetsIssuedInput, Prisma.UserUncheckedCreateWithoutResetsIssuedInput>
 }
 
 export type UserUpsertWithoutPasswordResetsInput = {
@@ -803,6 +881,7 @@ export type UserUpdateWithoutPasswordResetsInput = {
   plugboardConnection?: Prisma.PlugboardConnectionUpdateOneWithoutUserNestedInput
   plugboardExports?: Prisma.PlugboardExportUpdateManyWithoutUserNestedInput
   catalogCache?: Prisma.CatalogCacheUpdateManyWithoutUserNestedInput
+  resetsIssued?: Prisma.PasswordResetUpdateManyWithoutIssuedByNestedInput
   invitationsIssued?: Prisma.InvitationUpdateManyWithoutIssuedByNestedInput
   shopOrders?: Prisma.ShopOrderUpdateManyWithoutUserNestedInput
   tasks?: Prisma.TaskUpdateManyWithoutUserNestedInput
@@ -824,6 +903,62 @@ export type UserUncheckedUpdateWithoutPasswordResetsInput = {
   plugboardConnection?: Prisma.PlugboardConnectionUncheckedUpdateOneWithoutUserNestedInput
   plugboardExports?: Prisma.PlugboardExportUncheckedUpdateManyWithoutUserNestedInput
   catalogCache?: Prisma.CatalogCacheUncheckedUpdateManyWithoutUserNestedInput
+  resetsIssued?: Prisma.PasswordResetUncheckedUpdateManyWithoutIssuedByNestedInput
+  invitationsIssued?: Prisma.InvitationUncheckedUpdateManyWithoutIssuedByNestedInput
+  shopOrders?: Prisma.ShopOrderUncheckedUpdateManyWithoutUserNestedInput
+  tasks?: Prisma.TaskUncheckedUpdateManyWithoutUserNestedInput
+  uploadPhotos?: Prisma.UploadPhotoUncheckedUpdateManyWithoutUserNestedInput
+  sellerSettings?: Prisma.SellerSettingsUncheckedUpdateOneWithoutUserNestedInput
+  inventoryItems?: Prisma.InventoryItemUncheckedUpdateManyWithoutUserNestedInput
+}
+
+export type UserUpsertWithoutResetsIssuedInput = {
+  update: Prisma.XOR<Prisma.UserUpdateWithoutResetsIssuedInput, Prisma.UserUncheckedUpdateWithoutResetsIssuedInput>
+  create: Prisma.XOR<Prisma.UserCreateWithoutResetsIssuedInput, Prisma.UserUncheckedCreateWithoutResetsIssuedInput>
+  where?: Prisma.UserWhereInput
+}
+
+export type UserUpdateToOneWithWhereWithoutResetsIssuedInput = {
+  where?: Prisma.UserWhereInput
+  data: Prisma.XOR<Prisma.UserUpdateWithoutResetsIssuedInput, Prisma.UserUncheckedUpdateWithoutResetsIssuedInput>
+}
+
+export type UserUpdateWithoutResetsIssuedInput = {
+  id?: Prisma.StringFieldUpdateOperationsInput | string
+  email?: Prisma.StringFieldUpdateOperationsInput | string
+  passwordHash?: Prisma.StringFieldUpdateOperationsInput | string
+  createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  role?: Prisma.EnumRoleFieldUpdateOperationsInput | $Enums.Role
+  disabledAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  sonletConnection?: Prisma.SonletConnectionUpdateOneWithoutUserNestedInput
+  sessions?: Prisma.SessionUpdateManyWithoutUserNestedInput
+  uploads?: Prisma.UploadUpdateManyWithoutUserNestedInput
+  plugboardConnection?: Prisma.PlugboardConnectionUpdateOneWithoutUserNestedInput
+  plugboardExports?: Prisma.PlugboardExportUpdateManyWithoutUserNestedInput
+  catalogCache?: Prisma.CatalogCacheUpdateManyWithoutUserNestedInput
+  passwordResets?: Prisma.PasswordResetUpdateManyWithoutUserNestedInput
+  invitationsIssued?: Prisma.InvitationUpdateManyWithoutIssuedByNestedInput
+  shopOrders?: Prisma.ShopOrderUpdateManyWithoutUserNestedInput
+  tasks?: Prisma.TaskUpdateManyWithoutUserNestedInput
+  uploadPhotos?: Prisma.UploadPhotoUpdateManyWithoutUserNestedInput
+  sellerSettings?: Prisma.SellerSettingsUpdateOneWithoutUserNestedInput
+  inventoryItems?: Prisma.InventoryItemUpdateManyWithoutUserNestedInput
+}
+
+export type UserUncheckedUpdateWithoutResetsIssuedInput = {
+  id?: Prisma.StringFieldUpdateOperationsInput | string
+  email?: Prisma.StringFieldUpdateOperationsInput | string
+  passwordHash?: Prisma.StringFieldUpdateOperationsInput | string
+  createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  role?: Prisma.EnumRoleFieldUpdateOperationsInput | $Enums.Role
+  disabledAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  sonletConnection?: Prisma.SonletConnectionUncheckedUpdateOneWithoutUserNestedInput
+  sessions?: Prisma.SessionUncheckedUpdateManyWithoutUserNestedInput
+  uploads?: Prisma.UploadUncheckedUpdateManyWithoutUserNestedInput
+  plugboardConnection?: Prisma.PlugboardConnectionUncheckedUpdateOneWithoutUserNestedInput
+  plugboardExports?: Prisma.PlugboardExportUncheckedUpdateManyWithoutUserNestedInput
+  catalogCache?: Prisma.CatalogCacheUncheckedUpdateManyWithoutUserNestedInput
+  passwordResets?: Prisma.PasswordResetUncheckedUpdateManyWithoutUserNestedInput
   invitationsIssued?: Prisma.InvitationUncheckedUpdateManyWithoutIssuedByNestedInput
   shopOrders?: Prisma.ShopOrderUncheckedUpdateManyWithoutUserNestedInput
   tasks?: Prisma.TaskUncheckedUpdateManyWithoutUserNestedInput
@@ -845,6 +980,7 @@ export type UserCreateWithoutSessionsInput = {
   plugboardExports?: Prisma.PlugboardExportCreateNestedManyWithoutUserInput
   catalogCache?: Prisma.CatalogCacheCreateNestedManyWithoutUserInput
   passwordResets?: Prisma.PasswordResetCreateNestedManyWithoutUserInput
+  resetsIssued?: Prisma.PasswordResetCreateNestedManyWithoutIssuedByInput
   invitationsIssued?: Prisma.InvitationCreateNestedManyWithoutIssuedByInput
   shopOrders?: Prisma.ShopOrderCreateNestedManyWithoutUserInput
   tasks?: Prisma.TaskCreateNestedManyWithoutUserInput
@@ -866,6 +1002,7 @@ export type UserUncheckedCreateWithoutSessionsInput = {
   plugboardExports?: Prisma.PlugboardExportUncheckedCreateNestedManyWithoutUserInput
   catalogCache?: Prisma.CatalogCacheUncheckedCreateNestedManyWithoutUserInput
   passwordResets?: Prisma.PasswordResetUncheckedCreateNestedManyWithoutUserInput
+  resetsIssued?: Prisma.PasswordResetUncheckedCreateNestedManyWithoutIssuedByInput
   invitationsIssued?: Prisma.InvitationUncheckedCreateNestedManyWithoutIssuedByInput
   shopOrders?: Prisma.ShopOrderUncheckedCreateNestedManyWithoutUserInput
   tasks?: Prisma.TaskUncheckedCreateNestedManyWithoutUserInput
@@ -903,6 +1040,7 @@ export type UserUpdateWithoutSessionsInput = {
   plugboardExports?: Prisma.PlugboardExportUpdateManyWithoutUserNestedInput
   catalogCache?: Prisma.CatalogCacheUpdateManyWithoutUserNestedInput
   passwordResets?: Prisma.PasswordResetUpdateManyWithoutUserNestedInput
+  resetsIssued?: Prisma.PasswordResetUpdateManyWithoutIssuedByNestedInput
   invitationsIssued?: Prisma.InvitationUpdateManyWithoutIssuedByNestedInput
   shopOrders?: Prisma.ShopOrderUpdateManyWithoutUserNestedInput
   tasks?: Prisma.TaskUpdateManyWithoutUserNestedInput
@@ -924,6 +1062,7 @@ export type UserUncheckedUpdateWithoutSessionsInput = {
   plugboardExports?: Prisma.PlugboardExportUncheckedUpdateManyWithoutUserNestedInput
   catalogCache?: Prisma.CatalogCacheUncheckedUpdateManyWithoutUserNestedInput
   passwordResets?: Prisma.PasswordResetUncheckedUpdateManyWithoutUserNestedInput
+  resetsIssued?: Prisma.PasswordResetUncheckedUpdateManyWithoutIssuedByNestedInput
   invitationsIssued?: Prisma.InvitationUncheckedUpdateManyWithoutIssuedByNestedInput
   shopOrders?: Prisma.ShopOrderUncheckedUpdateManyWithoutUserNestedInput
   tasks?: Prisma.TaskUncheckedUpdateManyWithoutUserNestedInput
@@ -945,6 +1084,7 @@ export type UserCreateWithoutSonletConnectionInput = {
   plugboardExports?: Prisma.PlugboardExportCreateNestedManyWithoutUserInput
   catalogCache?: Prisma.CatalogCacheCreateNestedManyWithoutUserInput
   passwordResets?: Prisma.PasswordResetCreateNestedManyWithoutUserInput
+  resetsIssued?: Prisma.PasswordResetCreateNestedManyWithoutIssuedByInput
   invitationsIssued?: Prisma.InvitationCreateNestedManyWithoutIssuedByInput
   shopOrders?: Prisma.ShopOrderCreateNestedManyWithoutUserInput
   tasks?: Prisma.TaskCreateNestedManyWithoutUserInput
@@ -966,6 +1106,7 @@ export type UserUncheckedCreateWithoutSonletConnectionInput = {
   plugboardExports?: Prisma.PlugboardExportUncheckedCreateNestedManyWithoutUserInput
   catalogCache?: Prisma.CatalogCacheUncheckedCreateNestedManyWithoutUserInput
   passwordResets?: Prisma.PasswordResetUncheckedCreateNestedManyWithoutUserInput
+  resetsIssued?: Prisma.PasswordResetUncheckedCreateNestedManyWithoutIssuedByInput
   invitationsIssued?: Prisma.InvitationUncheckedCreateNestedManyWithoutIssuedByInput
   shopOrders?: Prisma.ShopOrderUncheckedCreateNestedManyWithoutUserInput
   tasks?: Prisma.TaskUncheckedCreateNestedManyWithoutUserInput
@@ -1003,6 +1144,7 @@ export type UserUpdateWithoutSonletConnectionInput = {
   plugboardExports?: Prisma.PlugboardExportUpdateManyWithoutUserNestedInput
   catalogCache?: Prisma.CatalogCacheUpdateManyWithoutUserNestedInput
   passwordResets?: Prisma.PasswordResetUpdateManyWithoutUserNestedInput
+  resetsIssued?: Prisma.PasswordResetUpdateManyWithoutIssuedByNestedInput
   invitationsIssued?: Prisma.InvitationUpdateManyWithoutIssuedByNestedInput
   shopOrders?: Prisma.ShopOrderUpdateManyWithoutUserNestedInput
   tasks?: Prisma.TaskUpdateManyWithoutUserNestedInput
@@ -1024,6 +1166,7 @@ export type UserUncheckedUpdateWithoutSonletConnectionInput = {
   plugboardExports?: Prisma.PlugboardExportUncheckedUpdateManyWithoutUserNestedInput
   catalogCache?: Prisma.CatalogCacheUncheckedUpdateManyWithoutUserNestedInput
   passwordResets?: Prisma.PasswordResetUncheckedUpdateManyWithoutUserNestedInput
+  resetsIssued?: Prisma.PasswordResetUncheckedUpdateManyWithoutIssuedByNestedInput
   invitationsIssued?: Prisma.InvitationUncheckedUpdateManyWithoutIssuedByNestedInput
   shopOrders?: Prisma.ShopOrderUncheckedUpdateManyWithoutUserNestedInput
   tasks?: Prisma.TaskUncheckedUpdateManyWithoutUserNestedInput
@@ -1045,6 +1188,7 @@ export type UserCreateWithoutCatalogCacheInput = {
   plugboardConnection?: Prisma.PlugboardConnectionCreateNestedOneWithoutUserInput
   plugboardExports?: Prisma.PlugboardExportCreateNestedManyWithoutUserInput
   passwordResets?: Prisma.PasswordResetCreateNestedManyWithoutUserInput
+  resetsIssued?: Prisma.PasswordResetCreateNestedManyWithoutIssuedByInput
   invitationsIssued?: Prisma.InvitationCreateNestedManyWithoutIssuedByInput
   shopOrders?: Prisma.ShopOrderCreateNestedManyWithoutUserInput
   tasks?: Prisma.TaskCreateNestedManyWithoutUserInput
@@ -1066,6 +1210,7 @@ export type UserUncheckedCreateWithoutCatalogCacheInput = {
   plugboardConnection?: Prisma.PlugboardConnectionUncheckedCreateNestedOneWithoutUserInput
   plugboardExports?: Prisma.PlugboardExportUncheckedCreateNestedManyWithoutUserInput
   passwordResets?: Prisma.PasswordResetUncheckedCreateNestedManyWithoutUserInput
+  resetsIssued?: Prisma.PasswordResetUncheckedCreateNestedManyWithoutIssuedByInput
   invitationsIssued?: Prisma.InvitationUncheckedCreateNestedManyWithoutIssuedByInput
   shopOrders?: Prisma.ShopOrderUncheckedCreateNestedManyWithoutUserInput
   tasks?: Prisma.TaskUncheckedCreateNestedManyWithoutUserInput
@@ -1103,6 +1248,7 @@ export type UserUpdateWithoutCatalogCacheInput = {
   plugboardConnection?: Prisma.PlugboardConnectionUpdateOneWithoutUserNestedInput
   plugboardExports?: Prisma.PlugboardExportUpdateManyWithoutUserNestedInput
   passwordResets?: Prisma.PasswordResetUpdateManyWithoutUserNestedInput
+  resetsIssued?: Prisma.PasswordResetUpdateManyWithoutIssuedByNestedInput
   invitationsIssued?: Prisma.InvitationUpdateManyWithoutIssuedByNestedInput
   shopOrders?: Prisma.ShopOrderUpdateManyWithoutUserNestedInput
   tasks?: Prisma.TaskUpdateManyWithoutUserNestedInput
@@ -1124,6 +1270,7 @@ export type UserUncheckedUpdateWithoutCatalogCacheInput = {
   plugboardConnection?: Prisma.PlugboardConnectionUncheckedUpdateOneWithoutUserNestedInput
   plugboardExports?: Prisma.PlugboardExportUncheckedUpdateManyWithoutUserNestedInput
   passwordResets?: Prisma.PasswordResetUncheckedUpdateManyWithoutUserNestedInput
+  resetsIssued?: Prisma.PasswordResetUncheckedUpdateManyWithoutIssuedByNestedInput
   invitationsIssued?: Prisma.InvitationUncheckedUpdateManyWithoutIssuedByNestedInput
   shopOrders?: Prisma.ShopOrderUncheckedUpdateManyWithoutUserNestedInput
   tasks?: Prisma.TaskUncheckedUpdateManyWithoutUserNestedInput
@@ -1145,6 +1292,7 @@ export type UserCreateWithoutUploadsInput = {
   plugboardExports?: Prisma.PlugboardExportCreateNestedManyWithoutUserInput
   catalogCache?: Prisma.CatalogCacheCreateNestedManyWithoutUserInput
   passwordResets?: Prisma.PasswordResetCreateNestedManyWithoutUserInput
+  resetsIssued?: Prisma.PasswordResetCreateNestedManyWithoutIssuedByInput
   invitationsIssued?: Prisma.InvitationCreateNestedManyWithoutIssuedByInput
   shopOrders?: Prisma.ShopOrderCreateNestedManyWithoutUserInput
   tasks?: Prisma.TaskCreateNestedManyWithoutUserInput
@@ -1166,6 +1314,7 @@ export type UserUncheckedCreateWithoutUploadsInput = {
   plugboardExports?: Prisma.PlugboardExportUncheckedCreateNestedManyWithoutUserInput
   catalogCache?: Prisma.CatalogCacheUncheckedCreateNestedManyWithoutUserInput
   passwordResets?: Prisma.PasswordResetUncheckedCreateNestedManyWithoutUserInput
+  resetsIssued?: Prisma.PasswordResetUncheckedCreateNestedManyWithoutIssuedByInput
   invitationsIssued?: Prisma.InvitationUncheckedCreateNestedManyWithoutIssuedByInput
   shopOrders?: Prisma.ShopOrderUncheckedCreateNestedManyWithoutUserInput
   tasks?: Prisma.TaskUncheckedCreateNestedManyWithoutUserInput
@@ -1203,6 +1352,7 @@ export type UserUpdateWithoutUploadsInput = {
   plugboardExports?: Prisma.PlugboardExportUpdateManyWithoutUserNestedInput
   catalogCache?: Prisma.CatalogCacheUpdateManyWithoutUserNestedInput
   passwordResets?: Prisma.PasswordResetUpdateManyWithoutUserNestedInput
+  resetsIssued?: Prisma.PasswordResetUpdateManyWithoutIssuedByNestedInput
   invitationsIssued?: Prisma.InvitationUpdateManyWithoutIssuedByNestedInput
   shopOrders?: Prisma.ShopOrderUpdateManyWithoutUserNestedInput
   tasks?: Prisma.TaskUpdateManyWithoutUserNestedInput
@@ -1224,6 +1374,7 @@ export type UserUncheckedUpdateWithoutUploadsInput = {
   plugboardExports?: Prisma.PlugboardExportUncheckedUpdateManyWithoutUserNestedInput
   catalogCache?: Prisma.CatalogCacheUncheckedUpdateManyWithoutUserNestedInput
   passwordResets?: Prisma.PasswordResetUncheckedUpdateManyWithoutUserNestedInput
+  resetsIssued?: Prisma.PasswordResetUncheckedUpdateManyWithoutIssuedByNestedInput
   invitationsIssued?: Prisma.InvitationUncheckedUpdateManyWithoutIssuedByNestedInput
   shopOrders?: Prisma.ShopOrderUncheckedUpdateManyWithoutUserNestedInput
   tasks?: Prisma.TaskUncheckedUpdateManyWithoutUserNestedInput
@@ -1246,6 +1397,7 @@ export type UserCreateWithoutUploadPhotosInput = {
   plugboardExports?: Prisma.PlugboardExportCreateNestedManyWithoutUserInput
   catalogCache?: Prisma.CatalogCacheCreateNestedManyWithoutUserInput
   passwordResets?: Prisma.PasswordResetCreateNestedManyWithoutUserInput
+  resetsIssued?: Prisma.PasswordResetCreateNestedManyWithoutIssuedByInput
   invitationsIssued?: Prisma.InvitationCreateNestedManyWithoutIssuedByInput
   shopOrders?: Prisma.ShopOrderCreateNestedManyWithoutUserInput
   tasks?: Prisma.TaskCreateNestedManyWithoutUserInput
@@ -1267,6 +1419,7 @@ export type UserUncheckedCreateWithoutUploadPhotosInput = {
   plugboardExports?: Prisma.PlugboardExportUncheckedCreateNestedManyWithoutUserInput
   catalogCache?: Prisma.CatalogCacheUncheckedCreateNestedManyWithoutUserInput
   passwordResets?: Prisma.PasswordResetUncheckedCreateNestedManyWithoutUserInput
+  resetsIssued?: Prisma.PasswordResetUncheckedCreateNestedManyWithoutIssuedByInput
   invitationsIssued?: Prisma.InvitationUncheckedCreateNestedManyWithoutIssuedByInput
   shopOrders?: Prisma.ShopOrderUncheckedCreateNestedManyWithoutUserInput
   tasks?: Prisma.TaskUncheckedCreateNestedManyWithoutUserInput
@@ -1304,6 +1457,7 @@ export type UserUpdateWithoutUploadPhotosInput = {
   plugboardExports?: Prisma.PlugboardExportUpdateManyWithoutUserNestedInput
   catalogCache?: Prisma.CatalogCacheUpdateManyWithoutUserNestedInput
   passwordResets?: Prisma.PasswordResetUpdateManyWithoutUserNestedInput
+  resetsIssued?: Prisma.PasswordResetUpdateManyWithoutIssuedByNestedInput
   invitationsIssued?: Prisma.InvitationUpdateManyWithoutIssuedByNestedInput
   shopOrders?: Prisma.ShopOrderUpdateManyWithoutUserNestedInput
   tasks?: Prisma.TaskUpdateManyWithoutUserNestedInput
@@ -1325,6 +1479,7 @@ export type UserUncheckedUpdateWithoutUploadPhotosInput = {
   plugboardExports?: Prisma.PlugboardExportUncheckedUpdateManyWithoutUserNestedInput
   catalogCache?: Prisma.CatalogCacheUncheckedUpdateManyWithoutUserNestedInput
   passwordResets?: Prisma.PasswordResetUncheckedUpdateManyWithoutUserNestedInput
+  resetsIssued?: Prisma.PasswordResetUncheckedUpdateManyWithoutIssuedByNestedInput
   invitationsIssued?: Prisma.InvitationUncheckedUpdateManyWithoutIssuedByNestedInput
   shopOrders?: Prisma.ShopOrderUncheckedUpdateManyWithoutUserNestedInput
   tasks?: Prisma.TaskUncheckedUpdateManyWithoutUserNestedInput
@@ -1346,6 +1501,7 @@ export type UserCreateWithoutTasksInput = {
   plugboardExports?: Prisma.PlugboardExportCreateNestedManyWithoutUserInput
   catalogCache?: Prisma.CatalogCacheCreateNestedManyWithoutUserInput
   passwordResets?: Prisma.PasswordResetCreateNestedManyWithoutUserInput
+  resetsIssued?: Prisma.PasswordResetCreateNestedManyWithoutIssuedByInput
   invitationsIssued?: Prisma.InvitationCreateNestedManyWithoutIssuedByInput
   shopOrders?: Prisma.ShopOrderCreateNestedManyWithoutUserInput
   uploadPhotos?: Prisma.UploadPhotoCreateNestedManyWithoutUserInput
@@ -1367,6 +1523,7 @@ export type UserUncheckedCreateWithoutTasksInput = {
   plugboardExports?: Prisma.PlugboardExportUncheckedCreateNestedManyWithoutUserInput
   catalogCache?: Prisma.CatalogCacheUncheckedCreateNestedManyWithoutUserInput
   passwordResets?: Prisma.PasswordResetUncheckedCreateNestedManyWithoutUserInput
+  resetsIssued?: Prisma.PasswordResetUncheckedCreateNestedManyWithoutIssuedByInput
   invitationsIssued?: Prisma.InvitationUncheckedCreateNestedManyWithoutIssuedByInput
   shopOrders?: Prisma.ShopOrderUncheckedCreateNestedManyWithoutUserInput
   uploadPhotos?: Prisma.UploadPhotoUncheckedCreateNestedManyWithoutUserInput
@@ -1404,6 +1561,7 @@ export type UserUpdateWithoutTasksInput = {
   plugboardExports?: Prisma.PlugboardExportUpdateManyWithoutUserNestedInput
   catalogCache?: Prisma.CatalogCacheUpdateManyWithoutUserNestedInput
   passwordResets?: Prisma.PasswordResetUpdateManyWithoutUserNestedInput
+  resetsIssued?: Prisma.PasswordResetUpdateManyWithoutIssuedByNestedInput
   invitationsIssued?: Prisma.InvitationUpdateManyWithoutIssuedByNestedInput
   shopOrders?: Prisma.ShopOrderUpdateManyWithoutUserNestedInput
   uploadPhotos?: Prisma.UploadPhotoUpdateManyWithoutUserNestedInput
@@ -1425,6 +1583,7 @@ export type UserUncheckedUpdateWithoutTasksInput = {
   plugboardExports?: Prisma.PlugboardExportUncheckedUpdateManyWithoutUserNestedInput
   catalogCache?: Prisma.CatalogCacheUncheckedUpdateManyWithoutUserNestedInput
   passwordResets?: Prisma.PasswordResetUncheckedUpdateManyWithoutUserNestedInput
+  resetsIssued?: Prisma.PasswordResetUncheckedUpdateManyWithoutIssuedByNestedInput
   invitationsIssued?: Prisma.InvitationUncheckedUpdateManyWithoutIssuedByNestedInput
   shopOrders?: Prisma.ShopOrderUncheckedUpdateManyWithoutUserNestedInput
   uploadPhotos?: Prisma.UploadPhotoUncheckedUpdateManyWithoutUserNestedInput
@@ -1445,6 +1604,7 @@ export type UserCreateWithoutPlugboardConnectionInput = {
   plugboardExports?: Prisma.PlugboardExportCreateNestedManyWithoutUserInput
   catalogCache?: Prisma.CatalogCacheCreateNestedManyWithoutUserInput
   passwordResets?: Prisma.PasswordResetCreateNestedManyWithoutUserInput
+  resetsIssued?: Prisma.PasswordResetCreateNestedManyWithoutIssuedByInput
   invitationsIssued?: Prisma.InvitationCreateNestedManyWithoutIssuedByInput
   shopOrders?: Prisma.ShopOrderCreateNestedManyWithoutUserInput
   tasks?: Prisma.TaskCreateNestedManyWithoutUserInput
@@ -1466,6 +1626,7 @@ export type UserUncheckedCreateWithoutPlugboardConnectionInput = {
   plugboardExports?: Prisma.PlugboardExportUncheckedCreateNestedManyWithoutUserInput
   catalogCache?: Prisma.CatalogCacheUncheckedCreateNestedManyWithoutUserInput
   passwordResets?: Prisma.PasswordResetUncheckedCreateNestedManyWithoutUserInput
+  resetsIssued?: Prisma.PasswordResetUncheckedCreateNestedManyWithoutIssuedByInput
   invitationsIssued?: Prisma.InvitationUncheckedCreateNestedManyWithoutIssuedByInput
   shopOrders?: Prisma.ShopOrderUncheckedCreateNestedManyWithoutUserInput
   tasks?: Prisma.TaskUncheckedCreateNestedManyWithoutUserInput
@@ -1503,6 +1664,7 @@ export type UserUpdateWithoutPlugboardConnectionInput = {
   plugboardExports?: Prisma.PlugboardExportUpdateManyWithoutUserNestedInput
   catalogCache?: Prisma.CatalogCacheUpdateManyWithoutUserNestedInput
   passwordResets?: Prisma.PasswordResetUpdateManyWithoutUserNestedInput
+  resetsIssued?: Prisma.PasswordResetUpdateManyWithoutIssuedByNestedInput
   invitationsIssued?: Prisma.InvitationUpdateManyWithoutIssuedByNestedInput
   shopOrders?: Prisma.ShopOrderUpdateManyWithoutUserNestedInput
   tasks?: Prisma.TaskUpdateManyWithoutUserNestedInput
@@ -1524,6 +1686,7 @@ export type UserUncheckedUpdateWithoutPlugboardConnectionInput = {
   plugboardExports?: Prisma.PlugboardExportUncheckedUpdateManyWithoutUserNestedInput
   catalogCache?: Prisma.CatalogCacheUncheckedUpdateManyWithoutUserNestedInput
   passwordResets?: Prisma.PasswordResetUncheckedUpdateManyWithoutUserNestedInput
+  resetsIssued?: Prisma.PasswordResetUncheckedUpdateManyWithoutIssuedByNestedInput
   invitationsIssued?: Prisma.InvitationUncheckedUpdateManyWithoutIssuedByNestedInput
   shopOrders?: Prisma.ShopOrderUncheckedUpdateManyWithoutUserNestedInput
   tasks?: Prisma.TaskUncheckedUpdateManyWithoutUserNestedInput
@@ -1545,6 +1708,7 @@ export type UserCreateWithoutPlugboardExportsInput = {
   plugboardConnection?: Prisma.PlugboardConnectionCreateNestedOneWithoutUserInput
   catalogCache?: Prisma.CatalogCacheCreateNestedManyWithoutUserInput
   passwordResets?: Prisma.PasswordResetCreateNestedManyWithoutUserInput
+  resetsIssued?: Prisma.PasswordResetCreateNestedManyWithoutIssuedByInput
   invitationsIssued?: Prisma.InvitationCreateNestedManyWithoutIssuedByInput
   shopOrders?: Prisma.ShopOrderCreateNestedManyWithoutUserInput
   tasks?: Prisma.TaskCreateNestedManyWithoutUserInput
@@ -1566,6 +1730,7 @@ export type UserUncheckedCreateWithoutPlugboardExportsInput = {
   plugboardConnection?: Prisma.PlugboardConnectionUncheckedCreateNestedOneWithoutUserInput
   catalogCache?: Prisma.CatalogCacheUncheckedCreateNestedManyWithoutUserInput
   passwordResets?: Prisma.PasswordResetUncheckedCreateNestedManyWithoutUserInput
+  resetsIssued?: Prisma.PasswordResetUncheckedCreateNestedManyWithoutIssuedByInput
   invitationsIssued?: Prisma.InvitationUncheckedCreateNestedManyWithoutIssuedByInput
   shopOrders?: Prisma.ShopOrderUncheckedCreateNestedManyWithoutUserInput
   tasks?: Prisma.TaskUncheckedCreateNestedManyWithoutUserInput
@@ -1603,6 +1768,7 @@ export type UserUpdateWithoutPlugboardExportsInput = {
   plugboardConnection?: Prisma.PlugboardConnectionUpdateOneWithoutUserNestedInput
   catalogCache?: Prisma.CatalogCacheUpdateManyWithoutUserNestedInput
   passwordResets?: Prisma.PasswordResetUpdateManyWithoutUserNestedInput
+  resetsIssued?: Prisma.PasswordResetUpdateManyWithoutIssuedByNestedInput
   invitationsIssued?: Prisma.InvitationUpdateManyWithoutIssuedByNestedInput
   shopOrders?: Prisma.ShopOrderUpdateManyWithoutUserNestedInput
   tasks?: Prisma.TaskUpdateManyWithoutUserNestedInput
@@ -1624,6 +1790,7 @@ export type UserUncheckedUpdateWithoutPlugboardExportsInput = {
   plugboardConnection?: Prisma.PlugboardConnectionUncheckedUpdateOneWithoutUserNestedInput
   catalogCache?: Prisma.CatalogCacheUncheckedUpdateManyWithoutUserNestedInput
   passwordResets?: Prisma.PasswordResetUncheckedUpdateManyWithoutUserNestedInput
+  resetsIssued?: Prisma.PasswordResetUncheckedUpdateManyWithoutIssuedByNestedInput
   invitationsIssued?: Prisma.InvitationUncheckedUpdateManyWithoutIssuedByNestedInput
   shopOrders?: Prisma.ShopOrderUncheckedUpdateManyWithoutUserNestedInput
   tasks?: Prisma.TaskUncheckedUpdateManyWithoutUserNestedInput
@@ -1646,6 +1813,7 @@ export type UserCreateWithoutShopOrdersInput = {
   plugboardExports?: Prisma.PlugboardExportCreateNestedManyWithoutUserInput
   catalogCache?: Prisma.CatalogCacheCreateNestedManyWithoutUserInput
   passwordResets?: Prisma.PasswordResetCreateNestedManyWithoutUserInput
+  resetsIssued?: Prisma.PasswordResetCreateNestedManyWithoutIssuedByInput
   invitationsIssued?: Prisma.InvitationCreateNestedManyWithoutIssuedByInput
   tasks?: Prisma.TaskCreateNestedManyWithoutUserInput
   uploadPhotos?: Prisma.UploadPhotoCreateNestedManyWithoutUserInput
@@ -1667,6 +1835,7 @@ export type UserUncheckedCreateWithoutShopOrdersInput = {
   plugboardExports?: Prisma.PlugboardExportUncheckedCreateNestedManyWithoutUserInput
   catalogCache?: Prisma.CatalogCacheUncheckedCreateNestedManyWithoutUserInput
   passwordResets?: Prisma.PasswordResetUncheckedCreateNestedManyWithoutUserInput
+  resetsIssued?: Prisma.PasswordResetUncheckedCreateNestedManyWithoutIssuedByInput
   invitationsIssued?: Prisma.InvitationUncheckedCreateNestedManyWithoutIssuedByInput
   tasks?: Prisma.TaskUncheckedCreateNestedManyWithoutUserInput
   uploadPhotos?: Prisma.UploadPhotoUncheckedCreateNestedManyWithoutUserInput
@@ -1704,6 +1873,7 @@ export type UserUpdateWithoutShopOrdersInput = {
   plugboardExports?: Prisma.PlugboardExportUpdateManyWithoutUserNestedInput
   catalogCache?: Prisma.CatalogCacheUpdateManyWithoutUserNestedInput
   passwordResets?: Prisma.PasswordResetUpdateManyWithoutUserNestedInput
+  resetsIssued?: Prisma.PasswordResetUpdateManyWithoutIssuedByNestedInput
   invitationsIssued?: Prisma.InvitationUpdateManyWithoutIssuedByNestedInput
   tasks?: Prisma.TaskUpdateManyWithoutUserNestedInput
   uploadPhotos?: Prisma.UploadPhotoUpdateManyWithoutUserNestedInput
@@ -1725,6 +1895,7 @@ export type UserUncheckedUpdateWithoutShopOrdersInput = {
   plugboardExports?: Prisma.PlugboardExportUncheckedUpdateManyWithoutUserNestedInput
   catalogCache?: Prisma.CatalogCacheUncheckedUpdateManyWithoutUserNestedInput
   passwordResets?: Prisma.PasswordResetUncheckedUpdateManyWithoutUserNestedInput
+  resetsIssued?: Prisma.PasswordResetUncheckedUpdateManyWithoutIssuedByNestedInput
   invitationsIssued?: Prisma.InvitationUncheckedUpdateManyWithoutIssuedByNestedInput
   tasks?: Prisma.TaskUncheckedUpdateManyWithoutUserNestedInput
   uploadPhotos?: Prisma.UploadPhotoUncheckedUpdateManyWithoutUserNestedInput
@@ -1746,6 +1917,7 @@ export type UserCreateWithoutSellerSettingsInput = {
   plugboardExports?: Prisma.PlugboardExportCreateNestedManyWithoutUserInput
   catalogCache?: Prisma.CatalogCacheCreateNestedManyWithoutUserInput
   passwordResets?: Prisma.PasswordResetCreateNestedManyWithoutUserInput
+  resetsIssued?: Prisma.PasswordResetCreateNestedManyWithoutIssuedByInput
   invitationsIssued?: Prisma.InvitationCreateNestedManyWithoutIssuedByInput
   shopOrders?: Prisma.ShopOrderCreateNestedManyWithoutUserInput
   tasks?: Prisma.TaskCreateNestedManyWithoutUserInput
@@ -1767,6 +1939,7 @@ export type UserUncheckedCreateWithoutSellerSettingsInput = {
   plugboardExports?: Prisma.PlugboardExportUncheckedCreateNestedManyWithoutUserInput
   catalogCache?: Prisma.CatalogCacheUncheckedCreateNestedManyWithoutUserInput
   passwordResets?: Prisma.PasswordResetUncheckedCreateNestedManyWithoutUserInput
+  resetsIssued?: Prisma.PasswordResetUncheckedCreateNestedManyWithoutIssuedByInput
   invitationsIssued?: Prisma.InvitationUncheckedCreateNestedManyWithoutIssuedByInput
   shopOrders?: Prisma.ShopOrderUncheckedCreateNestedManyWithoutUserInput
   tasks?: Prisma.TaskUncheckedCreateNestedManyWithoutUserInput
@@ -1804,6 +1977,7 @@ export type UserUpdateWithoutSellerSettingsInput = {
   plugboardExports?: Prisma.PlugboardExportUpdateManyWithoutUserNestedInput
   catalogCache?: Prisma.CatalogCacheUpdateManyWithoutUserNestedInput
   passwordResets?: Prisma.PasswordResetUpdateManyWithoutUserNestedInput
+  resetsIssued?: Prisma.PasswordResetUpdateManyWithoutIssuedByNestedInput
   invitationsIssued?: Prisma.InvitationUpdateManyWithoutIssuedByNestedInput
   shopOrders?: Prisma.ShopOrderUpdateManyWithoutUserNestedInput
   tasks?: Prisma.TaskUpdateManyWithoutUserNestedInput
@@ -1825,6 +1999,7 @@ export type UserUncheckedUpdateWithoutSellerSettingsInput = {
   plugboardExports?: Prisma.PlugboardExportUncheckedUpdateManyWithoutUserNestedInput
   catalogCache?: Prisma.CatalogCacheUncheckedUpdateManyWithoutUserNestedInput
   passwordResets?: Prisma.PasswordResetUncheckedUpdateManyWithoutUserNestedInput
+  resetsIssued?: Prisma.PasswordResetUncheckedUpdateManyWithoutIssuedByNestedInput
   invitationsIssued?: Prisma.InvitationUncheckedUpdateManyWithoutIssuedByNestedInput
   shopOrders?: Prisma.ShopOrderUncheckedUpdateManyWithoutUserNestedInput
   tasks?: Prisma.TaskUncheckedUpdateManyWithoutUserNestedInput
@@ -1846,6 +2021,7 @@ export type UserCreateWithoutInventoryItemsInput = {
   plugboardExports?: Prisma.PlugboardExportCreateNestedManyWithoutUserInput
   catalogCache?: Prisma.CatalogCacheCreateNestedManyWithoutUserInput
   passwordResets?: Prisma.PasswordResetCreateNestedManyWithoutUserInput
+  resetsIssued?: Prisma.PasswordResetCreateNestedManyWithoutIssuedByInput
   invitationsIssued?: Prisma.InvitationCreateNestedManyWithoutIssuedByInput
   shopOrders?: Prisma.ShopOrderCreateNestedManyWithoutUserInput
   tasks?: Prisma.TaskCreateNestedManyWithoutUserInput
@@ -1867,6 +2043,7 @@ export type UserUncheckedCreateWithoutInventoryItemsInput = {
   plugboardExports?: Prisma.PlugboardExportUncheckedCreateNestedManyWithoutUserInput
   catalogCache?: Prisma.CatalogCacheUncheckedCreateNestedManyWithoutUserInput
   passwordResets?: Prisma.PasswordResetUncheckedCreateNestedManyWithoutUserInput
+  resetsIssued?: Prisma.PasswordResetUncheckedCreateNestedManyWithoutIssuedByInput
   invitationsIssued?: Prisma.InvitationUncheckedCreateNestedManyWithoutIssuedByInput
   shopOrders?: Prisma.ShopOrderUncheckedCreateNestedManyWithoutUserInput
   tasks?: Prisma.TaskUncheckedCreateNestedManyWithoutUserInput
@@ -1904,6 +2081,7 @@ export type UserUpdateWithoutInventoryItemsInput = {
   plugboardExports?: Prisma.PlugboardExportUpdateManyWithoutUserNestedInput
   catalogCache?: Prisma.CatalogCacheUpdateManyWithoutUserNestedInput
   passwordResets?: Prisma.PasswordResetUpdateManyWithoutUserNestedInput
+  resetsIssued?: Prisma.PasswordResetUpdateManyWithoutIssuedByNestedInput
   invitationsIssued?: Prisma.InvitationUpdateManyWithoutIssuedByNestedInput
   shopOrders?: Prisma.ShopOrderUpdateManyWithoutUserNestedInput
   tasks?: Prisma.TaskUpdateManyWithoutUserNestedInput
@@ -1925,6 +2103,7 @@ export type UserUncheckedUpdateWithoutInventoryItemsInput = {
   plugboardExports?: Prisma.PlugboardExportUncheckedUpdateManyWithoutUserNestedInput
   catalogCache?: Prisma.CatalogCacheUncheckedUpdateManyWithoutUserNestedInput
   passwordResets?: Prisma.PasswordResetUncheckedUpdateManyWithoutUserNestedInput
+  resetsIssued?: Prisma.PasswordResetUncheckedUpdateManyWithoutIssuedByNestedInput
   invitationsIssued?: Prisma.InvitationUncheckedUpdateManyWithoutIssuedByNestedInput
   shopOrders?: Prisma.ShopOrderUncheckedUpdateManyWithoutUserNestedInput
   tasks?: Prisma.TaskUncheckedUpdateManyWithoutUserNestedInput
@@ -1943,6 +2122,7 @@ export type UserCountOutputType = {
   plugboardExports: number
   catalogCache: number
   passwordResets: number
+  resetsIssued: number
   invitationsIssued: number
   shopOrders: number
   tasks: number
@@ -1956,6 +2136,7 @@ export type UserCountOutputTypeSelect<ExtArgs extends runtime.Types.Extensions.I
   plugboardExports?: boolean | UserCountOutputTypeCountPlugboardExportsArgs
   catalogCache?: boolean | UserCountOutputTypeCountCatalogCacheArgs
   passwordResets?: boolean | UserCountOutputTypeCountPasswordResetsArgs
+  resetsIssued?: boolean | UserCountOutputTypeCountResetsIssuedArgs
   invitationsIssued?: boolean | UserCountOutputTypeCountInvitationsIssuedArgs
   shopOrders?: boolean | UserCountOutputTypeCountShopOrdersArgs
   tasks?: boolean | UserCountOutputTypeCountTasksArgs
@@ -2011,6 +2192,13 @@ export type UserCountOutputTypeCountPasswordResetsArgs<ExtArgs extends runtime.T
 /**
  * UserCountOutputType without action
  */
+export type UserCountOutputTypeCountResetsIssuedArgs<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
+  where?: Prisma.PasswordResetWhereInput
+}
+
+/**
+ * UserCountOutputType without action
+ */
 export type UserCountOutputTypeCountInvitationsIssuedArgs<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
   where?: Prisma.InvitationWhereInput
 }
@@ -2058,6 +2246,7 @@ export type UserSelect<ExtArgs extends runtime.Types.Extensions.InternalArgs = r
   plugboardExports?: boolean | Prisma.User$plugboardExportsArgs<ExtArgs>
   catalogCache?: boolean | Prisma.User$catalogCacheArgs<ExtArgs>
   passwordResets?: boolean | Prisma.User$passwordResetsArgs<ExtArgs>
+  resetsIssued?: boolean | Prisma.User$resetsIssuedArgs<ExtArgs>
   invitationsIssued?: boolean | Prisma.User$invitationsIssuedArgs<ExtArgs>
   shopOrders?: boolean | Prisma.User$shopOrdersArgs<ExtArgs>
   tasks?: boolean | Prisma.User$tasksArgs<ExtArgs>
@@ -2103,6 +2292,7 @@ export type UserInclude<ExtArgs extends runtime.Types.Extensions.InternalArgs = 
   plugboardExports?: boolean | Prisma.User$plugboardExportsArgs<ExtArgs>
   catalogCache?: boolean | Prisma.User$catalogCacheArgs<ExtArgs>
   passwordResets?: boolean | Prisma.User$passwordResetsArgs<ExtArgs>
+  resetsIssued?: boolean | Prisma.User$resetsIssuedArgs<ExtArgs>
   invitationsIssued?: boolean | Prisma.User$invitationsIssuedArgs<ExtArgs>
   shopOrders?: boolean | Prisma.User$shopOrdersArgs<ExtArgs>
   tasks?: boolean | Prisma.User$tasksArgs<ExtArgs>
@@ -2124,6 +2314,7 @@ export type $UserPayload<ExtArgs extends runtime.Types.Extensions.InternalArgs =
     plugboardExports: Prisma.$PlugboardExportPayload<ExtArgs>[]
     catalogCache: Prisma.$CatalogCachePayload<ExtArgs>[]
     passwordResets: Prisma.$PasswordResetPayload<ExtArgs>[]
+    resetsIssued: Prisma.$PasswordResetPayload<ExtArgs>[]
     invitationsIssued: Prisma.$InvitationPayload<ExtArgs>[]
     shopOrders: Prisma.$ShopOrderPayload<ExtArgs>[]
     tasks: Prisma.$TaskPayload<ExtArgs>[]
@@ -2545,6 +2736,7 @@ export interface Prisma__UserClient<T, Null = never, ExtArgs extends runtime.Typ
   plugboardExports<T extends Prisma.User$plugboardExportsArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.User$plugboardExportsArgs<ExtArgs>>): Prisma.PrismaPromise<runtime.Types.Result.GetResult<Prisma.$PlugboardExportPayload<ExtArgs>, T, "findMany", GlobalOmitOptions> | Null>
   catalogCache<T extends Prisma.User$catalogCacheArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.User$catalogCacheArgs<ExtArgs>>): Prisma.PrismaPromise<runtime.Types.Result.GetResult<Prisma.$CatalogCachePayload<ExtArgs>, T, "findMany", GlobalOmitOptions> | Null>
   passwordResets<T extends Prisma.User$passwordResetsArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.User$passwordResetsArgs<ExtArgs>>): Prisma.PrismaPromise<runtime.Types.Result.GetResult<Prisma.$PasswordResetPayload<ExtArgs>, T, "findMany", GlobalOmitOptions> | Null>
+  resetsIssued<T extends Prisma.User$resetsIssuedArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.User$resetsIssuedArgs<ExtArgs>>): Prisma.PrismaPromise<runtime.Types.Result.GetResult<Prisma.$PasswordResetPayload<ExtArgs>, T, "findMany", GlobalOmitOptions> | Null>
   invitationsIssued<T extends Prisma.User$invitationsIssuedArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.User$invitationsIssuedArgs<ExtArgs>>): Prisma.PrismaPromise<runtime.Types.Result.GetResult<Prisma.$InvitationPayload<ExtArgs>, T, "findMany", GlobalOmitOptions> | Null>
   shopOrders<T extends Prisma.User$shopOrdersArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.User$shopOrdersArgs<ExtArgs>>): Prisma.PrismaPromise<runtime.Types.Result.GetResult<Prisma.$ShopOrderPayload<ExtArgs>, T, "findMany", GlobalOmitOptions> | Null>
   tasks<T extends Prisma.User$tasksArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.User$tasksArgs<ExtArgs>>): Prisma.PrismaPromise<runtime.Types.Result.GetResult<Prisma.$TaskPayload<ExtArgs>, T, "findMany", GlobalOmitOptions> | Null>
@@ -3116,6 +3308,30 @@ export type User$catalogCacheArgs<ExtArgs extends runtime.Types.Extensions.Inter
  * User.passwordResets
  */
 export type User$passwordResetsArgs<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
+  /**
+   * Select specific fields to fetch from the PasswordReset
+   */
+  select?: Prisma.PasswordResetSelect<ExtArgs> | null
+  /**
+   * Omit specific fields from the PasswordReset
+   */
+  omit?: Prisma.PasswordResetOmit<ExtArgs> | null
+  /**
+   * Choose, which related nodes to fetch as well
+   */
+  include?: Prisma.PasswordResetInclude<ExtArgs> | null
+  where?: Prisma.PasswordResetWhereInput
+  orderBy?: Prisma.PasswordResetOrderByWithRelationInput | Prisma.PasswordResetOrderByWithRelationInput[]
+  cursor?: Prisma.PasswordResetWhereUniqueInput
+  take?: number
+  skip?: number
+  distinct?: Prisma.PasswordResetScalarFieldEnum | Prisma.PasswordResetScalarFieldEnum[]
+}
+
+/**
+ * User.resetsIssued
+ */
+export type User$resetsIssuedArgs<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
   /**
    * Select specific fields to fetch from the PasswordReset
    */
