@@ -5,7 +5,7 @@
  */
 import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { isPublicAddress, type Resolver } from '../src/plugboard/address-rule.js';
+import { isPublicAddress, type Resolver } from '../src/net/address-rule.js';
 import { PlugboardClient, PlugboardError } from '../src/plugboard/client.js';
 import { exportItem } from '../src/plugboard/export-item.js';
 import type { ShopSettings } from '../src/plugboard/product-mapping.js';

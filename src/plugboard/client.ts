@@ -6,7 +6,7 @@
  */
 import type { Agent } from 'undici';
 import ipaddr from 'ipaddr.js';
-import { addressLiteral, type Resolver } from './address-rule.js';
+import { addressLiteral, type Resolver } from '../net/address-rule.js';
 import { PlugboardConfigError, PlugboardError } from './errors.js';
 import { exchange, plugboardDispatcher, type HttpCall, type PlugboardHttpOptions } from './http.js';
 import type { FileInput, PlugboardApiRoot, PlugboardErrorBody, PlugboardFile, PlugboardOrder, PlugboardProduct, ProductInput } from './types.js';

@@ -8,7 +8,7 @@ import type { PrismaClient, PlugboardConnection } from '../generated/prisma/clie
 import type { TokenCipher } from '../crypto/token-cipher.js';
 import type { CacheInvalidation } from '../db/cache-invalidation.js';
 import { DomainError } from '../errors.js';
-import type { Resolver } from './address-rule.js';
+import type { Resolver } from '../net/address-rule.js';
 import { PlugboardClient, PlugboardConfigError, PlugboardError, type PlugboardCredentials } from './client.js';
 import { sellerErrorOf } from './errors.js';
 import type { ShopSettings } from './product-mapping.js';

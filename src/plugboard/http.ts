@@ -5,8 +5,8 @@
  * socket is dropped past it). Every failure becomes a {@link PlugboardError}; all failures to connect
  * read the same, so an answer never tells whether some port is open.
  */
-import { Agent, buildConnector, errors as undiciErrors, request } from 'undici';
-import { pinnedLookup, systemResolver, type Resolver } from './address-rule.js';
+import { Agent, errors as undiciErrors, request } from 'undici';
+import { pinnedConnector, type Resolver } from '../net/address-rule.js';
 import { PlugboardError } from './errors.js';
 import { observeProviderCall, operationName } from '../metrics/provider-calls.js';
 
@@ -35,23 +35,7 @@ export interface HttpCall {
 
 /** A keep-alive dispatcher whose every new connection goes to an address the rule allows. */
 export function plugboardDispatcher(opts: PlugboardHttpOptions): Agent {
-  const resolve = opts.resolve ?? systemResolver;
-  const connectTimeout = Math.min(opts.timeoutMs, 10_000);
-  const base = buildConnector({ timeout: connectTimeout });
-  const connect: buildConnector.connector = (options, callback) => {
-    // Each address the rule allowed, in turn, until one connects; TLS still checks the certificate
-    // against the name in the URL (servername comes from `host`).
-    const tryFrom = (addresses: string[], i: number) =>
-      base({ ...options, hostname: addresses[i]! }, (err, socket) => {
-        if (err && i + 1 < addresses.length) return tryFrom(addresses, i + 1);
-        if (err) return callback(err, null);
-        return callback(null, socket!);
-      });
-    pinnedLookup(options.hostname, { allowPrivateHosts: opts.allowPrivateHosts, resolve }).then(
-      (addresses) => tryFrom(addresses, 0),
-      (err: Error) => callback(err, null),
-    );
-  };
+  const connect = pinnedConnector({ timeoutMs: Math.min(opts.timeoutMs, 10_000), allowPrivateHosts: opts.allowPrivateHosts, resolve: opts.resolve });
   return new Agent({
     connect,
     keepAliveTimeout: 10_000,

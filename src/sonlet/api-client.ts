@@ -155,8 +155,8 @@ export class SonletApi {
 
   /**
    * SHA-256 of a media file (an image's image_full), streamed and capped at the photo size limit; null when
-   * its size is not `expectedBytes` (no need to read it) or it cannot be read. Media is public, like a CDN:
-   * no bearer token goes with it.
+   * its size is not `expectedBytes` (no need to read it), it is not an image, or it cannot be read (a host the
+   * console may not reach included). Media is public, like a CDN: no bearer token goes with it.
    */
   async mediaDigest(mediaUrl: string, expectedBytes?: number): Promise<string | null> {
     let url: URL;
@@ -167,9 +167,9 @@ export class SonletApi {
     }
     if (url.protocol !== 'http:' && url.protocol !== 'https:') return null;
     try {
-      const res = await this.sonlet.http.exchange({ method: 'GET', url, kind: 'media', deadlineMs: this.sonlet.http.timeoutMs * 3 });
+      const res = await this.getMedia(url);
       const length = Number(res.header('content-length') ?? NaN);
-      if (!res.ok || (expectedBytes !== undefined && Number.isFinite(length) && length !== expectedBytes)) {
+      if (!res.ok || !isImage(res) || (expectedBytes !== undefined && Number.isFinite(length) && length !== expectedBytes)) {
         await res.discard();
         return null;
       }
@@ -183,19 +183,32 @@ export class SonletApi {
 
   /**
    * A media file's bytes (an image's image_full), capped at the photo size limit, for publishing a picture.
-   * Media is public, like a CDN: no bearer token goes with it.
+   * Media is public, like a CDN: no bearer token goes with it. Only an image is read: anything else at a photo
+   * address is not a photo, and publishing it would put whatever it is on a public page.
    */
   async readMedia(mediaUrl: string): Promise<{ bytes: Buffer; contentType: string }> {
     const url = new URL(mediaUrl, this.apiBase);
     if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new ProviderUnavailableError('Sonlet', 'sent a photo address the console does not follow');
-    const res = await this.sonlet.http.exchange({ method: 'GET', url, kind: 'media', deadlineMs: this.sonlet.http.timeoutMs * 3 });
+    const res = await this.getMedia(url);
     if (!res.ok) {
       await res.discard();
       throw new ProviderUnavailableError('Sonlet', `answered ${res.status} for a photo`);
     }
+    if (!isImage(res)) {
+      await res.discard();
+      throw new ProviderUnavailableError('Sonlet', 'sent something other than an image for a photo');
+    }
     const chunks: Buffer[] = [];
     for await (const chunk of res.chunks()) chunks.push(chunk);
-    return { bytes: Buffer.concat(chunks), contentType: res.header('content-type') ?? 'application/octet-stream' };
+    return { bytes: Buffer.concat(chunks), contentType: res.header('content-type')! };
+  }
+
+  /**
+   * Media addresses come from Sonlet's answers: only those on the configured Sonlet's origin may be on a private
+   * address (see SonletHttp); any other host is refused at connect time unless it resolves to public addresses.
+   */
+  private getMedia(url: URL): Promise<SonletAnswer> {
+    return this.sonlet.http.exchange({ method: 'GET', url, kind: 'media', sonletOrigin: this.apiBase.origin, deadlineMs: this.sonlet.http.timeoutMs * 3 });
   }
 
   /** A POST's answer: the created object, or the error that says what to do next. */
@@ -313,6 +326,10 @@ export class SonletApi {
     if (res.status >= 300 && res.status < 400) throw new ProviderUnavailableError('Sonlet', `answered with a redirect (${res.status}), which the console does not follow`);
     throw new ProviderUnavailableError('Sonlet', `answered ${res.status}`);
   }
+}
+
+function isImage(res: SonletAnswer): boolean {
+  return (res.header('content-type') ?? '').trim().toLowerCase().startsWith('image/');
 }
 
 function itemParams(filters: Omit<ItemFilters, 'page'>): URLSearchParams {

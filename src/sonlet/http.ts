@@ -3,9 +3,14 @@
  * through one undici keep-alive agent that sets connect, header and body timeouts, and every answer is read
  * against a size cap, so nothing Sonlet (or anything posing as it) sends can hold a socket for long or fill
  * the console's memory. Failures are mapped to domain errors here, once.
+ *
+ * Media addresses come from Sonlet's answers, so a hostile Sonlet could point them into the console's own
+ * network and have the photo published. Media on any origin but Sonlet's own therefore goes through a second
+ * agent whose connector applies the private-host rule to the address it actually connects to.
  */
 import { Readable } from 'node:stream';
 import { Agent, request, type Dispatcher } from 'undici';
+import { pinnedConnector } from '../net/address-rule.js';
 import { DomainError, ProviderUnavailableError } from '../errors.js';
 import { observeProviderCall, operationName } from '../metrics/provider-calls.js';
 
@@ -29,6 +34,11 @@ export interface Exchange {
   deadlineMs?: number;
   /** `media`: read up to maxMediaBytes instead of maxAnswerBytes. */
   kind?: 'api' | 'media';
+  /**
+   * For media: the origin of the configured Sonlet base URL, which may be private (a sandbox on 127.0.0.1, a
+   * self-hosted Sonlet). Media anywhere else must be on a public address; without it, all media must be.
+   */
+  sonletOrigin?: string;
 }
 
 /** Sonlet sent more than the console reads; the connection was cut. */
@@ -71,16 +81,17 @@ function operationOf(x: Exchange): string {
 
 export class SonletHttp {
   private readonly agent: Agent;
+  /** For media on any origin other than Sonlet's own. */
+  private readonly foreignMediaAgent: Agent;
 
   constructor(private readonly settings: SonletHttpSettings) {
-    this.agent = new Agent({
-      keepAliveTimeout: 30_000,
-      connections: 64,
-      connect: { timeout: settings.timeoutMs },
+    const timeouts = {
       headersTimeout: settings.timeoutMs,
       // Between two chunks of an answer: a dripping answer is cut by the deadline below as well.
       bodyTimeout: settings.timeoutMs,
-    });
+    };
+    this.agent = new Agent({ keepAliveTimeout: 30_000, connections: 64, connect: { timeout: settings.timeoutMs }, ...timeouts });
+    this.foreignMediaAgent = new Agent({ keepAliveTimeout: 30_000, connections: 16, connect: pinnedConnector({ timeoutMs: settings.timeoutMs, allowPrivateHosts: false }), ...timeouts });
   }
 
   get timeoutMs(): number {
@@ -114,7 +125,8 @@ export class SonletHttp {
     const failure = (err: unknown) => sonletFailure(err, why);
     try {
       const body = typeof x.body === 'object' ? Readable.from(x.body, { objectMode: false }) : x.body;
-      const res = await request(x.url, { method: x.method, headers: x.headers, body, signal: stop.signal, dispatcher: this.agent });
+      const dispatcher = x.kind === 'media' && x.url.origin !== x.sonletOrigin ? this.foreignMediaAgent : this.agent;
+      const res = await request(x.url, { method: x.method, headers: x.headers, body, signal: stop.signal, dispatcher });
       const cap = x.kind === 'media' ? this.settings.maxMediaBytes : this.settings.maxAnswerBytes;
       return answerOf(res, cap, done, failure);
     } catch (err) {
@@ -124,7 +136,7 @@ export class SonletHttp {
   }
 
   async close(): Promise<void> {
-    await this.agent.close();
+    await Promise.all([this.agent.close(), this.foreignMediaAgent.close()]);
   }
 }
 

@@ -8,6 +8,7 @@
 import { lookup as dnsLookup } from 'node:dns/promises';
 import { isIP } from 'node:net';
 import ipaddr from 'ipaddr.js';
+import { buildConnector } from 'undici';
 
 /** Resolves a host name to every address it has (as `dns.lookup(name, { all: true })` does). */
 export type Resolver = (hostname: string) => Promise<string[]>;
@@ -64,4 +65,26 @@ export async function pinnedLookup(hostname: string, opts: { allowPrivateHosts: 
   if (addresses.length === 0) throw new UnreachableAddressError();
   if (!opts.allowPrivateHosts && !addresses.every(isPublicAddress)) throw new UnreachableAddressError();
   return [...addresses.filter((a) => isIP(a) === 4), ...addresses.filter((a) => isIP(a) !== 4)];
+}
+
+/**
+ * An undici connector that connects only where the rule allows: the host is resolved once, the rule is
+ * applied to what it resolved to, and each allowed address is tried in turn. TLS still checks the
+ * certificate against the name in the URL (servername comes from `host`).
+ */
+export function pinnedConnector(opts: { timeoutMs: number; allowPrivateHosts: boolean; resolve?: Resolver }): buildConnector.connector {
+  const base = buildConnector({ timeout: opts.timeoutMs });
+  const resolve = opts.resolve ?? systemResolver;
+  return (options, callback) => {
+    const tryFrom = (addresses: string[], i: number) =>
+      base({ ...options, hostname: addresses[i]! }, (err, socket) => {
+        if (err && i + 1 < addresses.length) return tryFrom(addresses, i + 1);
+        if (err) return callback(err, null);
+        return callback(null, socket!);
+      });
+    pinnedLookup(options.hostname, { allowPrivateHosts: opts.allowPrivateHosts, resolve }).then(
+      (addresses) => tryFrom(addresses, 0),
+      (err: Error) => callback(err, null),
+    );
+  };
 }
