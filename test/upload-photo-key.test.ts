@@ -151,6 +151,31 @@ describe('a photo sent twice', () => {
     expect(await uploadsOf(seller.userId)).toEqual([]);
     expect(await photoIdsOf(seller.userId)).toEqual(new Set());
   });
+
+  it('one key given to two photos in one request is refused, nothing is stored, and the key still works after', async () => {
+    const seller = await connectedSeller();
+    const key = randomUUID();
+    const res = await postUpload(seller.browser, seller.fields, [await jpeg(941), await jpeg(942)], { json: true, csrf: 'header', photoKeys: [key, key] });
+    expect(res.status).toBe(400);
+    expect(((await res.json()) as { error: string }).error).toMatch(/two photos under one key/);
+    expect(await uploadsOf(seller.userId)).toEqual([]);
+    expect(await photoIdsOf(seller.userId)).toEqual(new Set());
+    expect((await postUpload(seller.browser, seller.fields, [await jpeg(941)], { json: true, csrf: 'header', photoKeys: [key] })).status).toBe(201);
+  });
+
+  it('a NUL in an attribute or a file name (which Postgres cannot store) is dropped; the photo becomes its item', async () => {
+    const seller = await connectedSeller();
+    const marker = `nul-${randomUUID()}`;
+    const photo = { ...(await jpeg(943)), name: 'shelf\u0000-photo.jpg' };
+    const res = await postUpload(seller.browser, { ...seller.fields, attributes: { Batch: marker, 'Col\u0000or': 'Re\u0000d' } }, [photo], { json: true, csrf: 'header', photoKeys: [randomUUID()] });
+    expect(res.status).toBe(201);
+    const answer = (await res.json()) as Answer;
+    expect((await uploadsOf(seller.userId)).map((u) => u.originalName)).toEqual(['shelf-photo.jpg']);
+    const done = await settle(seller.browser, answer.batchId);
+    expect(done.uploads.map((u) => u.state)).toEqual(['done']);
+    const item = await seller.api.getItem(done.uploads[0]!.itemPk!);
+    expect(item.data.attributes).toMatchObject({ Batch: marker, Color: 'Red' });
+  });
 });
 
 describe('a request cut off mid-photo', () => {

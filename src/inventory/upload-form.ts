@@ -3,6 +3,7 @@
  * typed in the upload form, checked against their Sonlet catalog.
  */
 import { DomainError } from '../errors.js';
+import { withoutNul } from '../storable-text.js';
 import type { Catalog } from './catalog-cache.js';
 import type { PhotoSettings } from './upload-pipeline.js';
 
@@ -31,8 +32,10 @@ export class UploadForm {
   private readonly fields = new Map<string, string[]>();
   private photoKey: string | null = null;
   private photosSinceKey = 0;
+  private readonly keysGiven = new Set<string>();
 
-  add(name: string, value: string): void {
+  add(name: string, raw: string): void {
+    const value = withoutNul(raw);
     if (name === 'photoKey') return this.keyNextPhotos(value);
     if (name.length > 50) return;
     const list = this.fields.get(name) ?? [];
@@ -53,7 +56,11 @@ export class UploadForm {
   nextPhotoKey(): string | null {
     if (!this.photoKey) return null;
     const n = ++this.photosSinceKey;
-    return n === 1 ? this.photoKey : `${this.photoKey}.${n}`;
+    const key = n === 1 ? this.photoKey : `${this.photoKey}.${n}`;
+    // A page gives each photo its own key; one key twice in a request could only end in two rows racing for it.
+    if (this.keysGiven.has(key)) throw new InvalidUploadError('This upload sent two photos under one key. Reload the page and choose the photos again.', 'photos');
+    this.keysGiven.add(key);
+    return key;
   }
 
   private keyNextPhotos(value: string): void {

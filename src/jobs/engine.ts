@@ -21,6 +21,7 @@ import { systemClock, type Clock } from '../clock.js';
 import { backoffMs, describeFailure, permanent, type Backoff, type Failure, type FailureClass } from './failure.js';
 import { LeaseLostError, TaskRows, tasksByKey, type ClaimedTask, type Db, type TaskRow } from './task-rows.js';
 import { Dispatcher } from './dispatcher.js';
+import { storableText } from '../storable-text.js';
 
 export { LeaseLostError, tasksByKey, type TaskRow };
 
@@ -309,7 +310,8 @@ export class TaskEngine {
 
   private async finish(definition: TaskDefinition<object>, row: TaskRow, failure: Failure, task: RunningTask<object>, err?: unknown): Promise<void> {
     const retry = failure.class !== 'permanent' && !task.isLastAttempt;
-    const message = failure.message.slice(0, 900);
+    // Messages come from providers as well: no NUL (Postgres refuses it, and the failure would go unrecorded).
+    const message = storableText(failure.message, 900);
     this.log.warn({ task: definition.name, taskId: row.id, attempt: task.attempt, failure: failure.class, err: { message: (err as Error | undefined)?.message ?? message } }, retry ? 'task attempt failed' : 'task failed');
     const now = this.clock.now();
     await this.rows

@@ -21,6 +21,7 @@ import { contentHashOf } from './export-item.js';
 import type { ShopSettings } from './product-mapping.js';
 import type { ShopExports } from './shop-exports.js';
 import { PUBLISH_TASK } from './publish-task.js';
+import { storableText } from '../storable-text.js';
 
 export interface KeepInStepDeps {
   prisma: PrismaClient;
@@ -57,6 +58,19 @@ export function isOutOfSync(row: Pick<PlugboardExport, 'listed' | 'contentHash' 
   return sending === 'failed' || row.contentHash !== hash;
 }
 
+/**
+ * {@link isOutOfSync} for an item that may not map: an item the console cannot turn into a product (a price
+ * no shop takes, no style and no size) throws from the hash, and counts as out of sync, since the shop cannot
+ * show what the seller wants for it. Null `problem` means it mapped.
+ */
+export function syncStateOf(row: Parameters<typeof isOutOfSync>[0], sending: SendState, item: SonletItem | undefined, shop: ShopSettings): { outOfSync: boolean; problem: unknown } {
+  try {
+    return { outOfSync: isOutOfSync(row, sending, item, shop), problem: null };
+  } catch (err) {
+    return { outOfSync: true, problem: err };
+  }
+}
+
 /** The publish task of each export, as a {@link SendState}. */
 export async function sendStates(prisma: PrismaClient, rows: PlugboardExport[], now: number): Promise<Map<string, SendState>> {
   const tasks = await tasksByKey(prisma, PUBLISH_TASK, rows.map((r) => r.id));
@@ -86,7 +100,17 @@ export class KeepInStep {
     for await (const page of api.walkItems({})) for (const item of page) items.set(item.pk, item);
     const sending = await sendStates(this.deps.prisma, rows, this.clock.now());
     report.checked = rows.length;
-    const queue = rows.filter((row) => isOutOfSync(row, sending.get(row.id) ?? null, items.get(row.sonletItemId), shop));
+    const queue: PlugboardExport[] = [];
+    for (const row of rows) {
+      const { outOfSync, problem } = syncStateOf(row, sending.get(row.id) ?? null, items.get(row.sonletItemId), shop);
+      if (problem === null) {
+        if (outOfSync) queue.push(row);
+        continue;
+      }
+      // Sending it could only fail the same way: it waits, said on its row, until Sonlet sends it otherwise.
+      report.failed++;
+      await this.noteSyncError(row, `This item cannot go to the web shop as Sonlet has it (${problem instanceof Error ? problem.message : 'its data does not map'}); change it in Sonlet.`);
+    }
     const worker = async () => {
       for (let row = queue.shift(); row; row = queue.shift()) {
         // A publish that failed goes through its task again, so its result page follows what happens.
@@ -116,8 +140,15 @@ export class KeepInStep {
     } catch (err) {
       report.failed++;
       const message = err instanceof PlugboardError ? sellerErrorOf(err).message : err instanceof DomainError ? err.message : 'The console hit an unexpected problem.';
-      await this.deps.prisma.plugboardExport.update({ where: { id: row.id }, data: { syncError: message.slice(0, 1000) } });
+      await this.noteSyncError(row, message);
     }
+  }
+
+  private async noteSyncError(row: PlugboardExport, message: string): Promise<void> {
+    const syncError = storableText(message, 1000);
+    // Unchanged since the last period: no write, so an item that waits costs nothing each time round.
+    if (row.syncError === syncError) return;
+    await this.deps.prisma.plugboardExport.update({ where: { id: row.id }, data: { syncError } });
   }
 
   /** Missing from the walk is confirmed by Sonlet itself before the product leaves the shop. */

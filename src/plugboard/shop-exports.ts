@@ -14,6 +14,7 @@ import type { PlugboardConnectionStore } from './connection-store.js';
 import { contentHashOf, exportItem, hideProduct, type ExportOutcome, type ReadPicture } from './export-item.js';
 import { refusalOf } from './errors.js';
 import { itemTitle, type ShopSettings, type ShopState } from './product-mapping.js';
+import { storableText } from '../storable-text.js';
 
 export interface ShopExportsDeps {
   prisma: PrismaClient;
@@ -73,7 +74,7 @@ export class ShopExports {
     } catch (err) {
       const refusal = refusalOf(err);
       // Refused for good: the background sync leaves this content alone until it changes (keep-in-step.ts).
-      if (refusal) await prisma.plugboardExport.update({ where: { id: row.id }, data: { refusedHash: contentHashOf(item, shop, row.listed), syncError: refusal.slice(0, 1000) } });
+      if (refusal) await prisma.plugboardExport.update({ where: { id: row.id }, data: { refusedHash: contentHashOf(item, shop, row.listed), syncError: storableText(refusal, 1000) } });
       throw err;
     }
     await prisma.plugboardExport.update({

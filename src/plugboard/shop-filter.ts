@@ -5,7 +5,7 @@
 import type { PrismaClient } from '../generated/prisma/client.js';
 import type { SonletItem } from '../sonlet/types.js';
 import type { PlugboardConnectionStore } from './connection-store.js';
-import { isOutOfSync, sendStates } from './keep-in-step.js';
+import { sendStates, syncStateOf } from './keep-in-step.js';
 
 export const SHOP_FILTERS = ['published', 'unpublished', 'out-of-sync'] as const;
 export type ShopFilter = (typeof SHOP_FILTERS)[number];
@@ -25,6 +25,7 @@ export async function filterByShop(deps: { prisma: PrismaClient; connections: Pl
   if (filter === 'unpublished') return items.filter((i) => !published(i.pk));
   return items.filter((i) => {
     const row = byPk.get(i.pk);
-    return row !== undefined && isOutOfSync(row, sending.get(row.id) ?? null, i, shop);
+    // An item that does not map is shown as out of sync rather than failing the whole page.
+    return row !== undefined && syncStateOf(row, sending.get(row.id) ?? null, i, shop).outOfSync;
   });
 }

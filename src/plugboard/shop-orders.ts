@@ -12,6 +12,7 @@ import { orderOf, type OrderRecord } from './order-mapping.js';
 import type { PlugboardOrder } from './types.js';
 import { systemClock, type Clock } from '../clock.js';
 import type { SoldItems } from './sold-items.js';
+import { storableText } from '../storable-text.js';
 
 export interface OrderView extends Omit<OrderRecord, 'rows'> {
   id: string;
@@ -75,7 +76,7 @@ export class ShopOrders {
     }
     const named = refused.slice(0, 5).join(', ') + (refused.length > 5 ? ', …' : '');
     const lastOrdersError = refused.length ? `Plugboard sent ${refused.length === 1 ? 'an order' : `${refused.length} orders`} the console could not store (${named}); look at ${refused.length === 1 ? 'it' : 'them'} in Plugboard.` : null;
-    await this.prisma.plugboardConnection.update({ where: { userId }, data: { ordersCursor: cursor, lastOrdersError } });
+    await this.prisma.plugboardConnection.update({ where: { userId }, data: { ordersCursor: cursor, lastOrdersError: lastOrdersError && storableText(lastOrdersError, 500) } });
     return orders.length;
   }
 
@@ -112,7 +113,7 @@ export class ShopOrders {
   }
 
   private async note(userId: string, message: string): Promise<void> {
-    await this.prisma.plugboardConnection.updateMany({ where: { userId }, data: { lastOrdersError: message.slice(0, 500) } });
+    await this.prisma.plugboardConnection.updateMany({ where: { userId }, data: { lastOrdersError: storableText(message, 500) } });
   }
 
   private async store(userId: string, connectionId: string, record: OrderRecord): Promise<void> {

@@ -12,6 +12,7 @@ import { uploadRoutes } from './uploads.js';
 import { accountPageRoutes } from './account.js';
 import { adminRoutes } from './admin.js';
 import { oneTimeLinkRoutes } from './one-time-links.js';
+import { queryWithoutNul, refuseNulInBody } from '../web/without-nul.js';
 import { lenientQuery } from '../web/lenient-query.js';
 import { notFoundPage } from '../web/error-pages.js';
 import { DomainError } from '../errors.js';
@@ -39,6 +40,8 @@ export async function consoleScope(app: FastifyInstance) {
   await app.register(fp(browserSession), { config, store: app.sessionStore });
   await app.register(rateLimit, { global: false });
   await app.register(fp(anonymousPageLimit), { perMinute: config.rateLimit.anonymousPagesPerMinute });
+  app.addHook('preValidation', queryWithoutNul);
+  app.addHook('preHandler', refuseNulInBody);
   app.addHook('preValidation', lenientQuery);
   app.addHook('onRequest', async (request) => {
     request.pageLocals = (req, reply) => {

@@ -34,11 +34,11 @@ const FIELD_HELP: Record<keyof PlugboardSettingsInput, string> = {
   tenant: 'Enter your Plugboard tenant (letters, digits and punctuation, no spaces).',
   connectionId: 'Enter the X-ConnectionId from My Plugboard (letters and digits, no spaces).',
   username: 'Enter the Plugboard API username.',
-  password: 'The password is too long.',
+  password: 'The password must be at most 500 characters, without a NUL character.',
   vatRatePercent: 'The VAT rate must be a number of percent, such as 25 or 12.5.',
   currency: 'The currency must be a three-letter ISO 4217 code, such as USD, EUR or SEK.',
   languages: 'Languages are two- or three-letter codes separated by commas, such as eng, deu.',
-  brand: 'The brand is too long.',
+  brand: 'The brand must be at most 200 characters, without a NUL character.',
   autoPublish: 'Tick the box or leave it empty.',
 };
 

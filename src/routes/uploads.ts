@@ -5,6 +5,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import { DomainError, NotConnectedError } from '../errors.js';
 import { headerValue } from '../web/headers.js';
+import { withoutNul } from '../storable-text.js';
 import { consoleTarget } from '../web/redirect-target.js';
 import { wantsJson } from '../web/error-handler.js';
 import type { FormPage } from '../web/form-errors.js';
@@ -136,9 +137,10 @@ export async function uploadRoutes(fastify: FastifyInstance) {
           received.push({ earlier });
           continue;
         }
-        const saved = await app.photos.save(userId, part.file, part.filename);
+        const filename = withoutNul(part.filename);
+        const saved = await app.photos.save(userId, part.file, filename);
         observeUploadBytes(saved.bytes);
-        received.push({ ...(await sendablePhoto(app.photos, userId, saved, part.filename)), photoKey });
+        received.push({ ...(await sendablePhoto(app.photos, userId, saved, filename)), photoKey });
       }
       if (!csrfChecked && !passesCsrf(request, reply, '')) return reply;
       settings = form.settings(await catalogFor(form.values()));

@@ -1,7 +1,8 @@
 /** Shared steps of the web-shop tests at the HTTP level: settings, the grid's cards, publishing, the sandboxes' tools. */
 import { expect } from 'vitest';
 import { location, type HttpSession } from './http.js';
-import type { Stack } from './stack.js';
+import { connectSonlet, signUp, startStack, type Stack } from './stack.js';
+import { startPlugboardSandbox, DEMO_PLUGBOARD_TENANTS, type StartedPlugboardSandbox } from '../../src/sandbox/plugboard/index.js';
 
 export interface Tenant {
   tenant: string;
@@ -115,4 +116,43 @@ export function setSonletQuantity(stack: Stack, seller: string, pk: number, quan
 /** Removes an item with the sandbox's remove tool, as when the seller deletes it in Sonlet. */
 export function removeSonletItem(stack: Stack, seller: string, pk: number): Promise<void> {
   return postSonletTool(stack, seller, 'remove', { item: String(pk) });
+}
+
+export interface ShopWorld {
+  stack: Stack;
+  plugboard: StartedPlugboardSandbox;
+  /** Signed up, connected to Sonlet as demo, the demo shop saved. */
+  seller: HttpSession;
+  /** Moves the shop's clock on and runs what came due, to the end (no sleeping for sync periods). */
+  afterPeriod(minutes?: number): Promise<void>;
+  close(): Promise<void>;
+}
+
+/**
+ * A console with background work on a clock the test moves (real time plus what was skipped, so backoffs
+ * still pass), the Plugboard sandbox, and a seller with Sonlet connected and the demo shop set up.
+ */
+export async function startShopWorld(email?: string): Promise<ShopWorld> {
+  let skipped = 0;
+  const clock = { now: () => Date.now() + skipped };
+  const [stack, plugboard] = await Promise.all([startStack({ jobs: true, shopClock: clock }), startPlugboardSandbox()]);
+  const seller = await signUp(stack.console.url, email);
+  expect(location(await connectSonlet(seller))).toBe('/items');
+  const saved = await seller.submit('/settings/plugboard', '/settings/plugboard', settingsFor(plugboard.url, DEMO_PLUGBOARD_TENANTS.find((t) => t.tenant === 'demo')!));
+  expect(saved.status, await saved.clone().text()).toBe(303);
+  return {
+    stack,
+    plugboard,
+    seller,
+    async afterPeriod(minutes = 15) {
+      skipped += minutes * 60_000;
+      const jobs = stack.console.app.jobs!;
+      await jobs.runDue();
+      await jobs.idle();
+    },
+    async close() {
+      await stack.close();
+      await plugboard.close();
+    },
+  };
 }
