@@ -144,6 +144,9 @@ const EnvSchema = Type.Object({
 type ParsedEnv = Static<typeof EnvSchema>;
 
 /** Where generated secrets and the embedded Postgres live; also needed before the rest is read. */
+/** Every variable the console reads, for checking that .env.example and docker-compose.yml name them all. */
+export const SETTING_NAMES: readonly string[] = Object.keys(EnvSchema.properties);
+
 export function dataDirOf(env: Env): string {
   return path.resolve(env.DATA_DIR || './.data');
 }

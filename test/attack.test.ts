@@ -163,7 +163,9 @@ const connectCases: AttackCase[] = [
   { name: '/cb with a replayed authorization code', status: 400, says: 'did not accept this authorization', send: async (c) => (await cbWith(c, (state) => `code=${encodeURIComponent(usedCode)}&state=${state}`)).res },
   { name: '/cb without a code', status: 400, says: 'no code or state', send: async (c) => (await cbWith(c, (state) => `state=${state}`)).res },
   { name: '/cb with a 5,000-character code', status: 400, says: 'code is too long', send: async (c) => (await cbWith(c, (state) => `code=${'c'.repeat(5000)}&state=${state}`)).res },
-  { name: '/cb with HTML in the error (echoed escaped)', status: 400, says: '&lt;script&gt;', send: async (c) => (await cbWith(c, () => `error=${encodeURIComponent('<script>alert(1)</script>')}`)).res },
+  { name: '/cb with HTML in the error (not echoed)', status: 400, says: 'Sonlet answered with an error, so nothing was connected', send: async (c) => (await cbWith(c, () => `error=${encodeURIComponent('<script>alert(1)</script>')}`)).res },
+  { name: '/cb with a phishing sentence as the error (not echoed)', status: 400, says: 'Sonlet answered with an error, so nothing was connected', send: async (c) => (await cbWith(c, () => `error=${encodeURIComponent('Your session expired. Re-enter your password at evil.example')}`)).res },
+  { name: '/cb with an OAuth error code (named)', status: 400, says: 'Sonlet answered “invalid_scope”', send: async (c) => (await cbWith(c, () => 'error=invalid_scope')).res },
   { name: '/cb with the state sent twice', status: 400, says: 'state has the wrong type', send: async (c) => (await cbWith(c, (state) => `code=abc&state=${state}&state=${state}`)).res },
   { name: 'disconnect with a forged CSRF token', status: 403, says: 'This form has expired', unchanged: sellerConnection, send: async () => seller.postForm('/connect/sonlet/disconnect', { _csrf: 'forged' }) },
   { name: 'disconnect without a session', status: 401, says: 'Your session has ended', send: async () => new HttpSession(stack.console.url).postForm('/connect/sonlet/disconnect', {}) },
@@ -180,9 +182,9 @@ const inventoryCases: AttackCase[] = [
   { name: '/items with the page sent twice (the last one counts)', status: 200, says: 'Page 3 of', send: async () => seller.get('/items?page=2&page=3') },
   { name: '/items with every filter left on "All" (ignored)', status: 200, says: '320 in total', send: async () => seller.get('/items?style=&size=&shop=') },
   { name: '/items with an unknown web-shop filter (ignored)', status: 200, says: '320 in total', send: async () => seller.get('/items?shop=%3Cscript%3E') },
-  // Postgres refuses NUL in text: it is dropped at the edge, so a search of only NUL is no search.
+  // Postgres refuses NUL in text: a query value carrying one is treated as absent.
   { name: '/items?q=%00 (ignored)', status: 200, says: '320 in total', send: async () => seller.get('/items?q=%00') },
-  { name: '/items?q=Cr%00eam (searched as Cream)', status: 200, says: 'value="Cream"', send: async () => seller.get('/items?q=Cr%00eam') },
+  { name: '/items?q=Cr%00eam (ignored, as any odd query value)', status: 200, says: '320 in total', send: async () => seller.get('/items?q=Cr%00eam') },
   { name: '/items/99999999999999999999', status: 400, says: 'This address is not valid: pk is out of range', send: async () => seller.get('/items/99999999999999999999') },
   { name: '/items/..%2F..%2Fetc%2Fpasswd', status: 400, says: 'This address is not valid: pk has the wrong type', send: async () => seller.get('/items/..%2F..%2Fetc%2Fpasswd') },
   { name: '/items/-5', status: 400, says: 'This address is not valid: pk is out of range', send: async () => seller.get('/items/-5') },

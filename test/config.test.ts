@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { loadConfig } from '../src/config.js';
+import { loadConfig, SETTING_NAMES } from '../src/config.js';
 import { withKeptSecrets } from '../src/kept-secrets.js';
 import { problemsOf } from './support/config-problems.js';
 import { isLocalAddress, trustProxyOption } from '../src/web/trust-proxy.js';
@@ -164,5 +164,24 @@ describe('TRUST_PROXY', () => {
     expect(two('198.51.100.7', 1)).toBe(true);
     expect(isLocalAddress('fd00::1')).toBe(true);
     expect(isLocalAddress('2001:db8::1')).toBe(false);
+  });
+});
+
+describe('what a self-hoster is given', () => {
+  const read = (file: string) => readFileSync(path.join(import.meta.dirname, '..', file), 'utf8');
+
+  it('.env.example names every setting the console reads, and nothing it does not', () => {
+    const named = [...read('.env.example').matchAll(/^#?\s*([A-Z][A-Z0-9_]+)=/gm)].map((m) => m[1]!);
+    expect(new Set(named)).toEqual(new Set(SETTING_NAMES));
+  });
+
+  it('docker-compose.yml passes every setting into the console, bar those it sets itself or leaves out on purpose', () => {
+    const compose = read('docker-compose.yml');
+    const service = compose.slice(compose.indexOf('\n  console:'));
+    const passed = new Set([...service.matchAll(/^ {6}([A-Z][A-Z0-9_]+):/gm)].map((m) => m[1]!));
+    // METRICS_PORT listens on 127.0.0.1 inside the container, so compose says why it is left out.
+    const leftOut = SETTING_NAMES.filter((name) => !passed.has(name));
+    expect(leftOut).toEqual(['METRICS_PORT']);
+    expect(service).toContain('METRICS_PORT is left out on purpose');
   });
 });

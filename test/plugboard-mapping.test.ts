@@ -75,6 +75,14 @@ describe('productFor', () => {
     expect(english.description).toMatch(/^Amelia in size M\./);
   });
 
+  it('takes a default language Plugboard names that is not in the console’s table (Lule Sami) as it is sent', () => {
+    const p = productFor(item(), { ...shop, defaultLanguage: 'smj', languages: ['swe'] }, []);
+    expect(Object.keys(p.title_lang!).sort()).toEqual(['smj', 'swe']);
+    expect(p.title).toBe(p.title_lang!.smj);
+    // Nothing usable named at all: English, rather than a publish that can never succeed.
+    expect(Object.keys(productFor(item(), { ...shop, defaultLanguage: 'not a code', languages: [] }, []).title_lang!)).toEqual(['eng']);
+  });
+
   it('writes customData under the x- module with money as strings and pipe-free keys', () => {
     const p = productFor(item(), shop, []);
     const cd = p.customData!;

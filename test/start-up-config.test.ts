@@ -4,6 +4,7 @@
  * writes nothing (no DATA_DIR, no generated secrets) before saying so.
  */
 import { spawn } from 'node:child_process';
+import net from 'node:net';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -67,5 +68,22 @@ describe('start-up with a bad environment', () => {
     ]);
     expect(output).not.toContain(secret);
     expect(existsSync(dataDir)).toBe(false);
+  }, 60_000);
+
+  it('a database that takes the connection and never answers ends the start with an error, not a hang', async () => {
+    const silent = net.createServer(() => {}).listen(0, '127.0.0.1');
+    await new Promise((r) => silent.once('listening', r));
+    try {
+      const { code, output } = await start({
+        DATABASE_URL: `postgres://console@127.0.0.1:${(silent.address() as net.AddressInfo).port}/console`,
+        SESSION_SECRET: randomBytes(32).toString('hex'),
+        TOKEN_ENCRYPTION_KEY: randomBytes(32).toString('hex'),
+      });
+      // Killed at 30 s would be code null: it gave up by itself, at its 10 s connection limit.
+      expect(code, output).toBe(1);
+      expect(output).toMatch(/failed to start/);
+    } finally {
+      silent.close();
+    }
   }, 60_000);
 });

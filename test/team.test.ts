@@ -224,7 +224,9 @@ describe('an invite-only console run by its owner', () => {
 
   it('deleting a seller removes everything of theirs and keeps the audit event', async () => {
     const seller = uniqueEmail('leaving');
-    await signUpAs(seller, {}, new URL(await invite()).pathname);
+    const { browser } = await signUpAs(seller, {}, new URL(await invite()).pathname);
+    expect((await connectSonlet(browser)).status).toBe(302);
+    const revokedBefore = stack.sonlet.sandbox.stats.byPath.get('/o/revoke_token/') ?? 0;
     const id = await idOf(seller);
     await db.query(`INSERT INTO "Upload" (id, "userId", "batchId", "originalName", "contentType", "byteSize", "itemchoiceId", "sizeId", "imageKey", "itemKey", "updatedAt")
       VALUES (gen_random_uuid(), $1, gen_random_uuid(), 'a.jpg', 'image/jpeg', 10, 1, 1, 'k1', 'k2', now())`, [id]);
@@ -233,7 +235,9 @@ describe('an invite-only console run by its owner', () => {
     const confirm = await owner.browser.page(`/admin/sellers/${id}/delete`);
     expect(confirm.html).toContain(`Delete ${seller}?`);
     expect((await owner.browser.submit(`/admin/sellers/${id}/delete`, `/admin/sellers/${id}/delete`, {})).status).toBe(302);
-    for (const table of ['User', 'Session', 'Upload', 'PlugboardConnection']) {
+    // Its Sonlet tokens were revoked at Sonlet first, as when a seller deletes their own account.
+    expect(stack.sonlet.sandbox.stats.byPath.get('/o/revoke_token/')).toBe(revokedBefore + 2);
+    for (const table of ['User', 'Session', 'Upload', 'PlugboardConnection', 'SonletConnection']) {
       const column = table === 'User' ? 'id' : '"userId"';
       expect((await db.query(`SELECT 1 FROM "${table}" WHERE ${column} = $1`, [id])).rowCount, table).toBe(0);
     }

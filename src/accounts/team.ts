@@ -26,7 +26,16 @@ export interface Member {
 }
 
 /** The owner's and admins' work on the team: list, disable/enable, name admins, reset links, delete. */
-export function createTeam(prisma: PrismaClient, audit: AuditTrail, resets: PasswordResets, clock: Clock, sessionsChanged: SessionsChanged, passwords: PasswordHasher) {
+export function createTeam(
+  prisma: PrismaClient,
+  audit: AuditTrail,
+  resets: PasswordResets,
+  clock: Clock,
+  sessionsChanged: SessionsChanged,
+  passwords: PasswordHasher,
+  /** Revokes a seller's Sonlet tokens at Sonlet before they are forgotten (as deleting one's own account does). */
+  disconnectSonlet: (userId: string) => Promise<void>,
+) {
   async function target(actor: Actor, userId: string, action: TeamAction) {
     const user = await prisma.user.findUnique({ where: { id: userId }, select: { id: true, email: true, role: true } });
     if (!user) throw new NotFoundError('That account');
@@ -101,6 +110,7 @@ export function createTeam(prisma: PrismaClient, audit: AuditTrail, resets: Pass
 
     async remove(actor: Actor, userId: string): Promise<{ email: string }> {
       const user = await target(actor, userId, 'delete');
+      await disconnectSonlet(user.id);
       if (!(await removeAccount(prisma, user.id, sessionsChanged))) throw new NotFoundError('That account');
       await record('account-deleted', actor, user);
       return { email: user.email };

@@ -19,6 +19,9 @@ import pg from 'pg';
 
 import { withEngine } from './schema-engine.js';
 
+/** A database that takes the connection but never answers must fail the start, not hang it (as the app's own pool). */
+const CONNECT_TIMEOUT_MS = 10_000;
+
 export { engineVersion } from './schema-engine.js';
 
 const projectRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -119,7 +122,7 @@ export async function applyMigrations(
   if (status.pending.length === 0 && status.failed.length === 0) return { applied: [] };
   const migrationsList = await loadMigrations(opts.migrationsDir ?? DEFAULT_MIGRATIONS_DIR);
 
-  const lockClient = new pg.Client({ connectionString: databaseUrl });
+  const lockClient = new pg.Client({ connectionString: databaseUrl, connectionTimeoutMillis: CONNECT_TIMEOUT_MS });
   lockClient.on('error', (err) => log(`migration lock connection error: ${err.message}`));
   await lockClient.connect();
   try {
@@ -226,7 +229,7 @@ export async function migrationStatus(
   opts: Pick<MigrateOptions, 'migrationsDir'> = {},
 ): Promise<{ pending: string[]; failed: string[] }> {
   const names = await listMigrationDirs(opts.migrationsDir ?? DEFAULT_MIGRATIONS_DIR);
-  const client = new pg.Client({ connectionString: databaseUrl });
+  const client = new pg.Client({ connectionString: databaseUrl, connectionTimeoutMillis: CONNECT_TIMEOUT_MS });
   client.on('error', () => {});
   await client.connect();
   try {

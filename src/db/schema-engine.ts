@@ -181,7 +181,7 @@ function adaptForEngine(adapter: SqlDriverAdapter, pool: pg.Pool): SqlDriverAdap
 function enginePool(connectionString: string, max: number, log: (msg: string) => void): pg.Pool {
   // idleTimeoutMillis 0: never close idle connections while the engine runs (the engine's own
   // advisory lock lives on one of them).
-  const pool = new pg.Pool({ connectionString, max, idleTimeoutMillis: 0 });
+  const pool = new pg.Pool({ connectionString, max, idleTimeoutMillis: 0, connectionTimeoutMillis: 10_000 });
   pool.on('error', (err) => log(`migration pool error: ${err.message}`));
   pool.on('connect', (client) => rewriteCatalogTypes(client));
   return rewriteCatalogTypes(pool);

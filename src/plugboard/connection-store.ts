@@ -22,6 +22,7 @@ import {
   type ShopPreferences,
 } from './settings-input.js';
 import type { PlugboardApiRoot } from './types.js';
+import { plugboardLanguage } from './format.js';
 
 export { InvalidPlugboardSettingsError, type PlugboardSettingsInput } from './settings-input.js';
 
@@ -245,7 +246,8 @@ function toCheck(root: PlugboardApiRoot): ConnectionCheck {
   return {
     connectionName: String(root.connectionName ?? ''),
     connectionId: root.connectionId,
-    defaultLanguage: String(root.defaultLanguage ?? ''),
+    // Stored as Plugboard named it when it is a language code at all; the products' plain texts follow it.
+    defaultLanguage: plugboardLanguage(root.defaultLanguage) ?? '',
     serverTime: String(root.serverTime ?? ''),
     canEditProducts: permissions.includes('product.edit') || permissions.includes('superuser'),
   };

@@ -72,6 +72,18 @@ export function toLanguage3(code: string): string {
   return c;
 }
 
+/**
+ * A language Plugboard itself named (its API root's default language), or null when it named none usable.
+ * Any three-letter code is taken as sent, in our table or not ("smj", "fil"): Plugboard knows its own
+ * languages, and refusing one would fail every publish of that shop.
+ */
+export function plugboardLanguage(code: unknown): string | null {
+  if (typeof code !== 'string') return null;
+  const c = code.trim().toLowerCase();
+  if (/^[a-z]{3}$/.test(c)) return normaliseLanguage3(c) ?? c;
+  return normaliseLanguage3(c);
+}
+
 /** ISO 3166-1 alpha-2 country code in upper case, as Plugboard wants it. */
 export function countryCode(x: string): string {
   const c = typeof x === 'string' ? x.trim().toUpperCase() : '';

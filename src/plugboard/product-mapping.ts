@@ -3,7 +3,7 @@
  * to one of decision 004's assumptions (`prices`, `pictures`) is made in one place.
  */
 import type { SonletItem } from '../sonlet/types.js';
-import { customDataEntry, money, toDecimalString, toLanguage3 } from './format.js';
+import { customDataEntry, money, plugboardLanguage, toDecimalString, toLanguage3 } from './format.js';
 import { describeItem } from './phrasebook.js';
 import type { CustomDataPatch, LangPatch, ProductInput, ProductPicture, ProductPrice } from './types.js';
 
@@ -60,7 +60,7 @@ export function picturesFor(fileLocalIds: string[]): ProductPicture[] {
  * language's text, every language (the default included) its own entry in `_lang`.
  */
 export function languageTexts(write: (language3: string) => string, settings: Pick<ShopSettings, 'defaultLanguage' | 'languages'>): { plain: string; lang: LangPatch } {
-  const fallback = toLanguage3(settings.defaultLanguage);
+  const fallback = plugboardLanguage(settings.defaultLanguage) ?? 'eng';
   const lang: LangPatch = {};
   for (const code of [fallback, ...settings.languages.map(toLanguage3)]) lang[code] ??= write(code);
   return { plain: lang[fallback]!, lang };

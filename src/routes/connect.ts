@@ -80,15 +80,18 @@ export async function connectRoutes(fastify: FastifyInstance) {
   async function callback(request: SellerRequest<typeof Callback>, reply: FastifyReply) {
     const { error, code, state } = request.query;
     if (error) {
-      request.session.oauthState = undefined;
+      // Only the answer to the connection the seller started ends it: a link elsewhere cannot cancel it.
+      if (stateMatches(request)) request.session.oauthState = undefined;
       const cancelled = error === 'access_denied';
+      // Only OAuth's own codes are named: anything else is a stranger's text, not Sonlet's.
+      const named = OAUTH_ERRORS.has(error) ? `Sonlet answered “${error}”` : 'Sonlet answered with an error';
       return reply.page(
         'connect-result',
         {
           title: cancelled ? 'Connection cancelled' : 'Sonlet did not connect',
           message: cancelled
             ? 'You cancelled at Sonlet, so nothing was connected. You can connect whenever you are ready.'
-            : `Sonlet answered “${error}”, so nothing was connected. Try again, and if it keeps happening, check the console’s Sonlet client settings.`,
+            : `${named}, so nothing was connected. Try again, and if it keeps happening, check the console’s Sonlet client settings.`,
         },
         cancelled ? 200 : 400,
       );
@@ -143,6 +146,9 @@ export async function connectRoutes(fastify: FastifyInstance) {
 }
 
 /** Whether the callback's state is the one this session's latest Connect started. */
+/** The error codes of an authorization answer (RFC 6749 §4.1.2.1). */
+const OAUTH_ERRORS = new Set(['invalid_request', 'unauthorized_client', 'access_denied', 'unsupported_response_type', 'invalid_scope', 'server_error', 'temporarily_unavailable']);
+
 function stateMatches(request: FastifyRequest): boolean {
   const expected = request.session.oauthState;
   const got = (request.query as { state?: unknown }).state;

@@ -47,7 +47,7 @@ export const accountsPlugin = fp(
     app.decorate('invitations', invitations);
     app.decorate('passwordResets', passwordResets);
     app.decorate('enrolment', createEnrolment(prisma, invitations, audit, config.signup, passwords));
-    app.decorate('team', createTeam(prisma, audit, passwordResets, clock, sessionsChanged, passwords));
+    app.decorate('team', createTeam(prisma, audit, passwordResets, clock, sessionsChanged, passwords, (userId) => vault.disconnect(userId, log)));
     app.decorate('taskCounts', taskCountsFrom(prisma, jobs, clock));
   },
   { name: 'accounts', dependencies: ['clock', 'db', 'jobs', 'audit', 'sonlet'] },

@@ -14,6 +14,8 @@ export interface LiveToken {
   /** The token as sealed in the row, to tell a rotated or re-created connection from this one. */
   sealed: string;
   expiresAt: number;
+  /** When the row last took a token (its updatedAt): with expiresAt, how long this token was given for. */
+  issuedAt: number;
   checkedAt: number;
 }
 
@@ -21,6 +23,7 @@ interface ConnectionRow {
   accessTokenEnc: string;
   generation: number;
   expiresAt: Date;
+  updatedAt: Date;
 }
 
 /** Long enough that a busy seller's pages cost no database read; short enough to notice another process. */
@@ -54,6 +57,7 @@ export class LiveTokens {
       generation: row.generation,
       sealed: row.accessTokenEnc,
       expiresAt: row.expiresAt.getTime(),
+      issuedAt: row.updatedAt.getTime(),
       checkedAt: this.clock.now(),
     };
     if (!known && this.tokens.size >= MAX_ENTRIES) this.tokens.delete(this.tokens.keys().next().value!);

@@ -124,7 +124,7 @@ export class TokenVault {
 
   private async current(userId: string): Promise<LiveToken> {
     const token = this.live.get(userId) ?? (await this.load(userId));
-    if (token.expiresAt - this.clock.now() < this.settings.refreshLeewaySeconds * 1000) {
+    if (token.expiresAt - this.clock.now() < this.leewayMs(token)) {
       try {
         return await this.refresh(userId, token);
       } catch (err) {
@@ -134,6 +134,15 @@ export class TokenVault {
       }
     }
     return token;
+  }
+
+  /**
+   * How long before expiry a token is renewed: the configured leeway, but never more than half the token's
+   * life. A Sonlet that gives tokens for less than the leeway would otherwise be asked for a new one on
+   * every call (a 500-page walk, 500 refreshes).
+   */
+  private leewayMs(token: LiveToken): number {
+    return Math.min(this.settings.refreshLeewaySeconds * 1000, Math.max(0, (token.expiresAt - token.issuedAt) / 2));
   }
 
   private async load(userId: string): Promise<LiveToken> {
