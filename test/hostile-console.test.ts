@@ -148,6 +148,26 @@ describe('a console against a hostile Sonlet', () => {
     expect(item.html).not.toMatch(/<script>alert|<img src=x/);
   });
 
+  it('odd items among good ones (NUL, a pk past 2³¹, no pk, a date before year 1, objects for values): the walk, search and grid carry on', async () => {
+    double.sonlet.on('/api/v2/items/*', { kind: 'odd-items' }, { user: 'alice' });
+    try {
+      // Refresh walks the whole inventory into Postgres again, where a NUL or an id past 2³¹ cannot go.
+      expect((await alice.submit('/', '/summary/refresh', {})).status).toBeLessThan(400);
+      const home = await page(alice, '/');
+      expect(home.status).toBe(200);
+      expect(home.html).toMatch(/\d+ pieces? in \d+ items?/);
+      const found = await page(alice, '/items?q=julia');
+      expect(found.status).toBe(200);
+      expect(found.html).toMatch(/\d+ in total/);
+      const list = await page(alice, '/items');
+      expect(list.status).toBe(200);
+      expect(list.html).not.toContain('\u0000');
+    } finally {
+      double.sonlet.off('/api/v2/items/*');
+    }
+    await bobIsServed();
+  });
+
   it('wrong content types: JSON labelled as HTML is read; an HTML page labelled as JSON is a 502 page', async () => {
     double.sonlet.on('/api/v2/items/', { kind: 'wrong-content-type', contentType: 'text/html' }, { user: 'alice' });
     expect((await page(alice, '/items')).status).toBe(200);

@@ -30,10 +30,17 @@ export function priceOf(raw: string): string | null {
   return /^\d{1,10}(\.\d{1,2})?$/.test(text) ? text : null;
 }
 
+/** Years Postgres and every page can show; a date outside them (year -10000, 275760) is no date. */
+const EARLIEST = Date.UTC(1, 0, 1);
+const LATEST = Date.UTC(9999, 11, 31);
+
 function createdOf(raw: string): Date | null {
-  const at = new Date(raw);
-  return Number.isNaN(at.getTime()) ? null : at;
+  const at = new Date(raw).getTime();
+  return Number.isNaN(at) || at < EARLIEST || at > LATEST ? null : new Date(at);
 }
+
+/** An id for an integer column: the parser already refuses ids out of range, so 0 only stands for "none". */
+const idOf = (n: number): number => (Number.isInteger(n) && n >= 1 && n <= 2147483647 ? n : 0);
 
 export class InventorySnapshots {
   constructor(private readonly prisma: PrismaClient) {}
@@ -54,8 +61,8 @@ export class InventorySnapshots {
           userId,
           walkId: walk.walkId,
           pk: item.pk,
-          itemchoiceId: item.itemchoice_id,
-          sizeId: item.size_id,
+          itemchoiceId: idOf(item.itemchoice_id),
+          sizeId: idOf(item.size_id),
           price: priceOf(item.price),
           quantity: Number.isFinite(item.quantity) ? Math.max(-2147483648, Math.min(2147483647, Math.trunc(item.quantity))) : 0,
           created: createdOf(item.created),

@@ -1,4 +1,5 @@
 import { ProviderUnavailableError } from '../errors.js';
+import { withoutNul } from '../storable-text.js';
 import type { SonletImage, SonletItem, SonletItemChoice, SonletPage, SonletSize } from './types.js';
 
 /**
@@ -17,8 +18,15 @@ function obj(raw: unknown, what: string): Raw {
   if (!raw || typeof raw !== 'object' || Array.isArray(raw)) throw new MalformedAnswerError(`sent a malformed ${what}`);
   return raw as Raw;
 }
-const int = (v: unknown): number => (typeof v === 'number' ? v : Number(v));
-const str = (v: unknown, fallback = ''): string => (typeof v === 'string' ? v : v == null ? fallback : String(v));
+// Only plain values are read: an object in their place (`{"toString": 0}`) is no value, not a crash.
+const int = (v: unknown): number => (typeof v === 'number' ? v : typeof v === 'string' ? Number(v) : NaN);
+/** Text as sent, without NUL (Postgres stores none, and an item's text goes into the inventory walk's rows). */
+const str = (v: unknown, fallback = ''): string =>
+  typeof v === 'string' ? withoutNul(v) : typeof v === 'number' || typeof v === 'boolean' ? String(v) : fallback;
+
+/** Sonlet's ids are positive and fit the console's integer columns; anything else is no id. */
+const MAX_ID = 2147483647;
+const isId = (n: number): boolean => Number.isInteger(n) && n >= 1 && n <= MAX_ID;
 /**
  * Addresses already judged: a page of items carries three per item, and the same ones come back with every
  * page a seller opens, so parsing each again was a measurable share of a page's CPU time.
@@ -41,6 +49,9 @@ const urlOrNull = (v: unknown): string | null => {
 };
 
 function isWebAddress(v: string): boolean {
+  // The parser would encode control characters; an address carrying them is not one to put in a page.
+  // eslint-disable-next-line no-control-regex -- exactly the characters refused
+  if (/[\u0000-\u001f\u007f]/.test(v)) return false;
   try {
     const { protocol } = new URL(v);
     return protocol === 'https:' || protocol === 'http:';
@@ -52,7 +63,7 @@ const url = (v: unknown): string => urlOrNull(v) ?? '';
 
 function pk(raw: Raw, what: string): number {
   const value = int(raw.pk);
-  if (!Number.isInteger(value)) throw new MalformedAnswerError(`sent a ${what} without a pk`);
+  if (!isId(value)) throw new MalformedAnswerError(`sent a ${what} without a pk`);
   return value;
 }
 
@@ -68,14 +79,27 @@ export function parsePage<T>(raw: unknown, parse: (item: unknown) => T): SonletP
     count: Number.isSafeInteger(count) && count >= 0 ? count : page.results.length,
     next: link(page.next),
     previous: link(page.previous),
-    results: page.results.map(parse),
+    results: page.results.flatMap((raw) => usable(raw, parse)),
   };
+}
+
+/**
+ * One entry that cannot be read (no usable pk) is left out rather than failing its page: a walk of the
+ * seller's inventory would otherwise fail at the same item every time, and every page that needs it with it.
+ */
+function usable<T>(raw: unknown, parse: (item: unknown) => T): T[] {
+  try {
+    return [parse(raw)];
+  } catch (err) {
+    if (err instanceof MalformedAnswerError) return [];
+    throw err;
+  }
 }
 
 /** A related object's pk, whether it comes as a plain pk (`3`, `"3"`) or nested (`{"pk": 3, …}`). */
 function relatedPk(v: unknown): number | null {
   const value = v && typeof v === 'object' ? int((v as Raw).pk) : typeof v === 'number' || typeof v === 'string' ? int(v) : NaN;
-  return Number.isSafeInteger(value) ? value : null;
+  return isId(value) ? value : null;
 }
 
 /**
@@ -93,7 +117,7 @@ function related(name: unknown, id: unknown, one: unknown = name): { pk: number;
 /** The name `v` gives, for `related`: a digits-only string in the one field, without an id, is a pk, not a name. */
 function nameIn(v: unknown, one: unknown, id: unknown): string {
   if (v && typeof v === 'object') return str((v as Raw).name);
-  return typeof v === 'string' && (v !== one || id != null || !/^\d+$/.test(v)) ? v : '';
+  return typeof v === 'string' && (v !== one || id != null || !/^\d+$/.test(v)) ? withoutNul(v) : '';
 }
 
 export function parseImage(raw: unknown): SonletImage {
@@ -109,7 +133,7 @@ export function parseImage(raw: unknown): SonletImage {
 function attributesOf(data: unknown): Record<string, string> {
   const attributes = (data as { attributes?: unknown } | null)?.attributes;
   if (!attributes || typeof attributes !== 'object') return {};
-  return Object.fromEntries(Object.entries(attributes as Raw).map(([k, v]) => [k, str(v)]));
+  return Object.fromEntries(Object.entries(attributes as Raw).map(([k, v]) => [withoutNul(k), str(v)]));
 }
 
 /**

@@ -48,7 +48,12 @@ export type Misbehaviour =
    */
   | { kind: 'related'; as: 'pk' | 'nested' }
   /** The token endpoint's honest answer, with `expires_in` replaced by this value (any JSON value). */
-  | { kind: 'token-lifetime'; expiresIn: unknown };
+  | { kind: 'token-lifetime'; expiresIn: unknown }
+  /**
+   * The honest list with its first six items made odd: NUL in names and attributes, a pk past 2³¹, no pk, a
+   * date before year 1, objects where values belong, style and size ids out of range.
+   */
+  | { kind: 'odd-items' };
 
 export interface RequestRecord {
   role: 'sonlet' | 'plugboard' | 'other-host';
@@ -204,6 +209,8 @@ export async function startHostileProvider(): Promise<HostileProvider> {
         return send(res, { ...answer, contentType: b.contentType ?? 'text/html; charset=utf-8' });
       case 'token-lifetime':
         return send(res, { ...answer, json: { ...(answer.json as object), expires_in: b.expiresIn } });
+      case 'odd-items':
+        return send(res, { ...answer, json: withOddItems(answer.json) });
       default:
         return send(res, answer);
     }
@@ -314,6 +321,21 @@ function withHtml(json: unknown, key = ''): unknown {
   if (Array.isArray(json)) return json.map((v) => withHtml(v, key));
   if (json && typeof json === 'object') return Object.fromEntries(Object.entries(json).map(([k, v]) => [k, withHtml(v, k)]));
   return json;
+}
+
+const ODD_ITEMS: Array<(item: Record<string, unknown>) => Record<string, unknown>> = [
+  (item) => ({ ...item, style: 'Jul\u0000ia', data: { attributes: { 'Col\u0000or': 'Re\u0000d' } } }),
+  (item) => ({ ...item, pk: 2 ** 31 }),
+  ({ pk: _pk, ...item }) => item,
+  (item) => ({ ...item, created: '-010000-01-01T00:00:00Z' }),
+  (item) => ({ ...item, price: { toString: 0 }, quantity: { valueOf: 1 } }),
+  (item) => ({ ...item, itemchoice_id: 3e9, size_id: -1 }),
+];
+
+function withOddItems(json: unknown): unknown {
+  const page = json as { results?: Array<Record<string, unknown>> } | null;
+  if (!page || !Array.isArray(page.results)) return json;
+  return { ...page, results: page.results.map((item, n) => ODD_ITEMS[n]?.(item) ?? item) };
 }
 
 function send(res: ServerResponse, answer: Answer) {
