@@ -66,6 +66,10 @@ const TARGETS: Array<[string, string, string]> = [
   ['a fragment is dropped', '/items#top', '/items'],
   ['non-ASCII in the query is encoded', '/items?q=été', '/items?q=%C3%A9t%C3%A9'],
   ['an at sign in the path', '/@evil.example', '/@evil.example'],
+  ['a search for a percent sign', '/items?q=50%25', '/items?q=50%25'],
+  ['a search with a space', '/items?q=red%20dress&sort=price-asc', '/items?q=red%20dress&sort=price-asc'],
+  ['an encoded line break in the query', '/items?q=%0d%0aSet-Cookie:%20sid=planted', '/'],
+  ['an encoded right-to-left override in the query', '/items?q=%E2%80%AEevil', '/'],
 ];
 
 function landsOnConsole(location: string | null, expected: string) {

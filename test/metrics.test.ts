@@ -34,6 +34,9 @@ describe('GET /metrics', () => {
     const seller = await signUp(stack.console.url, email);
     expect((await connectSonlet(seller)).status).toBe(302);
     for (const page of ['/', '/items', '/items?page=2', '/images', '/upload']) expect((await seller.get(page)).status, page).toBe(200);
+    // Sonlet ends the access token early: the next page refreshes it (a 401, one refresh, the page).
+    stack.sonlet.sandbox.expireAccessTokens('demo');
+    expect((await seller.get('/items?page=3')).status).toBe(200);
     const { app } = stack.console;
     const user = await app.prisma.user.findUniqueOrThrow({ where: { email } });
     const catalog = await app.catalog.get(user.id, app.sonletApiFor(user.id));

@@ -23,7 +23,8 @@ export function consoleTarget(raw: unknown, publicUrl: string, rules: TargetRule
   if (typeof raw !== 'string' || raw.length === 0 || raw.length > MAX_LENGTH) return fallback;
   // Only a path: no scheme, no `//host`, no `/\host` (which browsers read as `//host`).
   if (!raw.startsWith('/') || raw.startsWith('//') || raw.startsWith('/\\')) return fallback;
-  if (!looksPlain(raw)) return fallback;
+  const q = raw.indexOf('?');
+  if (!looksPlain(q === -1 ? raw : raw.slice(0, q)) || (q !== -1 && !plainQuery(raw.slice(q)))) return fallback;
   let url: URL;
   try {
     url = new URL(raw, publicUrl);
@@ -38,8 +39,22 @@ export function consoleTarget(raw: unknown, publicUrl: string, rules: TargetRule
   return target;
 }
 
+/** Control characters and line or direction controls: nothing a page's own query holds once decoded. */
+// eslint-disable-next-line no-control-regex -- finding control characters is the point
+const CONTROL = /[\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/;
+
 /**
- * True when neither the value nor any percent-decoding of it (up to three rounds, as some servers and
+ * A query cannot lead off the console; the page it reaches decodes it once. So it is checked raw and as
+ * decoded once, not decoded again and again as a path is: a search for "50%" or "red dress" keeps its way back.
+ */
+function plainQuery(query: string): boolean {
+  if (ODD.test(query)) return false;
+  for (const [name, value] of new URLSearchParams(query)) if (CONTROL.test(name) || CONTROL.test(value)) return false;
+  return true;
+}
+
+/**
+ * True when neither the path nor any percent-decoding of it (up to three rounds, as some servers and
  * proxies decode again) holds a control character, whitespace, a backslash or a leading `//`.
  */
 function looksPlain(raw: string): boolean {
