@@ -9,7 +9,8 @@ import pg from 'pg';
 import { signUp, connectSonlet, uniqueEmail, type Stack } from './support/stack.js';
 import { location, type HttpSession } from './support/http.js';
 import { startHostileProvider, type HostileProvider } from './support/hostile-provider.js';
-import { itemCards, publishAndSettle, setSonletQuantity, settingsFor, startShopWorld, type ShopWorld } from './support/shop.js';
+import { itemCards, publishAndSettle, setSonletQuantity, settingsFor, startShopWorld, type ShopWorld, type Tenant } from './support/shop.js';
+import { DEMO_PLUGBOARD_TENANTS } from '../src/sandbox/plugboard/index.js';
 
 let world: ShopWorld;
 let stack: Stack;
@@ -108,5 +109,23 @@ describe('a Plugboard error message Postgres cannot hold', () => {
     expect(double.plugboard.count('/api/order*')).toBeGreaterThan(polls);
     expect(await lastOrdersError()).toBeNull();
     expect(await shopTaskStates(email)).toMatchObject({ 'shop-orders': 'waiting' });
+  });
+});
+
+describe('a seller who switches to another shop', () => {
+  it('has that shop’s orders read from the beginning; saving the same shop again keeps the place', async () => {
+    const cursor = async () =>
+      (await db.query(`SELECT c."ordersCursor" FROM "PlugboardConnection" c JOIN "User" u ON u.id = c."userId" WHERE u.email = $1`, [sellerEmail])).rows[0].ordersCursor as Date | null;
+    const [demo, nordic] = ['demo', 'nordic'].map((t) => DEMO_PLUGBOARD_TENANTS.find((s) => s.tenant === t)!) as Tenant[];
+    const far = '2030-01-01T00:00:00Z';
+    await db.query(`UPDATE "PlugboardConnection" c SET "ordersCursor" = $2 FROM "User" u WHERE u.id = c."userId" AND u.email = $1`, [sellerEmail, far]);
+
+    const same = await seller.submit('/settings/plugboard', '/settings/plugboard', settingsFor(world.plugboard.url, demo!, { brand: 'Renamed' }));
+    expect(same.status, await same.clone().text()).toBe(303);
+    expect((await cursor())?.toISOString()).toBe(new Date(far).toISOString());
+
+    const other = await seller.submit('/settings/plugboard', '/settings/plugboard', settingsFor(world.plugboard.url, nordic!));
+    expect(other.status, await other.clone().text()).toBe(303);
+    expect(await cursor()).toBeNull();
   });
 });

@@ -122,7 +122,12 @@ export class PlugboardConnectionStore {
       connectionName: check.connectionName,
       canEditProducts: check.canEditProducts,
     };
-    const row = await this.prisma.plugboardConnection.upsert({ where: { userId }, create: { userId, ...data }, update: data });
+    // Another shop (address, tenant or connection): its orders are read from the beginning, not from where the
+    // last shop's orders stopped, which would pass over every order older than that.
+    const before = await this.prisma.plugboardConnection.findUnique({ where: { userId }, select: { baseUrl: true, tenant: true, connectionId: true } });
+    const anotherShop = before !== null && (before.baseUrl !== data.baseUrl || before.tenant !== data.tenant || before.connectionId !== data.connectionId);
+    const update = anotherShop ? { ...data, ordersCursor: null, lastOrdersError: null } : data;
+    const row = await this.prisma.plugboardConnection.upsert({ where: { userId }, create: { userId, ...data }, update });
     await this.invalidation?.announce(DISPLAY_MEMO, userId);
     return { view: toView(row), check };
   }
