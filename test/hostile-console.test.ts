@@ -199,6 +199,23 @@ describe('a console against a hostile Sonlet', () => {
     await bobIsServed();
   });
 
+  it('a token no header can carry (a line break in it) is not kept: the connection says so, and nothing is stored', async () => {
+    double.sonlet.on('/o/token/', { kind: 'status', status: 200, body: { access_token: 'abc\r\nX-Injected: 1', refresh_token: 'fine-refresh-token', expires_in: 3600, token_type: 'Bearer' } });
+    try {
+      const browser = await signUp(consoleProc.url);
+      const authorize = new URL(location(await browser.get('/connect/sonlet')));
+      authorize.searchParams.set('as', 'alice');
+      const back = new URL(location(await fetch(authorize, { redirect: 'manual' })));
+      const cb = await browser.get(back.pathname + back.search);
+      expect(cb.status).toBeGreaterThanOrEqual(400);
+      expect(await cb.text()).toMatch(/Sonlet/);
+      expect((await page(browser, '/items')).html).toContain('Connect Sonlet');
+    } finally {
+      double.sonlet.off('/o/token/');
+    }
+    await bobIsServed();
+  });
+
   it('disconnecting revokes both tokens at Sonlet; the console logged no secret', async () => {
     const res = await alice.submit('/', '/connect/sonlet/disconnect', { confirm: 'yes' });
     expect(location(res)).toBe('/');

@@ -20,10 +20,19 @@ export class RefreshRefusedError extends Error {
   }
 }
 
+/** An access token goes into an Authorization header as it is (RFC 6750's b64token), so it must be one. */
+const ACCESS_TOKEN = /^[A-Za-z0-9\-._~+/]{1,4096}=*$/;
+/** A refresh token is only sent back in a form body: any visible ASCII (RFC 6749's VSCHAR, without space). */
+const REFRESH_TOKEN = /^[\x21-\x7e]{1,4096}$/;
+
 export function tokenSetFrom(body: unknown, now = Date.now()): TokenSet {
   const raw = body as Record<string, unknown>;
   if (typeof raw?.access_token !== 'string' || typeof raw.refresh_token !== 'string') {
     throw new ProviderUnavailableError('Sonlet', 'sent a token answer without access_token or refresh_token');
+  }
+  // Kept, a token no request can carry would fail every call for as long as it lasts, looking like an outage.
+  if (!ACCESS_TOKEN.test(raw.access_token) || !REFRESH_TOKEN.test(raw.refresh_token)) {
+    throw new ProviderUnavailableError('Sonlet', 'sent a token the console cannot use');
   }
   return { accessToken: raw.access_token, refreshToken: raw.refresh_token, expiresAt: new Date(now + lifetimeSeconds(raw.expires_in) * 1000) };
 }
