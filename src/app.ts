@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import Fastify, { type FastifyInstance, type FastifyError, type FastifyPluginAsync } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyPluginAsync } from 'fastify';
 import fastifyStatic from '@fastify/static';
 import type { Config } from './config.js';
 import type { PrismaClient } from './generated/prisma/client.js';
@@ -11,6 +11,7 @@ import { consoleScope } from './routes/index.js';
 import { healthRoutes } from './routes/health.js';
 import { handleError } from './web/error-handler.js';
 import { isSafeHeaderValue } from './web/headers.js';
+import { refuseNonFinite } from './web/input-checks.js';
 import { requestContextPlugin } from './plugins/request-context.js';
 import { unreadBodiesPlugin } from './plugins/unread-bodies.js';
 import { trustProxyOption } from './web/trust-proxy.js';
@@ -122,16 +123,8 @@ export async function buildApp(opts: BuildOptions): Promise<FastifyInstance> {
     }
     return payload;
   });
-  // Ajv coerces "1e309" or "Infinity" to Infinity and then skips minimum/maximum for non-finite
-  // numbers, so a numeric field could reach a handler as ±Infinity. Form parsers only produce
-  // strings, so any non-finite number here came from that coercion: refuse it as out of range.
-  app.addHook('preHandler', async (request) => {
-    const inputs = [['querystring', request.query], ['body', request.body], ['params', request.params]] as const;
-    for (const [context, data] of inputs) {
-      const at = nonFinitePath(data, '');
-      if (at !== null) throw outOfRange(context, at);
-    }
-  });
+  // ±Infinity from Ajv's coercion of "1e309" is out of range (web/input-checks.ts).
+  app.addHook('preHandler', refuseNonFinite);
 
   await app.register(healthRoutes, { readiness: opts.readiness });
   await app.register(consoleScope);
@@ -140,22 +133,4 @@ export async function buildApp(opts: BuildOptions): Promise<FastifyInstance> {
   for (const sandbox of opts.extraSandboxes ?? []) await app.register(sandbox.plugin, { prefix: sandbox.prefix });
 
   return app;
-}
-
-function nonFinitePath(value: unknown, path: string, depth = 0): string | null {
-  if (typeof value === 'number') return Number.isFinite(value) ? null : path;
-  if (!value || typeof value !== 'object' || depth > 4) return null;
-  for (const [key, child] of Object.entries(value)) {
-    const found = nonFinitePath(child, `${path}/${key}`, depth + 1);
-    if (found !== null) return found;
-  }
-  return null;
-}
-
-function outOfRange(context: string, instancePath: string): FastifyError {
-  const error = new Error(`${instancePath} is out of range`) as FastifyError;
-  error.statusCode = 400;
-  error.validation = [{ keyword: 'maximum', instancePath, schemaPath: '', params: {}, message: 'must be finite' }];
-  error.validationContext = context as FastifyError['validationContext'];
-  return error;
 }

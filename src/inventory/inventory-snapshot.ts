@@ -7,6 +7,7 @@
 import { randomUUID } from 'node:crypto';
 import { Prisma, type PrismaClient } from '../generated/prisma/client.js';
 import type { SonletItem } from '../sonlet/types.js';
+import { isId } from '../sonlet/parse.js';
 
 export interface SnapshotWalk {
   walkId: string;
@@ -39,8 +40,8 @@ function createdOf(raw: string): Date | null {
   return Number.isNaN(at) || at < EARLIEST || at > LATEST ? null : new Date(at);
 }
 
-/** An id for an integer column: the parser already refuses ids out of range, so 0 only stands for "none". */
-const idOf = (n: number): number => (Number.isInteger(n) && n >= 1 && n <= 2147483647 ? n : 0);
+/** A style or size id for an integer column: one the parser found no id for (NaN) is stored as 0, "none". */
+const idOf = (n: number): number => (isId(n) ? n : 0);
 
 export class InventorySnapshots {
   constructor(private readonly prisma: PrismaClient) {}

@@ -12,7 +12,7 @@ import { uploadRoutes } from './uploads.js';
 import { accountPageRoutes } from './account.js';
 import { adminRoutes } from './admin.js';
 import { oneTimeLinkRoutes } from './one-time-links.js';
-import { queryWithoutNul, refuseNulInBody } from '../web/without-nul.js';
+import { queryWithoutNul, refuseNulInBody } from '../web/input-checks.js';
 import { lenientQuery } from '../web/lenient-query.js';
 import { notFoundPage } from '../web/error-pages.js';
 import { DomainError } from '../errors.js';

@@ -26,7 +26,7 @@ const str = (v: unknown, fallback = ''): string =>
 
 /** Sonlet's ids are positive and fit the console's integer columns; anything else is no id. */
 const MAX_ID = 2147483647;
-const isId = (n: number): boolean => Number.isInteger(n) && n >= 1 && n <= MAX_ID;
+export const isId = (n: number): boolean => Number.isInteger(n) && n >= 1 && n <= MAX_ID;
 /**
  * Addresses already judged: a page of items carries three per item, and the same ones come back with every
  * page a seller opens, so parsing each again was a measurable share of a page's CPU time.
