@@ -9,6 +9,7 @@ import type { PasswordHasher } from './password.js';
 import { passwordProblem } from './password-rules.js';
 import { PASSWORD_MAX, PASSWORD_MIN } from './accounts.js';
 import { removeAccount } from './account-removal.js';
+import { cancelResetLinks } from './password-resets.js';
 import type { AuditTrail } from '../audit/audit-trail.js';
 import type { SessionsChanged } from './session-copies.js';
 
@@ -55,7 +56,7 @@ export function createOwnAccount({ prisma, disconnectSonlet, audit, sessionsChan
         prisma.user.update({ where: { id: userId }, data: { passwordHash } }),
         prisma.session.deleteMany({ where: { userId, id: { not: keepSessionId } } }),
         // A reset link someone else holds would undo the change.
-        prisma.passwordReset.deleteMany({ where: { userId, usedAt: null } }),
+        cancelResetLinks(prisma, userId),
       ]);
       sessionsChanged(userId);
       await audit.record({ kind: 'password-changed', actor: asker, ip: asker.ip });
@@ -66,7 +67,7 @@ export function createOwnAccount({ prisma, disconnectSonlet, audit, sessionsChan
       const [{ count }] = await prisma.$transaction([
         prisma.session.deleteMany({ where: { userId: asker.id } }),
         // "Someone else may be in": a reset link they were given is a way back.
-        prisma.passwordReset.deleteMany({ where: { userId: asker.id, usedAt: null } }),
+        cancelResetLinks(prisma, asker.id),
       ]);
       sessionsChanged(asker.id);
       await audit.record({ kind: 'sign-out-everywhere', actor: asker, ip: asker.ip, detail: { sessions: count } });

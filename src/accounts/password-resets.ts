@@ -17,6 +17,14 @@ export class ResetLinkUnusableError extends DomainError {
   }
 }
 
+/**
+ * Voids an account's open reset links: its password, role or state changed, or it asked to end every
+ * session. A query for the caller's transaction (or batch), so the change and the voiding land together.
+ */
+export function cancelResetLinks(db: Pick<PrismaClient, 'passwordReset'>, userId: string) {
+  return db.passwordReset.deleteMany({ where: { userId, usedAt: null } });
+}
+
 /** One-time links that set a new password; issuing one cancels the seller's earlier links. */
 export function createPasswordResets(prisma: PrismaClient, audit: AuditTrail, clock: Clock, sessionsChanged: SessionsChanged, passwords: PasswordHasher) {
   /**
@@ -39,7 +47,7 @@ export function createPasswordResets(prisma: PrismaClient, audit: AuditTrail, cl
     async issue(user: { id: string; email: string }, by: { id: string; email: string; ip?: string | null } | null): Promise<string> {
       const { token, hash } = newOneTimeToken();
       await prisma.$transaction([
-        prisma.passwordReset.deleteMany({ where: { userId: user.id, usedAt: null } }),
+        cancelResetLinks(prisma, user.id),
         prisma.passwordReset.create({ data: { userId: user.id, issuedById: by?.id ?? null, tokenHash: hash, expiresAt: new Date(clock.now() + RESET_HOURS * 3600 * 1000) } }),
       ]);
       await audit.record({ kind: 'password-reset-issued', actor: by, subject: user, ip: by?.ip, detail: { via: by ? 'admin page' : 'command line' } });
@@ -51,11 +59,6 @@ export function createPasswordResets(prisma: PrismaClient, audit: AuditTrail, cl
     },
 
     /** Sets the new password and ends every session of the account (a reset means "someone else may be in"). */
-    /** Voids the account's open links: its password, role or state changed, or it asked to end every session. */
-    async cancelFor(userId: string): Promise<void> {
-      await prisma.passwordReset.deleteMany({ where: { userId, usedAt: null } });
-    },
-
     async use(token: string, newPassword: string, ip: string | null): Promise<{ email: string }> {
       checkNewPassword(newPassword);
       const row = await find(token);

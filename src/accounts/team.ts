@@ -8,7 +8,7 @@ import { withFirstAccountLock } from './enrolment.js';
 import { removeAccount } from './account-removal.js';
 import { uploadCountsBySeller } from '../metrics/task-counts.js';
 import type { Clock } from '../clock.js';
-import type { PasswordResets } from './password-resets.js';
+import { cancelResetLinks, type PasswordResets } from './password-resets.js';
 import { checkMayAct, type Actor, type TeamAction } from './roles.js';
 import type { SessionsChanged } from './session-copies.js';
 
@@ -86,7 +86,7 @@ export function createTeam(
         await tx.user.update({ where: { id: user.id }, data: { disabledAt: disabled ? new Date() : null } });
         if (disabled) await tx.session.deleteMany({ where: { userId: user.id } });
         // Enabling again must not bring back a link someone kept.
-        if (disabled) await tx.passwordReset.deleteMany({ where: { userId: user.id, usedAt: null } });
+        if (disabled) await cancelResetLinks(tx, user.id);
       });
       sessionsChanged(user.id);
       await record(disabled ? 'seller-disabled' : 'seller-enabled', actor, user);
@@ -95,9 +95,8 @@ export function createTeam(
     async setAdmin(actor: Actor, userId: string, admin: boolean): Promise<void> {
       const user = await target(actor, userId, admin ? 'make-admin' : 'unmake-admin');
       const role = admin ? 'admin' : 'seller';
-      await prisma.user.update({ where: { id: user.id }, data: { role } });
       // A link made for a seller does not become a way into an admin's account.
-      await resets.cancelFor(user.id);
+      await prisma.$transaction([prisma.user.update({ where: { id: user.id }, data: { role } }), cancelResetLinks(prisma, user.id)]);
       await setSessionRole(user.id, role);
       await record(admin ? 'admin-granted' : 'admin-revoked', actor, user);
     },
