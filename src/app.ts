@@ -18,6 +18,7 @@ import { trustProxyOption } from './web/trust-proxy.js';
 import { bodyIdleTimeout, slowClientLimits } from './plugins/slow-clients.js';
 import { metricsPlugin } from './metrics/metrics-plugin.js';
 import { securityHeadersPlugin } from './web/security-headers.js';
+import { syncOnSend } from './web/sync-hooks.js';
 
 const PUBLIC_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../public');
 
@@ -114,15 +115,17 @@ export async function buildApp(opts: BuildOptions): Promise<FastifyInstance> {
   app.decorateRequest('formValues', null);
   // Routes pass input through web/headers.ts; this catches any header that slipped past, before Node
   // would throw while writing it.
-  app.addHook('onSend', async (request, reply, payload) => {
-    for (const [name, value] of Object.entries(reply.getHeaders())) {
-      if (isSafeHeaderValue(value)) continue;
-      request.log.warn({ header: name }, 'dropped a header value with characters that cannot be sent');
-      if (name === 'location') reply.header('location', '/');
-      else reply.removeHeader(name);
-    }
-    return payload;
-  });
+  app.addHook(
+    'onSend',
+    syncOnSend((request, reply) => {
+      for (const [name, value] of Object.entries(reply.getHeaders())) {
+        if (isSafeHeaderValue(value)) continue;
+        request.log.warn({ header: name }, 'dropped a header value with characters that cannot be sent');
+        if (name === 'location') reply.header('location', '/');
+        else reply.removeHeader(name);
+      }
+    }),
+  );
   // ±Infinity from Ajv's coercion of "1e309" is out of range (web/input-checks.ts).
   app.addHook('preHandler', refuseNonFinite);
 

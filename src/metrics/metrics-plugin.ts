@@ -3,6 +3,7 @@ import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest }
 import fp from 'fastify-plugin';
 import type { Config } from '../config.js';
 import { countTasksWith, httpRequestDuration, registry, type TaskCountSource } from './registry.js';
+import { syncHook } from '../web/sync-hooks.js';
 
 /**
  * Request durations for every route, and GET /metrics: on the console's own port only with
@@ -13,11 +14,14 @@ export const metricsPlugin = fp(
     const stopCounting = countTasksWith(opts.tasks);
     app.addHook('onClose', async () => stopCounting());
 
-    app.addHook('onResponse', async (request, reply) => {
-      // The pattern (/items/:pk), never the address itself: ids and emails stay out of the labels.
-      const route = request.routeOptions.url ?? 'unmatched';
-      httpRequestDuration.observe({ method: request.method, route, status_class: `${Math.floor(reply.statusCode / 100)}xx` }, reply.elapsedTime / 1000);
-    });
+    app.addHook(
+      'onResponse',
+      syncHook((request, reply) => {
+        // The pattern (/items/:pk), never the address itself: ids and emails stay out of the labels.
+        const route = request.routeOptions.url ?? 'unmatched';
+        httpRequestDuration.observe({ method: request.method, route, status_class: `${Math.floor(reply.statusCode / 100)}xx` }, reply.elapsedTime / 1000);
+      }),
+    );
 
     const { token, port } = opts.metrics;
     if (token) app.get('/metrics', { logLevel: 'warn' }, (request, reply) => serveMetrics(request, reply, token));

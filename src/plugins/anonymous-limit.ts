@@ -8,9 +8,12 @@ import { DomainError } from '../errors.js';
  */
 export async function anonymousPageLimit(app: FastifyInstance, opts: { perMinute: number }) {
   const limit = app.createRateLimit({ max: opts.perMinute, timeWindow: '1 minute' });
-  app.addHook('onRequest', async (request) => {
-    if (request.user || (request.method !== 'GET' && request.method !== 'HEAD')) return;
-    const verdict = await limit(request);
-    if (!verdict.isAllowed && verdict.isExceeded) throw new DomainError('too-many-requests', 'Too many pages from your address in a minute. Wait a minute and try again.');
+  // A callback hook: a signed-in seller's page goes on without a promise (web/sync-hooks.ts).
+  app.addHook('onRequest', (request, _reply, done) => {
+    if (request.user || (request.method !== 'GET' && request.method !== 'HEAD')) return done();
+    limit(request).then(
+      (verdict) => done(!verdict.isAllowed && verdict.isExceeded ? new DomainError('too-many-requests', 'Too many pages from your address in a minute. Wait a minute and try again.') : undefined),
+      done,
+    );
   });
 }

@@ -8,6 +8,7 @@ import type { Config } from '../config.js';
 import type { PrismaSessionStore } from '../accounts/session-store.js';
 import type { Role } from '../generated/prisma/client.js';
 import { rememberingSigner } from '../web/cookie-signer.js';
+import { syncHook } from '../web/sync-hooks.js';
 
 export const SESSION_COOKIE = 'sid';
 export const CSRF_COOKIE = 'csrf';
@@ -74,10 +75,13 @@ export async function browserSession(app: FastifyInstance, opts: { config: Confi
   app.decorateRequest('user', null);
   // Session rows cascade-delete with their user, so a live session is proof enough: no user query per
   // request. Known from the first hook on, so every page (error pages included) shows the navigation.
-  app.addHook('onRequest', async (request) => {
-    const { userId, userEmail } = request.session;
-    if (userId && userEmail) request.user = { id: userId, email: userEmail, role: request.session.userRole ?? 'seller' };
-  });
+  app.addHook(
+    'onRequest',
+    syncHook((request) => {
+      const { userId, userEmail } = request.session;
+      if (userId && userEmail) request.user = { id: userId, email: userEmail, role: request.session.userRole ?? 'seller' };
+    }),
+  );
 }
 
 /** Binds a signed-in seller's CSRF tokens to their session; anonymous forms share one marker. */

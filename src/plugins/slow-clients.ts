@@ -1,5 +1,6 @@
 import fp from 'fastify-plugin';
 import type { Config } from '../config.js';
+import { syncHook } from '../web/sync-hooks.js';
 
 /**
  * Server options that cut off clients who are too slow to send their headers or their request. The
@@ -26,7 +27,7 @@ export function slowClientLimits(timeouts: Config['timeouts']) {
  */
 export const bodyIdleTimeout = fp(
   async (app, opts: { bodyIdleMs: number }) => {
-    app.addHook('onRequest', async (request) => {
+    app.addHook('onRequest', syncHook((request) => {
       const raw = request.raw;
       const hasBody = Number(raw.headers['content-length'] ?? 0) > 0 || raw.headers['transfer-encoding'] !== undefined;
       const socket = raw.socket;
@@ -43,7 +44,7 @@ export const bodyIdleTimeout = fp(
       };
       raw.once('end', stop);
       raw.once('close', stop);
-    });
+    }));
   },
   { name: 'body-idle-timeout' },
 );

@@ -1,4 +1,5 @@
 import fp from 'fastify-plugin';
+import { syncHook, syncOnSend } from '../web/sync-hooks.js';
 
 /**
  * An answer sent before the request body was read (an upload refused after its first bytes) leaves
@@ -9,12 +10,14 @@ import fp from 'fastify-plugin';
  */
 export const unreadBodiesPlugin = fp(
   async (app, opts: { maxBytes: number }) => {
-    app.addHook('onSend', async (request, reply, payload) => {
-      // A client still sending a large body will not send it all for nothing: say this connection ends.
-      if (!request.raw.complete && remainingBytes(request.raw.headers, request.raw.socket.bytesRead) > opts.maxBytes) reply.header('connection', 'close');
-      return payload;
-    });
-    app.addHook('onResponse', async (request) => {
+    app.addHook(
+      'onSend',
+      syncOnSend((request, reply) => {
+        // A client still sending a large body will not send it all for nothing: say this connection ends.
+        if (!request.raw.complete && remainingBytes(request.raw.headers, request.raw.socket.bytesRead) > opts.maxBytes) reply.header('connection', 'close');
+      }),
+    );
+    app.addHook('onResponse', syncHook((request) => {
       const raw = request.raw;
       if (raw.complete || raw.destroyed) return;
       let drained = 0;
@@ -25,7 +28,7 @@ export const unreadBodiesPlugin = fp(
       });
       raw.on('error', () => undefined);
       raw.resume();
-    });
+    }));
   },
   { name: 'unread-bodies' },
 );

@@ -49,13 +49,16 @@ export const viewsPlugin = fp(async (app, opts: { sandbox: boolean; production: 
  */
 function rememberTemplatePaths(eta: Eta): void {
   const resolve = eta.resolvePath!;
-  const known = new Map<string, string>();
+  // By including file, then by name: no key string is built per include (a page includes a partial per item).
+  const known = new Map<string, Map<string, string>>();
   eta.resolvePath = function (this: ThisParameterType<typeof resolve>, template: string, options?: Parameters<typeof resolve>[1]) {
-    const key = `${options?.filepath ?? ''}\0${template}`;
-    let found = known.get(key);
+    const from = options?.filepath ?? '';
+    let names = known.get(from);
+    if (!names) known.set(from, (names = new Map()));
+    let found = names.get(template);
     if (found === undefined) {
       found = resolve.call(this, template, options);
-      known.set(key, found);
+      names.set(template, found);
     }
     return found;
   };

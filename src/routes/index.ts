@@ -19,13 +19,14 @@ import { DomainError } from '../errors.js';
 
 import { browserSession, csrfUserInfo } from '../plugins/browser-session.js';
 import { anonymousPageLimit } from '../plugins/anonymous-limit.js';
+import { syncHook, syncOnSend } from '../web/sync-hooks.js';
 
 export { SESSION_COOKIE, type SessionUser } from '../plugins/browser-session.js';
 
 declare module 'fastify' {
   interface FastifyInstance {
     /** preHandler for pages that need a signed-in seller. */
-    requireUser: (request: FastifyRequest, reply: FastifyReply) => Promise<void>;
+    requireUser: (request: FastifyRequest, reply: FastifyReply, done: (err?: Error) => void) => void;
   }
 }
 
@@ -43,7 +44,7 @@ export async function consoleScope(app: FastifyInstance) {
   app.addHook('preValidation', queryWithoutNul);
   app.addHook('preHandler', refuseNulInBody);
   app.addHook('preValidation', lenientQuery);
-  app.addHook('onRequest', async (request) => {
+  app.addHook('onRequest', syncHook((request) => {
     request.pageLocals = (req, reply) => {
       // One token per page: a visitor without the cookie would otherwise get a new secret per form.
       let token: string | null = null;
@@ -55,24 +56,27 @@ export async function consoleScope(app: FastifyInstance) {
         path: req.url,
       };
     };
-  });
+  }));
 
-  app.decorate('requireUser', async (request: FastifyRequest, reply: FastifyReply) => {
-    if (request.user) return;
+  // A callback hook, as the hooks above (web/sync-hooks.ts): answering here means not calling `done`.
+  app.decorate('requireUser', (request: FastifyRequest, reply: FastifyReply, done: (err?: Error) => void) => {
+    if (request.user) return done();
     if (request.method === 'GET') {
       // The OAuth callback's query holds the code: it is never carried along (nor logged inside `next`).
       const next = request.url.startsWith('/cb') ? '/' : request.url;
-      await reply.redirect(`/sign-in?next=${encodeURIComponent(next)}`);
+      void reply.redirect(`/sign-in?next=${encodeURIComponent(next)}`);
       return;
     }
-    throw new DomainError('signed-out', 'Your session has ended. Sign in again to continue.');
+    done(new DomainError('signed-out', 'Your session has ended. Sign in again to continue.'));
   });
   // Pages and redirects here carry a seller's data, a form token or session state: no cache keeps
   // them (the back button after sign-out included). A route that means to be cached says so itself.
-  app.addHook('onSend', async (_request, reply, payload) => {
-    if (!reply.hasHeader('cache-control')) reply.header('cache-control', 'no-store');
-    return payload;
-  });
+  app.addHook(
+    'onSend',
+    syncOnSend((_request, reply) => {
+      if (!reply.hasHeader('cache-control')) reply.header('cache-control', 'no-store');
+    }),
+  );
 
   // Inside this scope so a page that is not there still knows who is signed in.
   app.setNotFoundHandler(notFoundPage);

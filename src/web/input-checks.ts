@@ -13,6 +13,7 @@
  *   Multipart fields and file names drop NUL where they are read.
  */
 import type { FastifyError, FastifyRequest } from 'fastify';
+import { syncHook } from './sync-hooks.js';
 
 /** The path (`/field/0`) of the first leaf of `value` that `matches`, or null. */
 function pathWhere(value: unknown, matches: (leaf: unknown) => boolean, path = '', depth = 0): string | null {
@@ -40,26 +41,26 @@ const nonFinite = (leaf: unknown) => typeof leaf === 'number' && !Number.isFinit
 const withNul = (leaf: unknown) => typeof leaf === 'string' && leaf.includes('\0');
 
 /** preHandler, for every route: no ±Infinity in the query, body or parameters. */
-export async function refuseNonFinite(request: FastifyRequest): Promise<void> {
+export const refuseNonFinite = syncHook((request: FastifyRequest) => {
   const inputs = [['querystring', request.query], ['body', request.body], ['params', request.params]] as const;
   for (const [context, data] of inputs) {
     const at = pathWhere(data, nonFinite);
     if (at !== null) throw refusal(context, at, 'maximum', 'must be finite');
   }
-}
+});
 
 const REDIRECT_TARGETS = new Set(['next', 'back']);
 
 /** preValidation: a browsing page's query, before the lenient reading of it. */
-export async function queryWithoutNul(request: FastifyRequest): Promise<void> {
+export const queryWithoutNul = syncHook((request: FastifyRequest) => {
   if (request.method !== 'GET' && request.method !== 'HEAD') return;
   const query = request.query as Record<string, unknown> | null;
   if (!query || typeof query !== 'object') return;
   for (const [name, value] of Object.entries(query)) if (pathWhere(value, withNul) !== null) delete query[name];
-}
+});
 
 /** preHandler: a form's fields, once the route's schema has had its say (its own message comes first). */
-export async function refuseNulInBody(request: FastifyRequest): Promise<void> {
+export const refuseNulInBody = syncHook((request: FastifyRequest) => {
   const body = request.body;
   if (!body || typeof body !== 'object') return;
   for (const [name, value] of Object.entries(body)) {
@@ -67,4 +68,4 @@ export async function refuseNulInBody(request: FastifyRequest): Promise<void> {
     const at = pathWhere(value, withNul, `/${name}`);
     if (at !== null) throw refusal('body', at, 'pattern', 'must not contain NUL');
   }
-}
+});

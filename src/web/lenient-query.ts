@@ -9,6 +9,7 @@
  * with `config: { strictQuery: true }`.
  */
 import type { FastifyRequest } from 'fastify';
+import { syncHook } from './sync-hooks.js';
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -29,7 +30,7 @@ interface PropertySchema {
 
 const patterns = new Map<string, RegExp>();
 
-export async function lenientQuery(request: FastifyRequest): Promise<void> {
+export const lenientQuery = syncHook((request: FastifyRequest) => {
   if (request.method !== 'GET' && request.method !== 'HEAD') return;
   const { schema, config } = request.routeOptions;
   const properties = (schema?.querystring as { properties?: Record<string, PropertySchema> } | undefined)?.properties;
@@ -41,7 +42,7 @@ export async function lenientQuery(request: FastifyRequest): Promise<void> {
     if (value === undefined) delete query[name];
     else query[name] = value;
   }
-}
+});
 
 /** The value the schema can accept, or undefined to treat it as absent. */
 function usable(raw: unknown, rule: PropertySchema): unknown {
