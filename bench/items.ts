@@ -1,7 +1,8 @@
 /**
  * Items page: the console's /items beside its floor (bench/floor-server.ts: one upstream GET with a token
  * in memory, JSON.parse, one Eta render of the same template) and the sandbox's /api/v2/items/ called
- * directly. Same sandbox, same load generator, 50 connections, one run.
+ * directly. Same sandbox, same load generator, 50 connections, one run; floor and console take turns
+ * (BENCH_ROUNDS, default 4, of 2 × BENCH_SECONDS / BENCH_ROUNDS seconds each).
  *
  * Two rounds: against the bare sandbox (an in-memory upstream that answers in well under a millisecond,
  * so the figures show each page's own cost), and with BENCH_UPSTREAM_LATENCY_MS (default 50) added at the
@@ -36,6 +37,26 @@ async function measured(pid: number, run: () => Promise<LoadResult>): Promise<Me
 }
 
 const CONNECTIONS = 50;
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 4);
+
+/** Turns of one side put together: pages and CPU over all of them, latencies as the median turn's. */
+function combined(turns: Measured[]): Measured {
+  const requests = turns.reduce((n, t) => n + t.requests, 0);
+  const median = (pick: (t: Measured) => number) => {
+    const sorted = turns.map(pick).sort((a, b) => a - b);
+    const mid = sorted.length >> 1;
+    return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+  };
+  return {
+    requests,
+    rps: Math.round(turns.reduce((n, t) => n + t.rps, 0) / turns.length),
+    p50: median((t) => t.p50),
+    p99: median((t) => t.p99),
+    errors: turns.reduce((n, t) => n + t.errors, 0),
+    non2xx: turns.reduce((n, t) => n + t.non2xx, 0),
+    cpuMsPerPage: Math.round((turns.reduce((n, t) => n + t.cpuMsPerPage * t.requests, 0) / Math.max(requests, 1)) * 100) / 100,
+  };
+}
 
 async function round(latencyMs: number, seconds: number): Promise<Round> {
   const s = await startBenchStack({}, [], { SANDBOX_LATENCY_MS: String(latencyMs) });
@@ -43,11 +64,12 @@ async function round(latencyMs: number, seconds: number): Promise<Round> {
   const floor = await spawnTs('bench/floor-server.ts', { SONLET_URL: s.sonletUrl, ACCESS_TOKEN: token, PORT: String(await freePortOnLoopback()) }, /floor listening at (\S+)/);
   try {
     const consoleHeaders = { cookie: cookieHeader(s.seller) };
+    const turnSeconds = Math.max(2, Math.round((seconds * 2) / ROUNDS));
     const upstreamHeaders = { authorization: `Bearer ${token}` };
     const pages = {
       upstream: () => load(`${s.sonletUrl}/api/v2/items/`, { connections: CONNECTIONS, duration: seconds, headers: upstreamHeaders }),
-      floor: () => load(`${floor.url}/items`, { connections: CONNECTIONS, duration: seconds }),
-      console: () => load(`${s.consoleUrl}/items`, { connections: CONNECTIONS, duration: seconds, headers: consoleHeaders }),
+      floor: () => load(`${floor.url}/items`, { connections: CONNECTIONS, duration: turnSeconds }),
+      console: () => load(`${s.consoleUrl}/items`, { connections: CONNECTIONS, duration: turnSeconds, headers: consoleHeaders }),
     };
     // Warm every side (catalog cache, JIT, keep-alive pools) before measuring.
     await load(`${s.consoleUrl}/items`, { connections: 10, duration: 3, headers: consoleHeaders });
@@ -55,10 +77,17 @@ async function round(latencyMs: number, seconds: number): Promise<Round> {
     await load(`${s.sonletUrl}/api/v2/items/`, { connections: 10, duration: 2, headers: upstreamHeaders });
 
     const upstream = await measured(s.sandboxPid, pages.upstream);
-    const floorPage = await measured(floor.pid, pages.floor);
-    const consolePage = await measured(s.consolePid, pages.console);
+    // Floor and console take turns, in short rounds: this machine's speed drifts by ±15% from one
+    // minute to the next, and turns spread that drift over both sides instead of landing on one.
+    const turns: { floor: Measured[]; console: Measured[] } = { floor: [], console: [] };
+    for (let i = 0; i < ROUNDS; i++) {
+      turns.floor.push(await measured(floor.pid, pages.floor));
+      turns.console.push(await measured(s.consolePid, pages.console));
+    }
+    const floorPage = combined(turns.floor);
+    const consolePage = combined(turns.console);
     for (const r of [upstream, floorPage, consolePage]) if (r.errors + r.non2xx > 0) console.log(`warning: ${r.errors} errors, ${r.non2xx} non-2xx answers`);
-    console.log(`\n## Items page, upstream latency ${latencyMs} ms (${CONNECTIONS} connections, ${seconds} s each)`);
+    console.log(`\n## Items page, upstream latency ${latencyMs} ms (${CONNECTIONS} connections; sandbox ${seconds} s, floor and console ${ROUNDS} turns of ${turnSeconds} s each)`);
     console.table({ 'sandbox /api/v2/items/': upstream, 'floor /items': floorPage, 'console /items': consolePage });
     // One connection: what a single seller waits for, without queueing behind 49 others.
     const floor1 = await load(`${floor.url}/items`, { connections: 1, duration: 3 });

@@ -11,6 +11,8 @@ const benches: Array<[string, () => Promise<unknown>]> = [
 ];
 
 const only = process.env.BENCH_ONLY?.split(',');
+// Every process of a bench runs on this Node (the console's own Docker image ships the current LTS).
+console.log(`Node ${process.version}, ${(await import('node:os')).cpus().length} cores`);
 for (const [name, run] of benches) {
   if (only && !only.includes(name)) continue;
   console.log(`\n# ${name}`);
