@@ -52,12 +52,15 @@ export interface DomainErrorOptions {
   field?: string | null;
   /** Which provider, for provider-* kinds. */
   provider?: Provider;
+  /** For too-many-requests: when trying again can work, sent as `Retry-After`. */
+  retryAfterSeconds?: number;
   cause?: unknown;
 }
 
 export class DomainError extends Error {
   readonly field: string | null;
   readonly provider: Provider | null;
+  readonly retryAfterSeconds: number | null;
 
   constructor(
     readonly kind: ErrorKind,
@@ -67,6 +70,7 @@ export class DomainError extends Error {
     super(message, opts.cause === undefined ? undefined : { cause: opts.cause });
     this.field = opts.field ?? null;
     this.provider = opts.provider ?? null;
+    this.retryAfterSeconds = opts.retryAfterSeconds ?? null;
   }
 }
 

@@ -186,6 +186,10 @@ describe('sign-in rate limit', () => {
     }
     expect(statuses.slice(0, 3)).toEqual([401, 401, 401]);
     expect(statuses[4]).toBe(429);
+    const again = await browser.submit('/sign-in', '/sign-in', { email, password: 'wrong password' });
+    expect(again.status).toBe(429);
+    expect(Number(again.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
+    expect(Number(again.headers.get('retry-after'))).toBeLessThanOrEqual(60);
   });
 
   it('a signed-in session cannot guess its account password either: changing it and deleting the account are limited per seller', async () => {
@@ -247,14 +251,14 @@ describe('failed sign-ins per account, from any number of addresses', () => {
   afterAll(async () => guarded.close());
 
   /** One sign-in attempt from its own client address (behind the one trusted proxy). */
-  async function attempt(email: string, password: string, client: string): Promise<{ status: number; html: string }> {
+  async function attempt(email: string, password: string, client: string): Promise<{ status: number; html: string; retryAfter: string | null }> {
     const browser = new HttpSession(guarded.console.url);
     const { csrf } = await browser.page('/sign-in');
     const res = await browser.request('POST', '/sign-in', {
       body: new URLSearchParams({ _csrf: csrf!, email, password }).toString(),
       headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-forwarded-for': client },
     });
-    return { status: res.status, html: await res.text() };
+    return { status: res.status, html: await res.text(), retryAfter: res.headers.get('retry-after') };
   }
 
   it('an account rests after its failures, whatever addresses they came from; other accounts do not', async () => {
@@ -270,6 +274,8 @@ describe('failed sign-ins per account, from any number of addresses', () => {
     const right = await attempt(email.toUpperCase(), PASSWORD, '198.51.100.99');
     expect(right.status).toBe(429);
     expect(right.html).toContain('Too many failed sign-ins for this account in the last 15 minutes');
+    // …and says when to come back, as the page does: at most the 15 minutes.
+    expect(right.retryAfter).toBe('900');
     expect(right.html).toContain('name="email"');
     expect(right.html).not.toContain(PASSWORD);
     // From where the seller signed in before, the guesses do not keep them out.

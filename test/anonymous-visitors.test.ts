@@ -119,6 +119,10 @@ describe('anonymous page limit', () => {
     const slowDown = await new HttpSession(limited.console.url).get('/');
     expect(slowDown.status).toBe(429);
     expect(await slowDown.text()).toContain('Too many pages from your address');
+    // When the minute's limit lifts, for a script or a proxy that would otherwise ask again at once.
+    const retryAfter = Number(slowDown.headers.get('retry-after'));
+    expect(retryAfter).toBeGreaterThanOrEqual(1);
+    expect(retryAfter).toBeLessThanOrEqual(60);
     for (let i = 0; i < 3; i++) expect((await seller.get('/')).status).toBe(200);
     // Liveness is never limited.
     expect((await fetch(`${limited.console.url}/healthz`)).status).toBe(200);

@@ -12,7 +12,12 @@ export async function anonymousPageLimit(app: FastifyInstance, opts: { perMinute
   app.addHook('onRequest', (request, _reply, done) => {
     if (request.user || (request.method !== 'GET' && request.method !== 'HEAD')) return done();
     limit(request).then(
-      (verdict) => done(!verdict.isAllowed && verdict.isExceeded ? new DomainError('too-many-requests', 'Too many pages from your address in a minute. Wait a minute and try again.') : undefined),
+      (verdict) =>
+        done(
+          !verdict.isAllowed && verdict.isExceeded
+            ? new DomainError('too-many-requests', 'Too many pages from your address in a minute. Wait a minute and try again.', { retryAfterSeconds: verdict.ttlInSeconds })
+            : undefined,
+        ),
       done,
     );
   });

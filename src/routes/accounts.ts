@@ -120,7 +120,8 @@ export async function accountRoutes(fastify: FastifyInstance) {
     throw new DomainError(
       'too-many-requests',
       `Too many failed sign-ins for this account in the last ${minutes} minutes. Wait ${minutes} minutes and try again, or ask the console's owner for a password-reset link.`,
-      { field: 'password' },
+      // The longest wait: the window's oldest failure may be younger than the whole window.
+      { field: 'password', retryAfterSeconds: Math.ceil(windowMs / 1000) },
     );
   }
 

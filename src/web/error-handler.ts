@@ -16,6 +16,9 @@ export async function handleError(error: FastifyError, request: FastifyRequest, 
     if (wantsJson(request)) return reply.code(500).send({ error: 'The console hit an unexpected problem; try again.' });
     return reply.page('error', { title: 'Something went wrong', message: 'The console hit an unexpected problem. Nothing you entered was saved half-way; try again.', statusCode: 500, retry: request.method === 'GET' ? request.url : null }, 500);
   }
+  // A limit says when it lifts, so a script or a proxy waits instead of asking again at once (RFC 9110 §10.2.3).
+  // @fastify/rate-limit's own refusals carry the header already.
+  if (err.retryAfterSeconds !== null) reply.header('retry-after', String(Math.max(1, Math.ceil(err.retryAfterSeconds))));
   if (wantsJson(request)) return reply.code(statusOf(err)).send({ error: err.message, field: err.field, kind: err.kind });
   const form = request.routeOptions.config?.form;
   if (form && isFormError(err)) {
