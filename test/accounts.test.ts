@@ -190,6 +190,10 @@ describe('sign-in rate limit', () => {
     expect(again.status).toBe(429);
     expect(Number(again.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
     expect(Number(again.headers.get('retry-after'))).toBeLessThanOrEqual(60);
+    // The form comes back with the address typed, as any refused form does (never the password).
+    const html = await again.text();
+    expect(html).toContain(`value="${email}"`);
+    expect(html).not.toContain('wrong password');
   });
 
   it('a signed-in session cannot guess its account password either: changing it and deleting the account are limited per seller', async () => {

@@ -6,6 +6,7 @@ import { consoleTarget } from '../web/redirect-target.js';
 import { minutesAgo, type InventorySummary } from '../inventory/summary.js';
 import { signedIn, type Req, type SellerRequest } from '../web/typed-routes.js';
 import { whileSellerWaits } from '../web/seller-waits.js';
+import { providerActions } from '../web/attempt-limits.js';
 
 // `back`: the page the Refresh button was on (home, or the items grid with its search).
 const RefreshSummary = { body: Type.Object({ back: Type.Optional(Type.String({ maxLength: 2000 })), _csrf: Type.Optional(Type.String({ maxLength: 200 })) }) };
@@ -14,7 +15,7 @@ export async function homeRoutes(fastify: FastifyInstance) {
   const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
 
   app.get('/', home);
-  app.post('/summary/refresh', { preHandler: [app.requireUser, app.csrfProtection], schema: RefreshSummary }, signedIn(refreshSummary));
+  app.post('/summary/refresh', { preHandler: [app.requireUser, app.csrfProtection], schema: RefreshSummary, config: { rateLimit: providerActions() } }, signedIn(refreshSummary));
 
   async function home(request: Req, reply: FastifyReply) {
     if (!request.user) return reply.page('welcome', { title: 'Sonlet Seller Console' });

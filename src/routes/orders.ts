@@ -3,6 +3,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import { DomainError } from '../errors.js';
 import { signedIn, type SellerRequest } from '../web/typed-routes.js';
+import { providerActions } from '../web/attempt-limits.js';
 
 const csrfBody = () => Type.Object({ _csrf: Type.Optional(Type.String({ maxLength: 200 })) });
 
@@ -20,7 +21,7 @@ export async function orderRoutes(fastify: FastifyInstance) {
   const csrfAndUser = [app.requireUser, app.csrfProtection];
 
   app.get('/orders', { preHandler: app.requireUser, schema: ListOrders }, signedIn(listOrders));
-  app.post('/orders/check', { preHandler: csrfAndUser, schema: CheckNow }, signedIn(checkNow));
+  app.post('/orders/check', { preHandler: csrfAndUser, schema: CheckNow, config: { rateLimit: providerActions() } }, signedIn(checkNow));
   app.post('/orders/:orderId/processing', { preHandler: csrfAndUser, schema: MarkProcessing }, signedIn(markProcessing));
 
   async function listOrders(request: SellerRequest<typeof ListOrders>, reply: FastifyReply) {

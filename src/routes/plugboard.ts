@@ -8,6 +8,7 @@ import { MAX_ITEMS_PER_PUBLISH } from '../plugboard/publish.js';
 import { sellerOf, signedIn, type SellerRequest } from '../web/typed-routes.js';
 import type { FormPage } from '../web/form-errors.js';
 import { NOTHING_SELECTED, backWithNothingSelected, gridPageBack } from '../web/nothing-selected.js';
+import { providerActions } from '../web/attempt-limits.js';
 
 const VIEW = 'settings-plugboard';
 
@@ -77,7 +78,7 @@ export async function plugboardRoutes(fastify: FastifyInstance) {
 
   app.get('/settings/plugboard', { preHandler: app.requireUser, schema: ShowSettings }, signedIn(showSettings));
   app.post('/settings/plugboard', { preHandler: csrfAndUser, config: { form: settingsForm }, schema: SaveSettings }, signedIn(saveSettings));
-  app.post('/settings/plugboard/test', { preHandler: csrfAndUser, config: { form: settingsForm }, schema: SaveSettings }, signedIn(testConnection));
+  app.post('/settings/plugboard/test', { preHandler: csrfAndUser, config: { form: settingsForm, rateLimit: providerActions() }, schema: SaveSettings }, signedIn(testConnection));
   app.post('/publish', { preHandler: csrfAndUser, attachValidation: true, schema: Publish }, signedIn(publishItems));
   app.get('/publish/:batchId', { preHandler: app.requireUser, schema: ShowBatch }, signedIn(showBatch));
   app.post('/exports/:exportId/retry', { preHandler: csrfAndUser, schema: RetryExport }, signedIn(retryExport));
