@@ -116,6 +116,23 @@ describe('sessions, kept in each process’s memory', () => {
     await expect.poll(() => signedIn(there), { timeout: 10_000 }).toBe(false);
   });
 
+  it('a request that read the session before the seller was made admin does not write the old role back', async () => {
+    const { here, id } = await signedInToBoth();
+    const sid = sessionIdOf(here);
+    const store = appOf(other).sessionStore;
+    const loaded = await readFrom(store, sid);
+    expect(loaded).toMatchObject({ userRole: 'seller' });
+    // The owner makes the seller an admin while that request is still waiting on Sonlet...
+    const owner = await appOf(stack.console).prisma.user.findFirstOrThrow({ where: { role: 'owner' } });
+    await appOf(stack.console).team.setAdmin({ id: owner.id, email: owner.email, role: 'owner', ip: '127.0.0.1' }, id, true);
+    // ...and the request ends, saving the session it changed: its change is kept, the role it read is not.
+    await writeTo(store, sid, { ...loaded, oauthState: 'state-of-this-request' });
+    const row = await appOf(stack.console).prisma.session.findUniqueOrThrow({ where: { id: sid } });
+    expect(row.data).toMatchObject({ userRole: 'admin', userId: id, oauthState: 'state-of-this-request' });
+    // The navigation shows Team from the next page on, in either process.
+    expect((await here.page('/')).html).toContain('href="/admin"');
+  });
+
   it('a sign-in whose account was reset or disabled while its password was being checked starts no session', async () => {
     const email = uniqueEmail('raced');
     await signUp(stack.console.url, email);

@@ -42,7 +42,6 @@ export class PrismaSessionStore implements SessionStore {
   set(sessionId: string, session: FastifySession, callback: (err?: unknown) => void): void {
     const data = JSON.parse(JSON.stringify(session)) as Record<string, unknown> & { cookie?: { expires?: string } };
     const expiresAt = data.cookie?.expires ? new Date(data.cookie.expires) : new Date(Date.now() + DEFAULT_TTL_MS);
-    const userId = typeof data.userId === 'string' ? data.userId : null;
     const begun = this.beginning.get(sessionId);
     this.beginning.delete(sessionId);
     this.copies?.drop(sessionId);
@@ -51,7 +50,13 @@ export class PrismaSessionStore implements SessionStore {
           INSERT INTO "Session" (id, "userId", data, "expiresAt", "createdAt", "updatedAt")
           SELECT ${sessionId}, u.id, ${JSON.stringify(data)}::jsonb, ${utc(expiresAt)}::timestamptz AT TIME ZONE 'UTC', now() AT TIME ZONE 'UTC', now() AT TIME ZONE 'UTC' FROM "User" u
           WHERE u.id = ${begun.userId}::uuid AND u."disabledAt" IS NULL AND u."passwordHash" = ${begun.passwordHash}`
-      : this.prisma.session.updateMany({ where: { id: sessionId }, data: { userId, data: data as object, expiresAt } });
+      : // Who the session belongs to is written at sign-in and kept in step by the team's changes (a role), never
+        // by a request's save: one that read the session before an admin changed the role would write the old one back.
+        this.prisma.$executeRaw`
+          UPDATE "Session" SET
+            data = ${JSON.stringify(data)}::jsonb || jsonb_strip_nulls(jsonb_build_object('userId', data->'userId', 'userEmail', data->'userEmail', 'userRole', data->'userRole')),
+            "expiresAt" = ${utc(expiresAt)}::timestamptz AT TIME ZONE 'UTC', "updatedAt" = now() AT TIME ZONE 'UTC'
+          WHERE id = ${sessionId}`;
     write.then(() => {
       this.copies?.drop(sessionId);
       callback();
