@@ -156,15 +156,22 @@ describe('a console against a hostile Sonlet', () => {
       const home = await page(alice, '/');
       expect(home.status).toBe(200);
       expect(home.html).toMatch(/\d+ pieces? in \d+ items?/);
+      // The two entries per page without a usable pk are named, not silently dropped.
+      expect(home.html).toMatch(/Sonlet also sent \d*[02468] entries without an item number/);
       const found = await page(alice, '/items?q=julia');
       expect(found.status).toBe(200);
       expect(found.html).toMatch(/\d+ in total/);
       const list = await page(alice, '/items');
       expect(list.status).toBe(200);
       expect(list.html).not.toContain('\u0000');
+      expect(list.html).toContain('Sonlet sent 2 entries on this page without an item number');
     } finally {
       double.sonlet.off('/api/v2/items/*');
     }
+    // Once Sonlet sends only readable items again, nothing is said.
+    expect((await alice.submit('/', '/summary/refresh', {})).status).toBeLessThan(400);
+    expect((await page(alice, '/')).html).not.toContain('skipped-entries');
+    expect((await page(alice, '/items')).html).not.toContain('skipped-entries');
     await bobIsServed();
   });
 

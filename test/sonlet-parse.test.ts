@@ -50,4 +50,13 @@ describe('parsing Sonlet answers at the client boundary', () => {
     expect(parsePage({ count: 5_000_000, next: 42, results: [] }, parseItem)).toMatchObject({ count: 5_000_000, next: null });
     expect(parsePage({ count: -3, next: 'x'.repeat(3000), results: [] }, parseItem)).toMatchObject({ count: 0, next: null });
   });
+
+  it('leaves out entries without a usable pk, counts them, and keeps attributes that need no cleaning as sent', () => {
+    const page = parsePage({ results: [{ pk: 1, data: { attributes: { Color: 'Red' } } }, { pk: 2 ** 31 }, { name: 'no pk' }, 'text', { pk: 2, data: { attributes: { 'Col\u0000or': 7 } } }] }, parseItem);
+    expect(page.results.map((i) => i.pk)).toEqual([1, 2]);
+    expect(page.skipped).toBe(3);
+    expect(page.results[0]!.data.attributes).toEqual({ Color: 'Red' });
+    expect(page.results[1]!.data.attributes).toEqual({ Color: '7' });
+    expect(parsePage({ results: [{ pk: 1 }] }, parseItem).skipped).toBe(0);
+  });
 });

@@ -9,6 +9,8 @@ export interface ItemsView {
   lastPage: number;
   pageSize: number;
   filters: ItemMatch;
+  /** Entries on Sonlet's page that could not be read, left out of `items`. */
+  skipped?: number;
 }
 
 /** The style and size a seller filters by (null: any). */
@@ -42,7 +44,7 @@ export async function browseItems(api: SonletApi, query: ItemsQuery, matchingIte
     return pageLocally(await matchingItems(filters), query.page, page.results.length || DEFAULT_PAGE_SIZE, filters);
   }
   const { pageSize, lastPage } = sonletPageMaths(query.page, { count: page.count, onPage: page.results.length, hasNext: page.next !== null });
-  return { items: page.results, count: page.count, page: query.page, lastPage, pageSize, filters };
+  return { items: page.results, count: page.count, page: query.page, lastPage, pageSize, filters, ...(page.skipped ? { skipped: page.skipped } : {}) };
 }
 
 const DEFAULT_PAGE_SIZE = 20;

@@ -19,6 +19,8 @@ export interface InventorySummary {
   totalPieces: number;
   /** Items with no pieces left. */
   soldOut?: number;
+  /** Entries Sonlet sent that could not be read (no usable pk), left out of the counts and of search. */
+  skipped?: number;
   byStyle: Tally[];
   bySize: Tally[];
   /** Which items use each image, for the images gallery. */
@@ -71,7 +73,7 @@ export class InventorySummaries {
     const tallies = new Tallies();
     const walk = this.snapshots?.begin() ?? null;
     try {
-      for await (const items of api.walkItems({}, { signal })) {
+      for await (const items of api.walkItems({}, { signal, onSkipped: (n) => tallies.skip(n) })) {
         tallies.add(items);
         if (walk) await this.snapshots!.add(userId, walk, items);
       }
@@ -159,6 +161,12 @@ export class Tallies {
   private totalItems = 0;
   private totalPieces = 0;
   private soldOut = 0;
+  private skipped = 0;
+
+  /** Entries Sonlet sent that could not be read: left out of every count, and said so on the home page. */
+  skip(entries: number): void {
+    this.skipped += entries;
+  }
 
   add(items: SonletItem[]): void {
     for (const item of items) {
@@ -181,7 +189,16 @@ export class Tallies {
 
   summary(): InventorySummary {
     const sorted = (map: Map<string, Tally>) => [...map.values()].sort((a, b) => b.pieces - a.pieces || a.label.localeCompare(b.label));
-    return { totalItems: this.totalItems, totalPieces: this.totalPieces, soldOut: this.soldOut, byStyle: sorted(this.byStyle), bySize: sorted(this.bySize), itemsByImage: this.itemsByImage, computedAt: new Date() };
+    return {
+      totalItems: this.totalItems,
+      totalPieces: this.totalPieces,
+      soldOut: this.soldOut,
+      ...(this.skipped ? { skipped: this.skipped } : {}),
+      byStyle: sorted(this.byStyle),
+      bySize: sorted(this.bySize),
+      itemsByImage: this.itemsByImage,
+      computedAt: new Date(),
+    };
   }
 }
 

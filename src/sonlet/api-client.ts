@@ -28,6 +28,9 @@ export interface Waiting {
   signal?: AbortSignal;
 }
 
+/** `onSkipped`: told of entries a page held that could not be read (left out of what the walk yields). */
+export type WalkOptions = Waiting & { onSkipped?: (entries: number) => void };
+
 /** Sonlet answered 404 {"detail":"Invalid page."}: the seller asked for a page past the end. */
 export class InvalidPageError extends DomainError {
   constructor() {
@@ -91,7 +94,7 @@ export class SonletApi {
   }
 
   /** Every item (matching `filters`), page by page, in a walk that ends (see {@link walk}). */
-  walkItems(filters: Omit<ItemFilters, 'page'> = {}, opts: Waiting = {}): AsyncGenerator<SonletItem[]> {
+  walkItems(filters: Omit<ItemFilters, 'page'> = {}, opts: WalkOptions = {}): AsyncGenerator<SonletItem[]> {
     return this.walk('items/', parseItem, { ...opts, params: itemParams(filters) });
   }
 
@@ -236,13 +239,14 @@ export class SonletApi {
    * pages than the first page's `count` promises (plus slack) and the absolute ceiling, at a link already
    * followed, and as soon as nobody waits (`opts.signal`).
    */
-  async *walk<T>(path: string, parse: (raw: unknown) => T, opts: Waiting & { params?: URLSearchParams } = {}): AsyncGenerator<T[]> {
+  async *walk<T>(path: string, parse: (raw: unknown) => T, opts: WalkOptions & { params?: URLSearchParams } = {}): AsyncGenerator<T[]> {
     let url: URL | null = this.listUrl(path, opts.params ?? new URLSearchParams());
     const guard = new WalkGuard(this.sonlet.maxWalkPages, url);
     while (url) {
       const page: SonletPage<T> = parsePage(await this.getJson(url, opts), parse);
       if (guard.pagesRead === 0) this.learn(path, url, page);
       guard.read(page);
+      if (page.skipped) opts.onSkipped?.(page.skipped);
       yield page.results;
       const next: URL | null = page.next ? resolveLink(page.next, url, this.apiBase) : null;
       if (next) guard.follow(next);

@@ -74,12 +74,14 @@ export function parsePage<T>(raw: unknown, parse: (item: unknown) => T): SonletP
   const page = obj(raw, 'page');
   if (!Array.isArray(page.results)) throw new MalformedAnswerError('sent a page without results');
   const count = int(page.count ?? page.results.length);
+  const results = usable(page.results, parse);
   return {
     // `count` is what Sonlet says, for showing; nothing is sized by it.
     count: Number.isSafeInteger(count) && count >= 0 ? count : page.results.length,
     next: link(page.next),
     previous: link(page.previous),
-    results: usable(page.results, parse),
+    results,
+    skipped: page.results.length - results.length,
   };
 }
 

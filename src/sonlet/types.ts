@@ -40,4 +40,6 @@ export interface SonletPage<T> {
   next: string | null;
   previous: string | null;
   results: T[];
+  /** Entries Sonlet sent on this page that could not be read (no usable pk), left out of `results`. */
+  skipped?: number;
 }
