@@ -9,18 +9,24 @@ import type { HttpSession } from './support/http.js';
 import { startPlugboardSandbox, DEMO_PLUGBOARD_TENANTS, type StartedPlugboardSandbox } from '../src/sandbox/plugboard/index.js';
 import { settingsFor, type Tenant } from './support/shop.js';
 import { PROVIDER_ACTIONS_PER_MINUTE } from '../src/web/attempt-limits.js';
+import { freshDatabase } from './support/database.js';
 
 const DEMO = DEMO_PLUGBOARD_TENANTS.find((t) => t.tenant === 'demo')! as Tenant;
 
 let stack: Stack;
 let plugboard: StartedPlugboardSandbox;
+let database: { url: string; drop(): Promise<void> };
 
+// A database of its own: the web-shop settings saved here start the shop's recurring tasks, which another
+// file's console (with its own encryption key) would otherwise pick up from the shared database.
 beforeAll(async () => {
-  [stack, plugboard] = await Promise.all([startStack({ env: { LOG_LEVEL: 'warn' } }), startPlugboardSandbox()]);
+  database = await freshDatabase();
+  [stack, plugboard] = await Promise.all([startStack({ databaseUrl: database.url, env: { LOG_LEVEL: 'warn' } }), startPlugboardSandbox()]);
 });
 afterAll(async () => {
   await stack?.close();
   await plugboard?.close();
+  await database?.drop();
 });
 
 async function connectedSeller(): Promise<HttpSession> {
